@@ -1,0 +1,17 @@
+//! Dateline's domain: the types a newsroom talks about (stories, sections, tags, authors,
+//! sources, site settings), how input becomes those types (slugs, sanitised HTML from
+//! Markdown), and the house style that turns times into the words a reader sees.
+//!
+//! Nothing here does I/O: `dateline-store` persists these types, `dateline-web` renders them.
+
+pub mod house_style;
+pub mod html;
+pub mod language;
+pub mod model;
+pub mod slug;
+pub mod text;
+
+pub use house_style::HouseStyle;
+pub use language::TextDirection;
+pub use model::*;
+pub use slug::Slug;

@@ -1,0 +1,520 @@
+//! The newsroom's nouns. Ids are newtypes so a section id cannot be passed where a story id
+//! is meant; times are `jiff::Timestamp` here and unix seconds in the database.
+
+use crate::house_style::HouseStyle;
+use crate::language::{TextDirection, is_language_tag};
+use crate::slug::Slug;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+id_type!(StoryId, SectionId, TagId, AuthorId, SourceId);
+
+/// One entry of the site's navigation menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// Site-wide settings: identity, language, zone, menu and house style.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub name: String,
+    /// Absolute base URL without a trailing slash, e.g. `https://news.example.com`.
+    pub base_url: String,
+    pub language: String,
+    pub direction: TextDirection,
+    /// IANA time zone name, e.g. `Asia/Karachi`.
+    pub timezone: String,
+    /// The header menu; when empty, every section in its order.
+    #[serde(default)]
+    pub menu: Vec<MenuItem>,
+    #[serde(default)]
+    pub house_style: HouseStyle,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            name: "Dateline".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            language: "en".into(),
+            direction: TextDirection::Ltr,
+            timezone: "UTC".into(),
+            menu: Vec::new(),
+            house_style: HouseStyle::default(),
+        }
+    }
+}
+
+/// A field that failed validation and why, for forms and API errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl SiteSettings {
+    /// Checks every field a site operator can get wrong.
+    ///
+    /// # Errors
+    /// The first [`FieldError`] found.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.name.trim().is_empty() {
+            return Err(FieldError::new("name", "the site needs a name"));
+        }
+        let url_ok = (self.base_url.starts_with("http://")
+            || self.base_url.starts_with("https://"))
+            && !self.base_url.ends_with('/');
+        if !url_ok {
+            return Err(FieldError::new(
+                "base_url",
+                "must start with http:// or https:// and have no trailing slash",
+            ));
+        }
+        if !is_language_tag(&self.language) {
+            return Err(FieldError::new(
+                "language",
+                "must be a language tag such as en or ur-PK",
+            ));
+        }
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            return Err(FieldError::new(
+                "timezone",
+                format!("{:?} is not an IANA time zone", self.timezone),
+            ));
+        }
+        self.house_style
+            .validate()
+            .map_err(|e| FieldError::new("house_style", e.to_string()))
+    }
+
+    /// The site's time zone; UTC if the stored name is unknown (validated on save).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+/// A section of the site (World, Pakistan, Business...). A section may have its own
+/// language, e.g. an Urdu section on an English site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub id: SectionId,
+    pub slug: Slug,
+    pub name: String,
+    pub description: String,
+    pub language: Option<String>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSection {
+    pub slug: Slug,
+    pub name: String,
+    pub description: String,
+    pub language: Option<String>,
+    pub position: i64,
+}
+
+/// What a tag names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TagKind {
+    Topic,
+    Person,
+    Place,
+    Organisation,
+}
+
+impl TagKind {
+    pub const ALL: [TagKind; 4] = [Self::Topic, Self::Person, Self::Place, Self::Organisation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Topic => "topic",
+            Self::Person => "person",
+            Self::Place => "place",
+            Self::Organisation => "organisation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: TagId,
+    pub slug: Slug,
+    pub name: String,
+    pub kind: TagKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTag {
+    pub slug: Slug,
+    pub name: String,
+    pub kind: TagKind,
+}
+
+/// A person who files or edits stories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub id: AuthorId,
+    pub slug: Slug,
+    pub name: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAuthor {
+    pub slug: Slug,
+    pub name: String,
+    pub bio: String,
+}
+
+/// A news agency or other origin of copy, with the credit text it is published under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub id: SourceId,
+    pub slug: Slug,
+    pub name: String,
+    pub credit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSource {
+    pub slug: Slug,
+    pub name: String,
+    pub credit: String,
+}
+
+/// Where a story is in its life. Only `Published` stories are on the public site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoryStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Unpublished,
+    Killed,
+}
+
+impl StoryStatus {
+    pub const ALL: [StoryStatus; 5] = [
+        Self::Draft,
+        Self::Scheduled,
+        Self::Published,
+        Self::Unpublished,
+        Self::Killed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::Unpublished => "unpublished",
+            Self::Killed => "killed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How prominent a story is on the home page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prominence {
+    Normal = 0,
+    Top = 1,
+    Lead = 2,
+}
+
+impl Prominence {
+    pub fn from_i64(n: i64) -> Self {
+        match n {
+            2.. => Self::Lead,
+            1 => Self::Top,
+            _ => Self::Normal,
+        }
+    }
+}
+
+/// A correction note appended to a story after publication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    pub note: String,
+    pub created_at: Timestamp,
+}
+
+/// An image shown at the top of a story and on its cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoryImage {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+/// What an editor writes: every field of a story that a save can change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryDraft {
+    pub headline: String,
+    pub standfirst: String,
+    /// Markdown source of the body.
+    pub body: String,
+    pub dateline_place: String,
+    pub credit: String,
+    pub section: SectionId,
+    pub source: Option<SourceId>,
+    pub tags: Vec<TagId>,
+    /// Authors in byline order.
+    pub authors: Vec<AuthorId>,
+    pub language: String,
+    /// Wanted slug; made from the headline when `None`.
+    pub slug: Option<Slug>,
+    pub image: Option<StoryImage>,
+    pub prominence: Prominence,
+}
+
+/// Longest headline, in characters.
+pub const MAX_HEADLINE_CHARS: usize = 300;
+
+impl StoryDraft {
+    /// Checks what an editor can get wrong before anything is stored.
+    ///
+    /// # Errors
+    /// Every [`FieldError`] found, so a form can show them all at once.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let headline = self.headline.trim();
+        if headline.is_empty() {
+            errors.push(FieldError::new("headline", "a story needs a headline"));
+        } else if headline.chars().count() > MAX_HEADLINE_CHARS {
+            errors.push(FieldError::new(
+                "headline",
+                format!("at most {MAX_HEADLINE_CHARS} characters"),
+            ));
+        }
+        if self.slug.is_none() && Slug::from_title(headline).is_none() && !headline.is_empty() {
+            errors.push(FieldError::new(
+                "slug",
+                "the headline has no letters to make a slug from; give one",
+            ));
+        }
+        if !is_language_tag(&self.language) {
+            errors.push(FieldError::new(
+                "language",
+                "must be a language tag such as en or ur",
+            ));
+        }
+        if self
+            .authors
+            .iter()
+            .enumerate()
+            .any(|(i, a)| self.authors[..i].contains(a))
+        {
+            errors.push(FieldError::new("authors", "an author is listed twice"));
+        }
+        if let Some(img) = &self.image
+            && !(img.url.starts_with("https://")
+                || img.url.starts_with("http://")
+                || img.url.starts_with('/'))
+        {
+            errors.push(FieldError::new(
+                "image",
+                "the image URL must be http(s) or a site path",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The slug this draft asks for.
+    pub fn wanted_slug(&self) -> Option<Slug> {
+        self.slug
+            .clone()
+            .or_else(|| Slug::from_title(&self.headline))
+    }
+}
+
+/// A story as stored, with its section, tags and authors resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Story {
+    pub id: StoryId,
+    pub slug: Slug,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_source: String,
+    pub body_html: String,
+    pub dateline_place: String,
+    pub credit: String,
+    pub section: Section,
+    pub source: Option<Source>,
+    pub tags: Vec<Tag>,
+    pub authors: Vec<Author>,
+    pub language: String,
+    pub status: StoryStatus,
+    pub prominence: Prominence,
+    pub image: Option<StoryImage>,
+    pub created_at: Timestamp,
+    pub first_published_at: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
+    /// The public "Updated" stamp: set when a published story is changed.
+    pub updated_at: Option<Timestamp>,
+    /// Last save of any kind.
+    pub modified_at: Timestamp,
+    pub corrections: Vec<Correction>,
+    /// Bumped on every save; a save naming an older version is a conflict.
+    pub version: i64,
+}
+
+impl Story {
+    pub fn direction(&self) -> TextDirection {
+        TextDirection::of_language(&self.language)
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.status == StoryStatus::Published
+    }
+}
+
+/// What a list of stories needs of each story: enough for a card on a front page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorySummary {
+    pub id: StoryId,
+    pub slug: Slug,
+    pub headline: String,
+    pub standfirst: String,
+    pub language: String,
+    pub section_slug: Slug,
+    pub section_name: String,
+    pub published_at: Timestamp,
+    pub prominence: Prominence,
+    pub image: Option<StoryImage>,
+}
+
+/// One saved state of a story, kept for viewing and restoring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revision {
+    pub story: StoryId,
+    pub number: i64,
+    pub created_at: Timestamp,
+    pub draft: StoryDraft,
+}
+
+/// Which published stories a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoryFilter {
+    #[default]
+    All,
+    Section(SectionId),
+    Tag(TagId),
+    Author(AuthorId),
+    Source(SourceId),
+}
+
+/// A window into a newest-first list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: u64,
+    pub limit: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> StoryDraft {
+        StoryDraft {
+            headline: "Budget passed".into(),
+            standfirst: String::new(),
+            body: String::new(),
+            dateline_place: String::new(),
+            credit: String::new(),
+            section: SectionId(1),
+            source: None,
+            tags: vec![],
+            authors: vec![AuthorId(1)],
+            language: "en".into(),
+            slug: None,
+            image: None,
+            prominence: Prominence::Normal,
+        }
+    }
+
+    #[test]
+    fn a_good_draft_passes() {
+        assert_eq!(draft().validate(), Ok(()));
+        assert_eq!(draft().wanted_slug().unwrap().as_str(), "budget-passed");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let bad = StoryDraft {
+            headline: "  ".into(),
+            language: "english".into(),
+            authors: vec![AuthorId(1), AuthorId(1)],
+            image: Some(StoryImage {
+                url: "javascript:x".into(),
+                alt: String::new(),
+                caption: String::new(),
+            }),
+            ..draft()
+        };
+        let fields: Vec<_> = bad
+            .validate()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["headline", "language", "authors", "image"]);
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        assert!(SiteSettings::default().validate().is_ok());
+        let bad_zone = SiteSettings {
+            timezone: "Mars/Olympus".into(),
+            ..SiteSettings::default()
+        };
+        assert_eq!(bad_zone.validate().unwrap_err().field, "timezone");
+        let bad_url = SiteSettings {
+            base_url: "news.example.com/".into(),
+            ..SiteSettings::default()
+        };
+        assert_eq!(bad_url.validate().unwrap_err().field, "base_url");
+    }
+}
