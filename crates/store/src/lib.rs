@@ -1,1 +1,139 @@
-//! placeholder
+//! Persistence for Dateline. The [`Store`] trait is everything the rest of the program may
+//! ask of the database; [`open`] picks the backend from the configured location: an embedded
+//! SQLite file (the default, WAL mode, foreign keys on) or a PostgreSQL server by URL.
+//!
+//! Both backends run the same portable SQL through `sqlx::Any` (`$1` placeholders, times as
+//! unix seconds, flags as integers) and each has its own migrations folder; where the
+//! dialects differ (transactions, sequences after bulk loads) the code asks the [`Backend`].
+
+mod error;
+mod migrate;
+mod records;
+mod sql;
+
+pub use error::StoreError;
+pub use records::BulkStory;
+pub use sql::SqlStore;
+
+use async_trait::async_trait;
+use dateline_core::{
+    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SiteSettings,
+    Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+};
+use jiff::Timestamp;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Result of every store call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite database file `dateline.db` inside this folder (created if missing).
+    SqliteDir(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL means PostgreSQL; no URL means SQLite in `data_dir`.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for a URL of any other scheme.
+    pub fn choose(database_url: Option<&str>, data_dir: &Path) -> Result<Self> {
+        match database_url {
+            None | Some("") => Ok(Self::SqliteDir(data_dir.to_owned())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url.to_owned()))
+            }
+            Some(url) if url.starts_with("sqlite:") => Err(StoreError::Config(
+                "for SQLite give a data folder (--data), not a sqlite: URL".into(),
+            )),
+            Some(_) => Err(StoreError::Config(
+                "the database URL must start with postgres://".into(),
+            )),
+        }
+    }
+}
+
+/// Opens the store at `location`, creating the database if needed and applying migrations.
+///
+/// # Errors
+/// [`StoreError`] when the database cannot be reached, created or migrated.
+pub async fn open(location: &Location) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqlStore::open(location).await?))
+}
+
+/// Everything Dateline stores. Public lists only ever return published stories.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The engine behind this store.
+    fn backend(&self) -> Backend;
+
+    /// Checks the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// The site settings; defaults when none were saved yet.
+    async fn settings(&self) -> Result<SiteSettings>;
+    /// Validates and saves the site settings.
+    async fn save_settings(&self, settings: &SiteSettings) -> Result<()>;
+
+    /// All sections in menu order.
+    async fn sections(&self) -> Result<Vec<Section>>;
+    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>>;
+    async fn create_section(&self, section: &NewSection) -> Result<Section>;
+
+    async fn tags(&self) -> Result<Vec<Tag>>;
+    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
+    async fn create_tag(&self, tag: &NewTag) -> Result<Tag>;
+
+    async fn authors(&self) -> Result<Vec<Author>>;
+    async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>>;
+    async fn create_author(&self, author: &NewAuthor) -> Result<Author>;
+
+    async fn sources(&self) -> Result<Vec<Source>>;
+    async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>>;
+    async fn create_source(&self, source: &NewSource) -> Result<Source>;
+
+    /// Stores a new draft and its first revision. The slug is made unique with a suffix.
+    async fn create_story(&self, draft: &StoryDraft, now: Timestamp) -> Result<Story>;
+    /// Saves a new state of a story as a new revision, if `expected_version` is still the
+    /// current one. A changed slug leaves a redirect from the old one; a change to a
+    /// published story stamps it "Updated".
+    async fn update_story(
+        &self,
+        id: StoryId,
+        draft: &StoryDraft,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<Story>;
+    /// Puts a story on the public site. The first publication time is kept for ever.
+    async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story>;
+    /// Appends a correction note to a story.
+    async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story>;
+
+    async fn story(&self, id: StoryId) -> Result<Option<Story>>;
+    async fn story_by_slug(&self, slug: &str) -> Result<Option<Story>>;
+    /// The current slug of the story that once had `old_slug`.
+    async fn redirect_for_slug(&self, old_slug: &str) -> Result<Option<Slug>>;
+    /// Every saved revision of a story, oldest first.
+    async fn revisions(&self, id: StoryId) -> Result<Vec<Revision>>;
+
+    /// Published stories, newest first.
+    async fn published(&self, filter: StoryFilter, page: PageRequest) -> Result<Vec<StorySummary>>;
+    /// Published stories flagged Top or Lead, most prominent and newest first.
+    async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
+    /// How many stories exist in any state.
+    async fn story_count(&self) -> Result<u64>;
+
+    /// Loads many finished stories at once (demo content, imports), in one transaction.
+    async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;
+}

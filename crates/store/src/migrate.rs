@@ -1,0 +1,87 @@
+//! Schema migrations, embedded in the binary: one folder per backend, applied in order at
+//! start-up, each in its own transaction, recorded in `schema_migrations`.
+
+use crate::{Backend, Result};
+use sqlx::{AnyPool, AssertSqlSafe};
+
+struct Migration {
+    version: i64,
+    sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+/// Applies every migration of `backend` not yet recorded in the database.
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .execute(pool)
+        .await?;
+    let migrations = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    for m in migrations {
+        let mut tx = crate::sql::begin_write(pool, backend).await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        for statement in statements(m.sql) {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(jiff::Timestamp::now().as_second())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(migration = m.version, "applied database migration");
+    }
+    Ok(())
+}
+
+/// Splits a migration file into statements: they end with `;` at the end of a line.
+/// Comment lines are dropped.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        if line.trim_start().starts_with("--") {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_split_into_statements() {
+        let got = super::statements("-- c\nCREATE TABLE a (x INT);\nCREATE INDEX i\n ON a (x);\n");
+        assert_eq!(
+            got,
+            ["CREATE TABLE a (x INT);\n", "CREATE INDEX i\n ON a (x);\n"]
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Rows as the database returns them, and their conversion into domain types. Conversions
+//! fail with [`StoreError::Corrupt`] rather than panic when a stored value is out of range.
+
+use crate::{Result, StoreError};
+use dateline_core::{
+    Author, AuthorId, Correction, Prominence, Section, SectionId, Slug, Source, SourceId,
+    StoryDraft, StoryImage, StoryStatus, StorySummary, Tag, TagId, TagKind,
+};
+use jiff::Timestamp;
+
+pub(crate) fn ts(seconds: i64) -> Result<Timestamp> {
+    Timestamp::from_second(seconds).map_err(|e| StoreError::Corrupt(format!("time {seconds}: {e}")))
+}
+
+pub(crate) fn opt_ts(seconds: Option<i64>) -> Result<Option<Timestamp>> {
+    seconds.map(ts).transpose()
+}
+
+pub(crate) fn slug(s: String) -> Result<Slug> {
+    Slug::parse(&s).map_err(|e| StoreError::Corrupt(format!("slug {s:?}: {e}")))
+}
+
+pub(crate) fn image(url: Option<String>, alt: String, caption: String) -> Option<StoryImage> {
+    url.map(|url| StoryImage { url, alt, caption })
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SectionRow {
+    id: i64,
+    slug: String,
+    name: String,
+    description: String,
+    language: Option<String>,
+    position: i64,
+}
+
+impl SectionRow {
+    pub(crate) fn into_section(self) -> Result<Section> {
+        Ok(Section {
+            id: SectionId(self.id),
+            slug: slug(self.slug)?,
+            name: self.name,
+            description: self.description,
+            language: self.language,
+            position: self.position,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TagRow {
+    id: i64,
+    slug: String,
+    name: String,
+    kind: String,
+}
+
+impl TagRow {
+    pub(crate) fn into_tag(self) -> Result<Tag> {
+        let kind = TagKind::parse(&self.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("tag kind {:?}", self.kind)))?;
+        Ok(Tag {
+            id: TagId(self.id),
+            slug: slug(self.slug)?,
+            name: self.name,
+            kind,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuthorRow {
+    id: i64,
+    slug: String,
+    name: String,
+    bio: String,
+}
+
+impl AuthorRow {
+    pub(crate) fn into_author(self) -> Result<Author> {
+        Ok(Author {
+            id: AuthorId(self.id),
+            slug: slug(self.slug)?,
+            name: self.name,
+            bio: self.bio,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SourceRow {
+    id: i64,
+    slug: String,
+    name: String,
+    credit: String,
+}
+
+impl SourceRow {
+    pub(crate) fn into_source(self) -> Result<Source> {
+        Ok(Source {
+            id: SourceId(self.id),
+            slug: slug(self.slug)?,
+            name: self.name,
+            credit: self.credit,
+        })
+    }
+}
+
+/// The columns of `stories` (without joins).
+#[derive(sqlx::FromRow)]
+pub(crate) struct StoryRow {
+    pub id: i64,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_source: String,
+    pub body_html: String,
+    pub dateline_place: String,
+    pub credit: String,
+    pub section_id: i64,
+    pub source_id: Option<i64>,
+    pub language: String,
+    pub status: String,
+    pub prominence: i64,
+    pub image_url: Option<String>,
+    pub image_alt: String,
+    pub image_caption: String,
+    pub created_at: i64,
+    pub first_published_at: Option<i64>,
+    pub published_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub modified_at: i64,
+    pub version: i64,
+}
+
+impl StoryRow {
+    pub(crate) fn status(&self) -> Result<StoryStatus> {
+        StoryStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("story status {:?}", self.status)))
+    }
+}
+
+/// The columns a story card needs, joined with its section.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SummaryRow {
+    id: i64,
+    slug: String,
+    headline: String,
+    standfirst: String,
+    language: String,
+    section_slug: String,
+    section_name: String,
+    public_at: i64,
+    prominence: i64,
+    image_url: Option<String>,
+    image_alt: String,
+    image_caption: String,
+}
+
+impl SummaryRow {
+    pub(crate) fn into_summary(self) -> Result<StorySummary> {
+        Ok(StorySummary {
+            id: dateline_core::StoryId(self.id),
+            slug: slug(self.slug)?,
+            headline: self.headline,
+            standfirst: self.standfirst,
+            language: self.language,
+            section_slug: slug(self.section_slug)?,
+            section_name: self.section_name,
+            published_at: ts(self.public_at)?,
+            prominence: Prominence::from_i64(self.prominence),
+            image: image(self.image_url, self.image_alt, self.image_caption),
+        })
+    }
+}
+
+/// The select list matching [`SummaryRow`]; `s` is stories, `sec` its section.
+pub(crate) const SUMMARY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.language, sec.slug AS section_slug, \
+     sec.name AS section_name, s.public_at, s.prominence, s.image_url, s.image_alt, s.image_caption";
+
+/// A finished story to load in bulk (demo content, imports): every field already decided,
+/// including its times, status and sanitised HTML.
+#[derive(Debug, Clone)]
+pub struct BulkStory {
+    pub slug: Slug,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_source: String,
+    pub body_html: String,
+    pub dateline_place: String,
+    pub credit: String,
+    pub section: SectionId,
+    pub source: Option<SourceId>,
+    pub tags: Vec<TagId>,
+    pub authors: Vec<AuthorId>,
+    pub language: String,
+    pub status: StoryStatus,
+    pub prominence: Prominence,
+    pub image: Option<StoryImage>,
+    pub created_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub corrections: Vec<Correction>,
+}
+
+impl BulkStory {
+    /// The editable fields, as kept in the story's first revision.
+    pub fn draft(&self) -> StoryDraft {
+        StoryDraft {
+            headline: self.headline.clone(),
+            standfirst: self.standfirst.clone(),
+            body: self.body_source.clone(),
+            dateline_place: self.dateline_place.clone(),
+            credit: self.credit.clone(),
+            section: self.section,
+            source: self.source,
+            tags: self.tags.clone(),
+            authors: self.authors.clone(),
+            language: self.language.clone(),
+            slug: Some(self.slug.clone()),
+            image: self.image.clone(),
+            prominence: self.prominence,
+        }
+    }
+}

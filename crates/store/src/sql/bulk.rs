@@ -1,0 +1,203 @@
+//! Bulk loading of finished stories (demo content, imports): multi-row inserts with ids
+//! chosen up front, so a million stories load in minutes instead of hours.
+
+use crate::{Backend, BulkStory, Result, StoreError};
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+/// One bound value of a bulk row.
+enum Val {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// Most parameters we put in one statement (SQLite allows 32766, PostgreSQL 65535).
+const MAX_PARAMS: usize = 30_000;
+
+async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let per_statement = (MAX_PARAMS / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for c in 0..columns.len() {
+                n += 1;
+                sql.push_str(if c == 0 { "$" } else { ", $" });
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for val in chunk.into_iter().flatten() {
+            query = match val {
+                Val::Int(v) => query.bind(v),
+                Val::OptInt(v) => query.bind(v),
+                Val::Text(v) => query.bind(v),
+                Val::OptText(v) => query.bind(v),
+            };
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    stories: &[BulkStory],
+) -> Result<()> {
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut story_rows = Vec::with_capacity(stories.len());
+    let mut tag_rows = Vec::new();
+    let mut author_rows = Vec::new();
+    let mut correction_rows = Vec::new();
+    let mut revision_rows = Vec::with_capacity(stories.len());
+    for (id, s) in (first_id..).zip(stories) {
+        let published = s.published_at.map(|t| t.as_second());
+        let public = (s.status == dateline_core::StoryStatus::Published)
+            .then_some(published)
+            .flatten();
+        let modified = s
+            .updated_at
+            .or(s.published_at)
+            .unwrap_or(s.created_at)
+            .as_second();
+        let draft = s.draft();
+        story_rows.push(vec![
+            Val::Int(id),
+            Val::Text(s.slug.to_string()),
+            Val::Text(s.headline.clone()),
+            Val::Text(s.standfirst.clone()),
+            Val::Text(s.body_source.clone()),
+            Val::Text(s.body_html.clone()),
+            Val::Text(s.dateline_place.clone()),
+            Val::Text(s.credit.clone()),
+            Val::Int(s.section.0),
+            Val::OptInt(s.source.map(|x| x.0)),
+            Val::Text(s.language.clone()),
+            Val::Text(s.status.as_str().to_owned()),
+            Val::Int(s.prominence as i64),
+            Val::OptText(s.image.as_ref().map(|i| i.url.clone())),
+            Val::Text(s.image.as_ref().map(|i| i.alt.clone()).unwrap_or_default()),
+            Val::Text(
+                s.image
+                    .as_ref()
+                    .map(|i| i.caption.clone())
+                    .unwrap_or_default(),
+            ),
+            Val::Int(s.created_at.as_second()),
+            Val::OptInt(published),
+            Val::OptInt(published),
+            Val::OptInt(s.updated_at.map(|t| t.as_second())),
+            Val::Int(modified),
+            Val::OptInt(public),
+        ]);
+        for (pos, tag) in (0..).zip(&s.tags) {
+            tag_rows.push(vec![
+                Val::Int(id),
+                Val::Int(tag.0),
+                Val::Int(pos),
+                Val::OptInt(public),
+            ]);
+        }
+        for (pos, author) in (0..).zip(&s.authors) {
+            author_rows.push(vec![
+                Val::Int(id),
+                Val::Int(author.0),
+                Val::Int(pos),
+                Val::OptInt(public),
+            ]);
+        }
+        for c in &s.corrections {
+            correction_rows.push(vec![
+                Val::Int(id),
+                Val::Text(c.note.clone()),
+                Val::Int(c.created_at.as_second()),
+            ]);
+        }
+        let json = serde_json::to_string(&draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        revision_rows.push(vec![
+            Val::Int(id),
+            Val::Int(1),
+            Val::Int(s.created_at.as_second()),
+            Val::Text(json),
+        ]);
+    }
+    insert_rows(
+        tx,
+        "stories",
+        &[
+            "id",
+            "slug",
+            "headline",
+            "standfirst",
+            "body_source",
+            "body_html",
+            "dateline_place",
+            "credit",
+            "section_id",
+            "source_id",
+            "language",
+            "status",
+            "prominence",
+            "image_url",
+            "image_alt",
+            "image_caption",
+            "created_at",
+            "first_published_at",
+            "published_at",
+            "updated_at",
+            "modified_at",
+            "public_at",
+        ],
+        story_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "story_tags",
+        &["story_id", "tag_id", "position", "public_at"],
+        tag_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "story_authors",
+        &["story_id", "author_id", "position", "public_at"],
+        author_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "corrections",
+        &["story_id", "note", "created_at"],
+        correction_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "revisions",
+        &["story_id", "number", "created_at", "draft_json"],
+        revision_rows,
+    )
+    .await?;
+    if backend == Backend::Postgres {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))",
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! The SQL implementation of [`Store`] for both backends, over `sqlx::Any`. This file opens
+//! the pool and holds the trait implementation; the queries live in `taxonomy`, `stories`
+//! and `bulk`.
+
+mod bulk;
+mod stories;
+mod taxonomy;
+
+use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
+use async_trait::async_trait;
+use dateline_core::{
+    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SiteSettings,
+    Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+};
+use jiff::Timestamp;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+/// A store on SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
+/// two writers queue on the busy timeout instead of failing when a read turns into a write.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<Transaction<'static, Any>> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
+impl SqlStore {
+    /// Connects to `location` and migrates it.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the folder cannot be created, the server cannot be reached, or a
+    /// migration fails.
+    pub async fn open(location: &Location) -> Result<Self> {
+        install_default_drivers();
+        let (url, backend, max) = match location {
+            Location::SqliteDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Config(format!("cannot create data folder {}: {e}", dir.display()))
+                })?;
+                let file = dir.join("dateline.db");
+                (
+                    format!("sqlite://{}?mode=rwc", file.display()),
+                    Backend::Sqlite,
+                    8,
+                )
+            }
+            Location::Postgres(url) => (url.clone(), Backend::Postgres, 16),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA cache_size = -32000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        crate::migrate::run(&pool, backend).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// The pool, for tests and maintenance commands.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Any>> {
+        begin_write(&self.pool, self.backend).await
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn settings(&self) -> Result<SiteSettings> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT json FROM site_settings WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match json {
+            None => Ok(SiteSettings::default()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("site settings: {e}"))),
+        }
+    }
+
+    async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
+        settings.validate()?;
+        let json =
+            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO site_settings (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        )
+        .bind(json)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn sections(&self) -> Result<Vec<Section>> {
+        taxonomy::sections(&self.pool).await
+    }
+    async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
+        taxonomy::section_by_slug(&self.pool, slug).await
+    }
+    async fn create_section(&self, section: &NewSection) -> Result<Section> {
+        taxonomy::create_section(&self.pool, section).await
+    }
+    async fn tags(&self) -> Result<Vec<Tag>> {
+        taxonomy::tags(&self.pool).await
+    }
+    async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
+        taxonomy::tag_by_slug(&self.pool, slug).await
+    }
+    async fn create_tag(&self, tag: &NewTag) -> Result<Tag> {
+        taxonomy::create_tag(&self.pool, tag).await
+    }
+    async fn authors(&self) -> Result<Vec<Author>> {
+        taxonomy::authors(&self.pool).await
+    }
+    async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>> {
+        taxonomy::author_by_slug(&self.pool, slug).await
+    }
+    async fn create_author(&self, author: &NewAuthor) -> Result<Author> {
+        taxonomy::create_author(&self.pool, author).await
+    }
+    async fn sources(&self) -> Result<Vec<Source>> {
+        taxonomy::sources(&self.pool).await
+    }
+    async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>> {
+        taxonomy::source_by_slug(&self.pool, slug).await
+    }
+    async fn create_source(&self, source: &NewSource) -> Result<Source> {
+        taxonomy::create_source(&self.pool, source).await
+    }
+
+    async fn create_story(&self, draft: &StoryDraft, now: Timestamp) -> Result<Story> {
+        draft.validate().map_err(StoreError::Invalid)?;
+        let mut tx = self.write().await?;
+        let id = stories::insert(&mut tx, draft, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn update_story(
+        &self,
+        id: StoryId,
+        draft: &StoryDraft,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<Story> {
+        draft.validate().map_err(StoreError::Invalid)?;
+        let mut tx = self.write().await?;
+        stories::update(&mut tx, id, draft, expected_version, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        stories::publish(&mut tx, id, at).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        stories::add_correction(&mut tx, id, note, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn story(&self, id: StoryId) -> Result<Option<Story>> {
+        stories::load(&self.pool, stories::Key::Id(id)).await
+    }
+
+    async fn story_by_slug(&self, slug: &str) -> Result<Option<Story>> {
+        stories::load(&self.pool, stories::Key::Slug(slug)).await
+    }
+
+    async fn redirect_for_slug(&self, old_slug: &str) -> Result<Option<Slug>> {
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT s.slug FROM slug_redirects r JOIN stories s ON s.id = r.story_id WHERE r.old_slug = $1",
+        )
+        .bind(old_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        current.map(crate::records::slug).transpose()
+    }
+
+    async fn revisions(&self, id: StoryId) -> Result<Vec<Revision>> {
+        stories::revisions(&self.pool, id).await
+    }
+
+    async fn published(&self, filter: StoryFilter, page: PageRequest) -> Result<Vec<StorySummary>> {
+        stories::published(&self.pool, filter, page).await
+    }
+
+    async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>> {
+        stories::prominent(&self.pool, limit).await
+    }
+
+    async fn story_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stories")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
+        let mut tx = self.write().await?;
+        bulk::insert(&mut tx, self.backend, stories).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

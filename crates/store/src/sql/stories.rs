@@ -1,0 +1,473 @@
+//! Stories: saving drafts as revisions, publishing, corrections, loading a whole story, and
+//! the newest-first public lists every front page is made of.
+//!
+//! Public lists read `public_at`, a copy of `published_at` kept only while a story is
+//! published (also on its tag and author links), so each list is one index range scan
+//! however many stories the site holds.
+
+use crate::records::{
+    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts,
+    slug, ts,
+};
+use crate::{Result, StoreError};
+use dateline_core::html::markdown_to_html;
+use dateline_core::{
+    Correction, FieldError, PageRequest, Prominence, Revision, Slug, Story, StoryDraft,
+    StoryFilter, StoryId, StoryStatus, StorySummary,
+};
+use jiff::Timestamp;
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Transaction};
+
+/// How a story is looked up.
+pub(crate) enum Key<'a> {
+    Id(StoryId),
+    Slug(&'a str),
+}
+
+/// Turns a foreign-key failure into a field error an editor can act on.
+fn missing_reference(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::Invalid(vec![FieldError::new(
+                "references",
+                "the section, source, a tag or an author does not exist",
+            )])
+        }
+        _ => e.into(),
+    }
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`... whichever no other story uses or used.
+async fn unique_slug(
+    conn: &mut AnyConnection,
+    wanted: &Slug,
+    this: Option<StoryId>,
+) -> Result<Slug> {
+    let this = this.map_or(-1, |id| id.0);
+    for n in 1..1000u32 {
+        let candidate = if n == 1 {
+            wanted.clone()
+        } else {
+            wanted.with_suffix(n)
+        };
+        let clash: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM stories WHERE slug = $1 AND id <> $2 \
+             UNION ALL SELECT story_id FROM slug_redirects WHERE old_slug = $1 AND story_id <> $2 LIMIT 1",
+        )
+        .bind(candidate.as_str())
+        .bind(this)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if clash.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Duplicate("slug"))
+}
+
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    draft: &StoryDraft,
+    now: Timestamp,
+) -> Result<StoryId> {
+    let wanted = draft
+        .wanted_slug()
+        .ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline"))?;
+    let slug = unique_slug(tx, &wanted, None).await?;
+    let image = draft
+        .image
+        .clone()
+        .unwrap_or_else(|| dateline_core::StoryImage {
+            url: String::new(),
+            alt: String::new(),
+            caption: String::new(),
+        });
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, section_id, \
+         source_id, language, status, prominence, image_url, image_alt, image_caption, created_at, modified_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $13, $14, $15, $15, 1) RETURNING id",
+    )
+    .bind(slug.as_str())
+    .bind(draft.headline.trim())
+    .bind(draft.standfirst.trim())
+    .bind(&draft.body)
+    .bind(markdown_to_html(&draft.body))
+    .bind(draft.dateline_place.trim())
+    .bind(draft.credit.trim())
+    .bind(draft.section.0)
+    .bind(draft.source.map(|s| s.0))
+    .bind(&draft.language)
+    .bind(draft.prominence as i64)
+    .bind(draft.image.as_ref().map(|i| i.url.clone()))
+    .bind(image.alt)
+    .bind(image.caption)
+    .bind(now.as_second())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(missing_reference)?;
+    let id = StoryId(id);
+    replace_links(tx, id, draft).await?;
+    add_revision(tx, id, draft, now).await?;
+    Ok(id)
+}
+
+pub(crate) async fn update(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    draft: &StoryDraft,
+    expected_version: i64,
+    now: Timestamp,
+) -> Result<()> {
+    let (version, current_slug, status): (i64, String, String) =
+        sqlx::query_as("SELECT version, slug, status FROM stories WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if version != expected_version {
+        return Err(StoreError::Conflict { current: version });
+    }
+    let slug = match &draft.slug {
+        Some(wanted) if wanted.as_str() != current_slug => {
+            let new = unique_slug(tx, wanted, Some(id)).await?;
+            sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
+                .bind(new.as_str())
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("INSERT INTO slug_redirects (old_slug, story_id) VALUES ($1, $2) ON CONFLICT (old_slug) DO UPDATE SET story_id = excluded.story_id")
+                .bind(&current_slug)
+                .bind(id.0)
+                .execute(&mut **tx)
+                .await?;
+            new.as_str().to_owned()
+        }
+        _ => current_slug,
+    };
+    let stamp_updated = (status == StoryStatus::Published.as_str()).then_some(now.as_second());
+    let image = draft.image.as_ref();
+    sqlx::query(
+        "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
+         dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
+         image_url = $12, image_alt = $13, image_caption = $14, modified_at = $15, \
+         updated_at = COALESCE($16, updated_at), version = version + 1 WHERE id = $17",
+    )
+    .bind(slug)
+    .bind(draft.headline.trim())
+    .bind(draft.standfirst.trim())
+    .bind(&draft.body)
+    .bind(markdown_to_html(&draft.body))
+    .bind(draft.dateline_place.trim())
+    .bind(draft.credit.trim())
+    .bind(draft.section.0)
+    .bind(draft.source.map(|s| s.0))
+    .bind(&draft.language)
+    .bind(draft.prominence as i64)
+    .bind(image.map(|i| i.url.clone()))
+    .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
+    .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
+    .bind(now.as_second())
+    .bind(stamp_updated)
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(missing_reference)?;
+    replace_links(tx, id, draft).await?;
+    add_revision(tx, id, draft, now).await?;
+    sync_public_at(tx, id).await
+}
+
+pub(crate) async fn publish(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    at: Timestamp,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
+         published_at = COALESCE(published_at, $1), modified_at = $1, version = version + 1 WHERE id = $2",
+    )
+    .bind(at.as_second())
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sync_public_at(tx, id).await
+}
+
+pub(crate) async fn add_correction(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    note: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(FieldError::new("note", "a correction needs a note").into());
+    }
+    let done =
+        sqlx::query("UPDATE stories SET modified_at = $1, version = version + 1 WHERE id = $2")
+            .bind(now.as_second())
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("INSERT INTO corrections (story_id, note, created_at) VALUES ($1, $2, $3)")
+        .bind(id.0)
+        .bind(note)
+        .bind(now.as_second())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Copies `published_at` into `public_at` (story, tag links, author links) while the story
+/// is published, and clears it otherwise.
+async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
+    sqlx::query(
+        "UPDATE stories SET public_at = CASE WHEN status = 'published' THEN published_at ELSE NULL END WHERE id = $1",
+    )
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    for table in ["story_tags", "story_authors"] {
+        let sql = format!(
+            "UPDATE {table} SET public_at = (SELECT public_at FROM stories WHERE id = $1) WHERE story_id = $1"
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn replace_links(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    draft: &StoryDraft,
+) -> Result<()> {
+    sqlx::query("DELETE FROM story_tags WHERE story_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM story_authors WHERE story_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    for (position, tag) in (0i64..).zip(&draft.tags) {
+        sqlx::query("INSERT INTO story_tags (story_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id.0)
+            .bind(tag.0)
+            .bind(position)
+            .execute(&mut **tx)
+            .await
+            .map_err(missing_reference)?;
+    }
+    for (position, author) in (0i64..).zip(&draft.authors) {
+        sqlx::query(
+            "INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id.0)
+        .bind(author.0)
+        .bind(position)
+        .execute(&mut **tx)
+        .await
+        .map_err(missing_reference)?;
+    }
+    sync_public_at(tx, id).await
+}
+
+async fn add_revision(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    draft: &StoryDraft,
+    now: Timestamp,
+) -> Result<()> {
+    let json = serde_json::to_string(draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO revisions (story_id, number, created_at, draft_json) \
+         SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM revisions WHERE story_id = $1",
+    )
+    .bind(id.0)
+    .bind(now.as_second())
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_source, s.body_html, s.dateline_place, \
+     s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
+     s.image_caption, s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version";
+
+/// Loads a whole story: its row, section, source, tags, authors and corrections.
+pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
+    let query = match key {
+        Key::Id(id) => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.id = $1"
+        )))
+        .bind(id.0),
+        Key::Slug(slug) => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.slug = $1"
+        )))
+        .bind(slug),
+    };
+    let Some(row): Option<StoryRow> = query.fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let section: SectionRow = sqlx::query_as(
+        "SELECT id, slug, name, description, language, position FROM sections WHERE id = $1",
+    )
+    .bind(row.section_id)
+    .fetch_one(pool)
+    .await?;
+    let source: Option<SourceRow> = match row.source_id {
+        Some(sid) => {
+            sqlx::query_as("SELECT id, slug, name, credit FROM sources WHERE id = $1")
+                .bind(sid)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+    let tags: Vec<TagRow> = sqlx::query_as(
+        "SELECT t.id, t.slug, t.name, t.kind FROM story_tags st JOIN tags t ON t.id = st.tag_id \
+         WHERE st.story_id = $1 ORDER BY st.position",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let authors: Vec<AuthorRow> = sqlx::query_as(
+        "SELECT a.id, a.slug, a.name, a.bio FROM story_authors sa JOIN authors a ON a.id = sa.author_id \
+         WHERE sa.story_id = $1 ORDER BY sa.position",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let corrections: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT note, created_at FROM corrections WHERE story_id = $1 ORDER BY created_at, id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(Story {
+        id: StoryId(row.id),
+        status: row.status()?,
+        slug: slug(row.slug)?,
+        headline: row.headline,
+        standfirst: row.standfirst,
+        body_source: row.body_source,
+        body_html: row.body_html,
+        dateline_place: row.dateline_place,
+        credit: row.credit,
+        section: section.into_section()?,
+        source: source.map(SourceRow::into_source).transpose()?,
+        tags: tags
+            .into_iter()
+            .map(TagRow::into_tag)
+            .collect::<Result<_>>()?,
+        authors: authors
+            .into_iter()
+            .map(AuthorRow::into_author)
+            .collect::<Result<_>>()?,
+        language: row.language,
+        prominence: Prominence::from_i64(row.prominence),
+        image: image(row.image_url, row.image_alt, row.image_caption),
+        created_at: ts(row.created_at)?,
+        first_published_at: opt_ts(row.first_published_at)?,
+        published_at: opt_ts(row.published_at)?,
+        updated_at: opt_ts(row.updated_at)?,
+        modified_at: ts(row.modified_at)?,
+        corrections: corrections
+            .into_iter()
+            .map(|(note, at)| {
+                Ok(Correction {
+                    note,
+                    created_at: ts(at)?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        version: row.version,
+    }))
+}
+
+pub(crate) async fn revisions(pool: &AnyPool, id: StoryId) -> Result<Vec<Revision>> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT number, created_at, draft_json FROM revisions WHERE story_id = $1 ORDER BY number",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(number, at, json)| {
+            let draft = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("revision {number}: {e}")))?;
+            Ok(Revision {
+                story: id,
+                number,
+                created_at: ts(at)?,
+                draft,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn published(
+    pool: &AnyPool,
+    filter: StoryFilter,
+    page: PageRequest,
+) -> Result<Vec<StorySummary>> {
+    let base = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM stories s JOIN sections sec ON sec.id = s.section_id"
+    );
+    let by_story = "ORDER BY s.public_at DESC, s.id DESC LIMIT $1 OFFSET $2";
+    let by_link = "ORDER BY l.public_at DESC, l.story_id DESC LIMIT $1 OFFSET $2";
+    let (sql, key) = match filter {
+        StoryFilter::All => (
+            format!("{base} WHERE s.public_at IS NOT NULL {by_story}"),
+            None,
+        ),
+        StoryFilter::Section(id) => (
+            format!("{base} WHERE s.section_id = $3 AND s.public_at IS NOT NULL {by_story}"),
+            Some(id.0),
+        ),
+        StoryFilter::Source(id) => (
+            format!("{base} WHERE s.source_id = $3 AND s.public_at IS NOT NULL {by_story}"),
+            Some(id.0),
+        ),
+        StoryFilter::Tag(id) => (
+            format!(
+                "{base} JOIN story_tags l ON l.story_id = s.id WHERE l.tag_id = $3 AND l.public_at IS NOT NULL {by_link}"
+            ),
+            Some(id.0),
+        ),
+        StoryFilter::Author(id) => (
+            format!(
+                "{base} JOIN story_authors l ON l.story_id = s.id WHERE l.author_id = $3 AND l.public_at IS NOT NULL {by_link}"
+            ),
+            Some(id.0),
+        ),
+    };
+    let mut query = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    if let Some(key) = key {
+        query = query.bind(key);
+    }
+    let rows: Vec<SummaryRow> = query.fetch_all(pool).await?;
+    rows.into_iter().map(SummaryRow::into_summary).collect()
+}
+
+pub(crate) async fn prominent(pool: &AnyPool, limit: u32) -> Result<Vec<StorySummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM stories s JOIN sections sec ON sec.id = s.section_id \
+         WHERE s.public_at IS NOT NULL AND s.prominence > 0 ORDER BY s.prominence DESC, s.public_at DESC, s.id DESC LIMIT $1"
+    )))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(SummaryRow::into_summary).collect()
+}
