@@ -18,6 +18,8 @@ pub enum StoreError {
     Config(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database: {0}")]
     Database(#[source] sqlx::Error),
 }
@@ -26,6 +28,7 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(e),
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Duplicate("slug"),
             _ => Self::Database(e),
         }

@@ -1,1 +1,45 @@
-//! placeholder
+//! The HTTP face of Dateline: the public news site (home, story pages, section, tag, author
+//! and source fronts, the latest river), health checks and theme assets, served by axum from
+//! MiniJinja templates. Handlers are thin: parse the request, ask the store, build a view
+//! (`views`), render it (`theme`).
+
+mod error;
+mod public;
+mod router;
+mod state;
+mod theme;
+mod views;
+
+pub use error::WebError;
+pub use router::router;
+pub use state::{AppState, Clock};
+pub use theme::{Theme, ThemeError};
+
+/// Serves `router` on `listener` until the process receives Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// The I/O error that stopped the server.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,78 @@
+//! The home page: the lead story, top stories, the latest stories and a block per section.
+
+use super::SiteContext;
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::views::{Card, PageMeta, section_url};
+use axum::extract::State;
+use axum::response::Html;
+use dateline_core::{PageRequest, Prominence, StoryFilter, StorySummary, TextDirection};
+use serde::Serialize;
+
+const TOP_STORIES: usize = 4;
+const LATEST: u32 = 10;
+const PER_SECTION: u32 = 4;
+
+#[derive(Serialize)]
+struct SectionBlock {
+    name: String,
+    url: String,
+    lang: String,
+    dir: &'static str,
+    stories: Vec<Card>,
+}
+
+pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    let ctx = SiteContext::load(&state).await?;
+    let store = &state.store;
+    let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };
+    let (prominent, latest) = tokio::try_join!(store.prominent(TOP_STORIES as u32 + 1), store.published(StoryFilter::All, latest_page))?;
+    let (lead, top) = pick_lead_and_top(&prominent, &latest);
+    let shown: Vec<_> = lead.iter().chain(&top).map(|s| s.id).collect();
+    let latest: Vec<_> = latest.iter().filter(|s| !shown.contains(&s.id)).take(LATEST as usize).cloned().collect();
+
+    let mut sections = Vec::with_capacity(ctx.sections.len());
+    for section in &ctx.sections {
+        let page = PageRequest { offset: 0, limit: PER_SECTION };
+        let stories = store.published(StoryFilter::Section(section.id), page).await?;
+        let lang = section.language.clone().unwrap_or_else(|| ctx.settings.language.clone());
+        sections.push(SectionBlock {
+            name: section.name.clone(),
+            url: section_url(section.slug.as_str()),
+            dir: TextDirection::of_language(&lang).as_str(),
+            lang,
+            stories: Card::list(&stories, &ctx.settings),
+        });
+    }
+    let s = &ctx.settings;
+    let meta = PageMeta::simple(s, &s.name, &format!("The latest news from {}", s.name), "/");
+    let html = state.theme.render(
+        "home.html",
+        crate::view_context! {
+            site => ctx.site(&state, "/"),
+            page => meta,
+            lead => lead.map(|l| Card::new(&l, s)),
+            top => Card::list(&top, s),
+            latest => Card::list(&latest, s),
+            sections => sections,
+        },
+    )?;
+    Ok(Html(html))
+}
+
+/// The lead is the newest Lead story, else the newest story; top stories are the newest
+/// Top stories, filled up with the newest others.
+fn pick_lead_and_top(prominent: &[StorySummary], latest: &[StorySummary]) -> (Option<StorySummary>, Vec<StorySummary>) {
+    let lead = prominent.iter().find(|s| s.prominence == Prominence::Lead).or_else(|| latest.first()).cloned();
+    let lead_id = lead.as_ref().map(|l| l.id);
+    let mut top: Vec<StorySummary> = Vec::with_capacity(TOP_STORIES);
+    for s in prominent.iter().chain(latest) {
+        if top.len() == TOP_STORIES {
+            break;
+        }
+        if Some(s.id) != lead_id && !top.iter().any(|t| t.id == s.id) {
+            top.push(s.clone());
+        }
+    }
+    (lead, top)
+}

@@ -1,0 +1,77 @@
+//! The public site: what readers see. One file per page type; this module holds what they
+//! share (the page number of a list, the site context of every page).
+
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod lists;
+pub mod story;
+
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::views::SiteView;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use dateline_core::{PageRequest, Section, SiteSettings};
+
+/// Stories on one page of a list.
+pub const PER_PAGE: u32 = 20;
+/// Deepest page a list offers; older stories are reached through search and sitemaps.
+pub const MAX_PAGE: u32 = 500;
+
+/// The `?page=N` of a list: absent means 1; anything but a whole number from 1 up is a 400.
+/// Other query parameters (utm_source and friends) are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct PageNumber(pub u32);
+
+impl PageNumber {
+    /// The window of one page, asking one story more to learn whether a next page exists.
+    pub fn request(self) -> PageRequest {
+        PageRequest { offset: u64::from(self.0 - 1) * u64::from(PER_PAGE), limit: PER_PAGE + 1 }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageNumber {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WebError::BadRequest("The address has a malformed query string.".into()))?;
+        let mut pages = pairs.iter().filter(|(k, _)| k == "page");
+        let page = match (pages.next(), pages.next()) {
+            (None, _) => 1,
+            (Some(_), Some(_)) => return Err(WebError::BadRequest("Give the page number only once.".into())),
+            (Some((_, v)), None) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| WebError::BadRequest(format!("The page number must be a whole number from 1, not {v:?}.")))?,
+        };
+        if page > MAX_PAGE {
+            return Err(WebError::NotFound);
+        }
+        Ok(Self(page))
+    }
+}
+
+/// Settings and sections: what every page needs for its header.
+pub struct SiteContext {
+    pub settings: SiteSettings,
+    pub sections: Vec<Section>,
+}
+
+impl SiteContext {
+    /// Loads the settings and sections.
+    ///
+    /// # Errors
+    /// [`WebError`] when the store fails.
+    pub async fn load(state: &AppState) -> Result<Self, WebError> {
+        let (settings, sections) = tokio::try_join!(state.store.settings(), state.store.sections())?;
+        Ok(Self { settings, sections })
+    }
+
+    pub fn site(&self, state: &AppState, current_path: &str) -> SiteView {
+        SiteView::new(&self.settings, &self.sections, state.clock.now(), current_path)
+    }
+}

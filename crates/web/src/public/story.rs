@@ -1,0 +1,57 @@
+//! The story page: the story, its metadata, "Recent Stories" and "More Stories From
+//! <Section>". An old slug answers 301 to the current one; a killed story 410.
+
+use super::SiteContext;
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::views::{Card, StoryView, section_url, story_meta, story_url};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dateline_core::{PageRequest, StoryFilter, StoryStatus, StorySummary};
+
+const RECENT: usize = 6;
+const MORE: usize = 5;
+
+pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
+    let store = &state.store;
+    let Some(story) = store.story_by_slug(&slug).await? else {
+        return match store.redirect_for_slug(&slug).await? {
+            Some(current) => Ok(Redirect::permanent(&story_url(current.as_str())).into_response()),
+            None => Err(WebError::NotFound),
+        };
+    };
+    match story.status {
+        StoryStatus::Published => {}
+        StoryStatus::Killed => return Err(WebError::Gone("This story has been removed.")),
+        _ => return Err(WebError::NotFound),
+    }
+    let ctx = SiteContext::load(&state).await?;
+    let (recent, more) = tokio::try_join!(
+        store.published(StoryFilter::All, PageRequest { offset: 0, limit: RECENT as u32 + 1 }),
+        store.published(StoryFilter::Section(story.section.id), PageRequest { offset: 0, limit: MORE as u32 + 1 }),
+    )?;
+    let others = |list: Vec<StorySummary>, n: usize| -> Vec<StorySummary> {
+        list.into_iter().filter(|s| s.id != story.id).take(n).collect()
+    };
+    let settings = &ctx.settings;
+    let section_path = section_url(story.section.slug.as_str());
+    let html = state.theme.render(
+        "story.html",
+        crate::view_context! {
+            site => ctx.site(&state, &section_path),
+            page => story_meta(&story, settings),
+            story => StoryView::new(&story, settings),
+            recent => Card::list(&others(recent, RECENT), settings),
+            more => Card::list(&others(more, MORE), settings),
+            more_title => format!("More Stories From {}", story.section.name),
+            more_url => section_path,
+        },
+    )?;
+    let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);
+    Ok((
+        [(header::LAST_MODIFIED, jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&last_modified).unwrap_or_default())],
+        Html(html),
+    )
+        .into_response())
+}

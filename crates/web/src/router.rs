@@ -1,0 +1,53 @@
+//! Every route of the site in one place, and the layers around them.
+
+use crate::error::{WebError, styled_errors};
+use crate::public::{assets, health, home, lists, story};
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use axum::routing::get;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+const CSP: &str = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// The whole application as a router, ready to serve or to drive in memory in tests.
+pub fn router(state: AppState) -> Router {
+    let security = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    let mut app = Router::new()
+        .route("/", get(home::home))
+        .route("/latest", get(lists::latest))
+        .route("/story/{slug}", get(story::story))
+        .route("/section/{slug}", get(lists::section))
+        .route("/tag/{slug}", get(lists::tag))
+        .route("/author/{slug}", get(lists::author))
+        .route("/source/{slug}", get(lists::source))
+        .route("/assets/{*name}", get(assets::asset))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .fallback(|| async { WebError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), styled_errors));
+    for (name, value) in security {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    app.layer(SetResponseHeaderLayer::if_not_present(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("interest-cohort=()"),
+    ))
+    .layer(CompressionLayer::new())
+    .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+    .layer(CatchPanicLayer::new())
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
+}

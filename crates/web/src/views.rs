@@ -1,0 +1,294 @@
+//! View structs made for the templates: each holds exactly what a template shows, already
+//! formatted in the site's house style and zone. Store types never reach a template.
+
+use dateline_core::house_style::DatelinePart;
+use dateline_core::text::{cut_at_word, teaser};
+use dateline_core::{Section, SiteSettings, Story, StorySummary, TextDirection};
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Characters a headline may take in a narrow list before it is cut.
+const SHORT_HEADLINE_CHARS: usize = 70;
+const TEASER_CHARS: usize = 110;
+
+#[derive(Debug, Serialize)]
+pub struct MenuEntry {
+    pub label: String,
+    pub url: String,
+    pub active: bool,
+}
+
+/// The site header and footer: name, today's date in the site's zone, menu.
+#[derive(Debug, Serialize)]
+pub struct SiteView {
+    pub name: String,
+    pub base_url: String,
+    pub language: String,
+    pub dir: &'static str,
+    pub today: String,
+    pub menu: Vec<MenuEntry>,
+}
+
+impl SiteView {
+    /// `current_path` marks the matching menu entry as active.
+    pub fn new(settings: &SiteSettings, sections: &[Section], now: Timestamp, current_path: &str) -> Self {
+        let menu = if settings.menu.is_empty() {
+            sections.iter().map(|s| (s.name.clone(), section_url(s.slug.as_str()))).collect::<Vec<_>>()
+        } else {
+            settings.menu.iter().map(|m| (m.label.clone(), m.url.clone())).collect()
+        };
+        Self {
+            name: settings.name.clone(),
+            base_url: settings.base_url.clone(),
+            language: settings.language.clone(),
+            dir: settings.direction.as_str(),
+            today: settings.house_style.header_date(now, &settings.time_zone()),
+            menu: menu
+                .into_iter()
+                .map(|(label, url)| MenuEntry { active: !current_path.is_empty() && url == current_path, label, url })
+                .collect(),
+        }
+    }
+}
+
+/// Metadata of the page: title, description, canonical URL, language, social cards and
+/// structured data.
+#[derive(Debug, Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub og_type: &'static str,
+    pub image: Option<String>,
+    pub json_ld: Option<serde_json::Value>,
+    pub robots: Option<&'static str>,
+}
+
+impl PageMeta {
+    /// A plain page of the site (fronts, lists, errors) in the site's language.
+    pub fn simple(settings: &SiteSettings, title: &str, description: &str, path: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            description: description.to_owned(),
+            canonical: format!("{}{path}", settings.base_url),
+            lang: settings.language.clone(),
+            dir: settings.direction.as_str(),
+            og_type: "website",
+            image: None,
+            json_ld: None,
+            robots: None,
+        }
+    }
+}
+
+pub fn story_url(slug: &str) -> String {
+    format!("/story/{slug}")
+}
+pub fn section_url(slug: &str) -> String {
+    format!("/section/{slug}")
+}
+pub fn tag_url(slug: &str) -> String {
+    format!("/tag/{slug}")
+}
+pub fn author_url(slug: &str) -> String {
+    format!("/author/{slug}")
+}
+pub fn source_url(slug: &str) -> String {
+    format!("/source/{slug}")
+}
+
+/// An absolute URL for `url` (kept as is when already absolute).
+fn absolute(settings: &SiteSettings, url: &str) -> String {
+    if url.starts_with('/') { format!("{}{url}", settings.base_url) } else { url.to_owned() }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageView {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+/// A story on a front page or in a list.
+#[derive(Debug, Serialize)]
+pub struct Card {
+    pub headline: String,
+    pub headline_short: String,
+    pub url: String,
+    pub standfirst: String,
+    pub teaser: String,
+    pub section: Option<Link>,
+    pub published_iso: String,
+    pub published_display: String,
+    pub image: Option<ImageView>,
+    pub lang: String,
+    pub dir: &'static str,
+}
+
+impl Card {
+    pub fn new(s: &StorySummary, settings: &SiteSettings) -> Self {
+        Self {
+            headline_short: cut_at_word(&s.headline, SHORT_HEADLINE_CHARS),
+            headline: s.headline.clone(),
+            url: story_url(s.slug.as_str()),
+            teaser: teaser(&s.standfirst, TEASER_CHARS),
+            standfirst: s.standfirst.clone(),
+            section: Some(Link { name: s.section_name.clone(), url: section_url(s.section_slug.as_str()) }),
+            published_iso: s.published_at.to_string(),
+            published_display: settings.house_style.byline_moment(s.published_at, &settings.time_zone()),
+            image: s.image.as_ref().map(|i| ImageView { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }),
+            dir: TextDirection::of_language(&s.language).as_str(),
+            lang: s.language.clone(),
+        }
+    }
+
+    pub fn list(stories: &[StorySummary], settings: &SiteSettings) -> Vec<Self> {
+        stories.iter().map(|s| Self::new(s, settings)).collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Moment {
+    pub display: String,
+    pub iso: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CorrectionView {
+    pub note: String,
+    pub display: String,
+    pub iso: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+    pub kind: &'static str,
+}
+
+/// Everything the story page shows of the story itself.
+#[derive(Debug, Serialize)]
+pub struct StoryView {
+    pub headline: String,
+    pub standfirst: String,
+    pub body_html: String,
+    pub lang: String,
+    pub dir: &'static str,
+    pub authors: Vec<Link>,
+    pub byline_published: String,
+    pub published_iso: String,
+    pub updated: Option<Moment>,
+    pub corrections: Vec<CorrectionView>,
+    pub dateline: Vec<DatelinePart>,
+    pub image: Option<ImageView>,
+    pub section: Link,
+    pub tags: Vec<TagLink>,
+    pub source: Option<Link>,
+}
+
+impl StoryView {
+    /// The view of a published story (`published_at` falls back to `modified_at` for a
+    /// story being previewed before publication).
+    pub fn new(story: &Story, settings: &SiteSettings) -> Self {
+        let tz = settings.time_zone();
+        let style = &settings.house_style;
+        let published = story.published_at.unwrap_or(story.modified_at);
+        let moment = |at: Timestamp| style.byline_moment(at, &tz);
+        Self {
+            headline: story.headline.clone(),
+            standfirst: story.standfirst.clone(),
+            body_html: story.body_html.clone(),
+            lang: story.language.clone(),
+            dir: story.direction().as_str(),
+            authors: story.authors.iter().map(|a| Link { name: a.name.clone(), url: author_url(a.slug.as_str()) }).collect(),
+            byline_published: format!("Published {}", moment(published)),
+            published_iso: published.to_string(),
+            updated: story
+                .updated_at
+                .filter(|u| *u > published)
+                .map(|u| Moment { display: format!("Updated {}", moment(u)), iso: u.to_string() }),
+            corrections: story
+                .corrections
+                .iter()
+                .map(|c| CorrectionView { note: c.note.clone(), display: moment(c.created_at), iso: c.created_at.to_string() })
+                .collect(),
+            dateline: style.dateline(&story.dateline_place, &story.credit, published, &tz),
+            image: story.image.as_ref().map(|i| ImageView { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }),
+            section: Link { name: story.section.name.clone(), url: section_url(story.section.slug.as_str()) },
+            tags: story
+                .tags
+                .iter()
+                .map(|t| TagLink { name: t.name.clone(), url: tag_url(t.slug.as_str()), kind: t.kind.as_str() })
+                .collect(),
+            source: story.source.as_ref().map(|s| Link { name: s.name.clone(), url: source_url(s.slug.as_str()) }),
+        }
+    }
+}
+
+/// The page metadata of a story: social cards and schema.org `NewsArticle`.
+pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
+    let url = absolute(settings, &story_url(story.slug.as_str()));
+    let published = story.published_at.unwrap_or(story.modified_at);
+    let image = story.image.as_ref().map(|i| absolute(settings, &i.url));
+    let description = if story.standfirst.is_empty() { teaser(&story.headline, 200) } else { teaser(&story.standfirst, 300) };
+    let authors: Vec<_> = story
+        .authors
+        .iter()
+        .map(|a| serde_json::json!({"@type": "Person", "name": a.name, "url": absolute(settings, &author_url(a.slug.as_str()))}))
+        .collect();
+    let mut json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": story.headline,
+        "description": description,
+        "datePublished": published.to_string(),
+        "dateModified": story.updated_at.unwrap_or(published).max(published).to_string(),
+        "author": authors,
+        "publisher": {"@type": "Organization", "name": settings.name, "url": settings.base_url},
+        "articleSection": story.section.name,
+        "inLanguage": story.language,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+    });
+    if !story.dateline_place.is_empty() {
+        json_ld["dateline"] = serde_json::Value::from(story.dateline_place.clone());
+    }
+    if let Some(img) = &image {
+        json_ld["image"] = serde_json::json!([img]);
+    }
+    PageMeta {
+        title: format!("{} | {}", story.headline, settings.name),
+        description,
+        canonical: url,
+        lang: story.language.clone(),
+        dir: story.direction().as_str(),
+        og_type: "article",
+        image,
+        json_ld: Some(json_ld),
+        robots: None,
+    }
+}
+
+/// Previous/next links of a paginated list.
+#[derive(Debug, Serialize)]
+pub struct Pagination {
+    pub page: u32,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl Pagination {
+    pub fn new(path: &str, page: u32, has_more: bool) -> Self {
+        let url = |p: u32| if p <= 1 { path.to_owned() } else { format!("{path}?page={p}") };
+        Self { page, prev_url: (page > 1).then(|| url(page - 1)), next_url: has_more.then(|| url(page + 1)) }
+    }
+}
