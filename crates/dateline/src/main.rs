@@ -1,1 +1,133 @@
-fn main() {}
+//! The `dateline` command: serves the site, fills a database with demo content, and (in
+//! later issues) manages users, sources and the search index. It only wires the library
+//! crates together; every real decision lives in them.
+
+mod config;
+mod demo;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::{ServeArgs, StoreArgs};
+use dateline_store::Store;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "dateline",
+    version,
+    about = "Dateline: a newsroom publishing platform in one binary"
+)]
+struct Cli {
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "DATELINE_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the public site.
+    Serve(ServeArgs),
+    /// Fill the database with synthetic demo stories (original generated text).
+    Demo(DemoArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// How many stories to generate.
+    #[arg(long, default_value_t = 1000)]
+    stories: u64,
+    /// Seed of the generator: the same seed gives the same stories.
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Demo(args) => {
+                let settings = config::Settings::resolve(&args.store, None)?;
+                let store = open_store(&settings).await?;
+                demo::generate(
+                    store.as_ref(),
+                    &demo::Options {
+                        stories: args.stories,
+                        seed: args.seed,
+                        base_url: None,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    })
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(settings: &config::Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let location =
+        dateline_store::Location::choose(settings.database_url.as_deref(), &settings.data)?;
+    dateline_store::open(&location)
+        .await
+        .with_context(|| match &location {
+            dateline_store::Location::SqliteDir(dir) => {
+                format!("cannot open the database in {}", dir.display())
+            }
+            dateline_store::Location::Postgres(_) => {
+                "cannot open the PostgreSQL database".to_owned()
+            }
+        })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = config::Settings::resolve(&args.store, Some(&args))?;
+    let store = open_store(&settings).await?;
+    let theme =
+        dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    let url = format!("http://{address}");
+    if args.demo {
+        if store.story_count().await? == 0 {
+            demo::generate(
+                store.as_ref(),
+                &demo::Options {
+                    stories: demo::SERVE_DEMO_STORIES,
+                    seed: 2025,
+                    base_url: Some(url.clone()),
+                },
+            )
+            .await?;
+        } else {
+            tracing::info!("the database already has stories; demo content is not added again");
+        }
+    }
+    println!("Dateline is serving {url}/");
+    println!("  data: {}", settings.describe_store());
+    tracing::info!(%address, "serving");
+    dateline_web::serve(listener, dateline_web::AppState::new(store, theme)).await?;
+    Ok(())
+}

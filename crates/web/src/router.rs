@@ -39,14 +39,20 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), styled_errors));
     for (name, value) in security {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     app.layer(SetResponseHeaderLayer::if_not_present(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("interest-cohort=()"),
     ))
     .layer(CompressionLayer::new())
-    .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+    .layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        Duration::from_secs(30),
+    ))
     .layer(CatchPanicLayer::new())
     .layer(TraceLayer::new_for_http())
     .with_state(state)

@@ -31,6 +31,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
-        Self { store, theme: Arc::new(theme), clock: Clock::System }
+        Self {
+            store,
+            theme: Arc::new(theme),
+            clock: Clock::System,
+        }
     }
 }

@@ -54,16 +54,28 @@ impl Theme {
                     Ok(text) => return Ok(Some(text)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
-                        return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "theme file unreadable")
-                            .with_source(e));
+                        return Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            "theme file unreadable",
+                        )
+                        .with_source(e));
                     }
                 }
             }
-            Ok(BUILT_IN.get_file(format!("templates/{name}")).and_then(|f| f.contents_utf8()).map(str::to_owned))
+            Ok(BUILT_IN
+                .get_file(format!("templates/{name}"))
+                .and_then(|f| f.contents_utf8())
+                .map(str::to_owned))
         });
         let theme = Self { env, folder };
         for page in ["home.html", "story.html", "list.html", "error.html"] {
-            theme.env.get_template(page).map_err(|source| ThemeError::Template { name: page.into(), source })?;
+            theme
+                .env
+                .get_template(page)
+                .map_err(|source| ThemeError::Template {
+                    name: page.into(),
+                    source,
+                })?;
         }
         Ok(theme)
     }
@@ -73,13 +85,23 @@ impl Theme {
     /// # Errors
     /// [`ThemeError::Template`] when the template is missing or fails at render time.
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, ThemeError> {
-        let err = |source| ThemeError::Template { name: name.to_owned(), source };
-        self.env.get_template(name).map_err(err)?.render(Value::from(minijinja::value::Serde(context))).map_err(err)
+        let err = |source| ThemeError::Template {
+            name: name.to_owned(),
+            source,
+        };
+        self.env
+            .get_template(name)
+            .map_err(err)?
+            .render(Value::from(minijinja::value::Serde(context)))
+            .map_err(err)
     }
 
     /// The bytes and content type of asset `name` (a path under `assets/`).
     pub fn asset(&self, name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
-        if name.split('/').any(|part| part.is_empty() || part == ".." || part.starts_with('.')) {
+        if name
+            .split('/')
+            .any(|part| part.is_empty() || part == ".." || part.starts_with('.'))
+        {
             return None;
         }
         let kind = content_type(name);
@@ -88,13 +110,19 @@ impl Theme {
         {
             return Some((Cow::Owned(bytes), kind));
         }
-        BUILT_IN.get_file(format!("assets/{name}")).map(|f| (Cow::Borrowed(f.contents()), kind))
+        BUILT_IN
+            .get_file(format!("assets/{name}"))
+            .map(|f| (Cow::Borrowed(f.contents()), kind))
     }
 }
 
 /// Escapes strings for HTML like MiniJinja does, except that `/` is left alone, so URLs in
 /// attributes stay readable (`https://`, not `https:&#x2f;&#x2f;`) for crawlers and people.
-fn html_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), minijinja::Error> {
+fn html_formatter(
+    out: &mut Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     if matches!(state.auto_escape(), AutoEscape::Html)
         && !value.is_safe()
         && let Some(text) = value.as_str()
@@ -119,7 +147,8 @@ fn html_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<
 }
 
 fn write_out(out: &mut Output, text: &str) -> Result<(), minijinja::Error> {
-    out.write_str(text).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "output failed"))
+    out.write_str(text)
+        .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "output failed"))
 }
 
 fn content_type(name: &str) -> &'static str {

@@ -31,11 +31,23 @@ pub struct SiteView {
 
 impl SiteView {
     /// `current_path` marks the matching menu entry as active.
-    pub fn new(settings: &SiteSettings, sections: &[Section], now: Timestamp, current_path: &str) -> Self {
+    pub fn new(
+        settings: &SiteSettings,
+        sections: &[Section],
+        now: Timestamp,
+        current_path: &str,
+    ) -> Self {
         let menu = if settings.menu.is_empty() {
-            sections.iter().map(|s| (s.name.clone(), section_url(s.slug.as_str()))).collect::<Vec<_>>()
+            sections
+                .iter()
+                .map(|s| (s.name.clone(), section_url(s.slug.as_str())))
+                .collect::<Vec<_>>()
         } else {
-            settings.menu.iter().map(|m| (m.label.clone(), m.url.clone())).collect()
+            settings
+                .menu
+                .iter()
+                .map(|m| (m.label.clone(), m.url.clone()))
+                .collect()
         };
         Self {
             name: settings.name.clone(),
@@ -45,7 +57,11 @@ impl SiteView {
             today: settings.house_style.header_date(now, &settings.time_zone()),
             menu: menu
                 .into_iter()
-                .map(|(label, url)| MenuEntry { active: !current_path.is_empty() && url == current_path, label, url })
+                .map(|(label, url)| MenuEntry {
+                    active: !current_path.is_empty() && url == current_path,
+                    label,
+                    url,
+                })
                 .collect(),
         }
     }
@@ -101,7 +117,11 @@ pub fn source_url(slug: &str) -> String {
 
 /// An absolute URL for `url` (kept as is when already absolute).
 fn absolute(settings: &SiteSettings, url: &str) -> String {
-    if url.starts_with('/') { format!("{}{url}", settings.base_url) } else { url.to_owned() }
+    if url.starts_with('/') {
+        format!("{}{url}", settings.base_url)
+    } else {
+        url.to_owned()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -141,10 +161,19 @@ impl Card {
             url: story_url(s.slug.as_str()),
             teaser: teaser(&s.standfirst, TEASER_CHARS),
             standfirst: s.standfirst.clone(),
-            section: Some(Link { name: s.section_name.clone(), url: section_url(s.section_slug.as_str()) }),
+            section: Some(Link {
+                name: s.section_name.clone(),
+                url: section_url(s.section_slug.as_str()),
+            }),
             published_iso: s.published_at.to_string(),
-            published_display: settings.house_style.byline_moment(s.published_at, &settings.time_zone()),
-            image: s.image.as_ref().map(|i| ImageView { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }),
+            published_display: settings
+                .house_style
+                .byline_moment(s.published_at, &settings.time_zone()),
+            image: s.image.as_ref().map(|i| ImageView {
+                url: i.url.clone(),
+                alt: i.alt.clone(),
+                caption: i.caption.clone(),
+            }),
             dir: TextDirection::of_language(&s.language).as_str(),
             lang: s.language.clone(),
         }
@@ -209,27 +238,52 @@ impl StoryView {
             body_html: story.body_html.clone(),
             lang: story.language.clone(),
             dir: story.direction().as_str(),
-            authors: story.authors.iter().map(|a| Link { name: a.name.clone(), url: author_url(a.slug.as_str()) }).collect(),
+            authors: story
+                .authors
+                .iter()
+                .map(|a| Link {
+                    name: a.name.clone(),
+                    url: author_url(a.slug.as_str()),
+                })
+                .collect(),
             byline_published: format!("Published {}", moment(published)),
             published_iso: published.to_string(),
-            updated: story
-                .updated_at
-                .filter(|u| *u > published)
-                .map(|u| Moment { display: format!("Updated {}", moment(u)), iso: u.to_string() }),
+            updated: story.updated_at.filter(|u| *u > published).map(|u| Moment {
+                display: format!("Updated {}", moment(u)),
+                iso: u.to_string(),
+            }),
             corrections: story
                 .corrections
                 .iter()
-                .map(|c| CorrectionView { note: c.note.clone(), display: moment(c.created_at), iso: c.created_at.to_string() })
+                .map(|c| CorrectionView {
+                    note: c.note.clone(),
+                    display: moment(c.created_at),
+                    iso: c.created_at.to_string(),
+                })
                 .collect(),
             dateline: style.dateline(&story.dateline_place, &story.credit, published, &tz),
-            image: story.image.as_ref().map(|i| ImageView { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }),
-            section: Link { name: story.section.name.clone(), url: section_url(story.section.slug.as_str()) },
+            image: story.image.as_ref().map(|i| ImageView {
+                url: i.url.clone(),
+                alt: i.alt.clone(),
+                caption: i.caption.clone(),
+            }),
+            section: Link {
+                name: story.section.name.clone(),
+                url: section_url(story.section.slug.as_str()),
+            },
             tags: story
                 .tags
                 .iter()
-                .map(|t| TagLink { name: t.name.clone(), url: tag_url(t.slug.as_str()), kind: t.kind.as_str() })
+                .map(|t| TagLink {
+                    name: t.name.clone(),
+                    url: tag_url(t.slug.as_str()),
+                    kind: t.kind.as_str(),
+                })
                 .collect(),
-            source: story.source.as_ref().map(|s| Link { name: s.name.clone(), url: source_url(s.slug.as_str()) }),
+            source: story.source.as_ref().map(|s| Link {
+                name: s.name.clone(),
+                url: source_url(s.slug.as_str()),
+            }),
         }
     }
 }
@@ -239,7 +293,11 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
     let url = absolute(settings, &story_url(story.slug.as_str()));
     let published = story.published_at.unwrap_or(story.modified_at);
     let image = story.image.as_ref().map(|i| absolute(settings, &i.url));
-    let description = if story.standfirst.is_empty() { teaser(&story.headline, 200) } else { teaser(&story.standfirst, 300) };
+    let description = if story.standfirst.is_empty() {
+        teaser(&story.headline, 200)
+    } else {
+        teaser(&story.standfirst, 300)
+    };
     let authors: Vec<_> = story
         .authors
         .iter()
@@ -288,7 +346,17 @@ pub struct Pagination {
 
 impl Pagination {
     pub fn new(path: &str, page: u32, has_more: bool) -> Self {
-        let url = |p: u32| if p <= 1 { path.to_owned() } else { format!("{path}?page={p}") };
-        Self { page, prev_url: (page > 1).then(|| url(page - 1)), next_url: has_more.then(|| url(page + 1)) }
+        let url = |p: u32| {
+            if p <= 1 {
+                path.to_owned()
+            } else {
+                format!("{path}?page={p}")
+            }
+        };
+        Self {
+            page,
+            prev_url: (page > 1).then(|| url(page - 1)),
+            next_url: has_more.then(|| url(page + 1)),
+        }
     }
 }

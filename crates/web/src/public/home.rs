@@ -25,17 +25,36 @@ struct SectionBlock {
 pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let store = &state.store;
-    let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };
-    let (prominent, latest) = tokio::try_join!(store.prominent(TOP_STORIES as u32 + 1), store.published(StoryFilter::All, latest_page))?;
+    let latest_page = PageRequest {
+        offset: 0,
+        limit: LATEST + TOP_STORIES as u32 + 1,
+    };
+    let (prominent, latest) = tokio::try_join!(
+        store.prominent(TOP_STORIES as u32 + 1),
+        store.published(StoryFilter::All, latest_page)
+    )?;
     let (lead, top) = pick_lead_and_top(&prominent, &latest);
     let shown: Vec<_> = lead.iter().chain(&top).map(|s| s.id).collect();
-    let latest: Vec<_> = latest.iter().filter(|s| !shown.contains(&s.id)).take(LATEST as usize).cloned().collect();
+    let latest: Vec<_> = latest
+        .iter()
+        .filter(|s| !shown.contains(&s.id))
+        .take(LATEST as usize)
+        .cloned()
+        .collect();
 
     let mut sections = Vec::with_capacity(ctx.sections.len());
     for section in &ctx.sections {
-        let page = PageRequest { offset: 0, limit: PER_SECTION };
-        let stories = store.published(StoryFilter::Section(section.id), page).await?;
-        let lang = section.language.clone().unwrap_or_else(|| ctx.settings.language.clone());
+        let page = PageRequest {
+            offset: 0,
+            limit: PER_SECTION,
+        };
+        let stories = store
+            .published(StoryFilter::Section(section.id), page)
+            .await?;
+        let lang = section
+            .language
+            .clone()
+            .unwrap_or_else(|| ctx.settings.language.clone());
         sections.push(SectionBlock {
             name: section.name.clone(),
             url: section_url(section.slug.as_str()),
@@ -62,8 +81,15 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebErro
 
 /// The lead is the newest Lead story, else the newest story; top stories are the newest
 /// Top stories, filled up with the newest others.
-fn pick_lead_and_top(prominent: &[StorySummary], latest: &[StorySummary]) -> (Option<StorySummary>, Vec<StorySummary>) {
-    let lead = prominent.iter().find(|s| s.prominence == Prominence::Lead).or_else(|| latest.first()).cloned();
+fn pick_lead_and_top(
+    prominent: &[StorySummary],
+    latest: &[StorySummary],
+) -> (Option<StorySummary>, Vec<StorySummary>) {
+    let lead = prominent
+        .iter()
+        .find(|s| s.prominence == Prominence::Lead)
+        .or_else(|| latest.first())
+        .cloned();
     let lead_id = lead.as_ref().map(|l| l.id);
     let mut top: Vec<StorySummary> = Vec::with_capacity(TOP_STORIES);
     for s in prominent.iter().chain(latest) {

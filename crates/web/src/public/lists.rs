@@ -18,7 +18,12 @@ struct ListSpec {
     filter: StoryFilter,
 }
 
-async fn render(state: &AppState, ctx: SiteContext, spec: ListSpec, page: PageNumber) -> Result<Html<String>, WebError> {
+async fn render(
+    state: &AppState,
+    ctx: SiteContext,
+    spec: ListSpec,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
     let mut stories = state.store.published(spec.filter, page.request()).await?;
     if stories.is_empty() && page.0 > 1 {
         return Err(WebError::NotFound);
@@ -28,9 +33,20 @@ async fn render(state: &AppState, ctx: SiteContext, spec: ListSpec, page: PageNu
     let settings = &ctx.settings;
     let lang = spec.language.unwrap_or_else(|| settings.language.clone());
     let dir = TextDirection::of_language(&lang).as_str();
-    let title = if page.0 > 1 { format!("{} (page {})", spec.heading, page.0) } else { spec.heading.clone() };
-    let description = spec.intro.clone().unwrap_or_else(|| format!("{} on {}", spec.heading, settings.name));
-    let canonical = if page.0 > 1 { format!("{}?page={}", spec.path, page.0) } else { spec.path.clone() };
+    let title = if page.0 > 1 {
+        format!("{} (page {})", spec.heading, page.0)
+    } else {
+        spec.heading.clone()
+    };
+    let description = spec
+        .intro
+        .clone()
+        .unwrap_or_else(|| format!("{} on {}", spec.heading, settings.name));
+    let canonical = if page.0 > 1 {
+        format!("{}?page={}", spec.path, page.0)
+    } else {
+        spec.path.clone()
+    };
     let mut meta = PageMeta::simple(settings, &title, &description, &canonical);
     meta.lang.clone_from(&lang);
     meta.dir = dir;
@@ -50,7 +66,10 @@ async fn render(state: &AppState, ctx: SiteContext, spec: ListSpec, page: PageNu
     Ok(Html(html))
 }
 
-pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Html<String>, WebError> {
+pub async fn latest(
+    State(state): State<AppState>,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: "/latest".into(),
@@ -62,9 +81,18 @@ pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<H
     render(&state, ctx, spec, page).await
 }
 
-pub async fn section(State(state): State<AppState>, Path(slug): Path<String>, page: PageNumber) -> Result<Html<String>, WebError> {
+pub async fn section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
-    let section = ctx.sections.iter().find(|s| s.slug.as_str() == slug).cloned().ok_or(WebError::NotFound)?;
+    let section = ctx
+        .sections
+        .iter()
+        .find(|s| s.slug.as_str() == slug)
+        .cloned()
+        .ok_or(WebError::NotFound)?;
     let spec = ListSpec {
         path: section_url(section.slug.as_str()),
         heading: section.name,
@@ -75,8 +103,16 @@ pub async fn section(State(state): State<AppState>, Path(slug): Path<String>, pa
     render(&state, ctx, spec, page).await
 }
 
-pub async fn tag(State(state): State<AppState>, Path(slug): Path<String>, page: PageNumber) -> Result<Html<String>, WebError> {
-    let tag = state.store.tag_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
+    let tag = state
+        .store
+        .tag_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: tag_url(tag.slug.as_str()),
@@ -88,8 +124,16 @@ pub async fn tag(State(state): State<AppState>, Path(slug): Path<String>, page: 
     render(&state, ctx, spec, page).await
 }
 
-pub async fn author(State(state): State<AppState>, Path(slug): Path<String>, page: PageNumber) -> Result<Html<String>, WebError> {
-    let author = state.store.author_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
+    let author = state
+        .store
+        .author_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: author_url(author.slug.as_str()),
@@ -101,8 +145,16 @@ pub async fn author(State(state): State<AppState>, Path(slug): Path<String>, pag
     render(&state, ctx, spec, page).await
 }
 
-pub async fn source(State(state): State<AppState>, Path(slug): Path<String>, page: PageNumber) -> Result<Html<String>, WebError> {
-    let source = state.store.source_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+pub async fn source(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
+    let source = state
+        .store
+        .source_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: source_url(source.slug.as_str()),

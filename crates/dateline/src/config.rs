@@ -1,0 +1,142 @@
+//! Configuration of the binary: command-line flags, `DATELINE_*` environment variables and
+//! an optional `dateline.toml`, in that order of precedence. Unknown keys in the file are an
+//! error, so a typo never silently falls back to a default.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Where the data lives; shared by every command that opens the database.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Folder of the embedded SQLite database [default: ./dateline-data].
+    #[arg(long, env = "DATELINE_DATA")]
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://...); when set, used instead of SQLite.
+    #[arg(long, env = "DATELINE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Configuration file [default: ./dateline.toml when it exists].
+    #[arg(long, env = "DATELINE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DATELINE_LISTEN")]
+    pub listen: Option<String>,
+    /// Theme folder whose templates/ and assets/ override the built-in theme.
+    #[arg(long, env = "DATELINE_THEME")]
+    pub theme: Option<PathBuf>,
+    /// Fill an empty database with demo content first.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// The keys `dateline.toml` may hold. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on, e.g. "0.0.0.0:8080".
+    pub listen: Option<String>,
+    /// Folder of the SQLite database.
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL.
+    pub database_url: Option<String>,
+    /// Theme folder.
+    pub theme: Option<PathBuf>,
+}
+
+/// The settings in force after flags, environment and file are merged.
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: String,
+    pub data: PathBuf,
+    pub database_url: Option<String>,
+    pub theme: Option<PathBuf>,
+}
+
+const DEFAULT_FILE: &str = "dateline.toml";
+
+impl Settings {
+    pub fn resolve(store: &StoreArgs, serve: Option<&ServeArgs>) -> anyhow::Result<Self> {
+        let file = match &store.config {
+            Some(path) => load_file(path)?,
+            None if Path::new(DEFAULT_FILE).exists() => load_file(Path::new(DEFAULT_FILE))?,
+            None => FileConfig::default(),
+        };
+        Ok(Self {
+            listen: serve
+                .and_then(|s| s.listen.clone())
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data: store
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("dateline-data")),
+            database_url: store
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .filter(|u| !u.is_empty()),
+            theme: serve.and_then(|s| s.theme.clone()).or(file.theme),
+        })
+    }
+
+    /// Where the data is, for people (the password of a URL is hidden).
+    pub fn describe_store(&self) -> String {
+        match &self.database_url {
+            Some(url) => match url.split_once('@') {
+                Some((_, host)) => format!("PostgreSQL at {host}"),
+                None => "PostgreSQL".to_owned(),
+            },
+            None => format!("SQLite in {}", self.data.display()),
+        }
+    }
+}
+
+fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid Dateline configuration", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = toml::from_str::<FileConfig>("listen = \"0.0.0.0:80\"\nlisten_port = 80\n")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `listen_port`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn flags_beat_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("d.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata = \"/srv/news\"\n").unwrap();
+        let store = StoreArgs {
+            data: Some("/tmp/flag".into()),
+            database_url: None,
+            config: Some(file),
+        };
+        let serve = ServeArgs {
+            listen: None,
+            theme: None,
+            demo: false,
+            store: store.clone(),
+        };
+        let s = Settings::resolve(&store, Some(&serve)).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.data, PathBuf::from("/tmp/flag"));
+    }
+}
