@@ -1,7 +1,7 @@
 //! View structs made for the templates: each holds exactly what a template shows, already
 //! formatted in the site's house style and zone. Store types never reach a template.
 
-use dateline_core::house_style::DatelinePart;
+use dateline_core::house_style::{DatelinePart, DatelinePartKind};
 use dateline_core::text::{cut_at_word, teaser};
 use dateline_core::{Section, SiteSettings, Story, StorySummary, TextDirection};
 use jiff::Timestamp;
@@ -204,6 +204,14 @@ pub struct TagLink {
     pub kind: &'static str,
 }
 
+/// One piece of the dateline; the date carries its machine-readable time.
+#[derive(Debug, Serialize)]
+pub struct DatelineSegment {
+    #[serde(flatten)]
+    pub part: DatelinePart,
+    pub iso: Option<String>,
+}
+
 /// Everything the story page shows of the story itself.
 #[derive(Debug, Serialize)]
 pub struct StoryView {
@@ -217,7 +225,7 @@ pub struct StoryView {
     pub published_iso: String,
     pub updated: Option<Moment>,
     pub corrections: Vec<CorrectionView>,
-    pub dateline: Vec<DatelinePart>,
+    pub dateline: Vec<DatelineSegment>,
     pub image: Option<ImageView>,
     pub section: Link,
     pub tags: Vec<TagLink>,
@@ -261,7 +269,14 @@ impl StoryView {
                     iso: c.created_at.to_string(),
                 })
                 .collect(),
-            dateline: style.dateline(&story.dateline_place, &story.credit, published, &tz),
+            dateline: style
+                .dateline(&story.dateline_place, &story.credit, published, &tz)
+                .into_iter()
+                .map(|part| DatelineSegment {
+                    iso: (part.kind == DatelinePartKind::Date).then(|| published.to_string()),
+                    part,
+                })
+                .collect(),
             image: story.image.as_ref().map(|i| ImageView {
                 url: i.url.clone(),
                 alt: i.alt.clone(),
@@ -324,7 +339,7 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
         json_ld["image"] = serde_json::json!([img]);
     }
     PageMeta {
-        title: format!("{} | {}", story.headline, settings.name),
+        title: story.headline.clone(),
         description,
         canonical: url,
         lang: story.language.clone(),

@@ -6,8 +6,8 @@ use crate::error::WebError;
 use crate::state::AppState;
 use crate::views::{Card, StoryView, section_url, story_meta, story_url};
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use dateline_core::{PageRequest, StoryFilter, StoryStatus, StorySummary};
 
 const RECENT: usize = 6;
@@ -20,7 +20,11 @@ pub async fn story(
     let store = &state.store;
     let Some(story) = store.story_by_slug(&slug).await? else {
         return match store.redirect_for_slug(&slug).await? {
-            Some(current) => Ok(Redirect::permanent(&story_url(current.as_str())).into_response()),
+            Some(current) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, story_url(current.as_str()))],
+            )
+                .into_response()),
             None => Err(WebError::NotFound),
         };
     };

@@ -1,0 +1,159 @@
+//! Headless Chromium, driven through chromedriver (WebDriver), against a real server: the
+//! relative times are filled in by the page's script, and the section menu opens on a
+//! phone-sized screen. Without a browser the test is skipped locally but fails when
+//! `CI=true`.
+
+use crate::support::Site;
+use fantoccini::{ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn browser_available() -> bool {
+    let found = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
+        );
+        eprintln!(
+            "SKIPPED: {CHROMIUM} or {CHROMEDRIVER} missing; install Debian's chromium and chromium-driver"
+        );
+    }
+    found
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts chromedriver on a free loopback port; it is killed when the child is dropped.
+async fn chromedriver() -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (child, format!("http://127.0.0.1:{port}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_page_in_a_phone_sized_browser() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    // Real time here: the script compares against the browser's clock.
+    let now = jiff::Timestamp::now();
+    let story = site
+        .publish(
+            &site.draft("Browser story"),
+            &(now - jiff::SignedDuration::from_mins(30)).to_string(),
+        )
+        .await;
+    site.publish(
+        &site.draft("Story seconds old"),
+        &(now - jiff::SignedDuration::from_secs(40)).to_string(),
+    )
+    .await;
+    site.publish(
+        &site.draft("Story minutes old"),
+        &(now - jiff::SignedDuration::from_mins(7)).to_string(),
+    )
+    .await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, driver_url) = chromedriver().await;
+
+    let user_data = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "mobileEmulation": {"deviceMetrics": {"width": 375, "height": 812, "pixelRatio": 2.0}},
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic",
+                format!("--user-data-dir={}", user_data.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .expect("a browser session");
+
+    client
+        .goto(&format!("{base}/story/{}", story.slug))
+        .await
+        .unwrap();
+    let eval = |js: &'static str| {
+        let client = client.clone();
+        async move { client.execute(js, vec![]).await.unwrap() }
+    };
+    let mut relative = String::new();
+    for _ in 0..50 {
+        relative = eval("return Array.from(document.querySelectorAll('time.js-relative')).map(t => t.textContent.trim()).join(' | ')")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if relative.contains("ago") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        relative.contains("seconds ago") && relative.contains("minutes ago"),
+        "relative times: {relative}"
+    );
+    assert_eq!(eval("return window.innerWidth").await, 375);
+    assert_eq!(
+        eval("return getComputedStyle(document.getElementById('site-menu')).display").await,
+        "none",
+        "menu starts closed"
+    );
+    client
+        .find(Locator::Css("label.menu-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_ne!(
+        eval("return getComputedStyle(document.getElementById('site-menu')).display").await,
+        "none",
+        "menu opens"
+    );
+    assert_eq!(
+        eval("return document.getElementById('site-menu').getBoundingClientRect().height > 0")
+            .await,
+        true
+    );
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join("story-375-menu-open.png"), png).unwrap();
+    client.close().await.unwrap();
+}

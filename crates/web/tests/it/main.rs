@@ -1,0 +1,8 @@
+//! The web suite: pages driven in memory through the router, a real server on a loopback
+//! port, and a headless Chromium run against it.
+
+mod browser;
+mod errors;
+mod pages;
+mod server;
+mod support;
