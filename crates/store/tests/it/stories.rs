@@ -543,8 +543,15 @@ async fn bulk_loaded_stories_are_listed(store: Arc<dyn Store>) {
             )
         })
         .collect();
+    let mut stories = stories;
+    stories[1].headline = "Quotes ' and '' and \\ back\\slash, NUL\0 and Urdu: اردو".into();
     store.bulk_insert(&stories).await.unwrap();
     assert_eq!(store.story_count().await.unwrap(), 1500);
+    let odd = store.story_by_slug("bulk-story-1").await.unwrap().unwrap();
+    assert_eq!(
+        odd.headline, "Quotes ' and '' and \\ back\\slash, NUL and Urdu: اردو",
+        "text survives literally"
+    );
     let top = headlines(&store, StoryFilter::All).await;
     assert_eq!(top[0], "Bulk story 1499");
     assert_eq!(top[1], "Bulk story 1498");
