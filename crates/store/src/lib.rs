@@ -17,8 +17,8 @@ pub use sql::SqlStore;
 
 use async_trait::async_trait;
 use dateline_core::{
-    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SiteSettings,
-    Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SectionId,
+    SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
 };
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
@@ -129,6 +129,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Published stories, newest first.
     async fn published(&self, filter: StoryFilter, page: PageRequest) -> Result<Vec<StorySummary>>;
+    /// The newest `limit` published stories of each of `sections`, in one round trip (the
+    /// home page's section blocks), grouped by section in the order given.
+    async fn published_per_section(
+        &self,
+        sections: &[SectionId],
+        limit: u32,
+    ) -> Result<Vec<StorySummary>>;
     /// Published stories flagged Top or Lead, most prominent and newest first.
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
     /// How many stories exist in any state.

@@ -12,7 +12,7 @@ mod views;
 
 pub use error::WebError;
 pub use router::router;
-pub use state::{AppState, Clock};
+pub use state::{AppState, Clock, SiteCache};
 pub use theme::{Theme, ThemeError};
 
 /// Serves `router` on `listener` until the process receives Ctrl-C or SIGTERM.

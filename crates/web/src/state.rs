@@ -1,9 +1,11 @@
 //! What every handler shares: the store, the theme and the clock.
 
+use crate::public::SiteContext;
 use crate::theme::Theme;
 use dateline_store::Store;
 use jiff::Timestamp;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// The time source. Tests fix it so rendered pages are the same on every run.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +29,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub theme: Arc<Theme>,
     pub clock: Clock,
+    pub site_cache: SiteCache,
 }
 
 impl AppState {
@@ -35,6 +38,41 @@ impl AppState {
             store,
             theme: Arc::new(theme),
             clock: Clock::System,
+            site_cache: SiteCache::default(),
+        }
+    }
+}
+
+/// How long settings and sections are reused before they are read again, so a change made
+/// by another process (another node, the command line) shows within this time.
+const SITE_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// The site's settings and sections, read on every page, kept for a few seconds instead of
+/// being read from the database for each request. Whoever changes them calls [`clear`].
+///
+/// [`clear`]: SiteCache::clear
+#[derive(Clone, Default)]
+pub struct SiteCache(Arc<RwLock<Option<(Instant, Arc<SiteContext>)>>>);
+
+impl SiteCache {
+    pub(crate) fn get(&self) -> Option<Arc<SiteContext>> {
+        let guard = self.0.read().ok()?;
+        guard
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SITE_CACHE_TTL)
+            .map(|(_, ctx)| ctx.clone())
+    }
+
+    pub(crate) fn put(&self, ctx: Arc<SiteContext>) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((Instant::now(), ctx));
+        }
+    }
+
+    /// Forgets the cached settings and sections; the next page reads them again.
+    pub fn clear(&self) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = None;
         }
     }
 }

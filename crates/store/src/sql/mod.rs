@@ -9,8 +9,8 @@ mod taxonomy;
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
 use dateline_core::{
-    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SiteSettings,
-    Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SectionId,
+    SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
 };
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -222,6 +222,14 @@ impl Store for SqlStore {
 
     async fn published(&self, filter: StoryFilter, page: PageRequest) -> Result<Vec<StorySummary>> {
         stories::published(&self.pool, filter, page).await
+    }
+
+    async fn published_per_section(
+        &self,
+        sections: &[SectionId],
+        limit: u32,
+    ) -> Result<Vec<StorySummary>> {
+        stories::published_per_section(&self.pool, sections, limit).await
     }
 
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>> {

@@ -12,7 +12,7 @@ use crate::records::{
 use crate::{Result, StoreError};
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
-    Correction, FieldError, PageRequest, Prominence, Revision, Slug, Story, StoryDraft,
+    Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story, StoryDraft,
     StoryFilter, StoryId, StoryStatus, StorySummary,
 };
 use jiff::Timestamp;
@@ -456,6 +456,31 @@ pub(crate) async fn published(
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
     if let Some(key) = key {
         query = query.bind(key);
+    }
+    let rows: Vec<SummaryRow> = query.fetch_all(pool).await?;
+    rows.into_iter().map(SummaryRow::into_summary).collect()
+}
+
+pub(crate) async fn published_per_section(
+    pool: &AnyPool,
+    sections: &[SectionId],
+    limit: u32,
+) -> Result<Vec<StorySummary>> {
+    if sections.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts: Vec<String> = (1..=sections.len())
+        .map(|n| {
+            format!(
+                "SELECT * FROM (SELECT {SUMMARY_COLUMNS} FROM stories s JOIN sections sec ON sec.id = s.section_id \
+                 WHERE s.section_id = ${} AND s.public_at IS NOT NULL ORDER BY s.public_at DESC, s.id DESC LIMIT $1) AS q{n}",
+                n + 1
+            )
+        })
+        .collect();
+    let mut query = sqlx::query_as(AssertSqlSafe(parts.join(" UNION ALL "))).bind(i64::from(limit));
+    for id in sections {
+        query = query.bind(id.0);
     }
     let rows: Vec<SummaryRow> = query.fetch_all(pool).await?;
     rows.into_iter().map(SummaryRow::into_summary).collect()

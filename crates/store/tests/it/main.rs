@@ -1,5 +1,7 @@
 //! The storage suite: every test runs once on SQLite and once on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod stories;
 mod support;
 mod taxonomy;

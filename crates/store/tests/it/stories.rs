@@ -16,6 +16,7 @@ crate::on_both_backends!(
     missing_references_are_field_errors,
     bulk_loaded_stories_are_listed,
     prominent_stories_lead,
+    newest_per_section_in_one_call,
 );
 
 struct Newsroom {
@@ -597,4 +598,40 @@ async fn prominent_stories_lead(store: Arc<dyn Store>) {
         .map(|s| s.headline)
         .collect();
     assert_eq!(got, ["Bulk story 1", "Bulk story 4", "Bulk story 2"]);
+}
+
+async fn newest_per_section_in_one_call(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let mut stories: Vec<_> = (0..10)
+        .map(|i| bulk(&n, i, StoryStatus::Published, Prominence::Normal))
+        .collect();
+    for s in stories.iter_mut().skip(6) {
+        s.section = n.other_section.id;
+    }
+    stories[5].status = StoryStatus::Draft;
+    stories[5].published_at = None;
+    store.bulk_insert(&stories).await.unwrap();
+    let got: Vec<_> = store
+        .published_per_section(&[n.other_section.id, n.section.id], 3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.section_slug.to_string(), s.headline))
+        .collect();
+    let want = [
+        ("world", "Bulk story 9"),
+        ("world", "Bulk story 8"),
+        ("world", "Bulk story 7"),
+        ("pakistan", "Bulk story 4"),
+        ("pakistan", "Bulk story 3"),
+        ("pakistan", "Bulk story 2"),
+    ];
+    assert_eq!(got, want.map(|(a, b)| (a.to_owned(), b.to_owned())));
+    assert!(
+        store
+            .published_per_section(&[], 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -42,27 +42,30 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebErro
         .cloned()
         .collect();
 
-    let mut sections = Vec::with_capacity(ctx.sections.len());
-    for section in &ctx.sections {
-        let page = PageRequest {
-            offset: 0,
-            limit: PER_SECTION,
-        };
-        let stories = store
-            .published(StoryFilter::Section(section.id), page)
-            .await?;
-        let lang = section
-            .language
-            .clone()
-            .unwrap_or_else(|| ctx.settings.language.clone());
-        sections.push(SectionBlock {
-            name: section.name.clone(),
-            url: section_url(section.slug.as_str()),
-            dir: TextDirection::of_language(&lang).as_str(),
-            lang,
-            stories: Card::list(&stories, &ctx.settings),
-        });
-    }
+    let ids: Vec<_> = ctx.sections.iter().map(|s| s.id).collect();
+    let per_section = store.published_per_section(&ids, PER_SECTION).await?;
+    let sections: Vec<SectionBlock> = ctx
+        .sections
+        .iter()
+        .map(|section| {
+            let stories: Vec<_> = per_section
+                .iter()
+                .filter(|s| s.section_slug == section.slug)
+                .cloned()
+                .collect();
+            let lang = section
+                .language
+                .clone()
+                .unwrap_or_else(|| ctx.settings.language.clone());
+            SectionBlock {
+                name: section.name.clone(),
+                url: section_url(section.slug.as_str()),
+                dir: TextDirection::of_language(&lang).as_str(),
+                lang,
+                stories: Card::list(&stories, &ctx.settings),
+            }
+        })
+        .collect();
     let s = &ctx.settings;
     let meta = PageMeta::simple(s, &s.name, &format!("The latest news from {}", s.name), "/");
     let html = state.theme.render(

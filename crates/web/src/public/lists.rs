@@ -8,6 +8,7 @@ use crate::views::{Card, PageMeta, Pagination, author_url, section_url, source_u
 use axum::extract::{Path, State};
 use axum::response::Html;
 use dateline_core::{StoryFilter, TextDirection};
+use std::sync::Arc;
 
 /// What distinguishes one list page from another.
 struct ListSpec {
@@ -20,7 +21,7 @@ struct ListSpec {
 
 async fn render(
     state: &AppState,
-    ctx: SiteContext,
+    ctx: Arc<SiteContext>,
     spec: ListSpec,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {

@@ -13,6 +13,7 @@ use crate::views::SiteView;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use dateline_core::{PageRequest, Section, SiteSettings};
+use std::sync::Arc;
 
 /// Stories on one page of a list.
 pub const PER_PAGE: u32 = 20;
@@ -71,14 +72,19 @@ pub struct SiteContext {
 }
 
 impl SiteContext {
-    /// Loads the settings and sections.
+    /// The settings and sections, from the state's short-lived cache or the store.
     ///
     /// # Errors
     /// [`WebError`] when the store fails.
-    pub async fn load(state: &AppState) -> Result<Self, WebError> {
+    pub async fn load(state: &AppState) -> Result<Arc<Self>, WebError> {
+        if let Some(ctx) = state.site_cache.get() {
+            return Ok(ctx);
+        }
         let (settings, sections) =
             tokio::try_join!(state.store.settings(), state.store.sections())?;
-        Ok(Self { settings, sections })
+        let ctx = Arc::new(Self { settings, sections });
+        state.site_cache.put(ctx.clone());
+        Ok(ctx)
     }
 
     pub fn site(&self, state: &AppState, current_path: &str) -> SiteView {

@@ -1,6 +1,8 @@
 //! The web suite: pages driven in memory through the router, a real server on a loopback
 //! port, and a headless Chromium run against it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod browser;
 mod errors;
 mod pages;
