@@ -11,6 +11,11 @@ use config::{ServeArgs, StoreArgs};
 use dateline_store::Store;
 use std::sync::Arc;
 
+/// mimalloc: the web server allocates many small strings per page from several threads;
+/// glibc malloc spent a fifth of the CPU in its locks under load, mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "dateline",

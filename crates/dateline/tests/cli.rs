@@ -1,0 +1,229 @@
+//! The binary as an operator uses it: help texts, configuration errors, demo generation on
+//! both backends, and `serve --demo` answering real HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn dateline() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+    for var in [
+        "DATELINE_DATA",
+        "DATELINE_DATABASE_URL",
+        "DATELINE_LISTEN",
+        "DATELINE_CONFIG",
+        "DATELINE_THEME",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = dateline().args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage:"), "{args:?}: {text}");
+    }
+    let serve = String::from_utf8_lossy(
+        &dateline()
+            .args(["serve", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .into_owned();
+    for flag in [
+        "--listen",
+        "--data",
+        "--database-url",
+        "--demo",
+        "DATELINE_LISTEN",
+        "DATELINE_DATA",
+        "DATELINE_DATABASE_URL",
+    ] {
+        assert!(serve.contains(flag), "serve --help lacks {flag}");
+    }
+}
+
+#[test]
+fn unknown_config_keys_are_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dateline.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\ndatabase = \"oops\"\n").unwrap();
+    let out = dateline()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown field `database`"), "{err}");
+    assert!(err.contains("not a valid Dateline configuration"), "{err}");
+}
+
+#[test]
+fn a_non_postgres_url_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dateline()
+        .args(["demo", "--stories", "1", "--database-url", "mysql://x"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+}
+
+#[test]
+fn demo_generates_stories_into_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dateline()
+        .args(["demo", "--stories", "2500", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Generated 2500 demo stories") && text.contains("stories/s"),
+        "{text}"
+    );
+    assert!(dir.path().join("dateline.db").exists());
+    // Running again adds more, with fresh slugs.
+    let again = dateline()
+        .args(["demo", "--stories", "10", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn demo_generates_stories_into_postgres() {
+    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+    let name = format!("dateline_cli_{}", std::process::id());
+    let psql = |sql: &str| Command::new("psql").args([admin, "-qAtc", sql]).output();
+    match psql(&format!("CREATE DATABASE {name}")) {
+        Ok(out) if out.status.success() => {}
+        other => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but PostgreSQL unusable: {other:?}"
+            );
+            eprintln!("SKIPPED: PostgreSQL unusable: {other:?}");
+            return;
+        }
+    }
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let out = dateline()
+        .args(["demo", "--stories", "1200", "--database-url", &url])
+        .output()
+        .unwrap();
+    let count = Command::new("psql")
+        .args([url.as_str(), "-qAtc", "SELECT COUNT(*) FROM stories"])
+        .output()
+        .unwrap();
+    psql(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "1200");
+}
+
+#[test]
+fn serve_demo_answers_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = dateline()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Dateline is serving ")
+                .map(|u| u.trim_end_matches('/').to_owned())
+        })
+        .expect("the server prints its URL");
+    let result = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap();
+            let home = client.get(format!("{url}/")).send().await.unwrap();
+            assert_eq!(home.status(), 200);
+            let html = home.text().await.unwrap();
+            assert!(html.contains("The Dateline Post"));
+            let story = html
+                .split("href=\"/story/")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("a story link");
+            let page = client
+                .get(format!("{url}/story/{story}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), 200);
+            assert!(page.text().await.unwrap().contains("Published "));
+            assert_eq!(
+                client
+                    .get(format!("{url}/section/urdu"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
+            assert_eq!(
+                client
+                    .get(format!("{url}/readyz"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
+            assert_eq!(
+                client
+                    .get(format!("{url}/no-such-page"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                404
+            );
+        });
+    })
+    .join();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    result.unwrap();
+}
