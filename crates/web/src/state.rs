@@ -52,7 +52,10 @@ const SITE_CACHE_TTL: Duration = Duration::from_secs(5);
 ///
 /// [`clear`]: SiteCache::clear
 #[derive(Clone, Default)]
-pub struct SiteCache(Arc<RwLock<Option<(Instant, Arc<SiteContext>)>>>);
+pub struct SiteCache(Arc<RwLock<Option<CachedSite>>>);
+
+/// When the context was read, and what was read.
+type CachedSite = (Instant, Arc<SiteContext>);
 
 impl SiteCache {
     pub(crate) fn get(&self) -> Option<Arc<SiteContext>> {
