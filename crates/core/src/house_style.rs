@@ -62,17 +62,10 @@ impl HouseStyle {
     /// [`PatternError`] naming the first pattern strftime rejects.
     pub fn validate(&self) -> Result<(), PatternError> {
         let probe = Timestamp::UNIX_EPOCH.to_zoned_datetime(TimeZone::UTC);
-        for pattern in [
-            &self.byline_date,
-            &self.byline_time,
-            &self.dateline_date,
-            &self.header_date,
-        ] {
+        for pattern in [&self.byline_date, &self.byline_time, &self.dateline_date, &self.header_date] {
             let plain = pattern.replace("{ordinal}", "1st");
-            jiff::fmt::strtime::format(plain.as_str(), &probe).map_err(|e| PatternError {
-                pattern: pattern.clone(),
-                reason: e.to_string(),
-            })?;
+            jiff::fmt::strtime::format(plain.as_str(), &probe)
+                .map_err(|e| PatternError { pattern: pattern.clone(), reason: e.to_string() })?;
         }
         Ok(())
     }
@@ -82,17 +75,12 @@ impl HouseStyle {
         let zoned = at.to_zoned_datetime(tz.clone());
         let day = zoned.day();
         let pattern = pattern.replace("{ordinal}", &format!("{day}{}", ordinal_suffix(day)));
-        jiff::fmt::strtime::format(pattern.as_str(), &zoned)
-            .unwrap_or_else(|_| zoned.timestamp().to_string())
+        jiff::fmt::strtime::format(pattern.as_str(), &zoned).unwrap_or_else(|_| zoned.timestamp().to_string())
     }
 
     /// "February 27, 2025 | 08:34 PM" (without the leading word, which the caller adds).
     pub fn byline_moment(&self, at: Timestamp, tz: &TimeZone) -> String {
-        format!(
-            "{} | {}",
-            self.format(&self.byline_date, at, tz),
-            self.format(&self.byline_time, at, tz)
-        )
+        format!("{} | {}", self.format(&self.byline_date, at, tz), self.format(&self.byline_time, at, tz))
     }
 
     /// The date shown in the site header.
@@ -102,13 +90,7 @@ impl HouseStyle {
 
     /// A dateline split into parts, in the order the pattern gives. An empty place drops the
     /// pattern text before `{credit}` that belongs to it (`"{place}, "`).
-    pub fn dateline(
-        &self,
-        place: &str,
-        credit: &str,
-        at: Timestamp,
-        tz: &TimeZone,
-    ) -> Vec<DatelinePart> {
+    pub fn dateline(&self, place: &str, credit: &str, at: Timestamp, tz: &TimeZone) -> Vec<DatelinePart> {
         let date = self.format(&self.dateline_date, at, tz);
         let mut parts = Vec::new();
         let mut rest = self.dateline.as_str();
@@ -116,9 +98,7 @@ impl HouseStyle {
             && let Some(pos) = rest.find("{place}")
         {
             let after = &rest[pos + "{place}".len()..];
-            let skip = after
-                .find(|c: char| c != ',' && c != ' ')
-                .unwrap_or(after.len());
+            let skip = after.find(|c: char| c != ',' && c != ' ').unwrap_or(after.len());
             rest = &after[skip..];
         }
         while !rest.is_empty() {
@@ -145,10 +125,7 @@ impl HouseStyle {
 
 fn push_text(parts: &mut Vec<DatelinePart>, text: &str) {
     if !text.is_empty() {
-        parts.push(DatelinePart {
-            kind: DatelinePartKind::Text,
-            text: text.to_owned(),
-        });
+        parts.push(DatelinePart { kind: DatelinePartKind::Text, text: text.to_owned() });
     }
 }
 
@@ -190,16 +167,9 @@ mod tests {
     #[test]
     fn dateline_has_place_credit_and_ordinal_date() {
         let style = HouseStyle::default();
-        let parts = style.dateline(
-            "Istanbul",
-            "APP - Site / Partner Site",
-            at("2025-02-27T15:34:00Z"),
-            &karachi(),
-        );
-        assert_eq!(
-            joined(&parts),
-            "Istanbul, (APP - Site / Partner Site - 27th Feb, 2025)"
-        );
+        let parts =
+            style.dateline("Istanbul", "APP - Site / Partner Site", at("2025-02-27T15:34:00Z"), &karachi());
+        assert_eq!(joined(&parts), "Istanbul, (APP - Site / Partner Site - 27th Feb, 2025)");
         assert_eq!(parts[0].kind, DatelinePartKind::Place);
         assert_eq!(parts[2].kind, DatelinePartKind::Credit);
         assert_eq!(parts[4].kind, DatelinePartKind::Date);
@@ -214,33 +184,17 @@ mod tests {
 
     #[test]
     fn ordinals() {
-        let got: Vec<_> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31]
-            .iter()
-            .map(|d| ordinal_suffix(*d))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "st", "nd", "rd", "th", "th", "th", "th", "st", "nd", "rd", "st"
-            ]
-        );
+        let got: Vec<_> =
+            [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].iter().map(|d| ordinal_suffix(*d)).collect();
+        assert_eq!(got, ["st", "nd", "rd", "th", "th", "th", "th", "st", "nd", "rd", "st"]);
     }
 
     #[test]
     fn patterns_are_configurable_and_checked() {
-        let style = HouseStyle {
-            byline_date: "%d/%m/%Y".into(),
-            ..HouseStyle::default()
-        };
+        let style = HouseStyle { byline_date: "%d/%m/%Y".into(), ..HouseStyle::default() };
         assert!(style.validate().is_ok());
-        assert_eq!(
-            style.format(&style.byline_date, at("2025-02-27T15:34:00Z"), &karachi()),
-            "27/02/2025"
-        );
-        let bad = HouseStyle {
-            byline_time: "%I:%M %".into(),
-            ..HouseStyle::default()
-        };
+        assert_eq!(style.format(&style.byline_date, at("2025-02-27T15:34:00Z"), &karachi()), "27/02/2025");
+        let bad = HouseStyle { byline_time: "%I:%M %".into(), ..HouseStyle::default() };
         assert!(bad.validate().is_err());
     }
 }

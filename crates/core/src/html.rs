@@ -23,8 +23,7 @@ pub fn sanitize(html: &str) -> String {
 /// allowed through the renderer and then sanitised like any other HTML.
 pub fn markdown_to_html(markdown: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let mut raw = String::with_capacity(markdown.len() * 5 / 4);
     html::push_html(&mut raw, Parser::new_ext(markdown, options));
     sanitize(&raw)
@@ -38,9 +37,7 @@ mod tests {
     fn markdown_becomes_paragraphs_and_links() {
         let out = markdown_to_html("Rain *fell*.\n\nSee [the report](https://example.org/r).");
         assert!(out.contains("<p>Rain <em>fell</em>.</p>"));
-        assert!(out.contains(
-            r#"<a href="https://example.org/r" rel="noopener noreferrer">the report</a>"#
-        ));
+        assert!(out.contains(r#"<a href="https://example.org/r" rel="noopener noreferrer">the report</a>"#));
     }
 
     #[test]
@@ -50,16 +47,7 @@ mod tests {
 <iframe src="https://evil.example"></iframe><style>body{display:none}</style>
 <img src="x.png" onerror="alert(1)" style="position:fixed">"#;
         let out = markdown_to_html(hostile);
-        for bad in [
-            "script",
-            "onclick",
-            "javascript:",
-            "data:",
-            "iframe",
-            "<style",
-            "onerror",
-            "style=",
-        ] {
+        for bad in ["script", "onclick", "javascript:", "data:", "iframe", "<style", "onerror", "style="] {
             assert!(!out.contains(bad), "{bad} survived in {out}");
         }
         assert!(out.contains("Hi"));

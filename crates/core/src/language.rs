@@ -14,19 +14,9 @@ pub enum TextDirection {
 impl TextDirection {
     /// The direction of a BCP 47 language tag (`ur`, `ar-EG`, `en-GB`...).
     pub fn of_language(tag: &str) -> Self {
-        const RTL: &[&str] = &[
-            "ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi",
-        ];
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if RTL.contains(&primary.as_str()) {
-            Self::Rtl
-        } else {
-            Self::Ltr
-        }
+        const RTL: &[&str] = &["ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"];
+        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        if RTL.contains(&primary.as_str()) { Self::Rtl } else { Self::Ltr }
     }
 
     /// `"ltr"` or `"rtl"`.
@@ -45,8 +35,7 @@ pub fn is_language_tag(tag: &str) -> bool {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    primary_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

@@ -72,10 +72,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+        Self { field, message: message.into() }
     }
 }
 
@@ -88,8 +85,7 @@ impl SiteSettings {
         if self.name.trim().is_empty() {
             return Err(FieldError::new("name", "the site needs a name"));
         }
-        let url_ok = (self.base_url.starts_with("http://")
-            || self.base_url.starts_with("https://"))
+        let url_ok = (self.base_url.starts_with("http://") || self.base_url.starts_with("https://"))
             && !self.base_url.ends_with('/');
         if !url_ok {
             return Err(FieldError::new(
@@ -98,20 +94,12 @@ impl SiteSettings {
             ));
         }
         if !is_language_tag(&self.language) {
-            return Err(FieldError::new(
-                "language",
-                "must be a language tag such as en or ur-PK",
-            ));
+            return Err(FieldError::new("language", "must be a language tag such as en or ur-PK"));
         }
         if jiff::tz::TimeZone::get(&self.timezone).is_err() {
-            return Err(FieldError::new(
-                "timezone",
-                format!("{:?} is not an IANA time zone", self.timezone),
-            ));
+            return Err(FieldError::new("timezone", format!("{:?} is not an IANA time zone", self.timezone)));
         }
-        self.house_style
-            .validate()
-            .map_err(|e| FieldError::new("house_style", e.to_string()))
+        self.house_style.validate().map_err(|e| FieldError::new("house_style", e.to_string()))
     }
 
     /// The site's time zone; UTC if the stored name is unknown (validated on save).
@@ -227,13 +215,8 @@ pub enum StoryStatus {
 }
 
 impl StoryStatus {
-    pub const ALL: [StoryStatus; 5] = [
-        Self::Draft,
-        Self::Scheduled,
-        Self::Published,
-        Self::Unpublished,
-        Self::Killed,
-    ];
+    pub const ALL: [StoryStatus; 5] =
+        [Self::Draft, Self::Scheduled, Self::Published, Self::Unpublished, Self::Killed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -320,29 +303,15 @@ impl StoryDraft {
         if headline.is_empty() {
             errors.push(FieldError::new("headline", "a story needs a headline"));
         } else if headline.chars().count() > MAX_HEADLINE_CHARS {
-            errors.push(FieldError::new(
-                "headline",
-                format!("at most {MAX_HEADLINE_CHARS} characters"),
-            ));
+            errors.push(FieldError::new("headline", format!("at most {MAX_HEADLINE_CHARS} characters")));
         }
         if self.slug.is_none() && Slug::from_title(headline).is_none() && !headline.is_empty() {
-            errors.push(FieldError::new(
-                "slug",
-                "the headline has no letters to make a slug from; give one",
-            ));
+            errors.push(FieldError::new("slug", "the headline has no letters to make a slug from; give one"));
         }
         if !is_language_tag(&self.language) {
-            errors.push(FieldError::new(
-                "language",
-                "must be a language tag such as en or ur",
-            ));
+            errors.push(FieldError::new("language", "must be a language tag such as en or ur"));
         }
-        if self
-            .authors
-            .iter()
-            .enumerate()
-            .any(|(i, a)| self.authors[..i].contains(a))
-        {
+        if self.authors.iter().enumerate().any(|(i, a)| self.authors[..i].contains(a)) {
             errors.push(FieldError::new("authors", "an author is listed twice"));
         }
         if let Some(img) = &self.image
@@ -350,23 +319,14 @@ impl StoryDraft {
                 || img.url.starts_with("http://")
                 || img.url.starts_with('/'))
         {
-            errors.push(FieldError::new(
-                "image",
-                "the image URL must be http(s) or a site path",
-            ));
+            errors.push(FieldError::new("image", "the image URL must be http(s) or a site path"));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     /// The slug this draft asks for.
     pub fn wanted_slug(&self) -> Option<Slug> {
-        self.slug
-            .clone()
-            .or_else(|| Slug::from_title(&self.headline))
+        self.slug.clone().or_else(|| Slug::from_title(&self.headline))
     }
 }
 
@@ -494,27 +454,16 @@ mod tests {
             }),
             ..draft()
         };
-        let fields: Vec<_> = bad
-            .validate()
-            .unwrap_err()
-            .iter()
-            .map(|e| e.field)
-            .collect();
+        let fields: Vec<_> = bad.validate().unwrap_err().iter().map(|e| e.field).collect();
         assert_eq!(fields, ["headline", "language", "authors", "image"]);
     }
 
     #[test]
     fn settings_are_validated() {
         assert!(SiteSettings::default().validate().is_ok());
-        let bad_zone = SiteSettings {
-            timezone: "Mars/Olympus".into(),
-            ..SiteSettings::default()
-        };
+        let bad_zone = SiteSettings { timezone: "Mars/Olympus".into(), ..SiteSettings::default() };
         assert_eq!(bad_zone.validate().unwrap_err().field, "timezone");
-        let bad_url = SiteSettings {
-            base_url: "news.example.com/".into(),
-            ..SiteSettings::default()
-        };
+        let bad_url = SiteSettings { base_url: "news.example.com/".into(), ..SiteSettings::default() };
         assert_eq!(bad_url.validate().unwrap_err().field, "base_url");
     }
 }

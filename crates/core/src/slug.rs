@@ -36,9 +36,7 @@ impl Slug {
         if s.chars().count() > MAX_SLUG_CHARS {
             return Err(SlugError::TooLong);
         }
-        let chars_ok = s
-            .chars()
-            .all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
+        let chars_ok = s.chars().all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
         if !chars_ok || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err(SlugError::BadCharacter);
         }

@@ -18,8 +18,7 @@ pub fn cut_at_word(text: &str, max_chars: usize) -> String {
             _ => head.as_str(),
         }
     };
-    let cut = cut
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–'));
+    let cut = cut.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–'));
     format!("{cut}…")
 }
 
@@ -41,10 +40,7 @@ mod tests {
 
     #[test]
     fn long_text_is_cut_at_a_word() {
-        let cut = cut_at_word(
-            "Prime Minister announces relief package for flood-hit districts",
-            30,
-        );
+        let cut = cut_at_word("Prime Minister announces relief package for flood-hit districts", 30);
         assert_eq!(cut, "Prime Minister announces…");
         assert!(cut.chars().count() <= 30);
     }
@@ -68,9 +64,6 @@ mod tests {
 
     #[test]
     fn teaser_takes_first_non_empty_line() {
-        assert_eq!(
-            teaser("\n  First   line here\nsecond", 50),
-            "First line here"
-        );
+        assert_eq!(teaser("\n  First   line here\nsecond", 50), "First line here");
     }
 }

@@ -72,16 +72,8 @@ impl Settings {
                 .and_then(|s| s.listen.clone())
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
-            data: store
-                .data
-                .clone()
-                .or(file.data)
-                .unwrap_or_else(|| PathBuf::from("dateline-data")),
-            database_url: store
-                .database_url
-                .clone()
-                .or(file.database_url)
-                .filter(|u| !u.is_empty()),
+            data: store.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("dateline-data")),
+            database_url: store.database_url.clone().or(file.database_url).filter(|u| !u.is_empty()),
             theme: serve.and_then(|s| s.theme.clone()).or(file.theme),
         })
     }
@@ -99,10 +91,8 @@ impl Settings {
 }
 
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text)
-        .with_context(|| format!("{} is not a valid Dateline configuration", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid Dateline configuration", path.display()))
 }
 
 #[cfg(test)]
@@ -111,12 +101,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = toml::from_str::<FileConfig>("listen = \"0.0.0.0:80\"\nlisten_port = 80\n")
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("unknown field `listen_port`"),
-            "{err}"
-        );
+        let err = toml::from_str::<FileConfig>("listen = \"0.0.0.0:80\"\nlisten_port = 80\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `listen_port`"), "{err}");
     }
 
     #[test]
@@ -124,17 +110,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("d.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata = \"/srv/news\"\n").unwrap();
-        let store = StoreArgs {
-            data: Some("/tmp/flag".into()),
-            database_url: None,
-            config: Some(file),
-        };
-        let serve = ServeArgs {
-            listen: None,
-            theme: None,
-            demo: false,
-            store: store.clone(),
-        };
+        let store = StoreArgs { data: Some("/tmp/flag".into()), database_url: None, config: Some(file) };
+        let serve = ServeArgs { listen: None, theme: None, demo: false, store: store.clone() };
         let s = Settings::resolve(&store, Some(&serve)).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.data, PathBuf::from("/tmp/flag"));

@@ -6,8 +6,8 @@
 
 use anyhow::Context;
 use dateline_core::{
-    AuthorId, Correction, MenuItem, NewAuthor, NewSection, NewSource, NewTag, Prominence,
-    SectionId, SiteSettings, Slug, SourceId, StoryStatus, TagId, TagKind,
+    AuthorId, Correction, MenuItem, NewAuthor, NewSection, NewSource, NewTag, Prominence, SectionId,
+    SiteSettings, Slug, SourceId, StoryStatus, TagId, TagKind,
 };
 use dateline_store::{BulkStory, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -50,37 +50,12 @@ impl Rng {
 }
 
 const SECTIONS: &[(&str, &str, &str, Option<&str>)] = &[
-    (
-        "pakistan",
-        "Pakistan",
-        "News from across Pakistan's provinces and the federal capital.",
-        None,
-    ),
+    ("pakistan", "Pakistan", "News from across Pakistan's provinces and the federal capital.", None),
     ("world", "World", "International news and diplomacy.", None),
-    (
-        "business",
-        "Business",
-        "Markets, trade, energy and the economy.",
-        None,
-    ),
-    (
-        "sports",
-        "Sports",
-        "Cricket, hockey, squash and more.",
-        None,
-    ),
-    (
-        "technology",
-        "Technology",
-        "Telecoms, start-ups and the digital economy.",
-        None,
-    ),
-    (
-        "health",
-        "Health",
-        "Public health, hospitals and medicine.",
-        None,
-    ),
+    ("business", "Business", "Markets, trade, energy and the economy.", None),
+    ("sports", "Sports", "Cricket, hockey, squash and more.", None),
+    ("technology", "Technology", "Telecoms, start-ups and the digital economy.", None),
+    ("health", "Health", "Public health, hospitals and medicine.", None),
     ("urdu", "اردو", "اردو میں تازہ ترین خبریں", Some("ur")),
 ];
 
@@ -92,12 +67,10 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("staff", "Staff Reporter", "Staff Report"),
 ];
 
-const FIRST_NAMES: &[&str] = &[
-    "Ayesha", "Bilal", "Hina", "Kamran", "Mehwish", "Nadeem", "Rabia", "Tariq", "Zainab", "Usman",
-];
-const LAST_NAMES: &[&str] = &[
-    "Malik", "Chaudhry", "Hashmi", "Baig", "Rana", "Qazi", "Durrani", "Jafri", "Aziz", "Siddiqui",
-];
+const FIRST_NAMES: &[&str] =
+    &["Ayesha", "Bilal", "Hina", "Kamran", "Mehwish", "Nadeem", "Rabia", "Tariq", "Zainab", "Usman"];
+const LAST_NAMES: &[&str] =
+    &["Malik", "Chaudhry", "Hashmi", "Baig", "Rana", "Qazi", "Durrani", "Jafri", "Aziz", "Siddiqui"];
 
 const PLACES: &[&str] = &[
     "Karachi",
@@ -218,26 +191,10 @@ const SENTENCES: &[&str] = &[
     "Observers said the coming weeks would show whether the new approach on {topic} can hold.",
 ];
 
-const DAYS: &[&str] = &[
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
+const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 const URDU_PLACES: &[&str] = &["کراچی", "لاہور", "اسلام آباد", "پشاور", "کوئٹہ", "ملتان"];
-const URDU_TOPICS: &[&str] = &[
-    "بارش",
-    "مہنگائی",
-    "بجٹ",
-    "کرکٹ",
-    "تعلیم",
-    "بجلی",
-    "پانی",
-    "صحت",
-];
+const URDU_TOPICS: &[&str] = &["بارش", "مہنگائی", "بجٹ", "کرکٹ", "تعلیم", "بجلی", "پانی", "صحت"];
 const URDU_HEADLINES: &[&str] = &[
     "{place} میں {topic} کے مسئلے پر اہم اجلاس",
     "{topic} کے حوالے سے نئی حکمت عملی کا اعلان",
@@ -275,10 +232,7 @@ async fn newsroom(store: &dyn Store, base_url: Option<&str>) -> anyhow::Result<N
             timezone: "Asia/Karachi".into(),
             menu: SECTIONS
                 .iter()
-                .map(|(s, name, _, _)| MenuItem {
-                    label: (*name).into(),
-                    url: format!("/section/{s}"),
-                })
+                .map(|(s, name, _, _)| MenuItem { label: (*name).into(), url: format!("/section/{s}") })
                 .collect(),
             ..SiteSettings::default()
         };
@@ -301,41 +255,19 @@ async fn newsroom(store: &dyn Store, base_url: Option<&str>) -> anyhow::Result<N
         }
         for (s, name, credit) in SOURCES {
             store
-                .create_source(&NewSource {
-                    slug: slug(s)?,
-                    name: (*name).into(),
-                    credit: (*credit).into(),
-                })
+                .create_source(&NewSource { slug: slug(s)?, name: (*name).into(), credit: (*credit).into() })
                 .await?;
         }
         for (i, first) in FIRST_NAMES.iter().enumerate() {
             let name = format!("{first} {}", LAST_NAMES[i]);
-            let bio = format!(
-                "{name} reports for the desk and has covered the region for {} years.",
-                3 + i
-            );
-            store
-                .create_author(&NewAuthor {
-                    slug: slug(&name)?,
-                    name,
-                    bio,
-                })
-                .await?;
+            let bio = format!("{name} reports for the desk and has covered the region for {} years.", 3 + i);
+            store.create_author(&NewAuthor { slug: slug(&name)?, name, bio }).await?;
         }
-        let mut new_tags: Vec<(String, TagKind)> = PLACES
-            .iter()
-            .map(|p| ((*p).to_owned(), TagKind::Place))
-            .collect();
+        let mut new_tags: Vec<(String, TagKind)> =
+            PLACES.iter().map(|p| ((*p).to_owned(), TagKind::Place)).collect();
+        new_tags.extend(ORG_TAGS.iter().map(|o| ((*o).to_owned(), TagKind::Organisation)));
         new_tags.extend(
-            ORG_TAGS
-                .iter()
-                .map(|o| ((*o).to_owned(), TagKind::Organisation)),
-        );
-        new_tags.extend(
-            TOPICS
-                .iter()
-                .flat_map(|t| t.iter())
-                .map(|(name, _)| ((*name).to_owned(), TagKind::Topic)),
+            TOPICS.iter().flat_map(|t| t.iter()).map(|(name, _)| ((*name).to_owned(), TagKind::Topic)),
         );
         new_tags.extend(
             FIRST_NAMES
@@ -343,62 +275,26 @@ async fn newsroom(store: &dyn Store, base_url: Option<&str>) -> anyhow::Result<N
                 .zip(LAST_NAMES.iter().rev())
                 .map(|(f, l)| (format!("{f} {l}"), TagKind::Person)),
         );
-        new_tags.extend(
-            URDU_TOPICS
-                .iter()
-                .map(|t| ((*t).to_owned(), TagKind::Topic)),
-        );
+        new_tags.extend(URDU_TOPICS.iter().map(|t| ((*t).to_owned(), TagKind::Topic)));
         for (name, kind) in new_tags {
-            store
-                .create_tag(&NewTag {
-                    slug: slug(&name)?,
-                    name,
-                    kind,
-                })
-                .await?;
+            store.create_tag(&NewTag { slug: slug(&name)?, name, kind }).await?;
         }
     }
     let sections = store
         .sections()
         .await?
         .into_iter()
-        .map(|s| {
-            (
-                s.id,
-                SECTIONS
-                    .iter()
-                    .find(|d| d.0 == s.slug.as_str())
-                    .and_then(|d| d.3),
-            )
-        })
+        .map(|s| (s.id, SECTIONS.iter().find(|d| d.0 == s.slug.as_str()).and_then(|d| d.3)))
         .collect();
-    let sources: Vec<_> = store
-        .sources()
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.credit))
-        .collect();
-    let staff_source = sources
-        .iter()
-        .position(|(_, credit)| credit == "Staff Report")
-        .unwrap_or(0);
+    let sources: Vec<_> = store.sources().await?.into_iter().map(|s| (s.id, s.credit)).collect();
+    let staff_source = sources.iter().position(|(_, credit)| credit == "Staff Report").unwrap_or(0);
     Ok(Newsroom {
         site_name: settings.name,
         sections,
         sources,
         staff_source,
-        authors: store
-            .authors()
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect(),
-        tags: store
-            .tags()
-            .await?
-            .into_iter()
-            .map(|t| (t.name, t.id))
-            .collect(),
+        authors: store.authors().await?.into_iter().map(|a| (a.id, a.name)).collect(),
+        tags: store.tags().await?.into_iter().map(|t| (t.name, t.id)).collect(),
     })
 }
 
@@ -413,10 +309,7 @@ fn fill(pattern: &str, slots: &[(&str, &str)]) -> String {
 
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Writes `paragraphs` as Markdown source and as HTML. The text comes from the word lists
@@ -431,13 +324,7 @@ fn body(paragraphs: &[String]) -> (String, String) {
 }
 
 /// One story number `i` of `total`, published around `at`.
-fn story(
-    rng: &mut Rng,
-    room: &Newsroom,
-    i: u64,
-    at: Timestamp,
-    now: Timestamp,
-) -> anyhow::Result<BulkStory> {
+fn story(rng: &mut Rng, room: &Newsroom, i: u64, at: Timestamp, now: Timestamp) -> anyhow::Result<BulkStory> {
     let section_index = rng.below(room.sections.len() as u64) as usize;
     let (section, language) = room.sections[section_index];
     let n = (2 + rng.below(40)).to_string();
@@ -451,20 +338,11 @@ fn story(
     if language == Some("ur") {
         let place_ur = rng.pick(URDU_PLACES);
         let topic = rng.pick(URDU_TOPICS);
-        let slots = [
-            ("{place}", place_ur),
-            ("{topic}", topic),
-            ("{n}", n.as_str()),
-        ];
+        let slots = [("{place}", place_ur), ("{topic}", topic), ("{n}", n.as_str())];
         headline = fill(rng.pick(URDU_HEADLINES), &slots);
         standfirst = fill(rng.pick(URDU_SENTENCES), &slots);
         paragraphs = (0..3 + rng.below(3))
-            .map(|_| {
-                (0..2)
-                    .map(|_| fill(rng.pick(URDU_SENTENCES), &slots))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|_| (0..2).map(|_| fill(rng.pick(URDU_SENTENCES), &slots)).collect::<Vec<_>>().join(" "))
             .collect();
         place = place_ur.to_owned();
         tag_names = vec![topic.to_owned()];
@@ -474,11 +352,8 @@ fn story(
         let p = rng.pick(PLACES);
         let org_index = rng.below(ORGS.len() as u64) as usize;
         let person_index = rng.below(FIRST_NAMES.len() as u64) as usize;
-        let person = format!(
-            "{} {}",
-            FIRST_NAMES[person_index],
-            LAST_NAMES[LAST_NAMES.len() - 1 - person_index]
-        );
+        let person =
+            format!("{} {}", FIRST_NAMES[person_index], LAST_NAMES[LAST_NAMES.len() - 1 - person_index]);
         let org_cap = capitalised(ORGS[org_index]);
         let slots = [
             ("{Org}", org_cap.as_str()),
@@ -493,25 +368,14 @@ fn story(
         standfirst = fill(rng.pick(SENTENCES), &slots);
         paragraphs = (0..3 + rng.below(3))
             .map(|_| {
-                (0..2 + rng.below(2))
-                    .map(|_| fill(rng.pick(SENTENCES), &slots))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                (0..2 + rng.below(2)).map(|_| fill(rng.pick(SENTENCES), &slots)).collect::<Vec<_>>().join(" ")
             })
             .collect();
         place = p.to_owned();
-        tag_names = vec![
-            p.to_owned(),
-            topic_tag.to_owned(),
-            ORG_TAGS[org_index].to_owned(),
-            person,
-        ];
+        tag_names = vec![p.to_owned(), topic_tag.to_owned(), ORG_TAGS[org_index].to_owned(), person];
     }
-    let source_index = if language.is_some() {
-        room.staff_source
-    } else {
-        rng.below(room.sources.len() as u64) as usize
-    };
+    let source_index =
+        if language.is_some() { room.staff_source } else { rng.below(room.sources.len() as u64) as usize };
     let (source, agency_credit) = &room.sources[source_index];
     let credit = if source_index == room.staff_source {
         agency_credit.clone()
@@ -525,15 +389,8 @@ fn story(
             authors.push(second);
         }
     }
-    let tags = tag_names
-        .iter()
-        .filter_map(|t| room.tags.get(t).copied())
-        .collect();
-    let status = if rng.chance(1) {
-        StoryStatus::Draft
-    } else {
-        StoryStatus::Published
-    };
+    let tags = tag_names.iter().filter_map(|t| room.tags.get(t).copied()).collect();
+    let status = if rng.chance(1) { StoryStatus::Draft } else { StoryStatus::Published };
     let prominence = match (i % 997, i % 41) {
         (0, _) => Prominence::Lead,
         (_, 0) => Prominence::Top,
@@ -543,13 +400,9 @@ fn story(
     let updated_at = Some(at + SignedDuration::from_mins(10 + rng.below(360) as i64))
         .filter(|u| rng.chance(10) && *u < latest_edit);
     let corrections = if rng.chance(2) {
-        let when = (at + SignedDuration::from_mins(45))
-            .min(latest_edit)
-            .max(at);
+        let when = (at + SignedDuration::from_mins(45)).min(latest_edit).max(at);
         vec![Correction {
-            note:
-                "An earlier version of this story gave an incorrect figure; it has been corrected."
-                    .into(),
+            note: "An earlier version of this story gave an incorrect figure; it has been corrected.".into(),
             created_at: when,
         }]
     } else {
@@ -592,10 +445,8 @@ pub async fn generate(store: &dyn Store, options: &Options) -> anyhow::Result<()
     let newest = now - SignedDuration::from_secs(120);
     let mut rng = Rng(options.seed ^ first_number);
     let bar = indicatif::ProgressBar::new(total).with_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} stories  {per_sec}  eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} stories  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut done = 0u64;
     while done < total {
@@ -603,8 +454,7 @@ pub async fn generate(store: &dyn Store, options: &Options) -> anyhow::Result<()
         let mut batch = Vec::with_capacity(batch_len as usize);
         for k in 0..batch_len {
             let i = done + k;
-            let age =
-                ((total - 1 - i) as f64 * step) as i64 + rng.below(step.max(1.0) as u64) as i64 / 2;
+            let age = ((total - 1 - i) as f64 * step) as i64 + rng.below(step.max(1.0) as u64) as i64 / 2;
             let at = newest - SignedDuration::from_secs(age);
             batch.push(story(&mut rng, &room, first_number + i + 1, at, now)?);
         }
@@ -616,11 +466,6 @@ pub async fn generate(store: &dyn Store, options: &Options) -> anyhow::Result<()
     let secs = started.elapsed().as_secs_f64();
     let rate = total as f64 / secs.max(1e-9);
     println!("Generated {total} demo stories in {secs:.1} s ({rate:.0} stories/s).");
-    tracing::info!(
-        stories = total,
-        seconds = secs,
-        rate,
-        "demo content generated"
-    );
+    tracing::info!(stories = total, seconds = secs, rate, "demo content generated");
     Ok(())
 }

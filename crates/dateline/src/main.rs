@@ -17,11 +17,7 @@ use std::sync::Arc;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(
-    name = "dateline",
-    version,
-    about = "Dateline: a newsroom publishing platform in one binary"
-)]
+#[command(name = "dateline", version, about = "Dateline: a newsroom publishing platform in one binary")]
 struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "DATELINE_LOG_JSON")]
@@ -53,9 +49,7 @@ struct DemoArgs {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
@@ -64,11 +58,7 @@ fn main() -> anyhow::Result<()> {
                 let store = open_store(&settings).await?;
                 demo::generate(
                     store.as_ref(),
-                    &demo::Options {
-                        stories: args.stories,
-                        seed: args.seed,
-                        base_url: None,
-                    },
+                    &demo::Options { stories: args.stories, seed: args.seed, base_url: None },
                 )
                 .await?;
                 Ok(())
@@ -80,9 +70,7 @@ fn main() -> anyhow::Result<()> {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -91,25 +79,19 @@ fn init_logs(json: bool) {
 }
 
 async fn open_store(settings: &config::Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let location =
-        dateline_store::Location::choose(settings.database_url.as_deref(), &settings.data)?;
-    dateline_store::open(&location)
-        .await
-        .with_context(|| match &location {
-            dateline_store::Location::SqliteDir(dir) => {
-                format!("cannot open the database in {}", dir.display())
-            }
-            dateline_store::Location::Postgres(_) => {
-                "cannot open the PostgreSQL database".to_owned()
-            }
-        })
+    let location = dateline_store::Location::choose(settings.database_url.as_deref(), &settings.data)?;
+    dateline_store::open(&location).await.with_context(|| match &location {
+        dateline_store::Location::SqliteDir(dir) => {
+            format!("cannot open the database in {}", dir.display())
+        }
+        dateline_store::Location::Postgres(_) => "cannot open the PostgreSQL database".to_owned(),
+    })
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::Settings::resolve(&args.store, Some(&args))?;
     let store = open_store(&settings).await?;
-    let theme =
-        dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
+    let theme = dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -119,11 +101,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         if store.story_count().await? == 0 {
             demo::generate(
                 store.as_ref(),
-                &demo::Options {
-                    stories: demo::SERVE_DEMO_STORIES,
-                    seed: 2025,
-                    base_url: Some(url.clone()),
-                },
+                &demo::Options { stories: demo::SERVE_DEMO_STORIES, seed: 2025, base_url: Some(url.clone()) },
             )
             .await?;
         } else {

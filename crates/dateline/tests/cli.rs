@@ -9,13 +9,9 @@ use std::time::Duration;
 
 fn dateline() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
-    for var in [
-        "DATELINE_DATA",
-        "DATELINE_DATABASE_URL",
-        "DATELINE_LISTEN",
-        "DATELINE_CONFIG",
-        "DATELINE_THEME",
-    ] {
+    for var in
+        ["DATELINE_DATA", "DATELINE_DATABASE_URL", "DATELINE_LISTEN", "DATELINE_CONFIG", "DATELINE_THEME"]
+    {
         cmd.env_remove(var);
     }
     cmd
@@ -23,24 +19,14 @@ fn dateline() -> Command {
 
 #[test]
 fn every_command_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["demo", "--help"],
-    ] {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["demo", "--help"]] {
         let out = dateline().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Usage:"), "{args:?}: {text}");
     }
-    let serve = String::from_utf8_lossy(
-        &dateline()
-            .args(["serve", "--help"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .into_owned();
+    let serve =
+        String::from_utf8_lossy(&dateline().args(["serve", "--help"]).output().unwrap().stdout).into_owned();
     for flag in [
         "--listen",
         "--data",
@@ -59,11 +45,7 @@ fn unknown_config_keys_are_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("dateline.toml");
     std::fs::write(&file, "listen = \"127.0.0.1:0\"\ndatabase = \"oops\"\n").unwrap();
-    let out = dateline()
-        .args(["serve", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = dateline().args(["serve", "--config"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown field `database`"), "{err}");
@@ -85,33 +67,14 @@ fn a_non_postgres_url_is_refused() {
 #[test]
 fn demo_generates_stories_into_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dateline()
-        .args(["demo", "--stories", "2500", "--data"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = dateline().args(["demo", "--stories", "2500", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Generated 2500 demo stories") && text.contains("stories/s"),
-        "{text}"
-    );
+    assert!(text.contains("Generated 2500 demo stories") && text.contains("stories/s"), "{text}");
     assert!(dir.path().join("dateline.db").exists());
     // Running again adds more, with fresh slugs.
-    let again = dateline()
-        .args(["demo", "--stories", "10", "--data"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    let again = dateline().args(["demo", "--stories", "10", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
 }
 
 #[test]
@@ -131,20 +94,11 @@ fn demo_generates_stories_into_postgres() {
         }
     }
     let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    let out = dateline()
-        .args(["demo", "--stories", "1200", "--database-url", &url])
-        .output()
-        .unwrap();
-    let count = Command::new("psql")
-        .args([url.as_str(), "-qAtc", "SELECT COUNT(*) FROM stories"])
-        .output()
-        .unwrap();
+    let out = dateline().args(["demo", "--stories", "1200", "--database-url", &url]).output().unwrap();
+    let count =
+        Command::new("psql").args([url.as_str(), "-qAtc", "SELECT COUNT(*) FROM stories"]).output().unwrap();
     psql(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "1200");
 }
 
@@ -162,64 +116,25 @@ fn serve_demo_answers_over_http() {
     let url = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("Dateline is serving ")
-                .map(|u| u.trim_end_matches('/').to_owned())
-        })
+        .find_map(|l| l.strip_prefix("Dateline is serving ").map(|u| u.trim_end_matches('/').to_owned()))
         .expect("the server prints its URL");
     let result = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap();
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
             let home = client.get(format!("{url}/")).send().await.unwrap();
             assert_eq!(home.status(), 200);
             let html = home.text().await.unwrap();
             assert!(html.contains("The Dateline Post"));
-            let story = html
-                .split("href=\"/story/")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .expect("a story link");
-            let page = client
-                .get(format!("{url}/story/{story}"))
-                .send()
-                .await
-                .unwrap();
+            let story =
+                html.split("href=\"/story/").nth(1).and_then(|s| s.split('"').next()).expect("a story link");
+            let page = client.get(format!("{url}/story/{story}")).send().await.unwrap();
             assert_eq!(page.status(), 200);
             assert!(page.text().await.unwrap().contains("Published "));
-            assert_eq!(
-                client
-                    .get(format!("{url}/section/urdu"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                200
-            );
-            assert_eq!(
-                client
-                    .get(format!("{url}/readyz"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                200
-            );
-            assert_eq!(
-                client
-                    .get(format!("{url}/no-such-page"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                404
-            );
+            for (path, want) in [("/section/urdu", 200), ("/readyz", 200), ("/no-such-page", 404)] {
+                let status = client.get(format!("{url}{path}")).send().await.unwrap().status();
+                assert_eq!(status, want, "{path}");
+            }
         });
     })
     .join();

@@ -54,12 +54,10 @@ impl Location {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(Self::Postgres(url.to_owned()))
             }
-            Some(url) if url.starts_with("sqlite:") => Err(StoreError::Config(
-                "for SQLite give a data folder (--data), not a sqlite: URL".into(),
-            )),
-            Some(_) => Err(StoreError::Config(
-                "the database URL must start with postgres://".into(),
-            )),
+            Some(url) if url.starts_with("sqlite:") => {
+                Err(StoreError::Config("for SQLite give a data folder (--data), not a sqlite: URL".into()))
+            }
+            Some(_) => Err(StoreError::Config("the database URL must start with postgres://".into())),
         }
     }
 }
@@ -131,11 +129,7 @@ pub trait Store: Send + Sync + 'static {
     async fn published(&self, filter: StoryFilter, page: PageRequest) -> Result<Vec<StorySummary>>;
     /// The newest `limit` published stories of each of `sections`, in one round trip (the
     /// home page's section blocks), grouped by section in the order given.
-    async fn published_per_section(
-        &self,
-        sections: &[SectionId],
-        limit: u32,
-    ) -> Result<Vec<StorySummary>>;
+    async fn published_per_section(&self, sections: &[SectionId], limit: u32) -> Result<Vec<StorySummary>>;
     /// Published stories flagged Top or Lead, most prominent and newest first.
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
     /// How many stories exist in any state.

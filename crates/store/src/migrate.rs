@@ -9,14 +9,10 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const SQLITE: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_init.sql") }];
+const POSTGRES: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") }];
 
 /// Applies every migration of `backend` not yet recorded in the database.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
@@ -38,9 +34,7 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
             continue;
         }
         for statement in statements(m.sql) {
-            sqlx::query(AssertSqlSafe(statement))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(AssertSqlSafe(statement)).execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(m.version)
@@ -79,9 +73,6 @@ mod tests {
     #[test]
     fn migrations_split_into_statements() {
         let got = super::statements("-- c\nCREATE TABLE a (x INT);\nCREATE INDEX i\n ON a (x);\n");
-        assert_eq!(
-            got,
-            ["CREATE TABLE a (x INT);\n", "CREATE INDEX i\n ON a (x);\n"]
-        );
+        assert_eq!(got, ["CREATE TABLE a (x INT);\n", "CREATE INDEX i\n ON a (x);\n"]);
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::{Result, StoreError};
 use dateline_core::{
-    Author, AuthorId, Correction, Prominence, Section, SectionId, Slug, Source, SourceId,
-    StoryDraft, StoryImage, StoryStatus, StorySummary, Tag, TagId, TagKind,
+    Author, AuthorId, Correction, Prominence, Section, SectionId, Slug, Source, SourceId, StoryDraft,
+    StoryImage, StoryStatus, StorySummary, Tag, TagId, TagKind,
 };
 use jiff::Timestamp;
 
@@ -59,12 +59,7 @@ impl TagRow {
     pub(crate) fn into_tag(self) -> Result<Tag> {
         let kind = TagKind::parse(&self.kind)
             .ok_or_else(|| StoreError::Corrupt(format!("tag kind {:?}", self.kind)))?;
-        Ok(Tag {
-            id: TagId(self.id),
-            slug: slug(self.slug)?,
-            name: self.name,
-            kind,
-        })
+        Ok(Tag { id: TagId(self.id), slug: slug(self.slug)?, name: self.name, kind })
     }
 }
 
@@ -78,12 +73,7 @@ pub(crate) struct AuthorRow {
 
 impl AuthorRow {
     pub(crate) fn into_author(self) -> Result<Author> {
-        Ok(Author {
-            id: AuthorId(self.id),
-            slug: slug(self.slug)?,
-            name: self.name,
-            bio: self.bio,
-        })
+        Ok(Author { id: AuthorId(self.id), slug: slug(self.slug)?, name: self.name, bio: self.bio })
     }
 }
 
@@ -97,12 +87,7 @@ pub(crate) struct SourceRow {
 
 impl SourceRow {
     pub(crate) fn into_source(self) -> Result<Source> {
-        Ok(Source {
-            id: SourceId(self.id),
-            slug: slug(self.slug)?,
-            name: self.name,
-            credit: self.credit,
-        })
+        Ok(Source { id: SourceId(self.id), slug: slug(self.slug)?, name: self.name, credit: self.credit })
     }
 }
 

@@ -54,30 +54,19 @@ pub struct ErrorPage {
 impl ErrorPage {
     fn for_status(status: StatusCode) -> Self {
         let (title, message) = match status {
-            StatusCode::NOT_FOUND => (
-                "Page not found",
-                "We could not find the page you asked for. It may have moved.",
-            ),
+            StatusCode::NOT_FOUND => {
+                ("Page not found", "We could not find the page you asked for. It may have moved.")
+            }
             StatusCode::GONE => ("Story removed", "This story has been removed."),
             StatusCode::BAD_REQUEST => ("Bad request", "The address has a part we cannot read."),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                ("Method not allowed", "This page cannot be used that way.")
+            StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This page cannot be used that way."),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                ("Temporarily unavailable", "The site is busy. Please try again shortly.")
             }
-            StatusCode::SERVICE_UNAVAILABLE => (
-                "Temporarily unavailable",
-                "The site is busy. Please try again shortly.",
-            ),
             s if s.is_client_error() => ("Request refused", "The request could not be answered."),
-            _ => (
-                "Something went wrong",
-                "An error occurred on our side. Please try again shortly.",
-            ),
+            _ => ("Something went wrong", "An error occurred on our side. Please try again shortly."),
         };
-        Self {
-            status,
-            title,
-            message: message.to_owned(),
-        }
+        Self { status, title, message: message.to_owned() }
     }
 }
 
@@ -85,14 +74,12 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let page = match self {
             Self::NotFound => ErrorPage::for_status(StatusCode::NOT_FOUND),
-            Self::Gone(why) => ErrorPage {
-                message: why.to_owned(),
-                ..ErrorPage::for_status(StatusCode::GONE)
-            },
-            Self::BadRequest(why) => ErrorPage {
-                message: why,
-                ..ErrorPage::for_status(StatusCode::BAD_REQUEST)
-            },
+            Self::Gone(why) => {
+                ErrorPage { message: why.to_owned(), ..ErrorPage::for_status(StatusCode::GONE) }
+            }
+            Self::BadRequest(why) => {
+                ErrorPage { message: why, ..ErrorPage::for_status(StatusCode::BAD_REQUEST) }
+            }
             Self::Unavailable => {
                 tracing::warn!("database pool exhausted or closed");
                 ErrorPage::for_status(StatusCode::SERVICE_UNAVAILABLE)
@@ -110,11 +97,7 @@ impl IntoResponse for WebError {
 
 /// Middleware: replaces error responses that are not already HTML or JSON with the
 /// theme's error page, keeping their status.
-pub async fn styled_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn styled_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -123,13 +106,9 @@ pub async fn styled_errors(
     let page = match response.extensions().get::<ErrorPage>() {
         Some(page) => page.clone(),
         None => {
-            let content_type = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if content_type.starts_with("text/html") || content_type.starts_with("application/json")
-            {
+            let content_type =
+                response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if content_type.starts_with("text/html") || content_type.starts_with("application/json") {
                 return response;
             }
             ErrorPage::for_status(status)
@@ -139,23 +118,14 @@ pub async fn styled_errors(
         Ok(html) => (page.status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "error page could not be rendered");
-            (
-                page.status,
-                Html(format!(
-                    "<!doctype html><title>{0}</title><h1>{0}</h1>",
-                    page.status
-                )),
-            )
+            (page.status, Html(format!("<!doctype html><title>{0}</title><h1>{0}</h1>", page.status)))
                 .into_response()
         }
     };
     if let Some(allow) = response.headers().get(header::ALLOW) {
         styled.headers_mut().insert(header::ALLOW, allow.clone());
     }
-    styled.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    styled.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     styled
 }
 

@@ -20,9 +20,7 @@ pub use theme::{Theme, ThemeError};
 /// # Errors
 /// The I/O error that stopped the server.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

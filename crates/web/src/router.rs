@@ -39,10 +39,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), styled_errors));
     for (name, value) in security {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     app.layer(SetResponseHeaderLayer::if_not_present(
         HeaderName::from_static("permissions-policy"),

@@ -34,12 +34,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
-        Self {
-            store,
-            theme: Arc::new(theme),
-            clock: Clock::System,
-            site_cache: SiteCache::default(),
-        }
+        Self { store, theme: Arc::new(theme), clock: Clock::System, site_cache: SiteCache::default() }
     }
 }
 
@@ -60,10 +55,7 @@ type CachedSite = (Instant, Arc<SiteContext>);
 impl SiteCache {
     pub(crate) fn get(&self) -> Option<Arc<SiteContext>> {
         let guard = self.0.read().ok()?;
-        guard
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < SITE_CACHE_TTL)
-            .map(|(_, ctx)| ctx.clone())
+        guard.as_ref().filter(|(at, _)| at.elapsed() < SITE_CACHE_TTL).map(|(_, ctx)| ctx.clone())
     }
 
     pub(crate) fn put(&self, ctx: Arc<SiteContext>) {

@@ -72,10 +72,7 @@ impl Theme {
             theme
                 .env
                 .get_template(page)
-                .map_err(|source| ThemeError::Template {
-                    name: page.into(),
-                    source,
-                })?;
+                .map_err(|source| ThemeError::Template { name: page.into(), source })?;
         }
         Ok(theme)
     }
@@ -85,10 +82,7 @@ impl Theme {
     /// # Errors
     /// [`ThemeError::Template`] when the template is missing or fails at render time.
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, ThemeError> {
-        let err = |source| ThemeError::Template {
-            name: name.to_owned(),
-            source,
-        };
+        let err = |source| ThemeError::Template { name: name.to_owned(), source };
         self.env
             .get_template(name)
             .map_err(err)?
@@ -98,10 +92,7 @@ impl Theme {
 
     /// The bytes and content type of asset `name` (a path under `assets/`).
     pub fn asset(&self, name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
-        if name
-            .split('/')
-            .any(|part| part.is_empty() || part == ".." || part.starts_with('.'))
-        {
+        if name.split('/').any(|part| part.is_empty() || part == ".." || part.starts_with('.')) {
             return None;
         }
         let kind = content_type(name);
@@ -110,19 +101,13 @@ impl Theme {
         {
             return Some((Cow::Owned(bytes), kind));
         }
-        BUILT_IN
-            .get_file(format!("assets/{name}"))
-            .map(|f| (Cow::Borrowed(f.contents()), kind))
+        BUILT_IN.get_file(format!("assets/{name}")).map(|f| (Cow::Borrowed(f.contents()), kind))
     }
 }
 
 /// Escapes strings for HTML like MiniJinja does, except that `/` is left alone, so URLs in
 /// attributes stay readable (`https://`, not `https:&#x2f;&#x2f;`) for crawlers and people.
-fn html_formatter(
-    out: &mut Output,
-    state: &mut State,
-    value: &Value,
-) -> Result<(), minijinja::Error> {
+fn html_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), minijinja::Error> {
     if matches!(state.auto_escape(), AutoEscape::Html)
         && !value.is_safe()
         && let Some(text) = value.as_str()

@@ -3,7 +3,7 @@
 
 use dateline_core::house_style::{DatelinePart, DatelinePartKind};
 use dateline_core::text::{cut_at_word, teaser};
-use dateline_core::{Section, SiteSettings, Story, StorySummary, TextDirection};
+use dateline_core::{Section, SiteSettings, Story, StoryImage, StorySummary, TextDirection};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -31,23 +31,11 @@ pub struct SiteView {
 
 impl SiteView {
     /// `current_path` marks the matching menu entry as active.
-    pub fn new(
-        settings: &SiteSettings,
-        sections: &[Section],
-        now: Timestamp,
-        current_path: &str,
-    ) -> Self {
+    pub fn new(settings: &SiteSettings, sections: &[Section], now: Timestamp, current_path: &str) -> Self {
         let menu = if settings.menu.is_empty() {
-            sections
-                .iter()
-                .map(|s| (s.name.clone(), section_url(s.slug.as_str())))
-                .collect::<Vec<_>>()
+            sections.iter().map(|s| (s.name.clone(), section_url(s.slug.as_str()))).collect::<Vec<_>>()
         } else {
-            settings
-                .menu
-                .iter()
-                .map(|m| (m.label.clone(), m.url.clone()))
-                .collect()
+            settings.menu.iter().map(|m| (m.label.clone(), m.url.clone())).collect()
         };
         Self {
             name: settings.name.clone(),
@@ -117,11 +105,7 @@ pub fn source_url(slug: &str) -> String {
 
 /// An absolute URL for `url` (kept as is when already absolute).
 fn absolute(settings: &SiteSettings, url: &str) -> String {
-    if url.starts_with('/') {
-        format!("{}{url}", settings.base_url)
-    } else {
-        url.to_owned()
-    }
+    if url.starts_with('/') { format!("{}{url}", settings.base_url) } else { url.to_owned() }
 }
 
 #[derive(Debug, Serialize)]
@@ -135,6 +119,12 @@ pub struct ImageView {
     pub url: String,
     pub alt: String,
     pub caption: String,
+}
+
+impl From<&StoryImage> for ImageView {
+    fn from(i: &StoryImage) -> Self {
+        Self { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }
+    }
 }
 
 /// A story on a front page or in a list.
@@ -161,19 +151,10 @@ impl Card {
             url: story_url(s.slug.as_str()),
             teaser: teaser(&s.standfirst, TEASER_CHARS),
             standfirst: s.standfirst.clone(),
-            section: Some(Link {
-                name: s.section_name.clone(),
-                url: section_url(s.section_slug.as_str()),
-            }),
+            section: Some(Link { name: s.section_name.clone(), url: section_url(s.section_slug.as_str()) }),
             published_iso: s.published_at.to_string(),
-            published_display: settings
-                .house_style
-                .byline_moment(s.published_at, &settings.time_zone()),
-            image: s.image.as_ref().map(|i| ImageView {
-                url: i.url.clone(),
-                alt: i.alt.clone(),
-                caption: i.caption.clone(),
-            }),
+            published_display: settings.house_style.byline_moment(s.published_at, &settings.time_zone()),
+            image: s.image.as_ref().map(ImageView::from),
             dir: TextDirection::of_language(&s.language).as_str(),
             lang: s.language.clone(),
         }
@@ -249,17 +230,14 @@ impl StoryView {
             authors: story
                 .authors
                 .iter()
-                .map(|a| Link {
-                    name: a.name.clone(),
-                    url: author_url(a.slug.as_str()),
-                })
+                .map(|a| Link { name: a.name.clone(), url: author_url(a.slug.as_str()) })
                 .collect(),
             byline_published: format!("Published {}", moment(published)),
             published_iso: published.to_string(),
-            updated: story.updated_at.filter(|u| *u > published).map(|u| Moment {
-                display: format!("Updated {}", moment(u)),
-                iso: u.to_string(),
-            }),
+            updated: story
+                .updated_at
+                .filter(|u| *u > published)
+                .map(|u| Moment { display: format!("Updated {}", moment(u)), iso: u.to_string() }),
             corrections: story
                 .corrections
                 .iter()
@@ -277,15 +255,8 @@ impl StoryView {
                     part,
                 })
                 .collect(),
-            image: story.image.as_ref().map(|i| ImageView {
-                url: i.url.clone(),
-                alt: i.alt.clone(),
-                caption: i.caption.clone(),
-            }),
-            section: Link {
-                name: story.section.name.clone(),
-                url: section_url(story.section.slug.as_str()),
-            },
+            image: story.image.as_ref().map(ImageView::from),
+            section: Link { name: story.section.name.clone(), url: section_url(story.section.slug.as_str()) },
             tags: story
                 .tags
                 .iter()
@@ -295,10 +266,10 @@ impl StoryView {
                     kind: t.kind.as_str(),
                 })
                 .collect(),
-            source: story.source.as_ref().map(|s| Link {
-                name: s.name.clone(),
-                url: source_url(s.slug.as_str()),
-            }),
+            source: story
+                .source
+                .as_ref()
+                .map(|s| Link { name: s.name.clone(), url: source_url(s.slug.as_str()) }),
         }
     }
 }
@@ -362,16 +333,8 @@ pub struct Pagination {
 impl Pagination {
     pub fn new(path: &str, page: u32, has_more: bool) -> Self {
         let url = |p: u32| {
-            if p <= 1 {
-                path.to_owned()
-            } else {
-                format!("{path}?page={p}")
-            }
+            if p <= 1 { path.to_owned() } else { format!("{path}?page={p}") }
         };
-        Self {
-            page,
-            prev_url: (page > 1).then(|| url(page - 1)),
-            next_url: has_more.then(|| url(page + 1)),
-        }
+        Self { page, prev_url: (page > 1).then(|| url(page - 1)), next_url: has_more.then(|| url(page + 1)) }
     }
 }

@@ -70,13 +70,10 @@ pub(crate) async fn insert(
     stories: &[BulkStory],
 ) -> Result<()> {
     if backend == Backend::Postgres {
-        sqlx::query("SET LOCAL standard_conforming_strings = on")
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query("SET LOCAL standard_conforming_strings = on").execute(&mut **tx).await?;
     }
-    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM stories")
-        .fetch_one(&mut **tx)
-        .await?;
+    let first_id: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetch_one(&mut **tx).await?;
     let mut story_rows = Vec::with_capacity(stories.len());
     let mut tag_rows = Vec::new();
     let mut author_rows = Vec::new();
@@ -84,14 +81,8 @@ pub(crate) async fn insert(
     let mut revision_rows = Vec::with_capacity(stories.len());
     for (id, s) in (first_id..).zip(stories) {
         let published = s.published_at.map(|t| t.as_second());
-        let public = (s.status == dateline_core::StoryStatus::Published)
-            .then_some(published)
-            .flatten();
-        let modified = s
-            .updated_at
-            .or(s.published_at)
-            .unwrap_or(s.created_at)
-            .as_second();
+        let public = (s.status == dateline_core::StoryStatus::Published).then_some(published).flatten();
+        let modified = s.updated_at.or(s.published_at).unwrap_or(s.created_at).as_second();
         let draft = s.draft();
         story_rows.push(vec![
             Val::Int(id),
@@ -109,12 +100,7 @@ pub(crate) async fn insert(
             Val::Int(s.prominence as i64),
             Val::OptText(s.image.as_ref().map(|i| i.url.clone())),
             Val::Text(s.image.as_ref().map(|i| i.alt.clone()).unwrap_or_default()),
-            Val::Text(
-                s.image
-                    .as_ref()
-                    .map(|i| i.caption.clone())
-                    .unwrap_or_default(),
-            ),
+            Val::Text(s.image.as_ref().map(|i| i.caption.clone()).unwrap_or_default()),
             Val::Int(s.created_at.as_second()),
             Val::OptInt(published),
             Val::OptInt(published),
@@ -123,20 +109,10 @@ pub(crate) async fn insert(
             Val::OptInt(public),
         ]);
         for (pos, tag) in (0..).zip(&s.tags) {
-            tag_rows.push(vec![
-                Val::Int(id),
-                Val::Int(tag.0),
-                Val::Int(pos),
-                Val::OptInt(public),
-            ]);
+            tag_rows.push(vec![Val::Int(id), Val::Int(tag.0), Val::Int(pos), Val::OptInt(public)]);
         }
         for (pos, author) in (0..).zip(&s.authors) {
-            author_rows.push(vec![
-                Val::Int(id),
-                Val::Int(author.0),
-                Val::Int(pos),
-                Val::OptInt(public),
-            ]);
+            author_rows.push(vec![Val::Int(id), Val::Int(author.0), Val::Int(pos), Val::OptInt(public)]);
         }
         for c in &s.corrections {
             correction_rows.push(vec![
@@ -183,40 +159,15 @@ pub(crate) async fn insert(
         story_rows,
     )
     .await?;
-    insert_rows(
-        tx,
-        "story_tags",
-        &["story_id", "tag_id", "position", "public_at"],
-        tag_rows,
-    )
-    .await?;
-    insert_rows(
-        tx,
-        "story_authors",
-        &["story_id", "author_id", "position", "public_at"],
-        author_rows,
-    )
-    .await?;
-    insert_rows(
-        tx,
-        "corrections",
-        &["story_id", "note", "created_at"],
-        correction_rows,
-    )
-    .await?;
-    insert_rows(
-        tx,
-        "revisions",
-        &["story_id", "number", "created_at", "draft_json"],
-        revision_rows,
-    )
-    .await?;
-    if backend == Backend::Postgres {
-        sqlx::query(
-            "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))",
-        )
-        .execute(&mut **tx)
+    insert_rows(tx, "story_tags", &["story_id", "tag_id", "position", "public_at"], tag_rows).await?;
+    insert_rows(tx, "story_authors", &["story_id", "author_id", "position", "public_at"], author_rows)
         .await?;
+    insert_rows(tx, "corrections", &["story_id", "note", "created_at"], correction_rows).await?;
+    insert_rows(tx, "revisions", &["story_id", "number", "created_at", "draft_json"], revision_rows).await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))")
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

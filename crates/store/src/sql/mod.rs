@@ -26,10 +26,7 @@ pub struct SqlStore {
 
 /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
 /// two writers queue on the busy timeout instead of failing when a read turns into a write.
-pub(crate) async fn begin_write(
-    pool: &AnyPool,
-    backend: Backend,
-) -> Result<Transaction<'static, Any>> {
+pub(crate) async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>> {
     Ok(match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => pool.begin().await?,
@@ -50,11 +47,7 @@ impl SqlStore {
                     StoreError::Config(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
                 let file = dir.join("dateline.db");
-                (
-                    format!("sqlite://{}?mode=rwc", file.display()),
-                    Backend::Sqlite,
-                    8,
-                )
+                (format!("sqlite://{}?mode=rwc", file.display()), Backend::Sqlite, 8)
             }
             Location::Postgres(url) => (url.clone(), Backend::Postgres, 16),
         };
@@ -101,21 +94,20 @@ impl Store for SqlStore {
     }
 
     async fn settings(&self) -> Result<SiteSettings> {
-        let json: Option<String> =
-            sqlx::query_scalar("SELECT json FROM site_settings WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
+        let json: Option<String> = sqlx::query_scalar("SELECT json FROM site_settings WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
         match json {
             None => Ok(SiteSettings::default()),
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("site settings: {e}"))),
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))
+            }
         }
     }
 
     async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
         settings.validate()?;
-        let json =
-            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO site_settings (id, json) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
         )
@@ -224,11 +216,7 @@ impl Store for SqlStore {
         stories::published(&self.pool, filter, page).await
     }
 
-    async fn published_per_section(
-        &self,
-        sections: &[SectionId],
-        limit: u32,
-    ) -> Result<Vec<StorySummary>> {
+    async fn published_per_section(&self, sections: &[SectionId], limit: u32) -> Result<Vec<StorySummary>> {
         stories::published_per_section(&self.pool, sections, limit).await
     }
 
@@ -237,9 +225,7 @@ impl Store for SqlStore {
     }
 
     async fn story_count(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stories")
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stories").fetch_one(&self.pool).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

@@ -6,8 +6,7 @@
 //! however many stories the site holds.
 
 use crate::records::{
-    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts,
-    slug, ts,
+    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts, slug, ts,
 };
 use crate::{Result, StoreError};
 use dateline_core::html::markdown_to_html;
@@ -16,7 +15,7 @@ use dateline_core::{
     StoryFilter, StoryId, StoryStatus, StorySummary,
 };
 use jiff::Timestamp;
-use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 
 /// How a story is looked up.
 pub(crate) enum Key<'a> {
@@ -38,18 +37,10 @@ fn missing_reference(e: sqlx::Error) -> StoreError {
 }
 
 /// `wanted`, or `wanted-2`, `wanted-3`... whichever no other story uses or used.
-async fn unique_slug(
-    conn: &mut AnyConnection,
-    wanted: &Slug,
-    this: Option<StoryId>,
-) -> Result<Slug> {
+async fn unique_slug(conn: &mut AnyConnection, wanted: &Slug, this: Option<StoryId>) -> Result<Slug> {
     let this = this.map_or(-1, |id| id.0);
     for n in 1..1000u32 {
-        let candidate = if n == 1 {
-            wanted.clone()
-        } else {
-            wanted.with_suffix(n)
-        };
+        let candidate = if n == 1 { wanted.clone() } else { wanted.with_suffix(n) };
         let clash: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM stories WHERE slug = $1 AND id <> $2 \
              UNION ALL SELECT story_id FROM slug_redirects WHERE old_slug = $1 AND story_id <> $2 LIMIT 1",
@@ -70,41 +61,24 @@ pub(crate) async fn insert(
     draft: &StoryDraft,
     now: Timestamp,
 ) -> Result<StoryId> {
-    let wanted = draft
-        .wanted_slug()
-        .ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline"))?;
+    let wanted =
+        draft.wanted_slug().ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline"))?;
     let slug = unique_slug(tx, &wanted, None).await?;
-    let image = draft
-        .image
-        .clone()
-        .unwrap_or_else(|| dateline_core::StoryImage {
-            url: String::new(),
-            alt: String::new(),
-            caption: String::new(),
-        });
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, section_id, \
-         source_id, language, status, prominence, image_url, image_alt, image_caption, created_at, modified_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $13, $14, $15, $15, 1) RETURNING id",
+    let row = bind_draft(
+        sqlx::query(
+            "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, \
+             section_id, source_id, language, prominence, image_url, image_alt, image_caption, created_at, \
+             modified_at, status, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 'draft', 1) RETURNING id",
+        ),
+        slug.as_str(),
+        draft,
     )
-    .bind(slug.as_str())
-    .bind(draft.headline.trim())
-    .bind(draft.standfirst.trim())
-    .bind(&draft.body)
-    .bind(markdown_to_html(&draft.body))
-    .bind(draft.dateline_place.trim())
-    .bind(draft.credit.trim())
-    .bind(draft.section.0)
-    .bind(draft.source.map(|s| s.0))
-    .bind(&draft.language)
-    .bind(draft.prominence as i64)
-    .bind(draft.image.as_ref().map(|i| i.url.clone()))
-    .bind(image.alt)
-    .bind(image.caption)
     .bind(now.as_second())
     .fetch_one(&mut **tx)
     .await
     .map_err(missing_reference)?;
+    let id: i64 = row.try_get(0)?;
     let id = StoryId(id);
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
@@ -144,27 +118,16 @@ pub(crate) async fn update(
         _ => current_slug,
     };
     let stamp_updated = (status == StoryStatus::Published.as_str()).then_some(now.as_second());
-    let image = draft.image.as_ref();
-    sqlx::query(
-        "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
-         dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
-         image_url = $12, image_alt = $13, image_caption = $14, modified_at = $15, \
-         updated_at = COALESCE($16, updated_at), version = version + 1 WHERE id = $17",
+    bind_draft(
+        sqlx::query(
+            "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
+             dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
+             image_url = $12, image_alt = $13, image_caption = $14, modified_at = $15, \
+             updated_at = COALESCE($16, updated_at), version = version + 1 WHERE id = $17",
+        ),
+        &slug,
+        draft,
     )
-    .bind(slug)
-    .bind(draft.headline.trim())
-    .bind(draft.standfirst.trim())
-    .bind(&draft.body)
-    .bind(markdown_to_html(&draft.body))
-    .bind(draft.dateline_place.trim())
-    .bind(draft.credit.trim())
-    .bind(draft.section.0)
-    .bind(draft.source.map(|s| s.0))
-    .bind(&draft.language)
-    .bind(draft.prominence as i64)
-    .bind(image.map(|i| i.url.clone()))
-    .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
-    .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
     .bind(now.as_second())
     .bind(stamp_updated)
     .bind(id.0)
@@ -176,11 +139,30 @@ pub(crate) async fn update(
     sync_public_at(tx, id).await
 }
 
-pub(crate) async fn publish(
-    tx: &mut Transaction<'static, Any>,
-    id: StoryId,
-    at: Timestamp,
-) -> Result<()> {
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds `$1` (the slug) and `$2`..`$14`, the columns an editor's draft decides, in the
+/// order both the insert and the update of a story list them.
+fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQuery<'q> {
+    let image = draft.image.as_ref();
+    query
+        .bind(slug.to_owned())
+        .bind(draft.headline.trim().to_owned())
+        .bind(draft.standfirst.trim().to_owned())
+        .bind(draft.body.clone())
+        .bind(markdown_to_html(&draft.body))
+        .bind(draft.dateline_place.trim().to_owned())
+        .bind(draft.credit.trim().to_owned())
+        .bind(draft.section.0)
+        .bind(draft.source.map(|s| s.0))
+        .bind(draft.language.clone())
+        .bind(draft.prominence as i64)
+        .bind(image.map(|i| i.url.clone()))
+        .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
+        .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
+}
+
+pub(crate) async fn publish(tx: &mut Transaction<'static, Any>, id: StoryId, at: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
          published_at = COALESCE(published_at, $1), modified_at = $1, version = version + 1 WHERE id = $2",
@@ -205,12 +187,11 @@ pub(crate) async fn add_correction(
     if note.is_empty() {
         return Err(FieldError::new("note", "a correction needs a note").into());
     }
-    let done =
-        sqlx::query("UPDATE stories SET modified_at = $1, version = version + 1 WHERE id = $2")
-            .bind(now.as_second())
-            .bind(id.0)
-            .execute(&mut **tx)
-            .await?;
+    let done = sqlx::query("UPDATE stories SET modified_at = $1, version = version + 1 WHERE id = $2")
+        .bind(now.as_second())
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -236,46 +217,33 @@ async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Resu
         let sql = format!(
             "UPDATE {table} SET public_at = (SELECT public_at FROM stories WHERE id = $1) WHERE story_id = $1"
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(id.0)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut **tx).await?;
     }
     Ok(())
 }
 
-async fn replace_links(
-    tx: &mut Transaction<'static, Any>,
-    id: StoryId,
-    draft: &StoryDraft,
-) -> Result<()> {
-    sqlx::query("DELETE FROM story_tags WHERE story_id = $1")
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM story_authors WHERE story_id = $1")
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
+async fn replace_links(tx: &mut Transaction<'static, Any>, id: StoryId, draft: &StoryDraft) -> Result<()> {
+    sqlx::query("DELETE FROM story_tags WHERE story_id = $1").bind(id.0).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM story_authors WHERE story_id = $1").bind(id.0).execute(&mut **tx).await?;
     for (position, tag) in (0i64..).zip(&draft.tags) {
-        sqlx::query("INSERT INTO story_tags (story_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id.0)
-            .bind(tag.0)
-            .bind(position)
-            .execute(&mut **tx)
-            .await
-            .map_err(missing_reference)?;
-    }
-    for (position, author) in (0i64..).zip(&draft.authors) {
         sqlx::query(
-            "INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)",
+            "INSERT INTO story_tags (story_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(id.0)
-        .bind(author.0)
+        .bind(tag.0)
         .bind(position)
         .execute(&mut **tx)
         .await
         .map_err(missing_reference)?;
+    }
+    for (position, author) in (0i64..).zip(&draft.authors) {
+        sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(author.0)
+            .bind(position)
+            .execute(&mut **tx)
+            .await
+            .map_err(missing_reference)?;
     }
     sync_public_at(tx, id).await
 }
@@ -306,53 +274,46 @@ const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_sour
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
 pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
     let query = match key {
-        Key::Id(id) => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.id = $1"
-        )))
-        .bind(id.0),
-        Key::Slug(slug) => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {STORY_COLUMNS} FROM stories s WHERE s.slug = $1"
-        )))
-        .bind(slug),
+        Key::Id(id) => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {STORY_COLUMNS} FROM stories s WHERE s.id = $1")))
+                .bind(id.0)
+        }
+        Key::Slug(slug) => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {STORY_COLUMNS} FROM stories s WHERE s.slug = $1")))
+                .bind(slug)
+        }
     };
     let Some(row): Option<StoryRow> = query.fetch_optional(pool).await? else {
         return Ok(None);
     };
-    let section: SectionRow = sqlx::query_as(
+    // The parts of a story are independent reads: ask for them at once.
+    let section = sqlx::query_as::<_, SectionRow>(
         "SELECT id, slug, name, description, language, position FROM sections WHERE id = $1",
     )
     .bind(row.section_id)
-    .fetch_one(pool)
-    .await?;
-    let source: Option<SourceRow> = match row.source_id {
-        Some(sid) => {
-            sqlx::query_as("SELECT id, slug, name, credit FROM sources WHERE id = $1")
-                .bind(sid)
-                .fetch_optional(pool)
-                .await?
-        }
-        None => None,
-    };
-    let tags: Vec<TagRow> = sqlx::query_as(
+    .fetch_one(pool);
+    let source = sqlx::query_as::<_, SourceRow>("SELECT id, slug, name, credit FROM sources WHERE id = $1")
+        .bind(row.source_id.unwrap_or(-1))
+        .fetch_optional(pool);
+    let tags = sqlx::query_as::<_, TagRow>(
         "SELECT t.id, t.slug, t.name, t.kind FROM story_tags st JOIN tags t ON t.id = st.tag_id \
          WHERE st.story_id = $1 ORDER BY st.position",
     )
     .bind(row.id)
-    .fetch_all(pool)
-    .await?;
-    let authors: Vec<AuthorRow> = sqlx::query_as(
+    .fetch_all(pool);
+    let authors = sqlx::query_as::<_, AuthorRow>(
         "SELECT a.id, a.slug, a.name, a.bio FROM story_authors sa JOIN authors a ON a.id = sa.author_id \
          WHERE sa.story_id = $1 ORDER BY sa.position",
     )
     .bind(row.id)
-    .fetch_all(pool)
-    .await?;
-    let corrections: Vec<(String, i64)> = sqlx::query_as(
+    .fetch_all(pool);
+    let corrections = sqlx::query_as::<_, (String, i64)>(
         "SELECT note, created_at FROM corrections WHERE story_id = $1 ORDER BY created_at, id",
     )
     .bind(row.id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(pool);
+    let (section, source, tags, authors, corrections) =
+        tokio::try_join!(section, source, tags, authors, corrections)?;
     Ok(Some(Story {
         id: StoryId(row.id),
         status: row.status()?,
@@ -365,14 +326,8 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
         credit: row.credit,
         section: section.into_section()?,
         source: source.map(SourceRow::into_source).transpose()?,
-        tags: tags
-            .into_iter()
-            .map(TagRow::into_tag)
-            .collect::<Result<_>>()?,
-        authors: authors
-            .into_iter()
-            .map(AuthorRow::into_author)
-            .collect::<Result<_>>()?,
+        tags: tags.into_iter().map(TagRow::into_tag).collect::<Result<_>>()?,
+        authors: authors.into_iter().map(AuthorRow::into_author).collect::<Result<_>>()?,
         language: row.language,
         prominence: Prominence::from_i64(row.prominence),
         image: image(row.image_url, row.image_alt, row.image_caption),
@@ -383,12 +338,7 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
         modified_at: ts(row.modified_at)?,
         corrections: corrections
             .into_iter()
-            .map(|(note, at)| {
-                Ok(Correction {
-                    note,
-                    created_at: ts(at)?,
-                })
-            })
+            .map(|(note, at)| Ok(Correction { note, created_at: ts(at)? }))
             .collect::<Result<_>>()?,
         version: row.version,
     }))
@@ -405,12 +355,7 @@ pub(crate) async fn revisions(pool: &AnyPool, id: StoryId) -> Result<Vec<Revisio
         .map(|(number, at, json)| {
             let draft = serde_json::from_str(&json)
                 .map_err(|e| StoreError::Corrupt(format!("revision {number}: {e}")))?;
-            Ok(Revision {
-                story: id,
-                number,
-                created_at: ts(at)?,
-                draft,
-            })
+            Ok(Revision { story: id, number, created_at: ts(at)?, draft })
         })
         .collect()
 }
@@ -420,24 +365,17 @@ pub(crate) async fn published(
     filter: StoryFilter,
     page: PageRequest,
 ) -> Result<Vec<StorySummary>> {
-    let base = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM stories s JOIN sections sec ON sec.id = s.section_id"
-    );
+    let base = format!("SELECT {SUMMARY_COLUMNS} FROM stories s JOIN sections sec ON sec.id = s.section_id");
     let by_story = "ORDER BY s.public_at DESC, s.id DESC LIMIT $1 OFFSET $2";
     let by_link = "ORDER BY l.public_at DESC, l.story_id DESC LIMIT $1 OFFSET $2";
     let (sql, key) = match filter {
-        StoryFilter::All => (
-            format!("{base} WHERE s.public_at IS NOT NULL {by_story}"),
-            None,
-        ),
-        StoryFilter::Section(id) => (
-            format!("{base} WHERE s.section_id = $3 AND s.public_at IS NOT NULL {by_story}"),
-            Some(id.0),
-        ),
-        StoryFilter::Source(id) => (
-            format!("{base} WHERE s.source_id = $3 AND s.public_at IS NOT NULL {by_story}"),
-            Some(id.0),
-        ),
+        StoryFilter::All => (format!("{base} WHERE s.public_at IS NOT NULL {by_story}"), None),
+        StoryFilter::Section(id) => {
+            (format!("{base} WHERE s.section_id = $3 AND s.public_at IS NOT NULL {by_story}"), Some(id.0))
+        }
+        StoryFilter::Source(id) => {
+            (format!("{base} WHERE s.source_id = $3 AND s.public_at IS NOT NULL {by_story}"), Some(id.0))
+        }
         StoryFilter::Tag(id) => (
             format!(
                 "{base} JOIN story_tags l ON l.story_id = s.id WHERE l.tag_id = $3 AND l.public_at IS NOT NULL {by_link}"

@@ -19,20 +19,18 @@ fn taken(e: sqlx::Error, what: &'static str) -> StoreError {
 }
 
 pub(crate) async fn sections(pool: &AnyPool) -> Result<Vec<Section>> {
-    let rows: Vec<SectionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SECTION} ORDER BY position, name"
-    )))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<SectionRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SECTION} ORDER BY position, name")))
+            .fetch_all(pool)
+            .await?;
     rows.into_iter().map(SectionRow::into_section).collect()
 }
 
 pub(crate) async fn section_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<Section>> {
-    let row: Option<SectionRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SECTION} WHERE slug = $1")))
-            .bind(slug)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<SectionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SECTION} WHERE slug = $1")))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?;
     row.map(SectionRow::into_section).transpose()
 }
 
@@ -53,9 +51,8 @@ pub(crate) async fn create_section(pool: &AnyPool, s: &NewSection) -> Result<Sec
 }
 
 pub(crate) async fn tags(pool: &AnyPool) -> Result<Vec<Tag>> {
-    let rows: Vec<TagRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{TAG} ORDER BY name")))
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<TagRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{TAG} ORDER BY name"))).fetch_all(pool).await?;
     rows.into_iter().map(TagRow::into_tag).collect()
 }
 
@@ -82,18 +79,15 @@ pub(crate) async fn create_tag(pool: &AnyPool, t: &NewTag) -> Result<Tag> {
 
 pub(crate) async fn authors(pool: &AnyPool) -> Result<Vec<Author>> {
     let rows: Vec<AuthorRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{AUTHOR} ORDER BY name")))
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{AUTHOR} ORDER BY name"))).fetch_all(pool).await?;
     rows.into_iter().map(AuthorRow::into_author).collect()
 }
 
 pub(crate) async fn author_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<Author>> {
-    let row: Option<AuthorRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{AUTHOR} WHERE slug = $1")))
-            .bind(slug)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<AuthorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{AUTHOR} WHERE slug = $1")))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?;
     row.map(AuthorRow::into_author).transpose()
 }
 
@@ -112,29 +106,27 @@ pub(crate) async fn create_author(pool: &AnyPool, a: &NewAuthor) -> Result<Autho
 
 pub(crate) async fn sources(pool: &AnyPool) -> Result<Vec<Source>> {
     let rows: Vec<SourceRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SOURCE} ORDER BY name")))
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SOURCE} ORDER BY name"))).fetch_all(pool).await?;
     rows.into_iter().map(SourceRow::into_source).collect()
 }
 
 pub(crate) async fn source_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<Source>> {
-    let row: Option<SourceRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SOURCE} WHERE slug = $1")))
-            .bind(slug)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<SourceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SOURCE} WHERE slug = $1")))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?;
     row.map(SourceRow::into_source).transpose()
 }
 
 pub(crate) async fn create_source(pool: &AnyPool, s: &NewSource) -> Result<Source> {
-    let row: SourceRow =
-        sqlx::query_as("INSERT INTO sources (slug, name, credit) VALUES ($1, $2, $3) RETURNING id, slug, name, credit")
-            .bind(s.slug.as_str())
-            .bind(&s.name)
-            .bind(&s.credit)
-            .fetch_one(pool)
-            .await
-            .map_err(|e| taken(e, "source slug"))?;
+    let row: SourceRow = sqlx::query_as(
+        "INSERT INTO sources (slug, name, credit) VALUES ($1, $2, $3) RETURNING id, slug, name, credit",
+    )
+    .bind(s.slug.as_str())
+    .bind(&s.name)
+    .bind(&s.credit)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| taken(e, "source slug"))?;
     row.into_source()
 }

@@ -37,14 +37,8 @@ async fn newsroom(store: &Arc<dyn Store>) -> Newsroom {
         position,
     };
     Newsroom {
-        section: store
-            .create_section(&section("pakistan", "Pakistan", 1))
-            .await
-            .unwrap(),
-        other_section: store
-            .create_section(&section("world", "World", 2))
-            .await
-            .unwrap(),
+        section: store.create_section(&section("pakistan", "Pakistan", 1)).await.unwrap(),
+        other_section: store.create_section(&section("world", "World", 2)).await.unwrap(),
         tag: store
             .create_tag(&NewTag {
                 slug: Slug::parse("floods").unwrap(),
@@ -103,73 +97,33 @@ fn at(s: &str) -> Timestamp {
 }
 
 fn page() -> PageRequest {
-    PageRequest {
-        offset: 0,
-        limit: 10,
-    }
+    PageRequest { offset: 0, limit: 10 }
 }
 
 async fn headlines(store: &Arc<dyn Store>, filter: StoryFilter) -> Vec<String> {
-    store
-        .published(filter, page())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.headline)
-        .collect()
+    store.published(filter, page()).await.unwrap().into_iter().map(|s| s.headline).collect()
 }
 
 async fn drafts_stay_off_the_public_lists(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store
-        .create_story(&draft(&n, "Floods hit Sindh"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
+    let story = store.create_story(&draft(&n, "Floods hit Sindh"), at("2025-02-27T10:00:00Z")).await.unwrap();
     assert_eq!(story.status, StoryStatus::Draft);
     assert_eq!(story.slug.as_str(), "floods-hit-sindh");
-    assert_eq!(
-        story.body_html, "<p>Rain <strong>fell</strong> all night.</p>\n",
-        "sanitised, script gone"
-    );
-    assert_eq!(
-        story
-            .authors
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>(),
-        ["Sara Ahmed", "Ali Khan"]
-    );
+    assert_eq!(story.body_html, "<p>Rain <strong>fell</strong> all night.</p>\n", "sanitised, script gone");
+    assert_eq!(story.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Sara Ahmed", "Ali Khan"]);
     assert_eq!(story.tags[0].name, "Floods");
     assert_eq!(story.source.as_ref().unwrap().name, "APP");
     assert_eq!(story.published_at, None);
     assert!(headlines(&store, StoryFilter::All).await.is_empty());
-    assert!(
-        headlines(&store, StoryFilter::Tag(n.tag.id))
-            .await
-            .is_empty()
-    );
-    assert_eq!(
-        store
-            .story_by_slug("floods-hit-sindh")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        story.id
-    );
+    assert!(headlines(&store, StoryFilter::Tag(n.tag.id)).await.is_empty());
+    assert_eq!(store.story_by_slug("floods-hit-sindh").await.unwrap().unwrap().id, story.id);
     assert_eq!(store.story_count().await.unwrap(), 1);
 }
 
 async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let older = store
-        .create_story(&draft(&n, "Older story"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
-    let newer = store
-        .create_story(&draft(&n, "Newer story"), at("2025-02-27T10:05:00Z"))
-        .await
-        .unwrap();
+    let older = store.create_story(&draft(&n, "Older story"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let newer = store.create_story(&draft(&n, "Newer story"), at("2025-02-27T10:05:00Z")).await.unwrap();
     let elsewhere = StoryDraft {
         section: n.other_section.id,
         tags: vec![],
@@ -177,38 +131,17 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
         source: None,
         ..draft(&n, "Elsewhere")
     };
-    let elsewhere = store
-        .create_story(&elsewhere, at("2025-02-27T10:06:00Z"))
-        .await
-        .unwrap();
-    let published = store
-        .publish_story(older.id, at("2025-02-27T11:00:00Z"))
-        .await
-        .unwrap();
+    let elsewhere = store.create_story(&elsewhere, at("2025-02-27T10:06:00Z")).await.unwrap();
+    let published = store.publish_story(older.id, at("2025-02-27T11:00:00Z")).await.unwrap();
     assert_eq!(published.status, StoryStatus::Published);
     assert_eq!(published.published_at, Some(at("2025-02-27T11:00:00Z")));
     assert_eq!(published.first_published_at, published.published_at);
-    store
-        .publish_story(newer.id, at("2025-02-27T12:00:00Z"))
-        .await
-        .unwrap();
-    store
-        .publish_story(elsewhere.id, at("2025-02-27T13:00:00Z"))
-        .await
-        .unwrap();
+    store.publish_story(newer.id, at("2025-02-27T12:00:00Z")).await.unwrap();
+    store.publish_story(elsewhere.id, at("2025-02-27T13:00:00Z")).await.unwrap();
 
-    assert_eq!(
-        headlines(&store, StoryFilter::All).await,
-        ["Elsewhere", "Newer story", "Older story"]
-    );
-    assert_eq!(
-        headlines(&store, StoryFilter::Section(n.section.id)).await,
-        ["Newer story", "Older story"]
-    );
-    assert_eq!(
-        headlines(&store, StoryFilter::Tag(n.tag.id)).await,
-        ["Newer story", "Older story"]
-    );
+    assert_eq!(headlines(&store, StoryFilter::All).await, ["Elsewhere", "Newer story", "Older story"]);
+    assert_eq!(headlines(&store, StoryFilter::Section(n.section.id)).await, ["Newer story", "Older story"]);
+    assert_eq!(headlines(&store, StoryFilter::Tag(n.tag.id)).await, ["Newer story", "Older story"]);
     assert_eq!(
         headlines(&store, StoryFilter::Author(n.second_author.id)).await,
         ["Newer story", "Older story"]
@@ -217,21 +150,9 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
         headlines(&store, StoryFilter::Author(n.author.id)).await,
         ["Elsewhere", "Newer story", "Older story"]
     );
-    assert_eq!(
-        headlines(&store, StoryFilter::Source(n.source.id)).await,
-        ["Newer story", "Older story"]
-    );
+    assert_eq!(headlines(&store, StoryFilter::Source(n.source.id)).await, ["Newer story", "Older story"]);
 
-    let second_page = store
-        .published(
-            StoryFilter::All,
-            PageRequest {
-                offset: 1,
-                limit: 1,
-            },
-        )
-        .await
-        .unwrap();
+    let second_page = store.published(StoryFilter::All, PageRequest { offset: 1, limit: 1 }).await.unwrap();
     assert_eq!(second_page.len(), 1);
     assert_eq!(second_page[0].headline, "Newer story");
     assert_eq!(second_page[0].section_slug.as_str(), "pakistan");
@@ -240,129 +161,48 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
 
 async fn updates_stamp_updated_and_keep_revisions(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store
-        .create_story(&draft(&n, "Toll rises"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
+    let story = store.create_story(&draft(&n, "Toll rises"), at("2025-02-27T10:00:00Z")).await.unwrap();
     // Editing a draft does not stamp "Updated".
     let edited = store
-        .update_story(
-            story.id,
-            &draft(&n, "Toll rises to 12"),
-            1,
-            at("2025-02-27T10:10:00Z"),
-        )
+        .update_story(story.id, &draft(&n, "Toll rises to 12"), 1, at("2025-02-27T10:10:00Z"))
         .await
         .unwrap();
     assert_eq!(edited.updated_at, None);
     assert_eq!(edited.version, 2);
-    let published = store
-        .publish_story(story.id, at("2025-02-27T11:00:00Z"))
-        .await
-        .unwrap();
+    let published = store.publish_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
     let mut changed = draft(&n, "Toll rises to 15");
     changed.tags.clear();
-    let updated = store
-        .update_story(
-            story.id,
-            &changed,
-            published.version,
-            at("2025-02-27T12:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let updated =
+        store.update_story(story.id, &changed, published.version, at("2025-02-27T12:00:00Z")).await.unwrap();
     assert_eq!(updated.updated_at, Some(at("2025-02-27T12:00:00Z")));
-    assert_eq!(
-        updated.published_at,
-        Some(at("2025-02-27T11:00:00Z")),
-        "publication time is kept"
-    );
-    assert_eq!(
-        updated.slug.as_str(),
-        "toll-rises",
-        "a headline edit does not move the URL"
-    );
-    assert!(
-        headlines(&store, StoryFilter::Tag(n.tag.id))
-            .await
-            .is_empty(),
-        "tag removed from the list"
-    );
-    assert_eq!(
-        headlines(&store, StoryFilter::All).await,
-        ["Toll rises to 15"]
-    );
+    assert_eq!(updated.published_at, Some(at("2025-02-27T11:00:00Z")), "publication time is kept");
+    assert_eq!(updated.slug.as_str(), "toll-rises", "a headline edit does not move the URL");
+    assert!(headlines(&store, StoryFilter::Tag(n.tag.id)).await.is_empty(), "tag removed from the list");
+    assert_eq!(headlines(&store, StoryFilter::All).await, ["Toll rises to 15"]);
 
     let revisions = store.revisions(story.id).await.unwrap();
-    let titles: Vec<_> = revisions
-        .iter()
-        .map(|r| r.draft.headline.as_str())
-        .collect();
-    assert_eq!(
-        titles,
-        ["Toll rises", "Toll rises to 12", "Toll rises to 15"]
-    );
-    assert_eq!(
-        revisions.iter().map(|r| r.number).collect::<Vec<_>>(),
-        [1, 2, 3]
-    );
+    let titles: Vec<_> = revisions.iter().map(|r| r.draft.headline.as_str()).collect();
+    assert_eq!(titles, ["Toll rises", "Toll rises to 12", "Toll rises to 15"]);
+    assert_eq!(revisions.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3]);
 }
 
 async fn stale_saves_are_conflicts(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store
-        .create_story(&draft(&n, "First"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
-    store
-        .update_story(
-            story.id,
-            &draft(&n, "Second"),
-            1,
-            at("2025-02-27T10:01:00Z"),
-        )
-        .await
-        .unwrap();
-    let stale = store
-        .update_story(
-            story.id,
-            &draft(&n, "Overwrite"),
-            1,
-            at("2025-02-27T10:02:00Z"),
-        )
-        .await;
-    assert!(
-        matches!(stale, Err(StoreError::Conflict { current: 2 })),
-        "{stale:?}"
-    );
-    assert_eq!(
-        store.story(story.id).await.unwrap().unwrap().headline,
-        "Second",
-        "nothing overwritten"
-    );
+    let story = store.create_story(&draft(&n, "First"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    store.update_story(story.id, &draft(&n, "Second"), 1, at("2025-02-27T10:01:00Z")).await.unwrap();
+    let stale = store.update_story(story.id, &draft(&n, "Overwrite"), 1, at("2025-02-27T10:02:00Z")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { current: 2 })), "{stale:?}");
+    assert_eq!(store.story(story.id).await.unwrap().unwrap().headline, "Second", "nothing overwritten");
     assert!(matches!(
-        store
-            .update_story(
-                StoryId(9999),
-                &draft(&n, "x"),
-                1,
-                at("2025-02-27T10:02:00Z")
-            )
-            .await,
+        store.update_story(StoryId(9999), &draft(&n, "x"), 1, at("2025-02-27T10:02:00Z")).await,
         Err(StoreError::NotFound)
     ));
 }
 
 async fn slug_changes_leave_redirects_and_clashes_get_suffixes(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let first = store
-        .create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
-    let second = store
-        .create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:01:00Z"))
-        .await
-        .unwrap();
+    let first = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let second = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:01:00Z")).await.unwrap();
     assert_eq!(first.slug.as_str(), "budget-passed");
     assert_eq!(second.slug.as_str(), "budget-passed-2");
 
@@ -370,60 +210,32 @@ async fn slug_changes_leave_redirects_and_clashes_get_suffixes(store: Arc<dyn St
         slug: Some(Slug::parse("national-budget-passed").unwrap()),
         ..draft(&n, "Budget passed")
     };
-    let moved = store
-        .update_story(first.id, &renamed, 1, at("2025-02-27T10:05:00Z"))
-        .await
-        .unwrap();
+    let moved = store.update_story(first.id, &renamed, 1, at("2025-02-27T10:05:00Z")).await.unwrap();
     assert_eq!(moved.slug.as_str(), "national-budget-passed");
     assert_eq!(
-        store
-            .redirect_for_slug("budget-passed")
-            .await
-            .unwrap()
-            .unwrap()
-            .as_str(),
+        store.redirect_for_slug("budget-passed").await.unwrap().unwrap().as_str(),
         "national-budget-passed"
     );
     assert_eq!(store.redirect_for_slug("never-was").await.unwrap(), None);
 
     // An old slug stays reserved for its redirect.
-    let third = store
-        .create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:06:00Z"))
-        .await
-        .unwrap();
+    let third = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:06:00Z")).await.unwrap();
     assert_eq!(third.slug.as_str(), "budget-passed-3");
 
     // Moving back to the old slug removes the redirect and serves the story there again.
-    let back = StoryDraft {
-        slug: Some(Slug::parse("budget-passed").unwrap()),
-        ..draft(&n, "Budget passed")
-    };
-    let back = store
-        .update_story(first.id, &back, moved.version, at("2025-02-27T10:07:00Z"))
-        .await
-        .unwrap();
+    let back = StoryDraft { slug: Some(Slug::parse("budget-passed").unwrap()), ..draft(&n, "Budget passed") };
+    let back = store.update_story(first.id, &back, moved.version, at("2025-02-27T10:07:00Z")).await.unwrap();
     assert_eq!(back.slug.as_str(), "budget-passed");
+    assert_eq!(store.redirect_for_slug("budget-passed").await.unwrap(), None);
     assert_eq!(
-        store.redirect_for_slug("budget-passed").await.unwrap(),
-        None
-    );
-    assert_eq!(
-        store
-            .redirect_for_slug("national-budget-passed")
-            .await
-            .unwrap()
-            .unwrap()
-            .as_str(),
+        store.redirect_for_slug("national-budget-passed").await.unwrap().unwrap().as_str(),
         "budget-passed"
     );
 }
 
 async fn corrections_are_appended(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store
-        .create_story(&draft(&n, "Minister resigns"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
+    let story = store.create_story(&draft(&n, "Minister resigns"), at("2025-02-27T10:00:00Z")).await.unwrap();
     store
         .add_correction(
             story.id,
@@ -433,69 +245,41 @@ async fn corrections_are_appended(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let story = store
-        .add_correction(
-            story.id,
-            "The date of the vote was wrong.",
-            at("2025-02-27T12:00:00Z"),
-        )
+        .add_correction(story.id, "The date of the vote was wrong.", at("2025-02-27T12:00:00Z"))
         .await
         .unwrap();
     let notes: Vec<_> = story.corrections.iter().map(|c| c.note.as_str()).collect();
     assert_eq!(
         notes,
-        [
-            "An earlier version misspelt the minister's name.",
-            "The date of the vote was wrong."
-        ]
+        ["An earlier version misspelt the minister's name.", "The date of the vote was wrong."]
     );
     assert_eq!(story.corrections[1].created_at, at("2025-02-27T12:00:00Z"));
     assert!(matches!(
-        store
-            .add_correction(story.id, "  ", at("2025-02-27T12:00:00Z"))
-            .await,
+        store.add_correction(story.id, "  ", at("2025-02-27T12:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store
-            .add_correction(StoryId(9999), "x", at("2025-02-27T12:00:00Z"))
-            .await,
+        store.add_correction(StoryId(9999), "x", at("2025-02-27T12:00:00Z")).await,
         Err(StoreError::NotFound)
     ));
 }
 
 async fn missing_references_are_field_errors(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let bad = StoryDraft {
-        section: SectionId(424242),
-        ..draft(&n, "Orphan")
-    };
+    let bad = StoryDraft { section: SectionId(424242), ..draft(&n, "Orphan") };
     match store.create_story(&bad, at("2025-02-27T10:00:00Z")).await {
         Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "references"),
         other => panic!("expected invalid, got {other:?}"),
     }
-    let bad_tag = StoryDraft {
-        tags: vec![TagId(424242)],
-        ..draft(&n, "Orphan tag")
-    };
+    let bad_tag = StoryDraft { tags: vec![TagId(424242)], ..draft(&n, "Orphan tag") };
     assert!(matches!(
-        store
-            .create_story(&bad_tag, at("2025-02-27T10:00:00Z"))
-            .await,
+        store.create_story(&bad_tag, at("2025-02-27T10:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
-    assert_eq!(
-        store.story_count().await.unwrap(),
-        0,
-        "a failed save stores nothing"
-    );
-    let invalid = StoryDraft {
-        headline: String::new(),
-        ..draft(&n, "")
-    };
+    assert_eq!(store.story_count().await.unwrap(), 0, "a failed save stores nothing");
+    let invalid = StoryDraft { headline: String::new(), ..draft(&n, "") };
     assert!(matches!(
-        store
-            .create_story(&invalid, at("2025-02-27T10:00:00Z"))
-            .await,
+        store.create_story(&invalid, at("2025-02-27T10:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
 }
@@ -521,10 +305,7 @@ fn bulk(n: &Newsroom, i: i64, status: StoryStatus, prominence: Prominence) -> Bu
         created_at: published,
         published_at: (status == StoryStatus::Published).then_some(published),
         updated_at: None,
-        corrections: vec![Correction {
-            note: "Fixed".into(),
-            created_at: published,
-        }],
+        corrections: vec![Correction { note: "Fixed".into(), created_at: published }],
     }
 }
 
@@ -535,11 +316,7 @@ async fn bulk_loaded_stories_are_listed(store: Arc<dyn Store>) {
             bulk(
                 &n,
                 i,
-                if i % 3 == 0 {
-                    StoryStatus::Draft
-                } else {
-                    StoryStatus::Published
-                },
+                if i % 3 == 0 { StoryStatus::Draft } else { StoryStatus::Published },
                 Prominence::Normal,
             )
         })
@@ -557,26 +334,13 @@ async fn bulk_loaded_stories_are_listed(store: Arc<dyn Store>) {
     assert_eq!(top[0], "Bulk story 1499");
     assert_eq!(top[1], "Bulk story 1498");
     assert_eq!(top[2], "Bulk story 1496", "1497 is a draft");
-    assert_eq!(
-        headlines(&store, StoryFilter::Tag(n.tag.id)).await[0],
-        "Bulk story 1499"
-    );
-    assert_eq!(
-        headlines(&store, StoryFilter::Author(n.author.id)).await[0],
-        "Bulk story 1499"
-    );
-    let loaded = store
-        .story_by_slug("bulk-story-1499")
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(headlines(&store, StoryFilter::Tag(n.tag.id)).await[0], "Bulk story 1499");
+    assert_eq!(headlines(&store, StoryFilter::Author(n.author.id)).await[0], "Bulk story 1499");
+    let loaded = store.story_by_slug("bulk-story-1499").await.unwrap().unwrap();
     assert_eq!(loaded.corrections.len(), 1);
     assert_eq!(store.revisions(loaded.id).await.unwrap().len(), 1);
     // New stories after a bulk load get fresh ids.
-    let fresh = store
-        .create_story(&draft(&n, "After bulk"), at("2025-03-01T10:00:00Z"))
-        .await
-        .unwrap();
+    let fresh = store.create_story(&draft(&n, "After bulk"), at("2025-03-01T10:00:00Z")).await.unwrap();
     assert!(fresh.id.0 > 1500);
 }
 
@@ -590,21 +354,14 @@ async fn prominent_stories_lead(store: Arc<dyn Store>) {
         bulk(&n, 5, StoryStatus::Draft, Prominence::Lead),
     ];
     store.bulk_insert(&stories).await.unwrap();
-    let got: Vec<_> = store
-        .prominent(10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.headline)
-        .collect();
+    let got: Vec<_> = store.prominent(10).await.unwrap().into_iter().map(|s| s.headline).collect();
     assert_eq!(got, ["Bulk story 1", "Bulk story 4", "Bulk story 2"]);
 }
 
 async fn newest_per_section_in_one_call(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let mut stories: Vec<_> = (0..10)
-        .map(|i| bulk(&n, i, StoryStatus::Published, Prominence::Normal))
-        .collect();
+    let mut stories: Vec<_> =
+        (0..10).map(|i| bulk(&n, i, StoryStatus::Published, Prominence::Normal)).collect();
     for s in stories.iter_mut().skip(6) {
         s.section = n.other_section.id;
     }
@@ -627,11 +384,5 @@ async fn newest_per_section_in_one_call(store: Arc<dyn Store>) {
         ("pakistan", "Bulk story 2"),
     ];
     assert_eq!(got, want.map(|(a, b)| (a.to_owned(), b.to_owned())));
-    assert!(
-        store
-            .published_per_section(&[], 3)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.published_per_section(&[], 3).await.unwrap().is_empty());
 }

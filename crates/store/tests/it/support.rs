@@ -17,14 +17,8 @@ pub struct TestDb {
 impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned()))
-            .await
-            .unwrap();
-        Self {
-            store: Arc::new(store),
-            _dir: Some(dir),
-            pg_name: None,
-        }
+        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+        Self { store: Arc::new(store), _dir: Some(dir), pg_name: None }
     }
 
     pub async fn postgres() -> Option<Self> {
@@ -33,9 +27,7 @@ impl TestDb {
         let mut admin = match sqlx::AnyConnection::connect(&base).await {
             Ok(c) => c,
             Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!(
-                    "SKIPPED: PostgreSQL unreachable at {base} ({e}); CI=true makes this a failure"
-                );
+                eprintln!("SKIPPED: PostgreSQL unreachable at {base} ({e}); CI=true makes this a failure");
                 return None;
             }
             Err(e) => panic!("PostgreSQL unreachable at {base} and CI=true: {e}"),
@@ -47,21 +39,14 @@ impl TestDb {
             .unwrap();
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
         let store = SqlStore::open(&Location::Postgres(url)).await.unwrap();
-        Some(Self {
-            store: Arc::new(store),
-            _dir: None,
-            pg_name: Some(name),
-        })
+        Some(Self { store: Arc::new(store), _dir: None, pg_name: Some(name) })
     }
 }
 
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     u64::from(nanos) * 1000 + N.fetch_add(1, Ordering::Relaxed)
 }
 
@@ -73,10 +58,7 @@ impl Drop for TestDb {
         let base = std::env::var("DATELINE_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_owned());
         // Dropping happens outside the test's runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 if let Ok(mut admin) = sqlx::AnyConnection::connect(&base).await {
                     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -16,10 +16,7 @@ async fn settings_default_until_saved(store: Arc<dyn Store>) {
     let settings = SiteSettings {
         name: "The Daily Wire".into(),
         timezone: "Asia/Karachi".into(),
-        menu: vec![MenuItem {
-            label: "World".into(),
-            url: "/section/world".into(),
-        }],
+        menu: vec![MenuItem { label: "World".into(), url: "/section/world".into() }],
         ..SiteSettings::default()
     };
     store.save_settings(&settings).await.unwrap();
@@ -27,19 +24,12 @@ async fn settings_default_until_saved(store: Arc<dyn Store>) {
 }
 
 async fn bad_settings_are_refused(store: Arc<dyn Store>) {
-    let bad = SiteSettings {
-        timezone: "Nowhere/Atlantis".into(),
-        ..SiteSettings::default()
-    };
+    let bad = SiteSettings { timezone: "Nowhere/Atlantis".into(), ..SiteSettings::default() };
     match store.save_settings(&bad).await {
         Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "timezone"),
         other => panic!("expected invalid, got {other:?}"),
     }
-    assert_eq!(
-        store.settings().await.unwrap(),
-        SiteSettings::default(),
-        "nothing was saved"
-    );
+    assert_eq!(store.settings().await.unwrap(), SiteSettings::default(), "nothing was saved");
 }
 
 async fn taxonomy_round_trips(store: Arc<dyn Store>) {
@@ -63,13 +53,7 @@ async fn taxonomy_round_trips(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    let names: Vec<_> = store
-        .sections()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names: Vec<_> = store.sections().await.unwrap().into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["World", "اردو"], "menu order");
     assert_eq!(store.section_by_slug("urdu").await.unwrap(), Some(urdu));
     assert_eq!(store.section_by_slug("nope").await.unwrap(), None);
@@ -94,10 +78,7 @@ async fn taxonomy_round_trips(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(
-        store.author_by_slug("sana-mir").await.unwrap(),
-        Some(author.clone())
-    );
+    assert_eq!(store.author_by_slug("sana-mir").await.unwrap(), Some(author.clone()));
     assert_eq!(store.authors().await.unwrap(), vec![author]);
 
     let source = store
@@ -108,24 +89,14 @@ async fn taxonomy_round_trips(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(
-        store.source_by_slug("app").await.unwrap(),
-        Some(source.clone())
-    );
+    assert_eq!(store.source_by_slug("app").await.unwrap(), Some(source.clone()));
     assert_eq!(store.sources().await.unwrap(), vec![source]);
 }
 
 async fn duplicate_slugs_are_refused(store: Arc<dyn Store>) {
-    let tag = NewTag {
-        slug: Slug::parse("karachi").unwrap(),
-        name: "Karachi".into(),
-        kind: TagKind::Place,
-    };
+    let tag = NewTag { slug: Slug::parse("karachi").unwrap(), name: "Karachi".into(), kind: TagKind::Place };
     store.create_tag(&tag).await.unwrap();
-    assert!(matches!(
-        store.create_tag(&tag).await,
-        Err(StoreError::Duplicate("tag slug"))
-    ));
+    assert!(matches!(store.create_tag(&tag).await, Err(StoreError::Duplicate("tag slug"))));
     let section = NewSection {
         slug: Slug::parse("world").unwrap(),
         name: "World".into(),
@@ -134,9 +105,6 @@ async fn duplicate_slugs_are_refused(store: Arc<dyn Store>) {
         position: 0,
     };
     store.create_section(&section).await.unwrap();
-    assert!(matches!(
-        store.create_section(&section).await,
-        Err(StoreError::Duplicate("section slug"))
-    ));
+    assert!(matches!(store.create_section(&section).await, Err(StoreError::Duplicate("section slug"))));
     assert!(store.ping().await.is_ok());
 }

@@ -25,22 +25,15 @@ struct SectionBlock {
 pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let store = &state.store;
-    let latest_page = PageRequest {
-        offset: 0,
-        limit: LATEST + TOP_STORIES as u32 + 1,
-    };
+    let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };
     let (prominent, latest) = tokio::try_join!(
         store.prominent(TOP_STORIES as u32 + 1),
         store.published(StoryFilter::All, latest_page)
     )?;
     let (lead, top) = pick_lead_and_top(&prominent, &latest);
     let shown: Vec<_> = lead.iter().chain(&top).map(|s| s.id).collect();
-    let latest: Vec<_> = latest
-        .iter()
-        .filter(|s| !shown.contains(&s.id))
-        .take(LATEST as usize)
-        .cloned()
-        .collect();
+    let latest: Vec<_> =
+        latest.iter().filter(|s| !shown.contains(&s.id)).take(LATEST as usize).cloned().collect();
 
     let ids: Vec<_> = ctx.sections.iter().map(|s| s.id).collect();
     let per_section = store.published_per_section(&ids, PER_SECTION).await?;
@@ -48,15 +41,9 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebErro
         .sections
         .iter()
         .map(|section| {
-            let stories: Vec<_> = per_section
-                .iter()
-                .filter(|s| s.section_slug == section.slug)
-                .cloned()
-                .collect();
-            let lang = section
-                .language
-                .clone()
-                .unwrap_or_else(|| ctx.settings.language.clone());
+            let stories: Vec<_> =
+                per_section.iter().filter(|s| s.section_slug == section.slug).cloned().collect();
+            let lang = section.language.clone().unwrap_or_else(|| ctx.settings.language.clone());
             SectionBlock {
                 name: section.name.clone(),
                 url: section_url(section.slug.as_str()),
@@ -88,11 +75,8 @@ fn pick_lead_and_top(
     prominent: &[StorySummary],
     latest: &[StorySummary],
 ) -> (Option<StorySummary>, Vec<StorySummary>) {
-    let lead = prominent
-        .iter()
-        .find(|s| s.prominence == Prominence::Lead)
-        .or_else(|| latest.first())
-        .cloned();
+    let lead =
+        prominent.iter().find(|s| s.prominence == Prominence::Lead).or_else(|| latest.first()).cloned();
     let lead_id = lead.as_ref().map(|l| l.id);
     let mut top: Vec<StorySummary> = Vec::with_capacity(TOP_STORIES);
     for s in prominent.iter().chain(latest) {

@@ -34,20 +34,9 @@ async fn render(
     let settings = &ctx.settings;
     let lang = spec.language.unwrap_or_else(|| settings.language.clone());
     let dir = TextDirection::of_language(&lang).as_str();
-    let title = if page.0 > 1 {
-        format!("{} (page {})", spec.heading, page.0)
-    } else {
-        spec.heading.clone()
-    };
-    let description = spec
-        .intro
-        .clone()
-        .unwrap_or_else(|| format!("{} on {}", spec.heading, settings.name));
-    let canonical = if page.0 > 1 {
-        format!("{}?page={}", spec.path, page.0)
-    } else {
-        spec.path.clone()
-    };
+    let title = if page.0 > 1 { format!("{} (page {})", spec.heading, page.0) } else { spec.heading.clone() };
+    let description = spec.intro.clone().unwrap_or_else(|| format!("{} on {}", spec.heading, settings.name));
+    let canonical = if page.0 > 1 { format!("{}?page={}", spec.path, page.0) } else { spec.path.clone() };
     let mut meta = PageMeta::simple(settings, &title, &description, &canonical);
     meta.lang.clone_from(&lang);
     meta.dir = dir;
@@ -67,10 +56,7 @@ async fn render(
     Ok(Html(html))
 }
 
-pub async fn latest(
-    State(state): State<AppState>,
-    page: PageNumber,
-) -> Result<Html<String>, WebError> {
+pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: "/latest".into(),
@@ -88,12 +74,7 @@ pub async fn section(
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
     let ctx = SiteContext::load(&state).await?;
-    let section = ctx
-        .sections
-        .iter()
-        .find(|s| s.slug.as_str() == slug)
-        .cloned()
-        .ok_or(WebError::NotFound)?;
+    let section = ctx.sections.iter().find(|s| s.slug.as_str() == slug).cloned().ok_or(WebError::NotFound)?;
     let spec = ListSpec {
         path: section_url(section.slug.as_str()),
         heading: section.name,
@@ -109,11 +90,7 @@ pub async fn tag(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let tag = state
-        .store
-        .tag_by_slug(&slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let tag = state.store.tag_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: tag_url(tag.slug.as_str()),
@@ -130,11 +107,7 @@ pub async fn author(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let author = state
-        .store
-        .author_by_slug(&slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let author = state.store.author_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: author_url(author.slug.as_str()),
@@ -151,11 +124,7 @@ pub async fn source(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let source = state
-        .store
-        .source_by_slug(&slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let source = state.store.source_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
     let ctx = SiteContext::load(&state).await?;
     let spec = ListSpec {
         path: source_url(source.slug.as_str()),

@@ -28,10 +28,7 @@ pub struct PageNumber(pub u32);
 impl PageNumber {
     /// The window of one page, asking one story more to learn whether a next page exists.
     pub fn request(self) -> PageRequest {
-        PageRequest {
-            offset: u64::from(self.0 - 1) * u64::from(PER_PAGE),
-            limit: PER_PAGE + 1,
-        }
+        PageRequest { offset: u64::from(self.0 - 1) * u64::from(PER_PAGE), limit: PER_PAGE + 1 }
     }
 }
 
@@ -41,21 +38,15 @@ impl<S: Send + Sync> FromRequestParts<S> for PageNumber {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map_err(|_| {
-                WebError::BadRequest("The address has a malformed query string.".into())
-            })?;
+            .map_err(|_| WebError::BadRequest("The address has a malformed query string.".into()))?;
         let mut pages = pairs.iter().filter(|(k, _)| k == "page");
         let page = match (pages.next(), pages.next()) {
             (None, _) => 1,
             (Some(_), Some(_)) => {
-                return Err(WebError::BadRequest(
-                    "Give the page number only once.".into(),
-                ));
+                return Err(WebError::BadRequest("Give the page number only once.".into()));
             }
             (Some((_, v)), None) => v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "The page number must be a whole number from 1, not {v:?}."
-                ))
+                WebError::BadRequest(format!("The page number must be a whole number from 1, not {v:?}."))
             })?,
         };
         if page > MAX_PAGE {
@@ -80,19 +71,13 @@ impl SiteContext {
         if let Some(ctx) = state.site_cache.get() {
             return Ok(ctx);
         }
-        let (settings, sections) =
-            tokio::try_join!(state.store.settings(), state.store.sections())?;
+        let (settings, sections) = tokio::try_join!(state.store.settings(), state.store.sections())?;
         let ctx = Arc::new(Self { settings, sections });
         state.site_cache.put(ctx.clone());
         Ok(ctx)
     }
 
     pub fn site(&self, state: &AppState, current_path: &str) -> SiteView {
-        SiteView::new(
-            &self.settings,
-            &self.sections,
-            state.clock.now(),
-            current_path,
-        )
+        SiteView::new(&self.settings, &self.sections, state.clock.now(), current_path)
     }
 }

@@ -13,18 +13,14 @@ use dateline_core::{PageRequest, StoryFilter, StoryStatus, StorySummary};
 const RECENT: usize = 6;
 const MORE: usize = 5;
 
-pub async fn story(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Response, WebError> {
+pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let store = &state.store;
     let Some(story) = store.story_by_slug(&slug).await? else {
         return match store.redirect_for_slug(&slug).await? {
-            Some(current) => Ok((
-                StatusCode::MOVED_PERMANENTLY,
-                [(header::LOCATION, story_url(current.as_str()))],
-            )
-                .into_response()),
+            Some(current) => {
+                Ok((StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, story_url(current.as_str()))])
+                    .into_response())
+            }
             None => Err(WebError::NotFound),
         };
     };
@@ -35,26 +31,14 @@ pub async fn story(
     }
     let ctx = SiteContext::load(&state).await?;
     let (recent, more) = tokio::try_join!(
-        store.published(
-            StoryFilter::All,
-            PageRequest {
-                offset: 0,
-                limit: RECENT as u32 + 1
-            }
-        ),
+        store.published(StoryFilter::All, PageRequest { offset: 0, limit: RECENT as u32 + 1 }),
         store.published(
             StoryFilter::Section(story.section.id),
-            PageRequest {
-                offset: 0,
-                limit: MORE as u32 + 1
-            }
+            PageRequest { offset: 0, limit: MORE as u32 + 1 }
         ),
     )?;
     let others = |list: Vec<StorySummary>, n: usize| -> Vec<StorySummary> {
-        list.into_iter()
-            .filter(|s| s.id != story.id)
-            .take(n)
-            .collect()
+        list.into_iter().filter(|s| s.id != story.id).take(n).collect()
     };
     let settings = &ctx.settings;
     let section_path = section_url(story.section.slug.as_str());
@@ -70,10 +54,7 @@ pub async fn story(
             more_url => section_path,
         },
     )?;
-    let last_modified = story
-        .updated_at
-        .or(story.published_at)
-        .unwrap_or(story.modified_at);
+    let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);
     Ok((
         [(
             header::LAST_MODIFIED,

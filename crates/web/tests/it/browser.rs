@@ -34,11 +34,7 @@ fn screenshot_dir() -> PathBuf {
 
 /// Starts chromedriver on a free loopback port; it is killed when the child is dropped.
 async fn chromedriver() -> (tokio::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -47,10 +43,7 @@ async fn chromedriver() -> (tokio::process::Child, String) {
         .spawn()
         .expect("chromedriver starts");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return (child, format!("http://127.0.0.1:{port}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -67,21 +60,12 @@ async fn story_page_in_a_phone_sized_browser() {
     // Real time here: the script compares against the browser's clock.
     let now = jiff::Timestamp::now();
     let story = site
-        .publish(
-            &site.draft("Browser story"),
-            &(now - jiff::SignedDuration::from_mins(30)).to_string(),
-        )
+        .publish(&site.draft("Browser story"), &(now - jiff::SignedDuration::from_mins(30)).to_string())
         .await;
-    site.publish(
-        &site.draft("Story seconds old"),
-        &(now - jiff::SignedDuration::from_secs(40)).to_string(),
-    )
-    .await;
-    site.publish(
-        &site.draft("Story minutes old"),
-        &(now - jiff::SignedDuration::from_mins(7)).to_string(),
-    )
-    .await;
+    site.publish(&site.draft("Story seconds old"), &(now - jiff::SignedDuration::from_secs(40)).to_string())
+        .await;
+    site.publish(&site.draft("Story minutes old"), &(now - jiff::SignedDuration::from_mins(7)).to_string())
+        .await;
     let base = crate::server::spawn(&site).await;
     let (_driver, driver_url) = chromedriver().await;
 
@@ -106,10 +90,7 @@ async fn story_page_in_a_phone_sized_browser() {
         .await
         .expect("a browser session");
 
-    client
-        .goto(&format!("{base}/story/{}", story.slug))
-        .await
-        .unwrap();
+    client.goto(&format!("{base}/story/{}", story.slug)).await.unwrap();
     let eval = |js: &'static str| {
         let client = client.clone();
         async move { client.execute(js, vec![]).await.unwrap() }
@@ -136,21 +117,14 @@ async fn story_page_in_a_phone_sized_browser() {
         "none",
         "menu starts closed"
     );
-    client
-        .find(Locator::Css("label.menu-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Css("label.menu-button")).await.unwrap().click().await.unwrap();
     assert_ne!(
         eval("return getComputedStyle(document.getElementById('site-menu')).display").await,
         "none",
         "menu opens"
     );
     assert_eq!(
-        eval("return document.getElementById('site-menu').getBoundingClientRect().height > 0")
-            .await,
+        eval("return document.getElementById('site-menu').getBoundingClientRect().height > 0").await,
         true
     );
     let png = client.screenshot().await.unwrap();

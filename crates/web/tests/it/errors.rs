@@ -17,43 +17,24 @@ async fn unknown_paths_get_the_styled_404() {
     ] {
         let page = site.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(
-            page.header("content-type"),
-            "text/html; charset=utf-8",
-            "{path}"
-        );
+        assert_eq!(page.header("content-type"), "text/html; charset=utf-8", "{path}");
         let seen = text(&page.body);
-        assert!(
-            seen.contains("Page not found") && seen.contains("The Test Times"),
-            "{path}: {seen}"
-        );
-        assert!(
-            page.body.contains("noindex"),
-            "{path}: error pages are not indexed"
-        );
+        assert!(seen.contains("Page not found") && seen.contains("The Test Times"), "{path}: {seen}");
+        assert!(page.body.contains("noindex"), "{path}: error pages are not indexed");
     }
 }
 
 #[tokio::test]
 async fn malformed_page_numbers_are_400() {
     let site = Site::new().await;
-    for query in [
-        "page=abc",
-        "page=0",
-        "page=-1",
-        "page=1.5",
-        "page=",
-        "page=1&page=2",
-        "page=99999999999999999999",
-    ] {
+    for query in
+        ["page=abc", "page=0", "page=-1", "page=1.5", "page=", "page=1&page=2", "page=99999999999999999999"]
+    {
         let page = site.get(&format!("/latest?{query}")).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");
         assert!(text(&page.body).contains("Bad request"), "{query}");
     }
-    assert_eq!(
-        site.get("/section/world?page=x").await.status,
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(site.get("/section/world?page=x").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         site.get("/latest?page=501").await.status,
         StatusCode::NOT_FOUND,
@@ -74,8 +55,7 @@ async fn wrong_methods_are_405_with_a_page() {
 #[tokio::test]
 async fn hostile_paths_never_answer_500() {
     let site = Site::new().await;
-    site.publish(&site.draft("A real story"), "2025-02-27T10:00:00Z")
-        .await;
+    site.publish(&site.draft("A real story"), "2025-02-27T10:00:00Z").await;
     let long = "a".repeat(5000);
     let paths = [
         "/story/%FF%FE".to_owned(),
@@ -98,18 +78,8 @@ async fn hostile_paths_never_answer_500() {
     ];
     for path in &paths {
         let page = site.get(path).await;
-        assert!(
-            page.status.is_client_error() || page.status.is_success(),
-            "{path} answered {}",
-            page.status
-        );
-        assert!(
-            !page.body.contains("<script>alert(1)"),
-            "{path} reflected markup"
-        );
+        assert!(page.status.is_client_error() || page.status.is_success(), "{path} answered {}", page.status);
+        assert!(!page.body.contains("<script>alert(1)"), "{path} reflected markup");
     }
-    assert_eq!(
-        site.get("/assets/../Cargo.toml").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(site.get("/assets/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
 }

@@ -20,24 +20,14 @@ async fn story_page_has_every_element_of_the_design() {
             .id,
     );
     let story = site.publish(&draft, "2025-02-27T15:34:00Z").await;
+    site.store.update_story(story.id, &draft, story.version, at("2025-02-27T15:50:00Z")).await.unwrap();
     site.store
-        .update_story(story.id, &draft, story.version, at("2025-02-27T15:50:00Z"))
+        .add_correction(story.id, "An earlier version gave the wrong venue.", at("2025-02-27T15:55:00Z"))
         .await
         .unwrap();
-    site.store
-        .add_correction(
-            story.id,
-            "An earlier version gave the wrong venue.",
-            at("2025-02-27T15:55:00Z"),
-        )
-        .await
-        .unwrap();
-    site.publish(&site.draft("Earlier world story"), "2025-02-27T12:00:00Z")
-        .await;
+    site.publish(&site.draft("Earlier world story"), "2025-02-27T12:00:00Z").await;
 
-    let page = site
-        .get("/story/peace-talks-resume-in-istanbul-after-a-week-long-pause")
-        .await;
+    let page = site.get("/story/peace-talks-resume-in-istanbul-after-a-week-long-pause").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
     let html = &page.body;
@@ -46,20 +36,11 @@ async fn story_page_has_every_element_of_the_design() {
     assert!(html.contains(
         "<h1 class=\"story-headline\">Peace talks resume in Istanbul after a week-long pause</h1>"
     ));
-    assert!(
-        seen.contains("Thursday, February 27, 2025"),
-        "header date in Karachi time"
-    );
+    assert!(seen.contains("Thursday, February 27, 2025"), "header date in Karachi time");
     assert!(html.contains(r#"id="menu-toggle""#) && seen.contains("Open Menu"));
-    assert!(
-        seen.contains("Leaders met for a second day of talks."),
-        "standfirst"
-    );
+    assert!(seen.contains("Leaders met for a second day of talks."), "standfirst");
     assert!(seen.contains("By Ayesha Malik and Omar Baig"));
-    assert!(
-        seen.contains("Published February 27, 2025 | 08:34 PM"),
-        "byline in the site's zone"
-    );
+    assert!(seen.contains("Published February 27, 2025 | 08:34 PM"), "byline in the site's zone");
     assert!(seen.contains("Updated February 27, 2025 | 08:50 PM"));
     assert!(seen.contains("An earlier version gave the wrong venue."));
     let squash = |s: &str| s.split_whitespace().collect::<String>();
@@ -84,10 +65,7 @@ async fn story_page_has_every_element_of_the_design() {
 
     let ld = json_ld(html);
     assert_eq!(ld["@type"], "NewsArticle");
-    assert_eq!(
-        ld["headline"],
-        "Peace talks resume in Istanbul after a week-long pause"
-    );
+    assert_eq!(ld["headline"], "Peace talks resume in Istanbul after a week-long pause");
     assert_eq!(ld["datePublished"], "2025-02-27T15:34:00Z");
     assert_eq!(ld["dateModified"], "2025-02-27T15:50:00Z");
     assert_eq!(ld["author"][1]["name"], "Omar Baig");
@@ -112,10 +90,7 @@ async fn urdu_story_renders_right_to_left() {
     let page = site.get(&format!("/story/{}", story.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(r#"<html lang="ur" dir="rtl">"#));
-    assert!(
-        page.body
-            .contains(r#"<article class="story" lang="ur" dir="rtl">"#)
-    );
+    assert!(page.body.contains(r#"<article class="story" lang="ur" dir="rtl">"#));
     let section = site.get("/section/urdu").await;
     assert!(
         section.body.contains(r#"<html lang="ur" dir="rtl">"#),
@@ -123,55 +98,33 @@ async fn urdu_story_renders_right_to_left() {
     );
     assert!(text(&section.body).contains("کراچی میں بارش کے بعد سڑکیں زیر آب"));
     let home = site.get("/").await;
-    assert!(
-        home.body.contains(r#"lang="ur" dir="rtl""#),
-        "the Urdu block on the English home page"
-    );
+    assert!(home.body.contains(r#"lang="ur" dir="rtl""#), "the Urdu block on the English home page");
 }
 
 #[tokio::test]
 async fn home_page_has_lead_top_latest_and_sections() {
     let site = Site::new().await;
     for i in 0..8 {
-        site.publish(
-            &site.draft(&format!("World story number {i}")),
-            &format!("2025-02-27T1{i}:00:00Z"),
-        )
-        .await;
+        site.publish(&site.draft(&format!("World story number {i}")), &format!("2025-02-27T1{i}:00:00Z"))
+            .await;
     }
-    let lead = StoryDraft {
-        prominence: Prominence::Lead,
-        ..site.draft("The lead story of the day")
-    };
+    let lead = StoryDraft { prominence: Prominence::Lead, ..site.draft("The lead story of the day") };
     site.publish(&lead, "2025-02-27T08:00:00Z").await;
     let page = site.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     let seen = text(&page.body);
     let lead_at = seen.find("The lead story of the day").expect("lead shown");
-    assert!(
-        lead_at < seen.find("World story number 7").unwrap(),
-        "the lead comes first though it is older"
-    );
+    assert!(lead_at < seen.find("World story number 7").unwrap(), "the lead comes first though it is older");
     assert!(seen.contains("Latest"));
     assert!(seen.contains("World story number 0"));
     assert!(page.body.contains(r#"href="/section/world""#));
-    assert!(
-        page.body
-            .contains(r#"<link rel="canonical" href="https://news.example.com/">"#)
-    );
+    assert!(page.body.contains(r#"<link rel="canonical" href="https://news.example.com/">"#));
 }
 
 #[tokio::test]
 async fn empty_site_still_renders() {
     let site = Site::new().await;
-    for path in [
-        "/",
-        "/latest",
-        "/section/world",
-        "/tag/turkey",
-        "/author/ayesha-malik",
-        "/source/app",
-    ] {
+    for path in ["/", "/latest", "/section/world", "/tag/turkey", "/author/ayesha-malik", "/source/app"] {
         let page = site.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
     }
@@ -196,34 +149,20 @@ async fn list_pages_filter_and_paginate() {
     };
     site.publish(&other, "2025-02-27T00:00:00Z").await;
 
-    for path in [
-        "/section/world",
-        "/tag/turkey",
-        "/author/ayesha-malik",
-        "/source/app",
-    ] {
+    for path in ["/section/world", "/tag/turkey", "/author/ayesha-malik", "/source/app"] {
         let first = site.get(path).await;
         assert_eq!(first.status, StatusCode::OK, "{path}");
         let seen = text(&first.body);
-        assert!(
-            seen.contains("Story 24") && seen.contains("Story 05"),
-            "{path}: newest 20 on page 1"
-        );
+        assert!(seen.contains("Story 24") && seen.contains("Story 05"), "{path}: newest 20 on page 1");
         assert!(!seen.contains("Story 04"), "{path}: the 21st is on page 2");
         assert!(!seen.contains("Only in Urdu section"), "{path}: filtered");
-        assert!(
-            first.body.contains(&format!(r#"href="{path}?page=2""#)),
-            "{path}: next link"
-        );
+        assert!(first.body.contains(&format!(r#"href="{path}?page=2""#)), "{path}: next link");
 
         let second = site.get(&format!("{path}?page=2")).await;
         assert_eq!(second.status, StatusCode::OK);
         let seen = text(&second.body);
         assert!(seen.contains("Story 04") && seen.contains("Story 00"));
-        assert!(
-            second.body.contains(&format!(r#"href="{path}""#)),
-            "{path}: previous link"
-        );
+        assert!(second.body.contains(&format!(r#"href="{path}""#)), "{path}: previous link");
         assert_eq!(
             site.get(&format!("{path}?page=3")).await.status,
             StatusCode::NOT_FOUND,
@@ -232,14 +171,9 @@ async fn list_pages_filter_and_paginate() {
     }
     let latest = site.get("/latest").await;
     assert!(text(&latest.body).contains("Only in Urdu section"));
-    assert!(
-        text(&site.get("/author/ayesha-malik").await.body).contains("Foreign desk."),
-        "author bio"
-    );
+    assert!(text(&site.get("/author/ayesha-malik").await.body).contains("Foreign desk."), "author bio");
     assert_eq!(
-        site.get("/latest?page=2&utm_source=newsletter")
-            .await
-            .status,
+        site.get("/latest?page=2&utm_source=newsletter").await.status,
         StatusCode::OK,
         "other parameters are ignored"
     );
@@ -248,38 +182,24 @@ async fn list_pages_filter_and_paginate() {
 #[tokio::test]
 async fn old_slugs_redirect_permanently() {
     let site = Site::new().await;
-    let story = site
-        .publish(&site.draft("Talks resume"), "2025-02-27T10:00:00Z")
-        .await;
+    let story = site.publish(&site.draft("Talks resume"), "2025-02-27T10:00:00Z").await;
     let moved = StoryDraft {
         slug: Some(Slug::parse("istanbul-talks-resume").unwrap()),
         ..site.draft("Talks resume")
     };
-    site.store
-        .update_story(story.id, &moved, story.version, at("2025-02-27T11:00:00Z"))
-        .await
-        .unwrap();
+    site.store.update_story(story.id, &moved, story.version, at("2025-02-27T11:00:00Z")).await.unwrap();
     let page = site.get("/story/talks-resume").await;
     assert_eq!(page.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(page.header("location"), "/story/istanbul-talks-resume");
-    assert_eq!(
-        site.get("/story/istanbul-talks-resume").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(site.get("/story/istanbul-talks-resume").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn drafts_are_not_public() {
     let site = Site::new().await;
-    let draft = site
-        .store
-        .create_story(&site.draft("Secret draft"), at("2025-02-27T10:00:00Z"))
-        .await
-        .unwrap();
-    assert_eq!(
-        site.get(&format!("/story/{}", draft.slug)).await.status,
-        StatusCode::NOT_FOUND
-    );
+    let draft =
+        site.store.create_story(&site.draft("Secret draft"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    assert_eq!(site.get(&format!("/story/{}", draft.slug)).await.status, StatusCode::NOT_FOUND);
     assert!(!text(&site.get("/").await.body).contains("Secret draft"));
     assert!(!text(&site.get("/latest").await.body).contains("Secret draft"));
 }
@@ -289,10 +209,7 @@ async fn health_and_assets() {
     let site = Site::new().await;
     assert_eq!(site.get("/healthz").await.status, StatusCode::OK);
     let ready = site.get("/readyz").await;
-    assert_eq!(
-        (ready.status, ready.body.as_str()),
-        (StatusCode::OK, "ready\n")
-    );
+    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready\n"));
     let css = site.get("/assets/style.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
@@ -304,24 +221,11 @@ async fn health_and_assets() {
 async fn security_headers_are_set() {
     let site = Site::new().await;
     let page = site.get("/").await;
-    assert!(
-        page.header("content-security-policy")
-            .contains("script-src 'self'")
-    );
-    assert!(
-        !page
-            .header("content-security-policy")
-            .contains("unsafe-inline")
-    );
+    assert!(page.header("content-security-policy").contains("script-src 'self'"));
+    assert!(!page.header("content-security-policy").contains("unsafe-inline"));
     assert_eq!(page.header("x-content-type-options"), "nosniff");
-    assert!(
-        page.header("content-security-policy")
-            .contains("frame-ancestors 'none'")
-    );
-    assert_eq!(
-        page.header("referrer-policy"),
-        "strict-origin-when-cross-origin"
-    );
+    assert!(page.header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert_eq!(page.header("referrer-policy"), "strict-origin-when-cross-origin");
 }
 
 #[tokio::test]
@@ -334,67 +238,29 @@ async fn a_theme_folder_overrides_templates_and_assets() {
         "{% extends \"base.html\" %}{% block content %}<p>Custom {{ status }}: {{ title }}</p>{% endblock %}",
     )
     .unwrap();
-    std::fs::write(
-        theme.path().join("assets/style.css"),
-        "body { color: teal }",
-    )
-    .unwrap();
+    std::fs::write(theme.path().join("assets/style.css"), "body { color: teal }").unwrap();
     let site = Site::with_theme(Some(theme.path())).await;
     let missing = site.get("/no/such/page").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(
-        missing.body.contains("<p>Custom 404: Page not found</p>"),
-        "{}",
-        missing.body
-    );
-    assert!(
-        missing.body.contains("The Test Times"),
-        "the built-in base layout is still used"
-    );
-    assert_eq!(
-        site.get("/assets/style.css").await.body,
-        "body { color: teal }"
-    );
-    assert!(
-        site.get("/assets/site.js")
-            .await
-            .body
-            .contains("js-relative"),
-        "other assets stay built in"
-    );
+    assert!(missing.body.contains("<p>Custom 404: Page not found</p>"), "{}", missing.body);
+    assert!(missing.body.contains("The Test Times"), "the built-in base layout is still used");
+    assert_eq!(site.get("/assets/style.css").await.body, "body { color: teal }");
+    assert!(site.get("/assets/site.js").await.body.contains("js-relative"), "other assets stay built in");
 }
 
 #[tokio::test]
 async fn snapshot_of_story_and_home() {
     let site = Site::new().await;
-    let story = site
-        .publish(
-            &site.draft("Peace talks resume in Istanbul"),
-            "2025-02-27T15:34:00Z",
-        )
-        .await;
+    let story = site.publish(&site.draft("Peace talks resume in Istanbul"), "2025-02-27T15:34:00Z").await;
     site.store
-        .add_correction(
-            story.id,
-            "An earlier version misspelt a name.",
-            at("2025-02-27T15:40:00Z"),
-        )
+        .add_correction(story.id, "An earlier version misspelt a name.", at("2025-02-27T15:40:00Z"))
         .await
         .unwrap();
-    site.publish(
-        &site.draft("Ministers meet in Geneva over trade"),
-        "2025-02-27T11:00:00Z",
-    )
-    .await;
+    site.publish(&site.draft("Ministers meet in Geneva over trade"), "2025-02-27T11:00:00Z").await;
     let urdu = StoryDraft {
-        section: site.urdu.id,
-        language: "ur".into(),
-        ..site.draft("کراچی میں بارش")
+        section: site.urdu.id, language: "ur".into(), ..site.draft("کراچی میں بارش")
     };
     site.publish(&urdu, "2025-02-27T09:00:00Z").await;
-    insta::assert_snapshot!(
-        "story_page",
-        site.get("/story/peace-talks-resume-in-istanbul").await.body
-    );
+    insta::assert_snapshot!("story_page", site.get("/story/peace-talks-resume-in-istanbul").await.body);
     insta::assert_snapshot!("home_page", site.get("/").await.body);
 }

@@ -14,14 +14,9 @@ pub async fn spawn(site: &Site) -> String {
 #[tokio::test]
 async fn pages_over_real_http_are_compressed() {
     let site = Site::new().await;
-    let story = site
-        .publish(&site.draft("Over the wire"), "2025-02-27T10:00:00Z")
-        .await;
+    let story = site.publish(&site.draft("Over the wire"), "2025-02-27T10:00:00Z").await;
     let base = spawn(&site).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let home = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(home.status(), 200);
@@ -36,17 +31,9 @@ async fn pages_over_real_http_are_compressed() {
     assert_eq!(zipped.status(), 200);
     assert_eq!(zipped.headers()["content-encoding"], "gzip");
 
-    let missing = client
-        .get(format!("{base}/story/missing"))
-        .send()
-        .await
-        .unwrap();
+    let missing = client.get(format!("{base}/story/missing")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    let bad = client
-        .get(format!("{base}/latest?page=zero"))
-        .send()
-        .await
-        .unwrap();
+    let bad = client.get(format!("{base}/latest?page=zero")).send().await.unwrap();
     assert_eq!(bad.status(), 400);
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);

@@ -38,10 +38,7 @@ pub struct Page {
 
 impl Page {
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 }
 
@@ -52,11 +49,8 @@ impl Site {
 
     pub async fn with_theme(theme: Option<&Path>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(
-            SqlStore::open(&Location::SqliteDir(dir.path().to_owned()))
-                .await
-                .unwrap(),
-        );
+        let store: Arc<dyn Store> =
+            Arc::new(SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap());
         store
             .save_settings(&SiteSettings {
                 name: "The Test Times".into(),
@@ -73,14 +67,8 @@ impl Site {
             language: language.map(Into::into),
             position,
         };
-        let world = store
-            .create_section(&section("world", "World", None, 1))
-            .await
-            .unwrap();
-        let urdu = store
-            .create_section(&section("urdu", "اردو", Some("ur"), 2))
-            .await
-            .unwrap();
+        let world = store.create_section(&section("world", "World", None, 1)).await.unwrap();
+        let urdu = store.create_section(&section("urdu", "اردو", Some("ur"), 2)).await.unwrap();
         let tag = store
             .create_tag(&NewTag {
                 slug: Slug::parse("turkey").unwrap(),
@@ -106,27 +94,16 @@ impl Site {
             .await
             .unwrap();
         let theme = Theme::new(theme).unwrap();
-        let state = AppState {
-            clock: Clock::Fixed(at(NOW)),
-            ..AppState::new(store.clone(), theme)
-        };
-        Self {
-            store,
-            state,
-            world,
-            urdu,
-            tag,
-            author,
-            source,
-            _dir: dir,
-        }
+        let state = AppState { clock: Clock::Fixed(at(NOW)), ..AppState::new(store.clone(), theme) };
+        Self { store, state, world, urdu, tag, author, source, _dir: dir }
     }
 
     pub fn draft(&self, headline: &str) -> StoryDraft {
         StoryDraft {
             headline: headline.into(),
             standfirst: "Leaders met for a second day of talks.".into(),
-            body: "Delegations from both sides met behind closed doors.\n\nA joint statement is expected.".into(),
+            body: "Delegations from both sides met behind closed doors.\n\nA joint statement is expected."
+                .into(),
             dateline_place: "Istanbul".into(),
             credit: "APP - The Test Times".into(),
             section: self.world.id,
@@ -143,30 +120,16 @@ impl Site {
     /// Creates and publishes a story at `published` (UTC).
     pub async fn publish(&self, draft: &StoryDraft, published: &str) -> Story {
         let story = self.store.create_story(draft, at(published)).await.unwrap();
-        self.store
-            .publish_story(story.id, at(published))
-            .await
-            .unwrap()
+        self.store.publish_story(story.id, at(published)).await.unwrap()
     }
 
     pub async fn request(&self, method: Method, uri: &str) -> Page {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .body(Body::empty())
-            .unwrap();
-        let response = dateline_web::router(self.state.clone())
-            .oneshot(request)
-            .await
-            .unwrap();
+        let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+        let response = dateline_web::router(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&self, uri: &str) -> Page {
@@ -201,10 +164,7 @@ pub fn text(html: &str) -> String {
 
 /// The JSON-LD block of a page, parsed.
 pub fn json_ld(html: &str) -> serde_json::Value {
-    let start = html
-        .find(r#"<script type="application/ld+json">"#)
-        .expect("no JSON-LD")
-        + 35;
+    let start = html.find(r#"<script type="application/ld+json">"#).expect("no JSON-LD") + 35;
     let end = start + html[start..].find("</script>").unwrap();
     serde_json::from_str(&html[start..end]).expect("JSON-LD parses")
 }
