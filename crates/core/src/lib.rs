@@ -4,13 +4,16 @@
 //!
 //! Nothing here does I/O: `dateline-store` persists these types, `dateline-web` renders them.
 
+pub mod account;
 pub mod house_style;
 pub mod html;
 pub mod language;
 pub mod model;
+pub mod secrets;
 pub mod slug;
 pub mod text;
 
+pub use account::{Action, Email, Role};
 pub use house_style::HouseStyle;
 pub use language::TextDirection;
 pub use model::*;

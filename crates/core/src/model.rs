@@ -356,6 +356,10 @@ pub struct Story {
     pub updated_at: Option<Timestamp>,
     /// Last save of any kind.
     pub modified_at: Timestamp,
+    /// When a scheduled story goes live.
+    pub scheduled_at: Option<Timestamp>,
+    /// The account that created the story, if it was created by one.
+    pub created_by: Option<crate::account::UserId>,
     pub corrections: Vec<Correction>,
     /// Bumped on every save; a save naming an older version is a conflict.
     pub version: i64,
@@ -404,6 +408,31 @@ pub enum StoryFilter {
     Tag(TagId),
     Author(AuthorId),
     Source(SourceId),
+}
+
+/// Which stories the newsroom's story list shows (any status).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdminStoryFilter {
+    pub status: Option<StoryStatus>,
+    pub section: Option<SectionId>,
+    pub author: Option<AuthorId>,
+    /// Words the headline must contain.
+    pub query: Option<String>,
+}
+
+/// A story as the newsroom's lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoryListItem {
+    pub id: StoryId,
+    pub slug: Slug,
+    pub headline: String,
+    pub status: StoryStatus,
+    pub section_name: String,
+    /// Author names in byline order, comma-separated.
+    pub authors: String,
+    pub modified_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+    pub scheduled_at: Option<Timestamp>,
 }
 
 /// A window into a newest-first list.

@@ -16,9 +16,11 @@ pub use records::BulkStory;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
+use dateline_core::account::{NewUser, Session, User, UserId};
 use dateline_core::{
-    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SectionId,
-    SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+    AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
+    SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
+    StoryStatus, StorySummary, Tag,
 };
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
@@ -101,8 +103,9 @@ pub trait Store: Send + Sync + 'static {
     async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>>;
     async fn create_source(&self, source: &NewSource) -> Result<Source>;
 
-    /// Stores a new draft and its first revision. The slug is made unique with a suffix.
-    async fn create_story(&self, draft: &StoryDraft, now: Timestamp) -> Result<Story>;
+    /// Stores a new draft and its first revision, created by account `by` if any. The slug
+    /// is made unique with a suffix.
+    async fn create_story(&self, draft: &StoryDraft, by: Option<UserId>, now: Timestamp) -> Result<Story>;
     /// Saves a new state of a story as a new revision, if `expected_version` is still the
     /// current one. A changed slug leaves a redirect from the old one; a change to a
     /// published story stamps it "Updated".
@@ -117,6 +120,28 @@ pub trait Store: Send + Sync + 'static {
     async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story>;
     /// Appends a correction note to a story.
     async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story>;
+
+    /// Takes a story off the public site, keeping it for the newsroom.
+    async fn unpublish_story(&self, id: StoryId, now: Timestamp) -> Result<Story>;
+    /// Legal removal: the story leaves every public surface at once; its URL answers 410.
+    async fn kill_story(&self, id: StoryId, now: Timestamp) -> Result<Story>;
+    /// Schedules a story that is not public to be published at `at`.
+    async fn schedule_story(&self, id: StoryId, at: Timestamp, now: Timestamp) -> Result<Story>;
+    /// Publishes every scheduled story whose time is `now` or earlier, each exactly once.
+    async fn publish_due(&self, now: Timestamp) -> Result<Vec<StoryId>>;
+    /// Saves revision `number` again as the newest state of the story.
+    async fn restore_revision(
+        &self,
+        id: StoryId,
+        number: i64,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<Story>;
+    /// The newsroom's list of stories in any status, last saved first.
+    async fn admin_stories(&self, filter: &AdminStoryFilter, page: PageRequest)
+    -> Result<Vec<StoryListItem>>;
+    /// How many stories are in each status.
+    async fn status_counts(&self) -> Result<Vec<(StoryStatus, u64)>>;
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>>;
     async fn story_by_slug(&self, slug: &str) -> Result<Option<Story>>;
@@ -134,6 +159,33 @@ pub trait Store: Send + Sync + 'static {
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
     /// How many stories exist in any state.
     async fn story_count(&self) -> Result<u64>;
+
+    /// Creates an account. An e-mail address already in use is a [`StoreError::Duplicate`].
+    async fn create_user(&self, user: &NewUser, now: Timestamp) -> Result<User>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+    /// The account with `email` and its password hash.
+    async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>>;
+    /// Replaces a password hash and ends the user's sessions.
+    async fn set_password(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Disables or re-enables an account; disabling ends its sessions.
+    async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
+    /// Records a session by the hash of its token.
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        csrf: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()>;
+    /// The live session with this token hash, if it has not expired and its user is enabled.
+    async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Notes a failed sign-in against each subject (an account, an address).
+    async fn record_login_failure(&self, subjects: &[&str], at: Timestamp) -> Result<()>;
+    async fn login_failures_since(&self, subject: &str, since: Timestamp) -> Result<u32>;
+    async fn clear_login_failures(&self, subject: &str) -> Result<()>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -116,6 +116,8 @@ pub(crate) struct StoryRow {
     pub updated_at: Option<i64>,
     pub modified_at: i64,
     pub version: i64,
+    pub scheduled_at: Option<i64>,
+    pub created_by: Option<i64>,
 }
 
 impl StoryRow {
@@ -206,5 +208,39 @@ impl BulkStory {
             image: self.image.clone(),
             prominence: self.prominence,
         }
+    }
+}
+
+/// A `users` row, optionally with the columns a login or session look-up adds.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    author_id: Option<i64>,
+    created_at: i64,
+    disabled: i64,
+    #[sqlx(default)]
+    pub password_hash: Option<String>,
+    #[sqlx(default)]
+    pub csrf: Option<String>,
+    #[sqlx(default)]
+    pub expires_at: Option<i64>,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self) -> Result<dateline_core::account::User> {
+        use dateline_core::account::{Email, Role, User, UserId};
+        Ok(User {
+            id: UserId(self.id),
+            email: Email::parse(&self.email).map_err(StoreError::Corrupt)?,
+            name: self.name,
+            role: Role::parse(&self.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {:?}", self.role)))?,
+            author: self.author_id.map(AuthorId),
+            created_at: ts(self.created_at)?,
+            disabled: self.disabled != 0,
+        })
     }
 }

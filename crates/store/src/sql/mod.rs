@@ -2,15 +2,18 @@
 //! the pool and holds the trait implementation; the queries live in `taxonomy`, `stories`
 //! and `bulk`.
 
+mod accounts;
 mod bulk;
 mod stories;
 mod taxonomy;
 
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
+use dateline_core::account::{NewUser, Session, User, UserId};
 use dateline_core::{
-    Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section, SectionId,
-    SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StorySummary, Tag,
+    AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
+    SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
+    StoryStatus, StorySummary, Tag,
 };
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -154,10 +157,10 @@ impl Store for SqlStore {
         taxonomy::create_source(&self.pool, source).await
     }
 
-    async fn create_story(&self, draft: &StoryDraft, now: Timestamp) -> Result<Story> {
+    async fn create_story(&self, draft: &StoryDraft, by: Option<UserId>, now: Timestamp) -> Result<Story> {
         draft.validate().map_err(StoreError::Invalid)?;
         let mut tx = self.write().await?;
-        let id = stories::insert(&mut tx, draft, now).await?;
+        let id = stories::insert(&mut tx, draft, by, now).await?;
         tx.commit().await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
@@ -188,6 +191,105 @@ impl Store for SqlStore {
         stories::add_correction(&mut tx, id, note, now).await?;
         tx.commit().await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn unpublish_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        stories::set_status(&mut tx, id, StoryStatus::Unpublished, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn kill_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        stories::set_status(&mut tx, id, StoryStatus::Killed, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn schedule_story(&self, id: StoryId, at: Timestamp, now: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        stories::schedule(&mut tx, id, at, now).await?;
+        tx.commit().await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn publish_due(&self, now: Timestamp) -> Result<Vec<StoryId>> {
+        let mut tx = self.write().await?;
+        let published = stories::publish_due(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    async fn restore_revision(
+        &self,
+        id: StoryId,
+        number: i64,
+        expected_version: i64,
+        now: Timestamp,
+    ) -> Result<Story> {
+        let revision = stories::revisions(&self.pool, id)
+            .await?
+            .into_iter()
+            .find(|r| r.number == number)
+            .ok_or(StoreError::NotFound)?;
+        self.update_story(id, &revision.draft, expected_version, now).await
+    }
+
+    async fn admin_stories(
+        &self,
+        filter: &AdminStoryFilter,
+        page: PageRequest,
+    ) -> Result<Vec<StoryListItem>> {
+        stories::admin_list(&self.pool, filter, page).await
+    }
+
+    async fn status_counts(&self) -> Result<Vec<(StoryStatus, u64)>> {
+        stories::status_counts(&self.pool).await
+    }
+
+    async fn create_user(&self, user: &NewUser, now: Timestamp) -> Result<User> {
+        accounts::create_user(&self.pool, user, now).await
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        accounts::users(&self.pool).await
+    }
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        accounts::user(&self.pool, id).await
+    }
+    async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>> {
+        accounts::user_for_login(&self.pool, email).await
+    }
+    async fn set_password(&self, id: UserId, hash: &str) -> Result<()> {
+        accounts::set_password(&self.pool, id, hash).await
+    }
+    async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()> {
+        accounts::set_disabled(&self.pool, id, disabled).await
+    }
+    async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        csrf: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        accounts::create_session(&self.pool, user, token_hash, csrf, now, expires).await
+    }
+    async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
+        accounts::session(&self.pool, token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        accounts::delete_session(&self.pool, token_hash).await
+    }
+    async fn record_login_failure(&self, subjects: &[&str], at: Timestamp) -> Result<()> {
+        accounts::record_login_failure(&self.pool, subjects, at).await
+    }
+    async fn login_failures_since(&self, subject: &str, since: Timestamp) -> Result<u32> {
+        accounts::login_failures_since(&self.pool, subject, since).await
+    }
+    async fn clear_login_failures(&self, subject: &str) -> Result<()> {
+        accounts::clear_login_failures(&self.pool, subject).await
     }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {

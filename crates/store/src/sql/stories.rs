@@ -11,8 +11,8 @@ use crate::records::{
 use crate::{Result, StoreError};
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
-    Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story, StoryDraft,
-    StoryFilter, StoryId, StoryStatus, StorySummary,
+    AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
+    StoryDraft, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, account::UserId,
 };
 use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -59,6 +59,7 @@ async fn unique_slug(conn: &mut AnyConnection, wanted: &Slug, this: Option<Story
 pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
     draft: &StoryDraft,
+    by: Option<UserId>,
     now: Timestamp,
 ) -> Result<StoryId> {
     let wanted =
@@ -68,13 +69,15 @@ pub(crate) async fn insert(
         sqlx::query(
             "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, \
              section_id, source_id, language, prominence, image_url, image_alt, image_caption, created_at, \
-             modified_at, status, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 'draft', 1) RETURNING id",
+             modified_at, created_by, status, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, 'draft', 1) \
+             RETURNING id",
         ),
         slug.as_str(),
         draft,
     )
     .bind(now.as_second())
+    .bind(by.map(|u| u.0))
     .fetch_one(&mut **tx)
     .await
     .map_err(missing_reference)?;
@@ -162,10 +165,84 @@ fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQue
         .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
 }
 
+/// Moves a story to `status` (unpublish, kill), bumping its version; public copies follow.
+pub(crate) async fn set_status(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    status: StoryStatus,
+    now: Timestamp,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE stories SET status = $1, scheduled_at = NULL, modified_at = $2, version = version + 1 WHERE id = $3",
+    )
+    .bind(status.as_str())
+    .bind(now.as_second())
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sync_public_at(tx, id).await
+}
+
+/// Schedules a story that is not public to go live at `at`.
+pub(crate) async fn schedule(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE stories SET status = 'scheduled', scheduled_at = $1, modified_at = $2, version = version + 1 \
+         WHERE id = $3 AND status IN ('draft', 'scheduled', 'unpublished')",
+    )
+    .bind(at.as_second())
+    .bind(now.as_second())
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "schedule_at",
+            "only a story that is not public can be scheduled",
+        )]));
+    }
+    sync_public_at(tx, id).await
+}
+
+/// Publishes every scheduled story whose time has come, each exactly once (the status
+/// check in the update makes a second runner find nothing), dated at its scheduled time.
+pub(crate) async fn publish_due(tx: &mut Transaction<'static, Any>, now: Timestamp) -> Result<Vec<StoryId>> {
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM stories WHERE status = 'scheduled' AND scheduled_at <= $1 ORDER BY scheduled_at",
+    )
+    .bind(now.as_second())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut published = Vec::with_capacity(due.len());
+    for id in due {
+        let done = sqlx::query(
+            "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, scheduled_at), \
+             published_at = COALESCE(published_at, scheduled_at), scheduled_at = NULL, version = version + 1 \
+             WHERE id = $1 AND status = 'scheduled'",
+        )
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sync_public_at(tx, StoryId(id)).await?;
+            published.push(StoryId(id));
+        }
+    }
+    Ok(published)
+}
+
 pub(crate) async fn publish(tx: &mut Transaction<'static, Any>, id: StoryId, at: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
-         published_at = COALESCE(published_at, $1), modified_at = $1, version = version + 1 WHERE id = $2",
+         published_at = COALESCE(published_at, $1), scheduled_at = NULL, modified_at = $1, version = version + 1 \
+         WHERE id = $2",
     )
     .bind(at.as_second())
     .bind(id.0)
@@ -269,7 +346,8 @@ async fn add_revision(
 
 const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_source, s.body_html, s.dateline_place, \
      s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
-     s.image_caption, s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version";
+     s.image_caption, s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
+     s.scheduled_at, s.created_by";
 
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
 pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
@@ -341,6 +419,8 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
             .map(|(note, at)| Ok(Correction { note, created_at: ts(at)? }))
             .collect::<Result<_>>()?,
         version: row.version,
+        scheduled_at: opt_ts(row.scheduled_at)?,
+        created_by: row.created_by.map(UserId),
     }))
 }
 
@@ -433,4 +513,94 @@ pub(crate) async fn prominent(pool: &AnyPool, limit: u32) -> Result<Vec<StorySum
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(SummaryRow::into_summary).collect()
+}
+
+/// The newsroom's list: stories in any status, last saved first.
+pub(crate) async fn admin_list(
+    pool: &AnyPool,
+    filter: &AdminStoryFilter,
+    page: PageRequest,
+) -> Result<Vec<StoryListItem>> {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut n = 2;
+    let mut next = |cond: &str| {
+        n += 1;
+        cond.replace('?', &format!("${n}"))
+    };
+    if filter.status.is_some() {
+        conditions.push(next("s.status = ?"));
+    }
+    if filter.section.is_some() {
+        conditions.push(next("s.section_id = ?"));
+    }
+    if filter.author.is_some() {
+        conditions.push(next(
+            "EXISTS (SELECT 1 FROM story_authors fa WHERE fa.story_id = s.id AND fa.author_id = ?)",
+        ));
+    }
+    if filter.query.is_some() {
+        conditions.push(next("LOWER(s.headline) LIKE ?"));
+    }
+    let sql = format!(
+        "SELECT s.id, s.slug, s.headline, s.status, sec.name AS section_name, s.modified_at, s.published_at, s.scheduled_at, \
+         (SELECT COALESCE(STRING_AGG(a.name, ', ' ORDER BY sa.position), '') FROM story_authors sa JOIN authors a ON a.id = sa.author_id WHERE sa.story_id = s.id) AS authors \
+         FROM stories s JOIN sections sec ON sec.id = s.section_id WHERE {} ORDER BY s.modified_at DESC, s.id DESC LIMIT $1 OFFSET $2",
+        conditions.join(" AND ")
+    );
+    let mut query = sqlx::query_as::<_, ListRow>(AssertSqlSafe(sql))
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    if let Some(status) = filter.status {
+        query = query.bind(status.as_str());
+    }
+    if let Some(section) = filter.section {
+        query = query.bind(section.0);
+    }
+    if let Some(author) = filter.author {
+        query = query.bind(author.0);
+    }
+    if let Some(q) = &filter.query {
+        let escaped = q.to_lowercase().replace(['%', '_'], " ");
+        query = query.bind(format!("%{}%", escaped.trim()));
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(StoryListItem {
+                id: StoryId(r.id),
+                slug: slug(r.slug)?,
+                headline: r.headline,
+                status: StoryStatus::parse(&r.status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("story status {:?}", r.status)))?,
+                section_name: r.section_name,
+                authors: r.authors,
+                modified_at: ts(r.modified_at)?,
+                published_at: opt_ts(r.published_at)?,
+                scheduled_at: opt_ts(r.scheduled_at)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    slug: String,
+    headline: String,
+    status: String,
+    section_name: String,
+    modified_at: i64,
+    published_at: Option<i64>,
+    scheduled_at: Option<i64>,
+    authors: String,
+}
+
+/// How many stories are in each status.
+pub(crate) async fn status_counts(pool: &AnyPool) -> Result<Vec<(StoryStatus, u64)>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM stories GROUP BY status").fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, n)| StoryStatus::parse(&s).map(|s| (s, u64::try_from(n).unwrap_or(0))))
+        .collect())
 }

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod accounts;
+mod newsroom;
 mod stories;
 mod support;
 mod taxonomy;

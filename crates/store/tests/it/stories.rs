@@ -19,16 +19,16 @@ crate::on_both_backends!(
     newest_per_section_in_one_call,
 );
 
-struct Newsroom {
-    section: Section,
-    other_section: Section,
-    tag: Tag,
-    author: Author,
-    second_author: Author,
-    source: Source,
+pub struct Newsroom {
+    pub section: Section,
+    pub other_section: Section,
+    pub tag: Tag,
+    pub author: Author,
+    pub second_author: Author,
+    pub source: Source,
 }
 
-async fn newsroom(store: &Arc<dyn Store>) -> Newsroom {
+pub async fn newsroom(store: &Arc<dyn Store>) -> Newsroom {
     let section = |slug: &str, name: &str, position| NewSection {
         slug: Slug::parse(slug).unwrap(),
         name: name.into(),
@@ -74,7 +74,7 @@ async fn newsroom(store: &Arc<dyn Store>) -> Newsroom {
     }
 }
 
-fn draft(n: &Newsroom, headline: &str) -> StoryDraft {
+pub fn draft(n: &Newsroom, headline: &str) -> StoryDraft {
     StoryDraft {
         headline: headline.into(),
         standfirst: "Relief work is under way.".into(),
@@ -92,21 +92,22 @@ fn draft(n: &Newsroom, headline: &str) -> StoryDraft {
     }
 }
 
-fn at(s: &str) -> Timestamp {
+pub fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn page() -> PageRequest {
+pub fn page() -> PageRequest {
     PageRequest { offset: 0, limit: 10 }
 }
 
-async fn headlines(store: &Arc<dyn Store>, filter: StoryFilter) -> Vec<String> {
+pub async fn headlines(store: &Arc<dyn Store>, filter: StoryFilter) -> Vec<String> {
     store.published(filter, page()).await.unwrap().into_iter().map(|s| s.headline).collect()
 }
 
 async fn drafts_stay_off_the_public_lists(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store.create_story(&draft(&n, "Floods hit Sindh"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let story =
+        store.create_story(&draft(&n, "Floods hit Sindh"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
     assert_eq!(story.status, StoryStatus::Draft);
     assert_eq!(story.slug.as_str(), "floods-hit-sindh");
     assert_eq!(story.body_html, "<p>Rain <strong>fell</strong> all night.</p>\n", "sanitised, script gone");
@@ -122,8 +123,10 @@ async fn drafts_stay_off_the_public_lists(store: Arc<dyn Store>) {
 
 async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let older = store.create_story(&draft(&n, "Older story"), at("2025-02-27T10:00:00Z")).await.unwrap();
-    let newer = store.create_story(&draft(&n, "Newer story"), at("2025-02-27T10:05:00Z")).await.unwrap();
+    let older =
+        store.create_story(&draft(&n, "Older story"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let newer =
+        store.create_story(&draft(&n, "Newer story"), None, at("2025-02-27T10:05:00Z")).await.unwrap();
     let elsewhere = StoryDraft {
         section: n.other_section.id,
         tags: vec![],
@@ -131,7 +134,7 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
         source: None,
         ..draft(&n, "Elsewhere")
     };
-    let elsewhere = store.create_story(&elsewhere, at("2025-02-27T10:06:00Z")).await.unwrap();
+    let elsewhere = store.create_story(&elsewhere, None, at("2025-02-27T10:06:00Z")).await.unwrap();
     let published = store.publish_story(older.id, at("2025-02-27T11:00:00Z")).await.unwrap();
     assert_eq!(published.status, StoryStatus::Published);
     assert_eq!(published.published_at, Some(at("2025-02-27T11:00:00Z")));
@@ -161,7 +164,7 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
 
 async fn updates_stamp_updated_and_keep_revisions(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store.create_story(&draft(&n, "Toll rises"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let story = store.create_story(&draft(&n, "Toll rises"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
     // Editing a draft does not stamp "Updated".
     let edited = store
         .update_story(story.id, &draft(&n, "Toll rises to 12"), 1, at("2025-02-27T10:10:00Z"))
@@ -188,7 +191,7 @@ async fn updates_stamp_updated_and_keep_revisions(store: Arc<dyn Store>) {
 
 async fn stale_saves_are_conflicts(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store.create_story(&draft(&n, "First"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let story = store.create_story(&draft(&n, "First"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
     store.update_story(story.id, &draft(&n, "Second"), 1, at("2025-02-27T10:01:00Z")).await.unwrap();
     let stale = store.update_story(story.id, &draft(&n, "Overwrite"), 1, at("2025-02-27T10:02:00Z")).await;
     assert!(matches!(stale, Err(StoreError::Conflict { current: 2 })), "{stale:?}");
@@ -201,8 +204,10 @@ async fn stale_saves_are_conflicts(store: Arc<dyn Store>) {
 
 async fn slug_changes_leave_redirects_and_clashes_get_suffixes(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let first = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:00:00Z")).await.unwrap();
-    let second = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:01:00Z")).await.unwrap();
+    let first =
+        store.create_story(&draft(&n, "Budget passed"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let second =
+        store.create_story(&draft(&n, "Budget passed"), None, at("2025-02-27T10:01:00Z")).await.unwrap();
     assert_eq!(first.slug.as_str(), "budget-passed");
     assert_eq!(second.slug.as_str(), "budget-passed-2");
 
@@ -219,7 +224,8 @@ async fn slug_changes_leave_redirects_and_clashes_get_suffixes(store: Arc<dyn St
     assert_eq!(store.redirect_for_slug("never-was").await.unwrap(), None);
 
     // An old slug stays reserved for its redirect.
-    let third = store.create_story(&draft(&n, "Budget passed"), at("2025-02-27T10:06:00Z")).await.unwrap();
+    let third =
+        store.create_story(&draft(&n, "Budget passed"), None, at("2025-02-27T10:06:00Z")).await.unwrap();
     assert_eq!(third.slug.as_str(), "budget-passed-3");
 
     // Moving back to the old slug removes the redirect and serves the story there again.
@@ -235,7 +241,8 @@ async fn slug_changes_leave_redirects_and_clashes_get_suffixes(store: Arc<dyn St
 
 async fn corrections_are_appended(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
-    let story = store.create_story(&draft(&n, "Minister resigns"), at("2025-02-27T10:00:00Z")).await.unwrap();
+    let story =
+        store.create_story(&draft(&n, "Minister resigns"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
     store
         .add_correction(
             story.id,
@@ -267,19 +274,19 @@ async fn corrections_are_appended(store: Arc<dyn Store>) {
 async fn missing_references_are_field_errors(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let bad = StoryDraft { section: SectionId(424242), ..draft(&n, "Orphan") };
-    match store.create_story(&bad, at("2025-02-27T10:00:00Z")).await {
+    match store.create_story(&bad, None, at("2025-02-27T10:00:00Z")).await {
         Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "references"),
         other => panic!("expected invalid, got {other:?}"),
     }
     let bad_tag = StoryDraft { tags: vec![TagId(424242)], ..draft(&n, "Orphan tag") };
     assert!(matches!(
-        store.create_story(&bad_tag, at("2025-02-27T10:00:00Z")).await,
+        store.create_story(&bad_tag, None, at("2025-02-27T10:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(store.story_count().await.unwrap(), 0, "a failed save stores nothing");
     let invalid = StoryDraft { headline: String::new(), ..draft(&n, "") };
     assert!(matches!(
-        store.create_story(&invalid, at("2025-02-27T10:00:00Z")).await,
+        store.create_story(&invalid, None, at("2025-02-27T10:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
 }
@@ -340,7 +347,7 @@ async fn bulk_loaded_stories_are_listed(store: Arc<dyn Store>) {
     assert_eq!(loaded.corrections.len(), 1);
     assert_eq!(store.revisions(loaded.id).await.unwrap().len(), 1);
     // New stories after a bulk load get fresh ids.
-    let fresh = store.create_story(&draft(&n, "After bulk"), at("2025-03-01T10:00:00Z")).await.unwrap();
+    let fresh = store.create_story(&draft(&n, "After bulk"), None, at("2025-03-01T10:00:00Z")).await.unwrap();
     assert!(fresh.id.0 > 1500);
 }
 

@@ -1,0 +1,225 @@
+//! Newsroom accounts: who may do what. Roles follow the usual newsroom ladder — a
+//! contributor writes drafts, an author publishes their own stories, an editor handles
+//! everyone's stories, an administrator also runs the site (users, settings, sources,
+//! tokens). [`Role::may`] is the one place those rights are decided.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Contributor,
+    Author,
+    Editor,
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Self::Administrator, Self::Editor, Self::Author, Self::Contributor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contributor => "contributor",
+            Self::Author => "author",
+            Self::Editor => "editor",
+            Self::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role may do `action`; `own` says whether the story concerned is one of
+    /// the user's own (they are among its authors, or they created it).
+    pub fn may(self, action: Action, own: bool) -> bool {
+        use Action::*;
+        match self {
+            Self::Administrator => true,
+            Self::Editor => !matches!(action, ManageUsers | ManageSettings | ManageSources | ManageTokens),
+            Self::Author => match action {
+                CreateStory | ViewStories | CreateTags => true,
+                EditStory | PublishStory | ScheduleStory | UnpublishStory | AddCorrection | ViewRevisions
+                | RestoreRevision => own,
+                KillStory | ManageTaxonomy | ManageUsers | ManageSettings | ManageSources | ManageTokens => {
+                    false
+                }
+            },
+            Self::Contributor => match action {
+                CreateStory | ViewStories | CreateTags => true,
+                EditStory | ViewRevisions | RestoreRevision => own,
+                _ => false,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything a signed-in user can try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ViewStories,
+    CreateStory,
+    /// Save changes to a story (a contributor only while it is not public: see the web layer).
+    EditStory,
+    PublishStory,
+    ScheduleStory,
+    UnpublishStory,
+    KillStory,
+    AddCorrection,
+    ViewRevisions,
+    RestoreRevision,
+    CreateTags,
+    /// Sections, tags and authors pages.
+    ManageTaxonomy,
+    ManageUsers,
+    ManageSettings,
+    ManageSources,
+    ManageTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 16] = [
+        Self::ViewStories,
+        Self::CreateStory,
+        Self::EditStory,
+        Self::PublishStory,
+        Self::ScheduleStory,
+        Self::UnpublishStory,
+        Self::KillStory,
+        Self::AddCorrection,
+        Self::ViewRevisions,
+        Self::RestoreRevision,
+        Self::CreateTags,
+        Self::ManageTaxonomy,
+        Self::ManageUsers,
+        Self::ManageSettings,
+        Self::ManageSources,
+        Self::ManageTokens,
+    ];
+}
+
+/// A checked, lower-cased e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    /// Accepts `local@domain` with a dot in the domain, no spaces, at most 254 characters.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_lowercase();
+        let valid = s.len() <= 254
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if valid { Ok(Self(s)) } else { Err(format!("{s:?} is not an e-mail address")) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> Self {
+        e.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    #[test]
+    fn the_ladder_of_rights() {
+        assert!(!Role::Contributor.may(PublishStory, true));
+        assert!(Role::Contributor.may(EditStory, true));
+        assert!(!Role::Contributor.may(EditStory, false));
+        assert!(Role::Author.may(PublishStory, true));
+        assert!(!Role::Author.may(PublishStory, false));
+        assert!(!Role::Author.may(KillStory, true));
+        assert!(Role::Editor.may(PublishStory, false));
+        assert!(Role::Editor.may(KillStory, false));
+        assert!(!Role::Editor.may(ManageUsers, false));
+        assert!(Action::ALL.iter().all(|a| Role::Administrator.may(*a, false)));
+    }
+
+    #[test]
+    fn emails_are_checked_and_lowercased() {
+        assert_eq!(Email::parse(" Desk@News.Example.COM ").unwrap().as_str(), "desk@news.example.com");
+        for bad in ["", "desk", "desk@", "@news.pk", "a b@news.pk", "desk@news", "a@b@c.pk", "desk@.pk"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// A user's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A newsroom account. The password hash stays in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    /// The byline this user writes under, if any.
+    pub author: Option<crate::AuthorId>,
+    pub created_at: jiff::Timestamp,
+    pub disabled: bool,
+}
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub author: Option<crate::AuthorId>,
+}
+
+/// A signed-in browser: its user and the CSRF token its forms must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub expires_at: jiff::Timestamp,
+}

@@ -1,0 +1,156 @@
+//! Users, sessions and login throttling.
+
+use crate::records::{UserRow, ts};
+use crate::{Result, StoreError};
+use dateline_core::account::{NewUser, Session, User, UserId};
+use jiff::Timestamp;
+use sqlx::AnyPool;
+
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.author_id, u.created_at, u.disabled";
+
+pub(crate) async fn create_user(pool: &AnyPool, user: &NewUser, now: Timestamp) -> Result<User> {
+    let row: UserRow = sqlx::query_as(
+        "INSERT INTO users (email, name, role, password_hash, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         RETURNING id, email, name, role, author_id, created_at, disabled",
+    )
+    .bind(user.email.as_str())
+    .bind(user.name.trim())
+    .bind(user.role.as_str())
+    .bind(&user.password_hash)
+    .bind(user.author.map(|a| a.0))
+    .bind(now.as_second())
+    .fetch_one(pool)
+    .await
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Duplicate(_) => StoreError::Duplicate("e-mail address"),
+        other => other,
+    })?;
+    row.into_user()
+}
+
+pub(crate) async fn users(pool: &AnyPool) -> Result<Vec<User>> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email")))
+            .fetch_all(pool)
+            .await?;
+    rows.into_iter().map(UserRow::into_user).collect()
+}
+
+pub(crate) async fn user(pool: &AnyPool, id: UserId) -> Result<Option<User>> {
+    let row: Option<UserRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(UserRow::into_user).transpose()
+}
+
+/// A user and their password hash, for signing in.
+pub(crate) async fn user_for_login(pool: &AnyPool, email: &str) -> Result<Option<(User, String)>> {
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
+    )))
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(mut row) => {
+            let hash = row.password_hash.take().unwrap_or_default();
+            Ok(Some((row.into_user()?, hash)))
+        }
+    }
+}
+
+pub(crate) async fn set_password(pool: &AnyPool, id: UserId, hash: &str) -> Result<()> {
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // A new password signs the user out everywhere.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(pool).await?;
+    Ok(())
+}
+
+pub(crate) async fn set_disabled(pool: &AnyPool, id: UserId, disabled: bool) -> Result<()> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(pool).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn create_session(
+    pool: &AnyPool,
+    user: UserId,
+    token_hash: &str,
+    csrf: &str,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(csrf)
+        .bind(now.as_second())
+        .bind(expires.as_second())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn session(pool: &AnyPool, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
+    )))
+    .bind(token_hash)
+    .bind(now.as_second())
+    .fetch_optional(pool)
+    .await?;
+    let Some(mut row) = row else { return Ok(None) };
+    let csrf = row.csrf.take().unwrap_or_default();
+    let expires_at = ts(row.expires_at.take().unwrap_or_default())?;
+    Ok(Some(Session { user: row.into_user()?, csrf, expires_at }))
+}
+
+pub(crate) async fn delete_session(pool: &AnyPool, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    Ok(())
+}
+
+pub(crate) async fn record_login_failure(pool: &AnyPool, subjects: &[&str], at: Timestamp) -> Result<()> {
+    for subject in subjects {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+            .bind(*subject)
+            .bind(at.as_second())
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn login_failures_since(pool: &AnyPool, subject: &str, since: Timestamp) -> Result<u32> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
+        .bind(subject)
+        .bind(since.as_second())
+        .fetch_one(pool)
+        .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+pub(crate) async fn clear_login_failures(pool: &AnyPool, subject: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(pool).await?;
+    Ok(())
+}

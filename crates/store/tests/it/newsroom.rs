@@ -1,0 +1,141 @@
+//! Story life after the first save: unpublish, kill, scheduling, restoring revisions, and
+//! the newsroom's list.
+
+use crate::stories::{at, draft, headlines, newsroom, page};
+use dateline_core::*;
+use dateline_store::{Store, StoreError};
+use std::sync::Arc;
+
+crate::on_both_backends!(
+    unpublish_and_kill_leave_the_public_lists,
+    scheduled_stories_go_live_once_at_their_time,
+    only_non_public_stories_can_be_scheduled,
+    revisions_can_be_restored,
+    the_newsroom_list_filters_every_status,
+);
+
+async fn unpublish_and_kill_leave_the_public_lists(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let story =
+        store.create_story(&draft(&n, "To be pulled"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    store.publish_story(story.id, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let pulled = store.unpublish_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    assert_eq!(pulled.status, StoryStatus::Unpublished);
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
+    assert!(headlines(&store, StoryFilter::Tag(n.tag.id)).await.is_empty());
+    let again = store.publish_story(story.id, at("2025-02-27T12:00:00Z")).await.unwrap();
+    assert_eq!(again.published_at, Some(at("2025-02-27T10:00:00Z")), "republishing keeps the first date");
+    assert_eq!(headlines(&store, StoryFilter::Author(n.author.id)).await, ["To be pulled"]);
+    let killed = store.kill_story(story.id, at("2025-02-27T13:00:00Z")).await.unwrap();
+    assert_eq!(killed.status, StoryStatus::Killed);
+    for filter in [
+        StoryFilter::All,
+        StoryFilter::Section(n.section.id),
+        StoryFilter::Tag(n.tag.id),
+        StoryFilter::Source(n.source.id),
+    ] {
+        assert!(headlines(&store, filter).await.is_empty(), "{filter:?}");
+    }
+    assert!(matches!(
+        store.kill_story(StoryId(999), at("2025-02-27T13:00:00Z")).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn scheduled_stories_go_live_once_at_their_time(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let story = store.create_story(&draft(&n, "Embargoed"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let scheduled =
+        store.schedule_story(story.id, at("2025-02-27T12:00:00Z"), at("2025-02-27T10:01:00Z")).await.unwrap();
+    assert_eq!(scheduled.status, StoryStatus::Scheduled);
+    assert_eq!(scheduled.scheduled_at, Some(at("2025-02-27T12:00:00Z")));
+    assert!(store.publish_due(at("2025-02-27T11:59:59Z")).await.unwrap().is_empty(), "not before its time");
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
+    assert_eq!(store.publish_due(at("2025-02-27T12:00:00Z")).await.unwrap(), vec![story.id]);
+    assert!(store.publish_due(at("2025-02-27T12:00:01Z")).await.unwrap().is_empty(), "exactly once");
+    let live = store.story(story.id).await.unwrap().unwrap();
+    assert_eq!(live.status, StoryStatus::Published);
+    assert_eq!(live.published_at, Some(at("2025-02-27T12:00:00Z")), "dated at its scheduled time");
+    assert_eq!(live.scheduled_at, None);
+    assert_eq!(headlines(&store, StoryFilter::All).await, ["Embargoed"]);
+}
+
+async fn only_non_public_stories_can_be_scheduled(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let story =
+        store.create_story(&draft(&n, "Already out"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    store.publish_story(story.id, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let err = store.schedule_story(story.id, at("2025-02-28T10:00:00Z"), at("2025-02-27T10:01:00Z")).await;
+    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+}
+
+async fn revisions_can_be_restored(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let story =
+        store.create_story(&draft(&n, "First words"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let second = store
+        .update_story(story.id, &draft(&n, "Second words"), 1, at("2025-02-27T10:05:00Z"))
+        .await
+        .unwrap();
+    let restored =
+        store.restore_revision(story.id, 1, second.version, at("2025-02-27T10:10:00Z")).await.unwrap();
+    assert_eq!(restored.headline, "First words");
+    let numbers: Vec<_> = store.revisions(story.id).await.unwrap().iter().map(|r| r.number).collect();
+    assert_eq!(numbers, [1, 2, 3], "a restore is a new revision; nothing is lost");
+    assert!(matches!(
+        store.restore_revision(story.id, 1, second.version, at("2025-02-27T10:11:00Z")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        store.restore_revision(story.id, 42, restored.version, at("2025-02-27T10:11:00Z")).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn the_newsroom_list_filters_every_status(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let a =
+        store.create_story(&draft(&n, "Draft about floods"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let b = store
+        .create_story(&draft(&n, "Published budget story"), None, at("2025-02-27T10:01:00Z"))
+        .await
+        .unwrap();
+    store.publish_story(b.id, at("2025-02-27T10:02:00Z")).await.unwrap();
+    let other =
+        StoryDraft { section: n.other_section.id, authors: vec![n.author.id], ..draft(&n, "World draft") };
+    store.create_story(&other, None, at("2025-02-27T10:03:00Z")).await.unwrap();
+
+    let list = |filter: AdminStoryFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .admin_stories(&filter, page())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.headline)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list(AdminStoryFilter::default()).await,
+        ["World draft", "Published budget story", "Draft about floods"]
+    );
+    let drafts = AdminStoryFilter { status: Some(StoryStatus::Draft), ..Default::default() };
+    assert_eq!(list(drafts).await, ["World draft", "Draft about floods"]);
+    let world = AdminStoryFilter { section: Some(n.other_section.id), ..Default::default() };
+    assert_eq!(list(world).await, ["World draft"]);
+    let by_sara = AdminStoryFilter { author: Some(n.second_author.id), ..Default::default() };
+    assert_eq!(list(by_sara).await, ["Published budget story", "Draft about floods"]);
+    let search = AdminStoryFilter { query: Some("BUDGET".into()), ..Default::default() };
+    assert_eq!(list(search).await, ["Published budget story"]);
+    let wild = AdminStoryFilter { query: Some("%".into()), ..Default::default() };
+    assert_eq!(list(wild).await.len(), 3, "% is not a wildcard from the search box");
+
+    let rows = store.admin_stories(&AdminStoryFilter::default(), page()).await.unwrap();
+    assert_eq!(rows[2].authors, "Sara Ahmed, Ali Khan", "byline order");
+    assert_eq!(rows[2].id, a.id);
+    let mut counts = store.status_counts().await.unwrap();
+    counts.sort_by_key(|(s, _)| s.as_str());
+    assert_eq!(counts, [(StoryStatus::Draft, 2), (StoryStatus::Published, 1)]);
+}
