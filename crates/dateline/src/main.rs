@@ -4,6 +4,7 @@
 
 mod config;
 mod demo;
+mod users;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     Serve(ServeArgs),
     /// Fill the database with synthetic demo stories (original generated text).
     Demo(DemoArgs),
+    /// Manage newsroom accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
 }
 
 #[derive(clap::Args)]
@@ -53,6 +57,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::User(command) => users::run(command).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;
@@ -108,8 +113,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!("the database already has stories; demo content is not added again");
         }
     }
+    let demo_login = if args.demo { Some(users::demo_administrator(store.as_ref()).await?) } else { None };
     println!("Dateline is serving {url}/");
     println!("  data: {}", settings.describe_store());
+    if let Some((email, password)) = demo_login {
+        println!("  newsroom: {url}/admin  (sign in as {email}, password {password})");
+    }
     tracing::info!(%address, "serving");
     dateline_web::serve(listener, dateline_web::AppState::new(store, theme)).await?;
     Ok(())

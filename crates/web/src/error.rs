@@ -21,6 +21,12 @@ pub enum WebError {
     Gone(&'static str),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form's CSRF token did not match")]
+    BadCsrf,
+    #[error("too many attempts")]
+    TooManyRequests,
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -60,6 +66,10 @@ impl ErrorPage {
             StatusCode::GONE => ("Story removed", "This story has been removed."),
             StatusCode::BAD_REQUEST => ("Bad request", "The address has a part we cannot read."),
             StatusCode::METHOD_NOT_ALLOWED => ("Method not allowed", "This page cannot be used that way."),
+            StatusCode::FORBIDDEN => ("Not allowed", "Your account is not allowed to do that."),
+            StatusCode::TOO_MANY_REQUESTS => {
+                ("Too many attempts", "Too many attempts. Please wait a few minutes.")
+            }
             StatusCode::SERVICE_UNAVAILABLE => {
                 ("Temporarily unavailable", "The site is busy. Please try again shortly.")
             }
@@ -80,6 +90,13 @@ impl IntoResponse for WebError {
             Self::BadRequest(why) => {
                 ErrorPage { message: why, ..ErrorPage::for_status(StatusCode::BAD_REQUEST) }
             }
+            Self::Forbidden => ErrorPage::for_status(StatusCode::FORBIDDEN),
+            Self::BadCsrf => ErrorPage {
+                message: "The form's security token did not match. Go back, reload the page and try again."
+                    .into(),
+                ..ErrorPage::for_status(StatusCode::FORBIDDEN)
+            },
+            Self::TooManyRequests => ErrorPage::for_status(StatusCode::TOO_MANY_REQUESTS),
             Self::Unavailable => {
                 tracing::warn!("database pool exhausted or closed");
                 ErrorPage::for_status(StatusCode::SERVICE_UNAVAILABLE)

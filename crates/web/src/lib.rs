@@ -3,9 +3,11 @@
 //! MiniJinja templates. Handlers are thin: parse the request, ask the store, build a view
 //! (`views`), render it (`theme`).
 
+mod admin;
 mod error;
 mod public;
 mod router;
+pub mod scheduler;
 mod state;
 mod theme;
 mod views;
@@ -15,12 +17,17 @@ pub use router::router;
 pub use state::{AppState, Clock, SiteCache};
 pub use theme::{Theme, ThemeError};
 
-/// Serves `router` on `listener` until the process receives Ctrl-C or SIGTERM.
+/// Serves `router` on `listener` until the process receives Ctrl-C or SIGTERM, with the
+/// scheduler running beside it.
 ///
 /// # Errors
 /// The I/O error that stopped the server.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    let scheduler = tokio::spawn(scheduler::run(state.store.clone(), state.clock.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    scheduler.abort();
+    result
 }
 
 async fn shutdown_signal() {

@@ -1,12 +1,13 @@
 //! Every route of the site in one place, and the layers around them.
 
+use crate::admin;
 use crate::error::{WebError, styled_errors};
 use crate::public::{assets, health, home, lists, story};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -34,6 +35,17 @@ pub fn router(state: AppState) -> Router {
         .route("/author/{slug}", get(lists::author))
         .route("/source/{slug}", get(lists::source))
         .route("/assets/{*name}", get(assets::asset))
+        .route("/admin", get(admin::dashboard::dashboard))
+        .route("/admin/login", get(admin::login::form).post(admin::login::submit))
+        .route("/admin/logout", post(admin::login::logout))
+        .route("/admin/stories", get(admin::stories::list))
+        .route("/admin/stories/new", get(admin::editor::new_form).post(admin::editor::create))
+        .route("/admin/stories/{id}", get(admin::editor::edit_form).post(admin::editor::update))
+        .route("/admin/stories/{id}/correction", post(admin::editor::correction))
+        .route("/admin/stories/{id}/unpublish", post(admin::editor::unpublish))
+        .route("/admin/stories/{id}/kill", post(admin::editor::kill))
+        .route("/admin/stories/{id}/revisions", get(admin::revisions::list))
+        .route("/admin/stories/{id}/revisions/{number}/restore", post(admin::revisions::restore))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .fallback(|| async { WebError::NotFound })

@@ -8,17 +8,21 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// The time source. Tests fix it so rendered pages are the same on every run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Fixed(Timestamp),
+    /// A clock a test moves by hand (unix seconds).
+    Manual(Arc<std::sync::atomic::AtomicI64>),
 }
 
 impl Clock {
-    pub fn now(self) -> Timestamp {
+    pub fn now(&self) -> Timestamp {
         match self {
             Self::System => Timestamp::now(),
-            Self::Fixed(t) => t,
+            Self::Fixed(t) => *t,
+            Self::Manual(secs) => Timestamp::from_second(secs.load(std::sync::atomic::Ordering::SeqCst))
+                .unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
 }

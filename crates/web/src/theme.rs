@@ -158,3 +158,8 @@ macro_rules! view_context {
         minijinja::context! { $($key => minijinja::Value::from(minijinja::value::Serde(&$value))),* }
     };
 }
+
+/// Any serialisable view as a template value.
+pub fn to_value<T: Serialize>(view: T) -> Value {
+    Value::from(minijinja::value::Serde(view))
+}

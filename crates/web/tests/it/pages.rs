@@ -198,7 +198,7 @@ async fn old_slugs_redirect_permanently() {
 async fn drafts_are_not_public() {
     let site = Site::new().await;
     let draft =
-        site.store.create_story(&site.draft("Secret draft"), at("2025-02-27T10:00:00Z")).await.unwrap();
+        site.store.create_story(&site.draft("Secret draft"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
     assert_eq!(site.get(&format!("/story/{}", draft.slug)).await.status, StatusCode::NOT_FOUND);
     assert!(!text(&site.get("/").await.body).contains("Secret draft"));
     assert!(!text(&site.get("/latest").await.body).contains("Secret draft"));

@@ -27,6 +27,8 @@ pub struct Site {
     pub tag: Tag,
     pub author: Author,
     pub source: Source,
+    /// The site's clock, in unix seconds; tests move it forward.
+    pub now: Arc<std::sync::atomic::AtomicI64>,
     _dir: tempfile::TempDir,
 }
 
@@ -94,8 +96,14 @@ impl Site {
             .await
             .unwrap();
         let theme = Theme::new(theme).unwrap();
-        let state = AppState { clock: Clock::Fixed(at(NOW)), ..AppState::new(store.clone(), theme) };
-        Self { store, state, world, urdu, tag, author, source, _dir: dir }
+        let now = Arc::new(std::sync::atomic::AtomicI64::new(at(NOW).as_second()));
+        let state = AppState { clock: Clock::Manual(now.clone()), ..AppState::new(store.clone(), theme) };
+        Self { store, state, world, urdu, tag, author, source, now, _dir: dir }
+    }
+
+    /// Moves the site's clock forward.
+    pub fn advance(&self, seconds: i64) {
+        self.now.fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn draft(&self, headline: &str) -> StoryDraft {
@@ -119,7 +127,7 @@ impl Site {
 
     /// Creates and publishes a story at `published` (UTC).
     pub async fn publish(&self, draft: &StoryDraft, published: &str) -> Story {
-        let story = self.store.create_story(draft, at(published)).await.unwrap();
+        let story = self.store.create_story(draft, None, at(published)).await.unwrap();
         self.store.publish_story(story.id, at(published)).await.unwrap()
     }
 
@@ -167,4 +175,141 @@ pub fn json_ld(html: &str) -> serde_json::Value {
     let start = html.find(r#"<script type="application/ld+json">"#).expect("no JSON-LD") + 35;
     let end = start + html[start..].find("</script>").unwrap();
     serde_json::from_str(&html[start..end]).expect("JSON-LD parses")
+}
+
+/// A browser-like client for the admin: keeps cookies and the page's CSRF token.
+pub struct Client<'a> {
+    pub site: &'a Site,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    pub csrf: String,
+}
+
+/// The value of the first `name="csrf"` field in a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl<'a> Client<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        Self { site, cookies: Default::default(), csrf: String::new() }
+    }
+
+    pub async fn send(&mut self, method: Method, uri: &str, form: Option<&[(&str, &str)]>) -> Page {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if !self.cookies.is_empty() {
+            let header = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            builder = builder.header("cookie", header);
+        }
+        let body = match form {
+            Some(fields) => {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+                Body::from(
+                    fields
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                )
+            }
+            None => Body::empty(),
+        };
+        let response =
+            dateline_web::router(self.site.state.clone()).oneshot(builder.body(body).unwrap()).await.unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let page = Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        let token = csrf_of(&page.body);
+        if !token.is_empty() {
+            self.csrf = token;
+        }
+        page
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Page {
+        self.send(Method::GET, uri, None).await
+    }
+
+    /// Posts a form, adding the last CSRF token seen unless the fields carry one.
+    pub async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf.clone();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            all.push(("csrf", &csrf));
+        }
+        self.send(Method::POST, uri, Some(&all)).await
+    }
+
+    /// Signs in through the form.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.get("/admin/login").await;
+        self.post("/admin/login", &[("email", email), ("password", password), ("next", "/admin")]).await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+impl Site {
+    /// Creates an account with `role`, bylined to the site's author when `with_byline`.
+    pub async fn account(&self, email: &str, role: dateline_core::Role, with_byline: bool) -> String {
+        let password = "a long enough password".to_owned();
+        let user = dateline_core::account::NewUser {
+            email: dateline_core::Email::parse(email).unwrap(),
+            name: format!("{role} user"),
+            role,
+            password_hash: dateline_core::secrets::hash_password(&password).unwrap(),
+            author: with_byline.then_some(self.author.id),
+        };
+        self.store.create_user(&user, at(NOW)).await.unwrap();
+        password
+    }
+
+    /// A signed-in client for a new account with `role`.
+    pub async fn signed_in(&self, role: dateline_core::Role) -> Client<'_> {
+        let email = format!("{}@news.example", role.as_str());
+        let password = self.account(&email, role, true).await;
+        let mut client = Client::new(self);
+        let page = client.sign_in(&email, &password).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in of {email}: {}", page.body);
+        client.get("/admin").await;
+        client
+    }
+}
+
+/// The fields of a complete story form.
+pub fn story_fields<'a>(headline: &'a str, action: &'a str, version: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("headline", headline),
+        ("standfirst", "A standfirst written in the newsroom."),
+        ("body", "First paragraph.\n\nSecond paragraph with **bold** words."),
+        ("dateline_place", "Geneva"),
+        ("credit", "APP - The Test Times"),
+        ("section", "world"),
+        ("source", "app"),
+        ("tags", "Turkey, Brand New Topic"),
+        ("authors", "Ayesha Malik"),
+        ("language", "en"),
+        ("slug", ""),
+        ("prominence", "normal"),
+        ("version", version),
+        ("action", action),
+    ]
 }

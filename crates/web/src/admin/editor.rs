@@ -1,0 +1,390 @@
+//! The story editor: new and existing stories, with preview, save, publish, update and
+//! schedule in one form, and the story's life actions (correction, unpublish, kill) beside
+//! it. A failed save of any kind — invalid field, lost session, stale security token, or a
+//! newer save by someone else — shows the form again with exactly what was typed and says
+//! what happened; nothing is overwritten silently (the version check).
+
+use super::form::{FieldErrors, StoryForm, errors_map};
+use super::{Editor, Flash, current_session, render};
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::views::story_url;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::account::{Action, Session};
+use dateline_core::html::markdown_to_html;
+use dateline_core::{FieldError, SiteSettings, Story, StoryId, StoryStatus};
+use dateline_store::StoreError;
+use serde::{Deserialize, Serialize};
+
+/// What the page says after a redirect (`?done=...`).
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn flash_for(done: &str) -> Option<Flash> {
+    let message = match done {
+        "saved" => "Saved.",
+        "published" => "Published: the story is on the site.",
+        "updated" => "Updated: the site shows the new version.",
+        "scheduled" => "Scheduled.",
+        "corrected" => "Correction added.",
+        "unpublished" => "Unpublished: the story is off the site.",
+        "killed" => "Killed: the story is gone from every public page.",
+        "restored" => "Revision restored as the newest version.",
+        _ => return None,
+    };
+    Some(Flash { kind: "ok", message: message.into() })
+}
+
+#[derive(Serialize)]
+struct StoryInfo {
+    id: i64,
+    status: &'static str,
+    version: i64,
+    public_url: Option<String>,
+    published: Option<String>,
+    updated: Option<String>,
+    scheduled: Option<String>,
+    slug: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    slug: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Language {
+    code: &'static str,
+    name: &'static str,
+}
+
+const LANGUAGES: &[Language] = &[
+    Language { code: "en", name: "English" },
+    Language { code: "ur", name: "Urdu (اردو)" },
+    Language { code: "ar", name: "Arabic (العربية)" },
+    Language { code: "fr", name: "French" },
+    Language { code: "ru", name: "Russian" },
+    Language { code: "tr", name: "Turkish" },
+    Language { code: "zh", name: "Chinese" },
+];
+
+#[derive(Serialize)]
+struct Can {
+    publish: bool,
+    kill: bool,
+    schedule: bool,
+}
+
+#[derive(Serialize)]
+struct Conflict {
+    message: String,
+    their_version: i64,
+}
+
+#[derive(Serialize)]
+struct CorrectionLine {
+    note: String,
+    display: String,
+}
+
+/// Everything the editor page may show besides the form.
+#[derive(Default)]
+struct Extras {
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+    preview_html: Option<String>,
+    flash: Option<Flash>,
+}
+
+fn story_info(story: &Story, settings: &SiteSettings) -> StoryInfo {
+    let tz = settings.time_zone();
+    let moment = |t: jiff::Timestamp| settings.house_style.byline_moment(t, &tz);
+    StoryInfo {
+        id: story.id.0,
+        status: story.status.as_str(),
+        version: story.version,
+        public_url: story.is_public().then(|| story_url(story.slug.as_str())),
+        published: story.published_at.map(moment),
+        updated: story.updated_at.map(moment),
+        scheduled: story.scheduled_at.map(moment),
+        slug: story.slug.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn editor_page(
+    state: &AppState,
+    session: Option<&Session>,
+    status: StatusCode,
+    story: Option<&Story>,
+    form: &StoryForm,
+    extras: Extras,
+) -> Result<Response, WebError> {
+    let store = &state.store;
+    let settings = store.settings().await?;
+    let own = story.is_none_or(|s| session.is_some_and(|sess| owns(sess, s)));
+    let role = session.map(|s| s.user.role);
+    let may = |action| role.is_some_and(|r| r.may(action, own));
+    let action =
+        story.map_or_else(|| "/admin/stories/new".to_owned(), |s| format!("/admin/stories/{}", s.id));
+    let context = minijinja::context! {
+        story => crate::theme::to_value(story.map(|s| story_info(s, &settings))),
+        form => crate::theme::to_value(form),
+        errors => crate::theme::to_value(&extras.errors),
+        conflict => crate::theme::to_value(&extras.conflict),
+        preview_html => extras.preview_html,
+        sections => crate::theme::to_value(store.sections().await?.into_iter().map(|s| Choice { slug: s.slug.to_string(), name: s.name }).collect::<Vec<_>>()),
+        sources => crate::theme::to_value(store.sources().await?.into_iter().map(|s| Choice { slug: s.slug.to_string(), name: s.name }).collect::<Vec<_>>()),
+        all_tags => crate::theme::to_value(store.tags().await?.into_iter().map(|t| t.name).collect::<Vec<_>>()),
+        all_authors => crate::theme::to_value(store.authors().await?.into_iter().map(|a| a.name).collect::<Vec<_>>()),
+        languages => crate::theme::to_value(LANGUAGES),
+        can => crate::theme::to_value(Can { publish: may(Action::PublishStory), kill: may(Action::KillStory), schedule: may(Action::ScheduleStory) }),
+        revisions_url => story.map(|s| format!("/admin/stories/{}/revisions", s.id)),
+        corrections => crate::theme::to_value(story.map(|s| s.corrections.iter().map(|c| CorrectionLine { note: c.note.clone(), display: settings.house_style.byline_moment(c.created_at, &settings.time_zone()) }).collect::<Vec<_>>()).unwrap_or_default()),
+        action => action,
+    };
+    let path = story.map_or_else(|| "/admin/stories/new".to_owned(), |s| format!("/admin/stories/{}", s.id));
+    render(state, session, status, "editor.html", &path, extras.flash, context).await
+}
+
+fn owns(session: &Session, story: &Story) -> bool {
+    let user = &session.user;
+    story.created_by == Some(user.id) || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
+}
+
+async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
+    state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)
+}
+
+pub async fn new_form(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    editor.require(Action::CreateStory, true)?;
+    let settings = state.store.settings().await?;
+    let byline = match editor.0.user.author {
+        Some(id) => state.store.authors().await?.into_iter().find(|a| a.id == id).map(|a| a.name),
+        None => None,
+    };
+    let form = StoryForm::new_story(&settings, byline);
+    editor_page(&state, Some(&editor.0), StatusCode::OK, None, &form, Extras::default()).await
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let story = load_story(&state, id).await?;
+    editor.require(Action::ViewStories, editor.owns(&story))?;
+    let settings = state.store.settings().await?;
+    let form = StoryForm::from_story(&story, &settings);
+    let extras = Extras { flash: flash_for(&done.done), ..Extras::default() };
+    editor_page(&state, Some(&editor.0), StatusCode::OK, Some(&story), &form, extras).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<StoryForm>,
+) -> Result<Response, WebError> {
+    save(state, headers, None, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<StoryForm>,
+) -> Result<Response, WebError> {
+    let story = load_story(&state, id).await?;
+    save(state, headers, Some(story), form).await
+}
+
+/// One path for every button of the form. The form comes back on any failure.
+async fn save(
+    state: AppState,
+    headers: HeaderMap,
+    story: Option<Story>,
+    form: StoryForm,
+) -> Result<Response, WebError> {
+    let again = |status, errors: Vec<FieldError>, conflict: Option<Conflict>, session: Option<Session>| {
+        let state = state.clone();
+        let story = story.clone();
+        let form = form.clone();
+        async move {
+            let extras = Extras { errors: errors_map(&errors), conflict, ..Extras::default() };
+            editor_page(&state, session.as_ref(), status, story.as_ref(), &form, extras).await
+        }
+    };
+    let Some(session) = current_session(&state, &headers).await? else {
+        let why = "You were signed out, so nothing was saved. Sign in again in another tab, then come back and save: your text is still here.";
+        return again(StatusCode::UNAUTHORIZED, vec![FieldError::new("session", why)], None, None).await;
+    };
+    let editor = Editor(session.clone());
+    if editor.check_csrf(&form.csrf).is_err() {
+        let why = "This form's security token is out of date (you signed in again?), so nothing was saved. Press the button again.";
+        return again(StatusCode::FORBIDDEN, vec![FieldError::new("session", why)], None, Some(session))
+            .await;
+    }
+    let own = story.as_ref().is_none_or(|s| editor.owns(s));
+    let role = session.user.role;
+    match &story {
+        None => editor.require(Action::CreateStory, true)?,
+        Some(s) if !editor.may_edit(s) => return Err(WebError::Forbidden),
+        Some(_) => {}
+    }
+    let wants = form.action.as_str();
+    if wants == "preview" {
+        // Nothing is saved or created on preview; the form comes back as typed.
+        let extras = Extras { preview_html: Some(markdown_to_html(&form.body)), ..Extras::default() };
+        return editor_page(&state, Some(&session), StatusCode::OK, story.as_ref(), &form, extras).await;
+    }
+    let publishing = matches!(wants, "publish" | "update")
+        || story.as_ref().is_some_and(|s| s.status == StoryStatus::Published);
+    if publishing && !role.may(Action::PublishStory, own) {
+        return Err(WebError::Forbidden);
+    }
+    if wants == "schedule" && !role.may(Action::ScheduleStory, own) {
+        return Err(WebError::Forbidden);
+    }
+    let draft = match form.to_draft(&state, role.may(Action::CreateTags, own)).await? {
+        Ok(draft) => draft,
+        Err(errors) => return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await,
+    };
+    let settings = state.store.settings().await?;
+    let schedule_at = if wants == "schedule" {
+        match form.schedule_time(&settings) {
+            Ok(at) => Some(at),
+            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+        }
+    } else {
+        None
+    };
+    let now = state.clock.now();
+    let store = &state.store;
+    let saved = match &story {
+        None => store.create_story(&draft, Some(session.user.id), now).await,
+        Some(existing) => {
+            let version = match form.version() {
+                Ok(v) => v,
+                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+            };
+            store.update_story(existing.id, &draft, version, now).await
+        }
+    };
+    let saved = match saved {
+        Ok(s) => s,
+        Err(StoreError::Invalid(errors)) => {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await;
+        }
+        Err(StoreError::Conflict { current }) => {
+            let conflict = Conflict {
+                message: format!(
+                    "Someone else saved this story (now version {current}) after you opened it. Your text is below, unsaved. \
+                     Open the story in another tab to compare; pressing Save again will replace their version with yours."
+                ),
+                their_version: current,
+            };
+            let mut form = form.clone();
+            form.version = current.to_string();
+            let extras = Extras { conflict: Some(conflict), ..Extras::default() };
+            return editor_page(&state, Some(&session), StatusCode::CONFLICT, story.as_ref(), &form, extras)
+                .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let done = match (wants, schedule_at) {
+        ("schedule", Some(at)) => {
+            if let Err(StoreError::Invalid(errors)) = store.schedule_story(saved.id, at, now).await {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await;
+            }
+            "scheduled"
+        }
+        ("publish", _) if saved.status != StoryStatus::Published => {
+            store.publish_story(saved.id, now).await?;
+            "published"
+        }
+        _ if saved.status == StoryStatus::Published => "updated",
+        _ => "saved",
+    };
+    tracing::info!(story.id = %saved.id, user = %session.user.email, action = done, "story saved");
+    Ok(Redirect::to(&format!("/admin/stories/{}?done={done}", saved.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn life_action(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    form: &ActionForm,
+    action: Action,
+) -> Result<Story, WebError> {
+    editor.check_csrf(&form.csrf)?;
+    let story = load_story(state, id).await?;
+    editor.require(action, editor.owns(&story))?;
+    Ok(story)
+}
+
+pub async fn correction(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, WebError> {
+    let story = life_action(&state, &editor, id, &form, Action::AddCorrection).await?;
+    match state.store.add_correction(story.id, &form.note, state.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=corrected")).into_response()),
+        Err(StoreError::Invalid(errors)) => {
+            let settings = state.store.settings().await?;
+            let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
+            let form = StoryForm::from_story(&story, &settings);
+            editor_page(
+                &state,
+                Some(&editor.0),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&story),
+                &form,
+                extras,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, WebError> {
+    let story = life_action(&state, &editor, id, &form, Action::UnpublishStory).await?;
+    state.store.unpublish_story(story.id, state.clock.now()).await?;
+    tracing::info!(story.id = %story.id, user = %editor.0.user.email, "story unpublished");
+    Ok(Redirect::to(&format!("/admin/stories/{id}?done=unpublished")).into_response())
+}
+
+pub async fn kill(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, WebError> {
+    let story = life_action(&state, &editor, id, &form, Action::KillStory).await?;
+    state.store.kill_story(story.id, state.clock.now()).await?;
+    tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story killed");
+    Ok(Redirect::to(&format!("/admin/stories/{id}?done=killed")).into_response())
+}

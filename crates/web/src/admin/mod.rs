@@ -1,0 +1,196 @@
+//! The newsroom in the browser, under `/admin`: sign-in, dashboard, story list, the story
+//! editor and the story's life (publish, schedule, correct, unpublish, kill, revisions).
+//!
+//! This module holds what every admin page shares: the signed-in [`Editor`] extractor
+//! (session cookie -> account), the CSRF check every form post goes through, and rendering
+//! in the admin layout. Rights are decided by `Role::may` in `dateline-core`.
+
+pub mod dashboard;
+pub mod editor;
+pub mod form;
+pub mod login;
+pub mod revisions;
+pub mod stories;
+
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dateline_core::account::{Action, Session};
+use dateline_core::secrets;
+use dateline_core::{Story, StoryStatus};
+use serde::Serialize;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "dateline_session";
+/// How long a sign-in lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// The value of cookie `name` in `headers`.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The session of the request's cookie, if it is live.
+///
+/// # Errors
+/// [`WebError`] when the store fails.
+pub async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, WebError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    Ok(state.store.session(&secrets::token_hash(token), state.clock.now()).await?)
+}
+
+/// A signed-in member of the newsroom. Pages that need one redirect to the sign-in page
+/// when there is none.
+pub struct Editor(pub Session);
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match current_session(state, &parts.headers).await {
+            Ok(Some(session)) => Ok(Self(session)),
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
+                let target = format!("/admin/login?next={}", urlencode(next));
+                Err(Redirect::to(&target).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+impl Editor {
+    /// Fails with 403 unless the user may do `action` (on their own story when `own`).
+    ///
+    /// # Errors
+    /// [`WebError::Forbidden`] when the role does not allow it.
+    pub fn require(&self, action: Action, own: bool) -> Result<(), WebError> {
+        if self.0.user.role.may(action, own) { Ok(()) } else { Err(WebError::Forbidden) }
+    }
+
+    /// Whether `story` is one of this user's own: they created it or are among its authors.
+    pub fn owns(&self, story: &Story) -> bool {
+        let user = &self.0.user;
+        story.created_by == Some(user.id)
+            || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
+    }
+
+    /// Whether the user may change `story` as it is now: a contributor may not touch a
+    /// story once it has been public.
+    pub fn may_edit(&self, story: &Story) -> bool {
+        let own = self.owns(story);
+        let role = self.0.user.role;
+        role.may(Action::EditStory, own)
+            && (role.may(Action::PublishStory, own) || matches!(story.status, StoryStatus::Draft))
+    }
+
+    /// Checks the CSRF token a form carried against the session's.
+    ///
+    /// # Errors
+    /// [`WebError::Forbidden`] when it is missing or wrong.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
+        if secrets::constant_time_eq(sent, &self.0.csrf) { Ok(()) } else { Err(WebError::BadCsrf) }
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct NavEntry {
+    label: &'static str,
+    url: &'static str,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct UserView {
+    email: String,
+    name: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct SiteName {
+    name: String,
+}
+
+/// A message shown once at the top of an admin page.
+#[derive(Serialize, Clone)]
+pub struct Flash {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Renders admin template `name` in the admin layout for `session` (none on the sign-in
+/// page), adding site, user, csrf and navigation to `context`.
+///
+/// # Errors
+/// [`WebError`] when the store or the template fails.
+pub async fn render(
+    state: &AppState,
+    session: Option<&Session>,
+    status: StatusCode,
+    name: &str,
+    path: &str,
+    flash: Option<Flash>,
+    context: minijinja::Value,
+) -> Result<Response, WebError> {
+    let settings = state.store.settings().await?;
+    let mut nav = Vec::new();
+    if let Some(s) = session {
+        let role = s.user.role;
+        let entries: [(&str, &str, Action); 3] = [
+            ("Dashboard", "/admin", Action::ViewStories),
+            ("Stories", "/admin/stories", Action::ViewStories),
+            ("New story", "/admin/stories/new", Action::CreateStory),
+        ];
+        for (label, url, action) in entries {
+            if role.may(action, false) {
+                let active = path == url
+                    || (url == "/admin/stories"
+                        && path.starts_with("/admin/stories/")
+                        && path != "/admin/stories/new");
+                nav.push(NavEntry { label, url, active });
+            }
+        }
+    }
+    let user = session.map(|s| UserView {
+        email: s.user.email.to_string(),
+        name: s.user.name.clone(),
+        role: s.user.role.as_str(),
+    });
+    let common = crate::view_context! {
+        site => SiteName { name: settings.name },
+        user => user,
+        csrf => session.map(|s| s.csrf.clone()).unwrap_or_default(),
+        nav => nav,
+        flash => flash,
+    };
+    // The page's own values win: the sign-in page brings its own CSRF token.
+    let merged = minijinja::context! { ..context, ..common };
+    let html = state.theme.render(&format!("admin/{name}"), merged)?;
+    let mut response = (status, Html(html)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
+}

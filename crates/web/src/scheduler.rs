@@ -1,0 +1,30 @@
+//! The scheduler: publishes scheduled stories when their time comes. It asks the store
+//! every half second, so a story goes live within a second of its time; the store's
+//! status check makes each publication happen exactly once, even with several nodes, and a
+//! story whose time passed while the process was down goes out at the first tick after a
+//! restart.
+
+use crate::state::Clock;
+use dateline_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often due stories are looked for.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// Runs for ever, publishing due stories.
+pub async fn run(store: Arc<dyn Store>, clock: Clock) {
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match store.publish_due(clock.now()).await {
+            Ok(published) => {
+                for id in published {
+                    tracing::info!(story.id = %id, "scheduled story published");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "scheduler could not publish due stories"),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/* Dateline newsroom: small conveniences only. Everything works without this file.
+ *
+ * 1. Any element with data-confirm (a button or link, or a form) asks
+ *    confirm(message) first and is cancelled when the answer is no.
+ * 2. A form marked data-unsaved-warning (the story editor) warns before the
+ *    page is left once something was typed in it, but not when that form is
+ *    being submitted.
+ * No dependencies.
+ */
+(function () {
+  "use strict";
+
+  // 1. Confirmations.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var el = target && target.closest ? target.closest("[data-confirm]") : null;
+    if (!el || el.tagName === "FORM") {
+      return;
+    }
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.hasAttribute && form.hasAttribute("data-confirm")) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    }
+  });
+
+  // 2. Unsaved-changes warning.
+  var forms = document.querySelectorAll("form[data-unsaved-warning]");
+  if (!forms.length) {
+    return;
+  }
+  var dirty = false;
+
+  function markDirty() {
+    dirty = true;
+  }
+
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("input", markDirty);
+    form.addEventListener("change", markDirty);
+    form.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) {
+        dirty = false;
+      }
+    });
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) {
+      return undefined;
+    }
+    event.preventDefault();
+    // Older browsers need a returnValue; the text itself is not shown.
+    event.returnValue = "";
+    return "";
+  });
+})();
