@@ -145,7 +145,7 @@ async fn editor_page(
         all_tags => crate::theme::to_value(store.tags().await?.into_iter().map(|t| t.name).collect::<Vec<_>>()),
         all_authors => crate::theme::to_value(store.authors().await?.into_iter().map(|a| a.name).collect::<Vec<_>>()),
         languages => crate::theme::to_value(LANGUAGES),
-        can => crate::theme::to_value(Can { publish: may(Action::PublishStory), kill: may(Action::KillStory), schedule: may(Action::ScheduleStory) }),
+        can => crate::theme::to_value(Can { publish: may(Action::PublishStory), kill: may(Action::KillStory), schedule: may(Action::ScheduleStory) && !story.is_some_and(Story::is_public) }),
         revisions_url => story.map(|s| format!("/admin/stories/{}/revisions", s.id)),
         corrections => crate::theme::to_value(story.map(|s| s.corrections.iter().map(|c| CorrectionLine { note: c.note.clone(), display: settings.house_style.byline_moment(c.created_at, &settings.time_zone()) }).collect::<Vec<_>>()).unwrap_or_default()),
         action => action,

@@ -51,24 +51,9 @@ async fn chromedriver() -> (tokio::process::Child, String) {
     panic!("chromedriver did not start on port {port}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn story_page_in_a_phone_sized_browser() {
-    if !browser_available() {
-        return;
-    }
-    let site = Site::new().await;
-    // Real time here: the script compares against the browser's clock.
-    let now = jiff::Timestamp::now();
-    let story = site
-        .publish(&site.draft("Browser story"), &(now - jiff::SignedDuration::from_mins(30)).to_string())
-        .await;
-    site.publish(&site.draft("Story seconds old"), &(now - jiff::SignedDuration::from_secs(40)).to_string())
-        .await;
-    site.publish(&site.draft("Story minutes old"), &(now - jiff::SignedDuration::from_mins(7)).to_string())
-        .await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, driver_url) = chromedriver().await;
-
+/// A headless Chromium session through a fresh chromedriver, phone-sized (375 px).
+async fn browser() -> (tokio::process::Child, fantoccini::Client, tempfile::TempDir) {
+    let (driver, driver_url) = chromedriver().await;
     let user_data = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -90,6 +75,27 @@ async fn story_page_in_a_phone_sized_browser() {
         .await
         .expect("a browser session");
 
+    (driver, client, user_data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_page_in_a_phone_sized_browser() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    // Real time here: the script compares against the browser's clock.
+    let now = jiff::Timestamp::now();
+    let story = site
+        .publish(&site.draft("Browser story"), &(now - jiff::SignedDuration::from_mins(30)).to_string())
+        .await;
+    site.publish(&site.draft("Story seconds old"), &(now - jiff::SignedDuration::from_secs(40)).to_string())
+        .await;
+    site.publish(&site.draft("Story minutes old"), &(now - jiff::SignedDuration::from_mins(7)).to_string())
+        .await;
+    let base = crate::server::spawn(&site).await;
+
+    let (_driver, client, _profile) = browser().await;
     client.goto(&format!("{base}/story/{}", story.slug)).await.unwrap();
     let eval = |js: &'static str| {
         let client = client.clone();
@@ -129,5 +135,86 @@ async fn story_page_in_a_phone_sized_browser() {
     );
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join("story-375-menu-open.png"), png).unwrap();
+    client.close().await.unwrap();
+}
+
+async fn sign_in(client: &fantoccini::Client, base: &str, email: &str, password: &str) {
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(email).await.unwrap();
+    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css("nav a[href='/admin/stories/new']")).await.expect("signed in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_writes_and_publishes_a_story_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let field = |name: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Css(&format!("[name={name}]"))).await.unwrap() }
+    };
+    field("headline").await.send_keys("Written in a real browser").await.unwrap();
+    field("standfirst").await.send_keys("Typed by a headless Chromium.").await.unwrap();
+    field("body").await.send_keys("The first paragraph.\n\nThe second paragraph.").await.unwrap();
+    field("tags").await.send_keys("Browser Testing").await.unwrap();
+    field("section").await.select_by_value("world").await.unwrap();
+    client.find(Locator::Css("button[name=action][value=publish]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("[role=status]")).await.expect("a confirmation");
+    let status_text = client.find(Locator::Css("[role=status]")).await.unwrap().text().await.unwrap();
+    assert!(status_text.contains("Published"), "{status_text}");
+    std::fs::write(screenshot_dir().join("admin-editor-375.png"), client.screenshot().await.unwrap())
+        .unwrap();
+
+    client.goto(&format!("{base}/")).await.unwrap();
+    let home = client.source().await.unwrap();
+    assert!(home.contains("Written in a real browser"), "the story is on the home page");
+    client.goto(&format!("{base}/tag/browser-testing")).await.unwrap();
+    assert!(client.source().await.unwrap().contains("Written in a real browser"), "under its new tag");
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contributor_cannot_publish_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let password = site.account("contributor@news.example", dateline_core::Role::Contributor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "contributor@news.example", &password).await;
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    assert!(client.find(Locator::Css("button[name=action][value=save]")).await.is_ok(), "can save a draft");
+    assert!(
+        client.find(Locator::Css("button[name=action][value=publish]")).await.is_err(),
+        "no Publish button for a contributor"
+    );
+    client
+        .find(Locator::Css("[name=headline]"))
+        .await
+        .unwrap()
+        .send_keys("A contributor's draft")
+        .await
+        .unwrap();
+    client.find(Locator::Css("[name=section]")).await.unwrap().select_by_value("world").await.unwrap();
+    client.find(Locator::Css("button[name=action][value=save]")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Css("[role=status]")).await.expect("saved");
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(!client.source().await.unwrap().contains("A contributor"), "drafts stay off the site");
     client.close().await.unwrap();
 }

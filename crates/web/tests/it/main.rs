@@ -7,5 +7,6 @@ mod admin;
 mod browser;
 mod errors;
 mod pages;
+mod scheduling;
 mod server;
 mod support;

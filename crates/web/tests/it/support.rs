@@ -101,6 +101,11 @@ impl Site {
         Self { store, state, world, urdu, tag, author, source, now, _dir: dir }
     }
 
+    /// A second store on the same database, as a restarted process would open it.
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        Arc::new(SqlStore::open(&Location::SqliteDir(self._dir.path().to_owned())).await.unwrap())
+    }
+
     /// Moves the site's clock forward.
     pub fn advance(&self, seconds: i64) {
         self.now.fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
