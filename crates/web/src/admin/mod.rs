@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod form;
 pub mod login;
+pub mod manage;
 pub mod revisions;
 pub mod stories;
 
@@ -160,10 +161,16 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let role = s.user.role;
-        let entries: [(&str, &str, Action); 3] = [
+        let entries: [(&str, &str, Action); 9] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("New story", "/admin/stories/new", Action::CreateStory),
+            ("Sections", "/admin/sections", Action::ManageTaxonomy),
+            ("Tags", "/admin/tags", Action::ManageTaxonomy),
+            ("Authors", "/admin/authors", Action::ManageTaxonomy),
+            ("Sources", "/admin/sources", Action::ManageSources),
+            ("Users", "/admin/users", Action::ManageUsers),
+            ("Settings", "/admin/settings", Action::ManageSettings),
         ];
         for (label, url, action) in entries {
             if role.may(action, false) {

@@ -325,3 +325,109 @@ async fn role_matrix() {
 fn allowed_publish(role: Role) -> bool {
     role != Role::Contributor
 }
+
+#[tokio::test]
+async fn management_pages_follow_the_roles() {
+    let site = Site::new().await;
+    let mut author = site.signed_in(Role::Author).await;
+    for path in [
+        "/admin/sections",
+        "/admin/tags",
+        "/admin/authors",
+        "/admin/sources",
+        "/admin/users",
+        "/admin/settings",
+    ] {
+        assert_eq!(author.get(path).await.status, StatusCode::FORBIDDEN, "author on {path}");
+    }
+    let mut editor = site.signed_in(Role::Editor).await;
+    assert_eq!(editor.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(editor.get("/admin/sections").await.status, StatusCode::OK);
+    let added =
+        editor.post("/admin/sections", &[("name", "Business"), ("slug", ""), ("position", "3")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert!(site.get("/section/business").await.status.is_success());
+    let dup = editor.post("/admin/sections", &[("name", "Business"), ("slug", "business")]).await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&dup.body).contains("already taken"));
+    let bad = editor.post("/admin/tags", &[("name", "IMF"), ("kind", "planet")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("IMF"), "typed value kept");
+    assert_eq!(
+        editor.post("/admin/tags", &[("name", "IMF"), ("kind", "organisation")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(editor.post("/admin/authors", &[("name", "Omar Baig")]).await.status, StatusCode::SEE_OTHER);
+    let forged = editor.post("/admin/authors", &[("name", "Forged"), ("csrf", "nope")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(site.store.author_by_slug("forged").await.unwrap().is_none(), "nothing changed");
+}
+
+#[tokio::test]
+async fn administrators_manage_accounts_and_settings() {
+    let site = Site::new().await;
+    let mut admin = site.signed_in(Role::Administrator).await;
+    admin.get("/admin/users").await;
+    let created = admin
+        .post("/admin/users", &[("email", "new@news.example"), ("name", "New Reporter"), ("role", "author")])
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let seen = text(&created.body);
+    assert!(seen.contains("shown only once"));
+    let password = created
+        .body
+        .split("<code")
+        .nth(1)
+        .and_then(|s| s.split('>').nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(password.len(), 20, "{password}");
+    let mut reporter = Client::new(&site);
+    assert_eq!(reporter.sign_in("new@news.example", &password).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(reporter.get("/admin").await.status, StatusCode::OK);
+
+    let id = site.store.user_for_login("new@news.example").await.unwrap().unwrap().0.id;
+    admin.get("/admin/users").await;
+    assert_eq!(admin.post(&format!("/admin/users/{id}/disable"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reporter.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "a disabled account is signed out"
+    );
+
+    admin.get("/admin/settings").await;
+    let bad = admin
+        .post(
+            "/admin/settings",
+            &[
+                ("name", "The Evening Wire"),
+                ("base_url", "https://news.example.com"),
+                ("language", "en"),
+                ("direction", "ltr"),
+                ("timezone", "Mars/Base"),
+                ("menu", "World | /section/world"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("The Evening Wire") && bad.body.contains("Mars/Base"), "typed values kept");
+    let good = admin
+        .post(
+            "/admin/settings",
+            &[
+                ("name", "The Evening Wire"),
+                ("base_url", "https://news.example.com/"),
+                ("language", "en"),
+                ("direction", "ltr"),
+                ("timezone", "Europe/Istanbul"),
+                ("menu", "World | /section/world\nUrdu | /section/urdu"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let home = site.get("/").await;
+    assert!(text(&home.body).contains("The Evening Wire"), "the new name shows at once");
+    assert!(home.body.contains(r#"href="/section/urdu">Urdu</a>"#), "the new menu");
+}

@@ -1,0 +1,719 @@
+//! The site's lists, one page each: sections, tags, authors, sources and users (create and
+//! list; users can also be disabled, re-enabled and given a new password), and the site
+//! settings. All share the `simple_list.html` template.
+
+use super::{Editor, render};
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::theme::to_value;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::account::{Action, Email, NewUser, Role, UserId};
+use dateline_core::{
+    FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
+    TextDirection, secrets,
+};
+use dateline_store::StoreError;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+type Fields = HashMap<String, String>;
+
+#[derive(Serialize, Clone)]
+struct Opt {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize, Clone)]
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    options: Vec<Opt>,
+    hint: Option<&'static str>,
+    required: bool,
+}
+
+fn field(name: &'static str, label: &'static str, kind: &'static str, required: bool) -> Field {
+    Field { name, label, kind, value: String::new(), options: Vec::new(), hint: None, required }
+}
+
+#[derive(Serialize)]
+struct ItemAction {
+    label: &'static str,
+    url: String,
+    method: &'static str,
+    danger: bool,
+}
+
+#[derive(Serialize)]
+struct Item {
+    cells: Vec<String>,
+    actions: Vec<ItemAction>,
+}
+
+#[derive(Serialize)]
+struct Secret {
+    label: String,
+    value: String,
+}
+
+/// One management page: what it lists and how to add to it.
+struct ListPage {
+    path: &'static str,
+    heading: &'static str,
+    intro: &'static str,
+    columns: Vec<&'static str>,
+    items: Vec<Item>,
+    fields: Vec<Field>,
+    submit: &'static str,
+}
+
+async fn show(
+    state: &AppState,
+    editor: &Editor,
+    page: ListPage,
+    status: StatusCode,
+    typed: Option<&Fields>,
+    errors: Vec<FieldError>,
+    secret: Option<Secret>,
+) -> Result<Response, WebError> {
+    let fields: Vec<Field> = page
+        .fields
+        .into_iter()
+        .map(|mut f| {
+            if let Some(v) = typed.and_then(|t| t.get(f.name)) {
+                f.value.clone_from(v);
+            }
+            f
+        })
+        .collect();
+    let errors: BTreeMap<String, String> =
+        errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect();
+    let context = minijinja::context! {
+        heading => page.heading,
+        intro => page.intro,
+        columns => to_value(page.columns),
+        items => to_value(page.items),
+        create => minijinja::context! { action => page.path, submit => page.submit, fields => to_value(fields) },
+        errors => to_value(errors),
+        secret => to_value(secret),
+    };
+    render(state, Some(&editor.0), status, "simple_list.html", page.path, None, context).await
+}
+
+fn get(fields: &Fields, name: &str) -> String {
+    fields.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
+fn slug_field(fields: &Fields, from: &str) -> Result<Slug, FieldError> {
+    let typed = get(fields, "slug");
+    if typed.is_empty() {
+        Slug::from_title(&get(fields, from)).ok_or_else(|| FieldError::new("slug", "give a slug"))
+    } else {
+        Slug::parse(&typed).map_err(|e| FieldError::new("slug", e.to_string()))
+    }
+}
+
+fn required(fields: &Fields, name: &'static str, label: &str) -> Result<String, FieldError> {
+    let v = get(fields, name);
+    if v.is_empty() { Err(FieldError::new(name, format!("{label} is required"))) } else { Ok(v) }
+}
+
+/// Runs a create; a store duplicate or invalid input becomes a field error on the form.
+async fn created(
+    result: Result<(), StoreError>,
+    done: &'static str,
+) -> Result<Result<Response, Vec<FieldError>>, WebError> {
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(done).into_response())),
+        Err(StoreError::Duplicate(what)) => {
+            Ok(Err(vec![FieldError::new("slug", format!("that {what} is already taken"))]))
+        }
+        Err(StoreError::Invalid(errors)) => Ok(Err(errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn check(editor: &Editor, action: Action, fields: Option<&Fields>) -> Result<(), WebError> {
+    editor.require(action, false)?;
+    if let Some(f) = fields {
+        editor.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
+    }
+    Ok(())
+}
+
+// ---- sections ----
+
+async fn sections_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .sections()
+        .await?
+        .into_iter()
+        .map(|s| Item {
+            cells: vec![s.name, s.slug.to_string(), s.language.unwrap_or_default(), s.position.to_string()],
+            actions: vec![ItemAction {
+                label: "View",
+                url: format!("/section/{}", s.slug),
+                method: "get",
+                danger: false,
+            }],
+        })
+        .collect();
+    let mut language = field("language", "Language", "text", false);
+    language.hint = Some("only if it differs from the site's, e.g. ur");
+    Ok(ListPage {
+        path: "/admin/sections",
+        heading: "Sections",
+        intro: "Sections make the menu and the section fronts, in this order.",
+        columns: vec!["Name", "Slug", "Language", "Position"],
+        items,
+        fields: vec![
+            field("name", "Name", "text", true),
+            field("slug", "Slug", "text", false),
+            field("description", "Description", "textarea", false),
+            language,
+            field("position", "Position", "text", false),
+        ],
+        submit: "Add section",
+    })
+}
+
+pub async fn sections(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, None)?;
+    show(&state, &editor, sections_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_section(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, Some(&f))?;
+    let parsed = (|| {
+        let language = Some(get(&f, "language")).filter(|l| !l.is_empty());
+        if language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
+            return Err(FieldError::new("language", "use a language tag such as ur"));
+        }
+        let position = match get(&f, "position").as_str() {
+            "" => 0,
+            p => p.parse().map_err(|_| FieldError::new("position", "a whole number"))?,
+        };
+        Ok(NewSection {
+            name: required(&f, "name", "the name")?,
+            slug: slug_field(&f, "name")?,
+            description: get(&f, "description"),
+            language,
+            position,
+        })
+    })();
+    let outcome = match parsed {
+        Ok(new) => created(state.store.create_section(&new).await.map(|_| ()), "/admin/sections").await?,
+        Err(e) => Err(vec![e]),
+    };
+    state.site_cache.clear();
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(errors) => {
+            let page = sections_page(&state).await?;
+            show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
+        }
+    }
+}
+
+// ---- tags ----
+
+async fn tags_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .tags()
+        .await?
+        .into_iter()
+        .map(|t| Item {
+            cells: vec![t.name, t.slug.to_string(), t.kind.as_str().to_owned()],
+            actions: vec![ItemAction {
+                label: "View",
+                url: format!("/tag/{}", t.slug),
+                method: "get",
+                danger: false,
+            }],
+        })
+        .collect();
+    let mut kind = field("kind", "Kind", "select", true);
+    kind.options =
+        TagKind::ALL.iter().map(|k| Opt { value: k.as_str().into(), label: k.as_str().into() }).collect();
+    Ok(ListPage {
+        path: "/admin/tags",
+        heading: "Tags",
+        intro: "People, places, organisations and topics stories are tagged with.",
+        columns: vec!["Name", "Slug", "Kind"],
+        items,
+        fields: vec![field("name", "Name", "text", true), field("slug", "Slug", "text", false), kind],
+        submit: "Add tag",
+    })
+}
+
+pub async fn tags(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, None)?;
+    show(&state, &editor, tags_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_tag(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, Some(&f))?;
+    let parsed = (|| {
+        Ok(NewTag {
+            name: required(&f, "name", "the name")?,
+            slug: slug_field(&f, "name")?,
+            kind: TagKind::parse(&get(&f, "kind")).ok_or_else(|| FieldError::new("kind", "choose a kind"))?,
+        })
+    })();
+    let outcome = match parsed {
+        Ok(new) => created(state.store.create_tag(&new).await.map(|_| ()), "/admin/tags").await?,
+        Err(e) => Err(vec![e]),
+    };
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(errors) => {
+            show(
+                &state,
+                &editor,
+                tags_page(&state).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+// ---- authors ----
+
+async fn authors_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .authors()
+        .await?
+        .into_iter()
+        .map(|a| Item {
+            cells: vec![a.name, a.slug.to_string()],
+            actions: vec![ItemAction {
+                label: "View",
+                url: format!("/author/{}", a.slug),
+                method: "get",
+                danger: false,
+            }],
+        })
+        .collect();
+    Ok(ListPage {
+        path: "/admin/authors",
+        heading: "Authors",
+        intro: "The names stories are bylined to.",
+        columns: vec!["Name", "Slug"],
+        items,
+        fields: vec![
+            field("name", "Name", "text", true),
+            field("slug", "Slug", "text", false),
+            field("bio", "Biography", "textarea", false),
+        ],
+        submit: "Add author",
+    })
+}
+
+pub async fn authors(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, None)?;
+    show(&state, &editor, authors_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_author(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTaxonomy, Some(&f))?;
+    let parsed = (|| {
+        Ok(NewAuthor {
+            name: required(&f, "name", "the name")?,
+            slug: slug_field(&f, "name")?,
+            bio: get(&f, "bio"),
+        })
+    })();
+    let outcome = match parsed {
+        Ok(new) => created(state.store.create_author(&new).await.map(|_| ()), "/admin/authors").await?,
+        Err(e) => Err(vec![e]),
+    };
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(errors) => {
+            show(
+                &state,
+                &editor,
+                authors_page(&state).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+// ---- sources ----
+
+async fn sources_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .sources()
+        .await?
+        .into_iter()
+        .map(|s| Item {
+            cells: vec![s.name, s.slug.to_string(), s.credit],
+            actions: vec![ItemAction {
+                label: "View",
+                url: format!("/source/{}", s.slug),
+                method: "get",
+                danger: false,
+            }],
+        })
+        .collect();
+    Ok(ListPage {
+        path: "/admin/sources",
+        heading: "Sources",
+        intro: "Agencies and other origins of copy, with the credit they are published under.",
+        columns: vec!["Name", "Slug", "Credit"],
+        items,
+        fields: vec![
+            field("name", "Name", "text", true),
+            field("slug", "Slug", "text", false),
+            field("credit", "Credit", "text", false),
+        ],
+        submit: "Add source",
+    })
+}
+
+pub async fn sources(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSources, None)?;
+    show(&state, &editor, sources_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_source(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSources, Some(&f))?;
+    let parsed = (|| {
+        let name = required(&f, "name", "the name")?;
+        let credit = Some(get(&f, "credit")).filter(|c| !c.is_empty()).unwrap_or_else(|| name.clone());
+        Ok(NewSource { slug: slug_field(&f, "name")?, name, credit })
+    })();
+    let outcome = match parsed {
+        Ok(new) => created(state.store.create_source(&new).await.map(|_| ()), "/admin/sources").await?,
+        Err(e) => Err(vec![e]),
+    };
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(errors) => {
+            show(
+                &state,
+                &editor,
+                sources_page(&state).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+                errors,
+                None,
+            )
+            .await
+        }
+    }
+}
+
+// ---- users ----
+
+async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| {
+            let id = u.id;
+            let toggle = if u.disabled {
+                ItemAction {
+                    label: "Enable",
+                    url: format!("/admin/users/{id}/enable"),
+                    method: "post",
+                    danger: false,
+                }
+            } else {
+                ItemAction {
+                    label: "Disable",
+                    url: format!("/admin/users/{id}/disable"),
+                    method: "post",
+                    danger: true,
+                }
+            };
+            Item {
+                cells: vec![
+                    u.email.to_string(),
+                    u.name,
+                    u.role.to_string(),
+                    if u.disabled { "disabled" } else { "active" }.into(),
+                ],
+                actions: vec![
+                    toggle,
+                    ItemAction {
+                        label: "New password",
+                        url: format!("/admin/users/{id}/reset-password"),
+                        method: "post",
+                        danger: true,
+                    },
+                ],
+            }
+        })
+        .collect();
+    let mut role = field("role", "Role", "select", true);
+    role.options =
+        Role::ALL.iter().map(|r| Opt { value: r.as_str().into(), label: r.as_str().into() }).collect();
+    let mut author = field("author", "Byline (author slug)", "text", false);
+    author.hint = Some("the author this account writes as; stories bylined to it are its own");
+    Ok(ListPage {
+        path: "/admin/users",
+        heading: "Users",
+        intro: "Newsroom accounts. A new account gets a generated password, shown once.",
+        columns: vec!["E-mail", "Name", "Role", "State"],
+        items,
+        fields: vec![
+            field("email", "E-mail", "email", true),
+            field("name", "Name", "text", true),
+            role,
+            author,
+        ],
+        submit: "Add user",
+    })
+}
+
+pub async fn users(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageUsers, None)?;
+    show(&state, &editor, users_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageUsers, Some(&f))?;
+    let author = match get(&f, "author").as_str() {
+        "" => Ok(None),
+        slug => state
+            .store
+            .author_by_slug(slug)
+            .await?
+            .map(|a| Some(a.id))
+            .ok_or_else(|| FieldError::new("author", "no such author")),
+    };
+    let password = secrets::new_password().map_err(|e| WebError::Internal(e.to_string()))?;
+    let parsed = (|| {
+        Ok(NewUser {
+            email: Email::parse(&get(&f, "email")).map_err(|e| FieldError::new("email", e))?,
+            name: required(&f, "name", "the name")?,
+            role: Role::parse(&get(&f, "role")).ok_or_else(|| FieldError::new("role", "choose a role"))?,
+            password_hash: String::new(),
+            author: author?,
+        })
+    })();
+    let errors = match parsed {
+        Ok(mut new) => {
+            let pw = password.clone();
+            new.password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
+                .await
+                .map_err(|e| WebError::Internal(e.to_string()))?
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            match state.store.create_user(&new, state.clock.now()).await {
+                Ok(user) => {
+                    tracing::info!(user = %user.email, by = %editor.0.user.email, "account created");
+                    let secret = Secret { label: format!("Password for {}", user.email), value: password };
+                    return show(
+                        &state,
+                        &editor,
+                        users_page(&state).await?,
+                        StatusCode::CREATED,
+                        None,
+                        vec![],
+                        Some(secret),
+                    )
+                    .await;
+                }
+                Err(StoreError::Duplicate(_)) => {
+                    vec![FieldError::new("email", "an account already uses that address")]
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(e) => vec![e],
+    };
+    show(&state, &editor, users_page(&state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None)
+        .await
+}
+
+pub async fn user_action(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageUsers, Some(&f))?;
+    let user = state.store.user(UserId(id)).await?.ok_or(WebError::NotFound)?;
+    match action.as_str() {
+        "disable" if user.id == editor.0.user.id => {
+            Err(WebError::BadRequest("You cannot disable your own account.".into()))
+        }
+        "disable" | "enable" => {
+            state.store.set_user_disabled(user.id, action == "disable").await?;
+            Ok(Redirect::to("/admin/users").into_response())
+        }
+        "reset-password" => {
+            let password = secrets::new_password().map_err(|e| WebError::Internal(e.to_string()))?;
+            let pw = password.clone();
+            let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
+                .await
+                .map_err(|e| WebError::Internal(e.to_string()))?
+                .map_err(|e| WebError::Internal(e.to_string()))?;
+            state.store.set_password(user.id, &hash).await?;
+            let secret = Secret { label: format!("New password for {}", user.email), value: password };
+            show(&state, &editor, users_page(&state).await?, StatusCode::OK, None, vec![], Some(secret)).await
+        }
+        _ => Err(WebError::NotFound),
+    }
+}
+
+// ---- settings ----
+
+#[derive(Serialize)]
+struct SettingsForm {
+    name: String,
+    base_url: String,
+    language: String,
+    direction: String,
+    timezone: String,
+    menu: String,
+}
+
+impl SettingsForm {
+    fn from_settings(s: &SiteSettings) -> Self {
+        Self {
+            name: s.name.clone(),
+            base_url: s.base_url.clone(),
+            language: s.language.clone(),
+            direction: s.direction.as_str().into(),
+            timezone: s.timezone.clone(),
+            menu: s.menu.iter().map(|m| format!("{} | {}", m.label, m.url)).collect::<Vec<_>>().join("\n"),
+        }
+    }
+}
+
+const TIMEZONES: &[&str] = &[
+    "Asia/Karachi",
+    "UTC",
+    "Europe/London",
+    "Europe/Istanbul",
+    "Asia/Dubai",
+    "Asia/Riyadh",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Europe/Paris",
+    "Europe/Moscow",
+    "America/New_York",
+    "Africa/Cairo",
+];
+
+async fn settings_page(
+    state: &AppState,
+    editor: &Editor,
+    status: StatusCode,
+    form: SettingsForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, WebError> {
+    let errors: BTreeMap<String, String> =
+        errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect();
+    let context = minijinja::context! { form => to_value(form), errors => to_value(errors), timezones => to_value(TIMEZONES) };
+    render(state, Some(&editor.0), status, "settings.html", "/admin/settings", None, context).await
+}
+
+pub async fn settings(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, None)?;
+    let current = state.store.settings().await?;
+    settings_page(&state, &editor, StatusCode::OK, SettingsForm::from_settings(&current), vec![]).await
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, Some(&f))?;
+    let current = state.store.settings().await?;
+    let typed = SettingsForm {
+        name: get(&f, "name"),
+        base_url: get(&f, "base_url").trim_end_matches('/').to_owned(),
+        language: get(&f, "language"),
+        direction: get(&f, "direction"),
+        timezone: get(&f, "timezone"),
+        menu: f.get("menu").cloned().unwrap_or_default(),
+    };
+    let mut errors = Vec::new();
+    let menu: Vec<MenuItem> = typed
+        .menu
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| match line.split_once('|') {
+            Some((label, url)) if !label.trim().is_empty() && url.trim().starts_with('/') => {
+                Some(MenuItem { label: label.trim().into(), url: url.trim().into() })
+            }
+            _ => {
+                errors
+                    .push(FieldError::new("menu", format!("{line:?}: write one \"Label | /path\" per line")));
+                None
+            }
+        })
+        .collect();
+    let direction = match typed.direction.as_str() {
+        "rtl" => TextDirection::Rtl,
+        "ltr" | "" => TextDirection::Ltr,
+        _ => {
+            errors.push(FieldError::new("direction", "ltr or rtl"));
+            TextDirection::Ltr
+        }
+    };
+    let new = SiteSettings {
+        name: typed.name.clone(),
+        base_url: typed.base_url.clone(),
+        language: typed.language.clone(),
+        direction,
+        timezone: typed.timezone.clone(),
+        menu,
+        house_style: current.house_style,
+    };
+    if let Err(e) = new.validate() {
+        errors.push(e);
+    }
+    if !errors.is_empty() {
+        return settings_page(&state, &editor, StatusCode::UNPROCESSABLE_ENTITY, typed, errors).await;
+    }
+    state.store.save_settings(&new).await?;
+    state.site_cache.clear();
+    Ok(Redirect::to("/admin/settings").into_response())
+}
