@@ -223,3 +223,37 @@ pub struct Session {
     pub csrf: String,
     pub expires_at: jiff::Timestamp,
 }
+
+/// What an API token may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// The Admin API: everything the newsroom UI can do, with an administrator's rights.
+    Admin,
+    /// The read-only Content API: published stories only.
+    Content,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Content => "content",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Admin, Self::Content].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// An API token as listed (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: jiff::Timestamp,
+    pub last_used_at: Option<jiff::Timestamp>,
+    pub revoked: bool,
+}

@@ -420,6 +420,17 @@ pub struct AdminStoryFilter {
     pub query: Option<String>,
 }
 
+/// Which published stories the Content API lists; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentFilter {
+    pub section: Option<SectionId>,
+    pub tag: Option<TagId>,
+    pub author: Option<AuthorId>,
+    pub source: Option<SourceId>,
+    /// Only stories changed (saved, corrected, published) at or after this time.
+    pub changed_since: Option<Timestamp>,
+}
+
 /// A story as the newsroom's lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoryListItem {

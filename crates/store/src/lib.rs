@@ -16,7 +16,8 @@ pub use records::BulkStory;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
-use dateline_core::account::{NewUser, Session, User, UserId};
+use dateline_core::ContentFilter;
+use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -155,6 +156,8 @@ pub trait Store: Send + Sync + 'static {
     /// The newest `limit` published stories of each of `sections`, in one round trip (the
     /// home page's section blocks), grouped by section in the order given.
     async fn published_per_section(&self, sections: &[SectionId], limit: u32) -> Result<Vec<StorySummary>>;
+    /// Published stories matching `filter`, newest first (the Content API).
+    async fn published_ids(&self, filter: &ContentFilter, page: PageRequest) -> Result<Vec<StoryId>>;
     /// Published stories flagged Top or Lead, most prominent and newest first.
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
     /// How many stories exist in any state.
@@ -186,6 +189,19 @@ pub trait Store: Send + Sync + 'static {
     async fn record_login_failure(&self, subjects: &[&str], at: Timestamp) -> Result<()>;
     async fn login_failures_since(&self, subject: &str, since: Timestamp) -> Result<u32>;
     async fn clear_login_failures(&self, subject: &str) -> Result<()>;
+
+    /// Records a new API token by the hash of its secret.
+    async fn create_token(
+        &self,
+        name: &str,
+        scope: TokenScope,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<ApiToken>;
+    async fn tokens(&self) -> Result<Vec<ApiToken>>;
+    /// The live (not revoked) token with this hash, noting its use.
+    async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> Result<Option<ApiToken>>;
+    async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<()>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -4,6 +4,7 @@
 //! (`views`), render it (`theme`).
 
 mod admin;
+pub mod api;
 mod error;
 mod public;
 mod router;

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/settings", get(admin::manage::settings).post(admin::manage::save_settings))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .merge(crate::api::router())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), styled_errors));
     for (name, value) in security {

@@ -2,7 +2,7 @@
 
 use crate::records::{UserRow, ts};
 use crate::{Result, StoreError};
-use dateline_core::account::{NewUser, Session, User, UserId};
+use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use jiff::Timestamp;
 use sqlx::AnyPool;
 
@@ -153,4 +153,85 @@ pub(crate) async fn login_failures_since(pool: &AnyPool, subject: &str, since: T
 pub(crate) async fn clear_login_failures(pool: &AnyPool, subject: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(pool).await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    scope: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TokenRow {
+    fn into_token(self) -> Result<ApiToken> {
+        Ok(ApiToken {
+            id: self.id,
+            name: self.name,
+            scope: TokenScope::parse(&self.scope)
+                .ok_or_else(|| StoreError::Corrupt(format!("scope {:?}", self.scope)))?,
+            created_at: ts(self.created_at)?,
+            last_used_at: crate::records::opt_ts(self.last_used_at)?,
+            revoked: self.revoked_at.is_some(),
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, name, scope, created_at, last_used_at, revoked_at";
+
+pub(crate) async fn create_token(
+    pool: &AnyPool,
+    name: &str,
+    scope: TokenScope,
+    hash: &str,
+    now: Timestamp,
+) -> Result<ApiToken> {
+    let row: TokenRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO api_tokens (name, scope, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
+    )))
+    .bind(name.trim())
+    .bind(scope.as_str())
+    .bind(hash)
+    .bind(now.as_second())
+    .fetch_one(pool)
+    .await?;
+    row.into_token()
+}
+
+pub(crate) async fn tokens(pool: &AnyPool) -> Result<Vec<ApiToken>> {
+    let rows: Vec<TokenRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id")))
+            .fetch_all(pool)
+            .await?;
+    rows.into_iter().map(TokenRow::into_token).collect()
+}
+
+/// The live token with this hash; its last use is recorded (at most once a minute).
+pub(crate) async fn token_by_hash(pool: &AnyPool, hash: &str, now: Timestamp) -> Result<Option<ApiToken>> {
+    let row: Option<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+    )))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.last_used_at.is_none_or(|t| now.as_second() - t >= 60) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now.as_second())
+            .bind(row.id)
+            .execute(pool)
+            .await?;
+    }
+    row.into_token().map(Some)
+}
+
+pub(crate) async fn revoke_token(pool: &AnyPool, id: i64, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now.as_second())
+        .bind(id)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }

@@ -9,7 +9,8 @@ mod taxonomy;
 
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
-use dateline_core::account::{NewUser, Session, User, UserId};
+use dateline_core::ContentFilter;
+use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -292,6 +293,25 @@ impl Store for SqlStore {
         accounts::clear_login_failures(&self.pool, subject).await
     }
 
+    async fn create_token(
+        &self,
+        name: &str,
+        scope: TokenScope,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<ApiToken> {
+        accounts::create_token(&self.pool, name, scope, token_hash, now).await
+    }
+    async fn tokens(&self) -> Result<Vec<ApiToken>> {
+        accounts::tokens(&self.pool).await
+    }
+    async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> Result<Option<ApiToken>> {
+        accounts::token_by_hash(&self.pool, token_hash, now).await
+    }
+    async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<()> {
+        accounts::revoke_token(&self.pool, id, now).await
+    }
+
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {
         stories::load(&self.pool, stories::Key::Id(id)).await
     }
@@ -320,6 +340,10 @@ impl Store for SqlStore {
 
     async fn published_per_section(&self, sections: &[SectionId], limit: u32) -> Result<Vec<StorySummary>> {
         stories::published_per_section(&self.pool, sections, limit).await
+    }
+
+    async fn published_ids(&self, filter: &ContentFilter, page: PageRequest) -> Result<Vec<StoryId>> {
+        stories::published_ids(&self.pool, filter, page).await
     }
 
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>> {

@@ -9,6 +9,7 @@ use crate::records::{
     AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts, slug, ts,
 };
 use crate::{Result, StoreError};
+use dateline_core::ContentFilter;
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
@@ -603,4 +604,44 @@ pub(crate) async fn status_counts(pool: &AnyPool) -> Result<Vec<(StoryStatus, u6
         .into_iter()
         .filter_map(|(s, n)| StoryStatus::parse(&s).map(|s| (s, u64::try_from(n).unwrap_or(0))))
         .collect())
+}
+
+/// Published stories matching `filter`, newest first, as ids.
+pub(crate) async fn published_ids(
+    pool: &AnyPool,
+    filter: &ContentFilter,
+    page: PageRequest,
+) -> Result<Vec<StoryId>> {
+    let mut conditions = vec!["s.public_at IS NOT NULL".to_owned()];
+    let mut values = Vec::new();
+    let mut add = |cond: &str, value: i64| {
+        values.push(value);
+        conditions.push(cond.replace('?', &format!("${}", values.len() + 2)));
+    };
+    if let Some(id) = filter.section {
+        add("s.section_id = ?", id.0);
+    }
+    if let Some(id) = filter.source {
+        add("s.source_id = ?", id.0);
+    }
+    if let Some(id) = filter.tag {
+        add("EXISTS (SELECT 1 FROM story_tags ft WHERE ft.story_id = s.id AND ft.tag_id = ?)", id.0);
+    }
+    if let Some(id) = filter.author {
+        add("EXISTS (SELECT 1 FROM story_authors fa WHERE fa.story_id = s.id AND fa.author_id = ?)", id.0);
+    }
+    if let Some(since) = filter.changed_since {
+        add("s.modified_at >= ?", since.as_second());
+    }
+    let sql = format!(
+        "SELECT s.id FROM stories s WHERE {} ORDER BY s.public_at DESC, s.id DESC LIMIT $1 OFFSET $2",
+        conditions.join(" AND ")
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    for v in values {
+        query = query.bind(v);
+    }
+    Ok(query.fetch_all(pool).await?.into_iter().map(StoryId).collect())
 }

@@ -1,0 +1,365 @@
+//! Admin API: stories — list, create, read, update (with version check), publish,
+//! unpublish, kill, schedule, corrections, revisions and restore.
+
+use super::types::{ImageIo, StoryOut, StoryPage};
+use super::{AdminToken, ApiError, ApiJson, ErrorBody};
+use crate::admin::form::StoryForm;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use dateline_core::{AdminStoryFilter, PageRequest, Story, StoryId, StoryStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+const PER_PAGE: u32 = 50;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_stories, create_story))
+        .routes(routes!(get_story, update_story))
+        .routes(routes!(publish_story))
+        .routes(routes!(unpublish_story))
+        .routes(routes!(kill_story))
+        .routes(routes!(schedule_story))
+        .routes(routes!(add_correction))
+        .routes(routes!(list_revisions))
+        .routes(routes!(restore_revision))
+}
+
+/// A story as sent to the Admin API. Sections and sources by slug, tags and authors by name
+/// (new tags are created), authors in byline order.
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct StoryIn {
+    pub headline: String,
+    #[serde(default)]
+    pub standfirst: String,
+    /// Markdown.
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub dateline_place: String,
+    #[serde(default)]
+    pub credit: String,
+    /// Section slug.
+    pub section: String,
+    /// Source slug.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Language tag; the site's language when absent.
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub image: Option<ImageIo>,
+    /// normal, top or lead.
+    #[serde(default)]
+    pub prominence: Option<String>,
+    /// Required when updating: the version you read.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl StoryIn {
+    async fn to_draft(&self, state: &AppState) -> Result<dateline_core::StoryDraft, ApiError> {
+        if self.tags.iter().chain(&self.authors).any(|n| n.contains(',')) {
+            return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
+                "tags",
+                "names cannot contain commas",
+            )]));
+        }
+        let settings = state.store.settings().await?;
+        let image = self.image.clone();
+        let form = StoryForm {
+            headline: self.headline.clone(),
+            standfirst: self.standfirst.clone(),
+            body: self.body.clone(),
+            dateline_place: self.dateline_place.clone(),
+            credit: self.credit.clone(),
+            section: self.section.clone(),
+            source: self.source.clone().unwrap_or_default(),
+            tags: self.tags.join(", "),
+            authors: self.authors.join(", "),
+            language: self.language.clone().unwrap_or(settings.language),
+            slug: self.slug.clone().unwrap_or_default(),
+            image_url: image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
+            image_alt: image.as_ref().map(|i| i.alt.clone()).unwrap_or_default(),
+            image_caption: image.map(|i| i.caption).unwrap_or_default(),
+            prominence: self.prominence.clone().unwrap_or_else(|| "normal".into()),
+            ..StoryForm::default()
+        };
+        if !matches!(form.prominence.as_str(), "normal" | "top" | "lead") {
+            return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
+                "prominence",
+                "normal, top or lead",
+            )]));
+        }
+        form.to_draft(state, true).await?.map_err(ApiError::invalid)
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StoryQuery {
+    /// draft, scheduled, published, unpublished or killed
+    status: Option<String>,
+    /// Section slug.
+    section: Option<String>,
+    /// Author slug.
+    author: Option<String>,
+    /// Words in the headline.
+    q: Option<String>,
+    /// Page number from 1.
+    page: Option<u32>,
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Story, ApiError> {
+    state.store.story(StoryId(id)).await?.ok_or_else(ApiError::not_found)
+}
+
+fn page_window(page: Option<u32>) -> Result<(u32, PageRequest), ApiError> {
+    let page = page.unwrap_or(1);
+    if page == 0 || page > 10_000 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "page must be from 1 to 10000"));
+    }
+    Ok((page, PageRequest { offset: u64::from(page - 1) * u64::from(PER_PAGE), limit: PER_PAGE + 1 }))
+}
+
+/// Lists stories in any status, last saved first.
+#[utoipa::path(get, path = "/api/admin/v1/stories", tag = "admin", params(StoryQuery),
+    responses((status = 200, body = StoryPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_stories(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Query(q): Query<StoryQuery>,
+) -> Result<Json<StoryPage>, ApiError> {
+    let store = &state.store;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            StoryStatus::parse(s)
+                .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "unknown status"))?,
+        ),
+    };
+    let section = match q.section.as_deref() {
+        None | Some("") => None,
+        Some(slug) => Some(store.section_by_slug(slug).await?.ok_or_else(ApiError::not_found)?.id),
+    };
+    let author = match q.author.as_deref() {
+        None | Some("") => None,
+        Some(slug) => Some(store.author_by_slug(slug).await?.ok_or_else(ApiError::not_found)?.id),
+    };
+    let (page, window) = page_window(q.page)?;
+    let filter = AdminStoryFilter { status, section, author, query: q.q.filter(|s| !s.trim().is_empty()) };
+    let mut items = store.admin_stories(&filter, window).await?;
+    let more = items.len() > PER_PAGE as usize;
+    items.truncate(PER_PAGE as usize);
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(story) = store.story(item.id).await? {
+            out.push(StoryOut::new(&story, true));
+        }
+    }
+    Ok(Json(StoryPage { items: out, page, next_page: more.then_some(page + 1) }))
+}
+
+/// Creates a draft.
+#[utoipa::path(post, path = "/api/admin/v1/stories", tag = "admin", request_body = StoryIn,
+    responses((status = 201, body = StoryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    ApiJson(input): ApiJson<StoryIn>,
+) -> Result<(StatusCode, Json<StoryOut>), ApiError> {
+    let draft = input.to_draft(&state).await?;
+    let story = state.store.create_story(&draft, None, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(StoryOut::new(&story, true))))
+}
+
+/// Reads a story in any status.
+#[utoipa::path(get, path = "/api/admin/v1/stories/{id}", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+async fn get_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<Json<StoryOut>, ApiError> {
+    Ok(Json(StoryOut::new(&load(&state, id).await?, true)))
+}
+
+/// Saves a new state of a story. `version` must be the one read; a newer save by someone
+/// else is a 409 and changes nothing. A published story is stamped "Updated".
+#[utoipa::path(put, path = "/api/admin/v1/stories/{id}", tag = "admin", params(("id" = i64, Path)), request_body = StoryIn,
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<StoryIn>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    let Some(version) = input.version else {
+        return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
+            "version",
+            "send the version you read",
+        )]));
+    };
+    let draft = input.to_draft(&state).await?;
+    let saved = state.store.update_story(story.id, &draft, version, state.clock.now()).await?;
+    Ok(Json(StoryOut::new(&saved, true)))
+}
+
+/// Publishes a story now.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/publish", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+async fn publish_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    if story.status == StoryStatus::Killed {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "A killed story cannot be published again.",
+        ));
+    }
+    Ok(Json(StoryOut::new(&state.store.publish_story(story.id, state.clock.now()).await?, true)))
+}
+
+/// Takes a story off the site.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/unpublish", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+async fn unpublish_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    Ok(Json(StoryOut::new(&state.store.unpublish_story(story.id, state.clock.now()).await?, true)))
+}
+
+/// Kills a story: gone from every public surface at once; its URL answers 410.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/kill", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+async fn kill_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    Ok(Json(StoryOut::new(&state.store.kill_story(story.id, state.clock.now()).await?, true)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleIn {
+    /// RFC 3339 time, e.g. 2025-02-27T15:00:00Z.
+    at: String,
+}
+
+/// Schedules a story that is not public.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/schedule", tag = "admin", params(("id" = i64, Path)), request_body = ScheduleIn,
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn schedule_story(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ScheduleIn>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    let at: jiff::Timestamp = input.at.parse().map_err(|_| {
+        ApiError::invalid(vec![dateline_core::FieldError::new(
+            "at",
+            "an RFC 3339 time such as 2025-02-27T15:00:00Z",
+        )])
+    })?;
+    Ok(Json(StoryOut::new(&state.store.schedule_story(story.id, at, state.clock.now()).await?, true)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIn {
+    note: String,
+}
+
+/// Appends a correction note.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/corrections", tag = "admin", params(("id" = i64, Path)), request_body = CorrectionIn,
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_correction(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CorrectionIn>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    Ok(Json(StoryOut::new(
+        &state.store.add_correction(story.id, &input.note, state.clock.now()).await?,
+        true,
+    )))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevisionOut {
+    number: i64,
+    created_at: String,
+    headline: String,
+    body: String,
+}
+
+/// Every saved revision, oldest first.
+#[utoipa::path(get, path = "/api/admin/v1/stories/{id}/revisions", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RevisionOut>), (status = 404, body = ErrorBody)))]
+async fn list_revisions(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<RevisionOut>>, ApiError> {
+    let story = load(&state, id).await?;
+    let revisions = state.store.revisions(story.id).await?;
+    Ok(Json(
+        revisions
+            .into_iter()
+            .map(|r| RevisionOut {
+                number: r.number,
+                created_at: r.created_at.to_string(),
+                headline: r.draft.headline,
+                body: r.draft.body,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionIn {
+    /// The story's current version, as read.
+    version: i64,
+}
+
+/// Saves an old revision again as the newest.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/revisions/{number}/restore", tag = "admin",
+    params(("id" = i64, Path), ("number" = i64, Path)), request_body = VersionIn,
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn restore_revision(
+    State(state): State<AppState>,
+    _token: AdminToken,
+    Path((id, number)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<VersionIn>,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = load(&state, id).await?;
+    Ok(Json(StoryOut::new(
+        &state.store.restore_revision(story.id, number, input.version, state.clock.now()).await?,
+        true,
+    )))
+}

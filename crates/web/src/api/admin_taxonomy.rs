@@ -1,0 +1,414 @@
+//! Admin API: sections, tags, authors, sources, users, API tokens and site settings.
+
+use super::types::{AuthorOut, SectionOut, SourceOut, TagOut};
+use super::{AdminToken, ApiError, ApiJson, ErrorBody};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use dateline_core::account::{Email, NewUser, Role, TokenScope};
+use dateline_core::{
+    FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
+    TextDirection, secrets,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sections, create_section))
+        .routes(routes!(list_tags, create_tag))
+        .routes(routes!(list_authors, create_author))
+        .routes(routes!(list_sources, create_source))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(get_settings, put_settings))
+}
+
+fn slug_of(given: &Option<String>, name: &str) -> Result<Slug, ApiError> {
+    let result = match given.as_deref() {
+        Some(s) if !s.is_empty() => Slug::parse(s).map_err(|e| e.to_string()),
+        _ => Slug::from_title(name).ok_or_else(|| "give a slug".to_owned()),
+    };
+    result.map_err(|m| ApiError::invalid(vec![FieldError::new("slug", m)]))
+}
+
+fn required(value: &str, field: &'static str) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(ApiError::invalid(vec![FieldError::new(field, "required")]))
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionIn {
+    name: String,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    position: i64,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/sections", tag = "admin", responses((status = 200, body = Vec<SectionOut>), (status = 401, body = ErrorBody)))]
+async fn list_sections(
+    State(state): State<AppState>,
+    _t: AdminToken,
+) -> Result<Json<Vec<SectionOut>>, ApiError> {
+    Ok(Json(state.store.sections().await?.iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/sections", tag = "admin", request_body = SectionIn,
+    responses((status = 201, body = SectionOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_section(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<SectionIn>,
+) -> Result<(StatusCode, Json<SectionOut>), ApiError> {
+    let name = required(&input.name, "name")?;
+    if input.language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
+        return Err(ApiError::invalid(vec![FieldError::new("language", "a language tag such as ur")]));
+    }
+    let new = NewSection {
+        slug: slug_of(&input.slug, &name)?,
+        name,
+        description: input.description,
+        language: input.language,
+        position: input.position,
+    };
+    let section = state.store.create_section(&new).await?;
+    state.site_cache.clear();
+    Ok((StatusCode::CREATED, Json((&section).into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagIn {
+    name: String,
+    #[serde(default)]
+    slug: Option<String>,
+    /// topic, person, place or organisation
+    kind: String,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/tags", tag = "admin", responses((status = 200, body = Vec<TagOut>), (status = 401, body = ErrorBody)))]
+async fn list_tags(State(state): State<AppState>, _t: AdminToken) -> Result<Json<Vec<TagOut>>, ApiError> {
+    Ok(Json(state.store.tags().await?.iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/tags", tag = "admin", request_body = TagIn,
+    responses((status = 201, body = TagOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_tag(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<TagIn>,
+) -> Result<(StatusCode, Json<TagOut>), ApiError> {
+    let name = required(&input.name, "name")?;
+    let kind = TagKind::parse(&input.kind).ok_or_else(|| {
+        ApiError::invalid(vec![FieldError::new("kind", "topic, person, place or organisation")])
+    })?;
+    let tag = state.store.create_tag(&NewTag { slug: slug_of(&input.slug, &name)?, name, kind }).await?;
+    Ok((StatusCode::CREATED, Json((&tag).into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorIn {
+    name: String,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    bio: String,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/authors", tag = "admin", responses((status = 200, body = Vec<AuthorOut>), (status = 401, body = ErrorBody)))]
+async fn list_authors(
+    State(state): State<AppState>,
+    _t: AdminToken,
+) -> Result<Json<Vec<AuthorOut>>, ApiError> {
+    Ok(Json(state.store.authors().await?.iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/authors", tag = "admin", request_body = AuthorIn,
+    responses((status = 201, body = AuthorOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_author(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<AuthorIn>,
+) -> Result<(StatusCode, Json<AuthorOut>), ApiError> {
+    let name = required(&input.name, "name")?;
+    let author = state
+        .store
+        .create_author(&NewAuthor { slug: slug_of(&input.slug, &name)?, name, bio: input.bio })
+        .await?;
+    Ok((StatusCode::CREATED, Json((&author).into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceIn {
+    name: String,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    credit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/sources", tag = "admin", responses((status = 200, body = Vec<SourceOut>), (status = 401, body = ErrorBody)))]
+async fn list_sources(
+    State(state): State<AppState>,
+    _t: AdminToken,
+) -> Result<Json<Vec<SourceOut>>, ApiError> {
+    Ok(Json(state.store.sources().await?.iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/sources", tag = "admin", request_body = SourceIn,
+    responses((status = 201, body = SourceOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_source(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<SourceIn>,
+) -> Result<(StatusCode, Json<SourceOut>), ApiError> {
+    let name = required(&input.name, "name")?;
+    let credit = input.credit.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone());
+    let source =
+        state.store.create_source(&NewSource { slug: slug_of(&input.slug, &name)?, name, credit }).await?;
+    Ok((StatusCode::CREATED, Json((&source).into())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    disabled: bool,
+    /// Only in the answer to a creation: the generated password, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    email: String,
+    name: String,
+    /// administrator, editor, author or contributor
+    role: String,
+    /// Author slug this account writes as.
+    #[serde(default)]
+    author: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/users", tag = "admin", responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
+async fn list_users(State(state): State<AppState>, _t: AdminToken) -> Result<Json<Vec<UserOut>>, ApiError> {
+    let users = state.store.users().await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| UserOut {
+                id: u.id.0,
+                email: u.email.to_string(),
+                name: u.name,
+                role: u.role.to_string(),
+                disabled: u.disabled,
+                password: None,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/users", tag = "admin", request_body = UserIn,
+    responses((status = 201, body = UserOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<UserIn>,
+) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+    let mut errors = Vec::new();
+    let email = Email::parse(&input.email).map_err(|e| errors.push(FieldError::new("email", e))).ok();
+    let role = Role::parse(&input.role);
+    if role.is_none() {
+        errors.push(FieldError::new("role", "administrator, editor, author or contributor"));
+    }
+    let author = match input.author.as_deref() {
+        None | Some("") => None,
+        Some(slug) => {
+            let found = state.store.author_by_slug(slug).await?;
+            if found.is_none() {
+                errors.push(FieldError::new("author", "no such author"));
+            }
+            found.map(|a| a.id)
+        }
+    };
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let name = required(&input.name, "name")?;
+    let password = secrets::new_password()
+        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let pw = password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let user = state
+        .store
+        .create_user(&NewUser { email, name, role, password_hash, author }, state.clock.now())
+        .await?;
+    let out = UserOut {
+        id: user.id.0,
+        email: user.email.to_string(),
+        name: user.name,
+        role: user.role.to_string(),
+        disabled: false,
+        password: Some(password),
+    };
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    id: i64,
+    name: String,
+    scope: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked: bool,
+    /// Only in the answer to a creation: the token itself, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl From<dateline_core::account::ApiToken> for TokenOut {
+    fn from(t: dateline_core::account::ApiToken) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            scope: t.scope.as_str().into(),
+            created_at: t.created_at.to_string(),
+            last_used_at: t.last_used_at.map(|t| t.to_string()),
+            revoked: t.revoked,
+            token: None,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIn {
+    name: String,
+    /// admin or content
+    scope: String,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/tokens", tag = "admin", responses((status = 200, body = Vec<TokenOut>), (status = 401, body = ErrorBody)))]
+async fn list_tokens(State(state): State<AppState>, _t: AdminToken) -> Result<Json<Vec<TokenOut>>, ApiError> {
+    Ok(Json(state.store.tokens().await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/tokens", tag = "admin", request_body = TokenIn,
+    responses((status = 201, body = TokenOut), (status = 422, body = ErrorBody)))]
+async fn create_token(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<TokenIn>,
+) -> Result<(StatusCode, Json<TokenOut>), ApiError> {
+    let name = required(&input.name, "name")?;
+    let scope = TokenScope::parse(&input.scope)
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("scope", "admin or content")]))?;
+    let (token, hash) =
+        new_token(scope).map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let stored = state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(TokenOut { token: Some(token), ..stored.into() })))
+}
+
+/// A new token for `scope` and the hash the store keeps.
+///
+/// # Errors
+/// When the system random generator fails.
+pub fn new_token(scope: TokenScope) -> Result<(String, String), secrets::SecretError> {
+    let token = secrets::new_token(&format!("dl_{}_", scope.as_str()))?;
+    let hash = secrets::token_hash(&token);
+    Ok((token, hash))
+}
+
+#[utoipa::path(delete, path = "/api/admin/v1/tokens/{id}", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.revoke_token(id, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIo {
+    name: String,
+    base_url: String,
+    language: String,
+    /// ltr or rtl
+    direction: String,
+    /// IANA zone, e.g. Asia/Karachi
+    timezone: String,
+    menu: Vec<MenuIo>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MenuIo {
+    label: String,
+    url: String,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/settings", tag = "admin", responses((status = 200, body = SettingsIo), (status = 401, body = ErrorBody)))]
+async fn get_settings(State(state): State<AppState>, _t: AdminToken) -> Result<Json<SettingsIo>, ApiError> {
+    let s = state.store.settings().await?;
+    Ok(Json(SettingsIo {
+        name: s.name,
+        base_url: s.base_url,
+        language: s.language,
+        direction: s.direction.as_str().into(),
+        timezone: s.timezone,
+        menu: s.menu.into_iter().map(|m| MenuIo { label: m.label, url: m.url }).collect(),
+    }))
+}
+
+#[utoipa::path(put, path = "/api/admin/v1/settings", tag = "admin", request_body = SettingsIo,
+    responses((status = 200, body = SettingsIo), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    t: AdminToken,
+    ApiJson(input): ApiJson<SettingsIo>,
+) -> Result<Json<SettingsIo>, ApiError> {
+    let direction = match input.direction.as_str() {
+        "ltr" => TextDirection::Ltr,
+        "rtl" => TextDirection::Rtl,
+        _ => return Err(ApiError::invalid(vec![FieldError::new("direction", "ltr or rtl")])),
+    };
+    let current = state.store.settings().await?;
+    let new = SiteSettings {
+        name: input.name,
+        base_url: input.base_url,
+        language: input.language,
+        direction,
+        timezone: input.timezone,
+        menu: input.menu.into_iter().map(|m| MenuItem { label: m.label, url: m.url }).collect(),
+        house_style: current.house_style,
+    };
+    state.store.save_settings(&new).await?;
+    state.site_cache.clear();
+    get_settings(State(state), t).await
+}

@@ -1,0 +1,174 @@
+//! What the APIs send and receive. Times are RFC 3339 strings in UTC; slugs identify
+//! sections, tags, authors and sources; inputs reject unknown fields.
+
+use crate::views::story_url;
+use dateline_core::{Author, Section, Source, Story, Tag};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct SectionOut {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub language: Option<String>,
+    pub position: i64,
+}
+
+impl From<&Section> for SectionOut {
+    fn from(s: &Section) -> Self {
+        Self {
+            slug: s.slug.to_string(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            language: s.language.clone(),
+            position: s.position,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagOut {
+    pub slug: String,
+    pub name: String,
+    /// topic, person, place or organisation
+    pub kind: String,
+}
+
+impl From<&Tag> for TagOut {
+    fn from(t: &Tag) -> Self {
+        Self { slug: t.slug.to_string(), name: t.name.clone(), kind: t.kind.as_str().into() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorOut {
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+}
+
+impl From<&Author> for AuthorOut {
+    fn from(a: &Author) -> Self {
+        Self { slug: a.slug.to_string(), name: a.name.clone(), bio: a.bio.clone() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceOut {
+    pub slug: String,
+    pub name: String,
+    pub credit: String,
+}
+
+impl From<&Source> for SourceOut {
+    fn from(s: &Source) -> Self {
+        Self { slug: s.slug.to_string(), name: s.name.clone(), credit: s.credit.clone() }
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ImageIo {
+    pub url: String,
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default)]
+    pub caption: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CorrectionOut {
+    pub note: String,
+    pub created_at: String,
+}
+
+/// A whole story.
+#[derive(Serialize, ToSchema)]
+pub struct StoryOut {
+    pub id: i64,
+    pub slug: String,
+    /// Path of the public page (only meaningful while published).
+    pub url: String,
+    pub headline: String,
+    pub standfirst: String,
+    /// Markdown source (Admin API only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Sanitised HTML.
+    pub body_html: String,
+    pub dateline_place: String,
+    pub credit: String,
+    pub section: SectionOut,
+    pub source: Option<SourceOut>,
+    pub tags: Vec<TagOut>,
+    pub authors: Vec<AuthorOut>,
+    pub language: String,
+    /// draft, scheduled, published, unpublished or killed
+    pub status: String,
+    /// normal, top or lead
+    pub prominence: String,
+    pub image: Option<ImageIo>,
+    pub created_at: String,
+    pub published_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub modified_at: String,
+    pub scheduled_at: Option<String>,
+    pub corrections: Vec<CorrectionOut>,
+    /// Send it back when saving, to detect concurrent edits.
+    pub version: i64,
+}
+
+impl StoryOut {
+    /// `with_source` includes the Markdown body (the Admin API).
+    pub fn new(s: &Story, with_source: bool) -> Self {
+        Self {
+            id: s.id.0,
+            slug: s.slug.to_string(),
+            url: story_url(s.slug.as_str()),
+            headline: s.headline.clone(),
+            standfirst: s.standfirst.clone(),
+            body: with_source.then(|| s.body_source.clone()),
+            body_html: s.body_html.clone(),
+            dateline_place: s.dateline_place.clone(),
+            credit: s.credit.clone(),
+            section: (&s.section).into(),
+            source: s.source.as_ref().map(Into::into),
+            tags: s.tags.iter().map(Into::into).collect(),
+            authors: s.authors.iter().map(Into::into).collect(),
+            language: s.language.clone(),
+            status: s.status.as_str().into(),
+            prominence: match s.prominence {
+                dateline_core::Prominence::Lead => "lead",
+                dateline_core::Prominence::Top => "top",
+                dateline_core::Prominence::Normal => "normal",
+            }
+            .into(),
+            image: s.image.as_ref().map(|i| ImageIo {
+                url: i.url.clone(),
+                alt: i.alt.clone(),
+                caption: i.caption.clone(),
+            }),
+            created_at: s.created_at.to_string(),
+            published_at: s.published_at.map(|t| t.to_string()),
+            updated_at: s.updated_at.map(|t| t.to_string()),
+            modified_at: s.modified_at.to_string(),
+            scheduled_at: s.scheduled_at.map(|t| t.to_string()),
+            corrections: s
+                .corrections
+                .iter()
+                .map(|c| CorrectionOut { note: c.note.clone(), created_at: c.created_at.to_string() })
+                .collect(),
+            version: s.version,
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct StoryPage {
+    pub items: Vec<StoryOut>,
+    pub page: u32,
+    /// The next page number, when there is one.
+    pub next_page: Option<u32>,
+}
