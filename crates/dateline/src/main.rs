@@ -36,6 +36,9 @@ enum Command {
     /// Manage newsroom accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(users::TokenCommand),
 }
 
 #[derive(clap::Args)]
@@ -58,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::User(command) => users::run(command).await,
+            Command::Token(command) => users::run_token(command).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;

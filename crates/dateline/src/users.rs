@@ -1,5 +1,6 @@
-//! `dateline user ...`: accounts from the command line. A new account gets a generated
-//! password, printed once; only its Argon2id hash is stored.
+//! `dateline user ...` and `dateline token ...`: accounts and API tokens from the command
+//! line. A new account gets a generated password and a new token its secret, each printed
+//! once; only hashes are stored.
 
 use crate::config::{Settings, StoreArgs};
 use anyhow::{Context, bail};
@@ -98,4 +99,37 @@ pub async fn demo_administrator(store: &dyn Store) -> anyhow::Result<(String, St
             Ok((EMAIL.to_owned(), password))
         }
     }
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once.
+    Create {
+        /// What the token is for, e.g. "mobile app".
+        name: String,
+        /// admin (the Admin API) or content (the read-only Content API).
+        #[arg(long)]
+        scope: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub async fn run_token(command: TokenCommand) -> anyhow::Result<()> {
+    let TokenCommand::Create { name, scope, store } = command;
+    let scope = dateline_core::account::TokenScope::parse(&scope)
+        .with_context(|| format!("unknown scope {scope:?}: use admin or content"))?;
+    if name.trim().is_empty() {
+        bail!("give the token a name");
+    }
+    let store = crate::open_store(&Settings::resolve(&store, None)?).await?;
+    let (token, hash) = dateline_web::api::admin_taxonomy::new_token(scope)?;
+    let stored = store.create_token(&name, scope, &hash, jiff::Timestamp::now()).await?;
+    println!(
+        "Created token {} ({}, scope {}). Token (shown once): {token}",
+        stored.id,
+        stored.name,
+        scope.as_str()
+    );
+    Ok(())
 }

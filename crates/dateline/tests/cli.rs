@@ -142,3 +142,34 @@ fn serve_demo_answers_over_http() {
     child.wait().unwrap();
     result.unwrap();
 }
+
+#[test]
+fn accounts_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = dateline().args(args).arg("--data").arg(dir.path()).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["user", "add", "Chief@News.example", "--role", "administrator"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Created chief@news.example (administrator). Password (shown once): "), "{out}");
+    let (code, _, err) = run(&["user", "add", "chief@news.example", "--role", "editor"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot create the account"), "{err}");
+    let (code, _, err) = run(&["user", "add", "x@news.example", "--role", "emperor"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown role"), "{err}");
+    let (code, out, _) = run(&["user", "reset-password", "chief@news.example"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("New password for chief@news.example"));
+    let (code, out, err) = run(&["token", "create", "mobile app", "--scope", "content"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Token (shown once): dl_content_"), "{out}");
+    let (code, _, err) = run(&["token", "create", "x", "--scope", "everything"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown scope"));
+}

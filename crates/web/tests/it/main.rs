@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod admin;
+mod api;
 mod browser;
 mod errors;
 mod pages;
