@@ -507,3 +507,67 @@ mod tests {
         assert_eq!(bad_url.validate().unwrap_err().field, "base_url");
     }
 }
+
+/// A change to a story that the outside world is told about (webhooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoryEvent {
+    Published,
+    Updated,
+    Unpublished,
+    Killed,
+}
+
+impl StoryEvent {
+    pub const ALL: [StoryEvent; 4] = [Self::Published, Self::Updated, Self::Unpublished, Self::Killed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Updated => "updated",
+            Self::Unpublished => "unpublished",
+            Self::Killed => "killed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s.trim())
+    }
+}
+
+/// An endpoint told about story events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<StoryEvent>,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// One event sent (or to be sent) to one webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub url: String,
+    pub event: String,
+    pub story_id: i64,
+    pub payload: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+}

@@ -16,13 +16,13 @@ pub use records::BulkStory;
 pub use sql::SqlStore;
 
 use async_trait::async_trait;
-use dateline_core::ContentFilter;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
+use dateline_core::{ContentFilter, Delivery, StoryEvent, Webhook};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -202,6 +202,37 @@ pub trait Store: Send + Sync + 'static {
     /// The live (not revoked) token with this hash, noting its use.
     async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> Result<Option<ApiToken>>;
     async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<()>;
+
+    /// Adds a webhook endpoint for `events`, signed with `secret`.
+    async fn create_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        events: &[StoryEvent],
+        now: Timestamp,
+    ) -> Result<Webhook>;
+    async fn webhooks(&self) -> Result<Vec<Webhook>>;
+    async fn set_webhook_active(&self, id: i64, active: bool) -> Result<()>;
+    /// Takes up to `limit` due deliveries for `lease_secs`, with their webhook's secret.
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_secs: i64,
+    ) -> Result<Vec<(Delivery, String)>>;
+    /// Records one delivery attempt: delivered, to retry at `retry_at`, or failed for good.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_delivery_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+        delivered: bool,
+        status_code: Option<i64>,
+        error: Option<&str>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// The delivery log, newest first.
+    async fn recent_deliveries(&self, limit: u32) -> Result<Vec<Delivery>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -12,6 +12,7 @@ pub mod scheduler;
 mod state;
 mod theme;
 mod views;
+pub mod webhooks;
 
 pub use error::WebError;
 pub use router::router;
@@ -25,9 +26,11 @@ pub use theme::{Theme, ThemeError};
 /// The I/O error that stopped the server.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let scheduler = tokio::spawn(scheduler::run(state.store.clone(), state.clock.clone()));
+    let deliveries = tokio::spawn(webhooks::run(state.store.clone(), state.clock.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     scheduler.abort();
+    deliveries.abort();
     result
 }
 

@@ -6,16 +6,17 @@ mod accounts;
 mod bulk;
 mod stories;
 mod taxonomy;
+mod webhooks;
 
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
-use dateline_core::ContentFilter;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
+use dateline_core::{ContentFilter, Delivery, StoryEvent, Webhook};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -310,6 +311,44 @@ impl Store for SqlStore {
     }
     async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<()> {
         accounts::revoke_token(&self.pool, id, now).await
+    }
+
+    async fn create_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        events: &[StoryEvent],
+        now: Timestamp,
+    ) -> Result<Webhook> {
+        webhooks::create(&self.pool, url, secret, events, now).await
+    }
+    async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        webhooks::list(&self.pool).await
+    }
+    async fn set_webhook_active(&self, id: i64, active: bool) -> Result<()> {
+        webhooks::set_active(&self.pool, id, active).await
+    }
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_secs: i64,
+    ) -> Result<Vec<(Delivery, String)>> {
+        webhooks::claim_due(&self.pool, now, limit, lease_secs).await
+    }
+    async fn record_delivery_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+        delivered: bool,
+        status_code: Option<i64>,
+        error: Option<&str>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        webhooks::record_attempt(&self.pool, id, now, delivered, status_code, error, retry_at).await
+    }
+    async fn recent_deliveries(&self, limit: u32) -> Result<Vec<Delivery>> {
+        webhooks::recent(&self.pool, limit).await
     }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {

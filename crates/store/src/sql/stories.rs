@@ -5,6 +5,7 @@
 //! published (also on its tag and author links), so each list is one index range scan
 //! however many stories the site holds.
 
+use super::webhooks;
 use crate::records::{
     AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts, slug, ts,
 };
@@ -13,7 +14,7 @@ use dateline_core::ContentFilter;
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
-    StoryDraft, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, account::UserId,
+    StoryDraft, StoryEvent, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, account::UserId,
 };
 use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -140,7 +141,11 @@ pub(crate) async fn update(
     .map_err(missing_reference)?;
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
-    sync_public_at(tx, id).await
+    sync_public_at(tx, id).await?;
+    if stamp_updated.is_some() {
+        webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
+    }
+    Ok(())
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
@@ -173,6 +178,7 @@ pub(crate) async fn set_status(
     status: StoryStatus,
     now: Timestamp,
 ) -> Result<()> {
+    let was_public = is_public(tx, id).await?;
     let done = sqlx::query(
         "UPDATE stories SET status = $1, scheduled_at = NULL, modified_at = $2, version = version + 1 WHERE id = $3",
     )
@@ -184,7 +190,16 @@ pub(crate) async fn set_status(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    sync_public_at(tx, id).await
+    sync_public_at(tx, id).await?;
+    let event = match status {
+        StoryStatus::Killed => Some(StoryEvent::Killed),
+        StoryStatus::Unpublished if was_public => Some(StoryEvent::Unpublished),
+        _ => None,
+    };
+    if let Some(event) = event {
+        webhooks::enqueue(tx, event, id, now).await?;
+    }
+    Ok(())
 }
 
 /// Schedules a story that is not public to go live at `at`.
@@ -233,6 +248,7 @@ pub(crate) async fn publish_due(tx: &mut Transaction<'static, Any>, now: Timesta
         .await?;
         if done.rows_affected() == 1 {
             sync_public_at(tx, StoryId(id)).await?;
+            webhooks::enqueue(tx, StoryEvent::Published, StoryId(id), now).await?;
             published.push(StoryId(id));
         }
     }
@@ -240,6 +256,7 @@ pub(crate) async fn publish_due(tx: &mut Transaction<'static, Any>, now: Timesta
 }
 
 pub(crate) async fn publish(tx: &mut Transaction<'static, Any>, id: StoryId, at: Timestamp) -> Result<()> {
+    let was_public = is_public(tx, id).await?;
     let done = sqlx::query(
         "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
          published_at = COALESCE(published_at, $1), scheduled_at = NULL, modified_at = $1, version = version + 1 \
@@ -252,7 +269,11 @@ pub(crate) async fn publish(tx: &mut Transaction<'static, Any>, id: StoryId, at:
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    sync_public_at(tx, id).await
+    sync_public_at(tx, id).await?;
+    if !was_public {
+        webhooks::enqueue(tx, StoryEvent::Published, id, at).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn add_correction(
@@ -279,7 +300,19 @@ pub(crate) async fn add_correction(
         .bind(now.as_second())
         .execute(&mut **tx)
         .await?;
+    if is_public(tx, id).await? {
+        webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
+    }
     Ok(())
+}
+
+/// Whether the story is on the public site right now.
+async fn is_public(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<bool> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM stories WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(status.as_deref() == Some(StoryStatus::Published.as_str()))
 }
 
 /// Copies `published_at` into `public_at` (story, tag links, author links) while the story

@@ -99,7 +99,7 @@ async fn show(
         intro => page.intro,
         columns => to_value(page.columns),
         items => to_value(page.items),
-        create => minijinja::context! { action => page.path, submit => page.submit, fields => to_value(fields) },
+        create => (!fields.is_empty()).then(|| minijinja::context! { action => page.path, submit => page.submit, fields => to_value(&fields) }),
         errors => to_value(errors),
         secret => to_value(secret),
     };
@@ -716,4 +716,263 @@ pub async fn save_settings(
     state.store.save_settings(&new).await?;
     state.site_cache.clear();
     Ok(Redirect::to("/admin/settings").into_response())
+}
+
+// ---- API tokens ----
+
+async fn tokens_page(state: &AppState) -> Result<ListPage, WebError> {
+    let settings = state.store.settings().await?;
+    let moment = |t: jiff::Timestamp| settings.house_style.byline_moment(t, &settings.time_zone());
+    let items = state
+        .store
+        .tokens()
+        .await?
+        .into_iter()
+        .map(|t| Item {
+            cells: vec![
+                t.name,
+                t.scope.as_str().into(),
+                moment(t.created_at),
+                t.last_used_at.map(moment).unwrap_or_else(|| "never".into()),
+                if t.revoked { "revoked" } else { "active" }.into(),
+            ],
+            actions: if t.revoked {
+                vec![]
+            } else {
+                vec![ItemAction {
+                    label: "Revoke",
+                    url: format!("/admin/tokens/{}/revoke", t.id),
+                    method: "post",
+                    danger: true,
+                }]
+            },
+        })
+        .collect();
+    let mut scope = field("scope", "Scope", "select", true);
+    scope.options = vec![
+        Opt { value: "content".into(), label: "content (read-only Content API)".into() },
+        Opt { value: "admin".into(), label: "admin (Admin API, full rights)".into() },
+    ];
+    Ok(ListPage {
+        path: "/admin/tokens",
+        heading: "API tokens",
+        intro: "Tokens for the Admin and Content APIs. A token is shown once; only its hash is kept.",
+        columns: vec!["Name", "Scope", "Created", "Last used", "State"],
+        items,
+        fields: vec![field("name", "Name", "text", true), scope],
+        submit: "Create token",
+    })
+}
+
+pub async fn tokens(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTokens, None)?;
+    show(&state, &editor, tokens_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTokens, Some(&f))?;
+    let name = required(&f, "name", "the name");
+    let scope = dateline_core::account::TokenScope::parse(&get(&f, "scope"))
+        .ok_or_else(|| FieldError::new("scope", "choose a scope"));
+    let (name, scope) = match (name, scope) {
+        (Ok(n), Ok(s)) => (n, s),
+        (n, s) => {
+            let errors = [n.err(), s.err()].into_iter().flatten().collect();
+            return show(
+                &state,
+                &editor,
+                tokens_page(&state).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+                errors,
+                None,
+            )
+            .await;
+        }
+    };
+    let (token, hash) =
+        crate::api::admin_taxonomy::new_token(scope).map_err(|e| WebError::Internal(e.to_string()))?;
+    state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
+    let secret = Secret { label: format!("Token {name} ({})", scope.as_str()), value: token };
+    show(&state, &editor, tokens_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret)).await
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageTokens, Some(&f))?;
+    state.store.revoke_token(id, state.clock.now()).await?;
+    Ok(Redirect::to("/admin/tokens").into_response())
+}
+
+// ---- webhooks ----
+
+async fn webhooks_page(state: &AppState) -> Result<ListPage, WebError> {
+    let items = state
+        .store
+        .webhooks()
+        .await?
+        .into_iter()
+        .map(|w| Item {
+            cells: vec![
+                w.url,
+                w.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+                if w.active { "active" } else { "paused" }.into(),
+            ],
+            actions: vec![ItemAction {
+                label: if w.active { "Pause" } else { "Resume" },
+                url: format!("/admin/webhooks/{}/{}", w.id, if w.active { "pause" } else { "resume" }),
+                method: "post",
+                danger: false,
+            }],
+        })
+        .collect();
+    let mut events = field("events", "Events", "text", false);
+    events.hint = Some("comma-separated: published, updated, unpublished, killed (empty: all)");
+    Ok(ListPage {
+        path: "/admin/webhooks",
+        heading: "Webhooks",
+        intro: "Endpoints told about story events as signed JSON (X-Dateline-Signature: sha256=HMAC of the body). The delivery log is under /admin/webhooks/deliveries.",
+        columns: vec!["URL", "Events", "State"],
+        items,
+        fields: vec![field("url", "Endpoint URL", "text", true), events],
+        submit: "Add webhook",
+    })
+}
+
+pub async fn webhooks(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, None)?;
+    show(&state, &editor, webhooks_page(&state).await?, StatusCode::OK, None, vec![], None).await
+}
+
+/// Parses a webhook's URL and event list.
+///
+/// # Errors
+/// A field error for a URL that is not http(s) or an unknown event.
+pub fn parse_webhook(
+    url: &str,
+    events: &str,
+) -> Result<(String, Vec<dateline_core::StoryEvent>), FieldError> {
+    let url = url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+        return Err(FieldError::new("url", "an http:// or https:// address"));
+    }
+    let events: Vec<_> = if events.trim().is_empty() {
+        dateline_core::StoryEvent::ALL.to_vec()
+    } else {
+        events
+            .split(',')
+            .map(|e| {
+                dateline_core::StoryEvent::parse(e)
+                    .ok_or_else(|| FieldError::new("events", format!("unknown event {:?}", e.trim())))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    Ok((url.to_owned(), events))
+}
+
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    editor: Editor,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, Some(&f))?;
+    match parse_webhook(&get(&f, "url"), &get(&f, "events")) {
+        Ok((url, events)) => {
+            let secret = secrets::random_hex(24).map_err(|e| WebError::Internal(e.to_string()))?;
+            state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
+            let shown = Secret { label: format!("Signing secret for {url}"), value: secret };
+            show(
+                &state,
+                &editor,
+                webhooks_page(&state).await?,
+                StatusCode::CREATED,
+                None,
+                vec![],
+                Some(shown),
+            )
+            .await
+        }
+        Err(e) => {
+            show(
+                &state,
+                &editor,
+                webhooks_page(&state).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&f),
+                vec![e],
+                None,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn webhook_action(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, Some(&f))?;
+    let active = match action.as_str() {
+        "pause" => false,
+        "resume" => true,
+        _ => return Err(WebError::NotFound),
+    };
+    state.store.set_webhook_active(id, active).await?;
+    Ok(Redirect::to("/admin/webhooks").into_response())
+}
+
+pub async fn deliveries(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSettings, None)?;
+    let settings = state.store.settings().await?;
+    let moment = |t: jiff::Timestamp| settings.house_style.byline_moment(t, &settings.time_zone());
+    let items = state
+        .store
+        .recent_deliveries(200)
+        .await?
+        .into_iter()
+        .map(|d| Item {
+            cells: vec![
+                d.id.to_string(),
+                moment(d.created_at),
+                format!("story.{}", d.event),
+                format!("story {}", d.story_id),
+                d.url,
+                format!("{:?}", d.status).to_lowercase(),
+                d.attempts.to_string(),
+                d.last_status_code.map(|c| c.to_string()).unwrap_or_default(),
+                d.last_error.unwrap_or_default(),
+            ],
+            actions: vec![],
+        })
+        .collect();
+    let page = ListPage {
+        path: "/admin/webhooks/deliveries",
+        heading: "Webhook deliveries",
+        intro: "The last 200 deliveries, newest first. Failures are retried with growing waits.",
+        columns: vec![
+            "#",
+            "Queued",
+            "Event",
+            "Story",
+            "Endpoint",
+            "State",
+            "Attempts",
+            "Last answer",
+            "Last error",
+        ],
+        items,
+        fields: vec![],
+        submit: "",
+    };
+    show(&state, &editor, page, StatusCode::OK, None, vec![], None).await
 }

@@ -161,7 +161,7 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let role = s.user.role;
-        let entries: [(&str, &str, Action); 9] = [
+        let entries: [(&str, &str, Action); 11] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("New story", "/admin/stories/new", Action::CreateStory),
@@ -171,6 +171,8 @@ pub async fn render(
             ("Sources", "/admin/sources", Action::ManageSources),
             ("Users", "/admin/users", Action::ManageUsers),
             ("Settings", "/admin/settings", Action::ManageSettings),
+            ("API tokens", "/admin/tokens", Action::ManageTokens),
+            ("Webhooks", "/admin/webhooks", Action::ManageSettings),
         ];
         for (label, url, action) in entries {
             if role.may(action, false) {

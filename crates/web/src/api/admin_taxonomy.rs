@@ -26,6 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(list_deliveries))
 }
 
 fn slug_of(given: &Option<String>, name: &str) -> Result<Slug, ApiError> {
@@ -411,4 +413,97 @@ async fn put_settings(
     state.store.save_settings(&new).await?;
     state.site_cache.clear();
     get_settings(State(state), t).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookOut {
+    id: i64,
+    url: String,
+    events: Vec<String>,
+    active: bool,
+    /// Only in the answer to a creation: the signing secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookIn {
+    url: String,
+    /// Any of published, updated, unpublished, killed; all when empty.
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+fn webhook_out(w: dateline_core::Webhook) -> WebhookOut {
+    WebhookOut {
+        id: w.id,
+        url: w.url,
+        events: w.events.iter().map(|e| e.as_str().to_owned()).collect(),
+        active: w.active,
+        secret: None,
+    }
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/webhooks", tag = "admin", responses((status = 200, body = Vec<WebhookOut>), (status = 401, body = ErrorBody)))]
+async fn list_webhooks(
+    State(state): State<AppState>,
+    _t: AdminToken,
+) -> Result<Json<Vec<WebhookOut>>, ApiError> {
+    Ok(Json(state.store.webhooks().await?.into_iter().map(webhook_out).collect()))
+}
+
+#[utoipa::path(post, path = "/api/admin/v1/webhooks", tag = "admin", request_body = WebhookIn,
+    responses((status = 201, body = WebhookOut), (status = 422, body = ErrorBody)))]
+async fn create_webhook(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    ApiJson(input): ApiJson<WebhookIn>,
+) -> Result<(StatusCode, Json<WebhookOut>), ApiError> {
+    let (url, events) = crate::admin::manage::parse_webhook(&input.url, &input.events.join(","))
+        .map_err(|e| ApiError::invalid(vec![e]))?;
+    let secret = secrets::random_hex(24)
+        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let hook = state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(WebhookOut { secret: Some(secret), ..webhook_out(hook) })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryOut {
+    id: i64,
+    webhook_id: i64,
+    event: String,
+    story_id: i64,
+    /// pending, delivered or failed
+    status: String,
+    attempts: i64,
+    last_status_code: Option<i64>,
+    last_error: Option<String>,
+    created_at: String,
+    delivered_at: Option<String>,
+}
+
+/// The delivery log, newest first (200 at most).
+#[utoipa::path(get, path = "/api/admin/v1/webhooks/deliveries", tag = "admin", responses((status = 200, body = Vec<DeliveryOut>), (status = 401, body = ErrorBody)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    _t: AdminToken,
+) -> Result<Json<Vec<DeliveryOut>>, ApiError> {
+    let log = state.store.recent_deliveries(200).await?;
+    Ok(Json(
+        log.into_iter()
+            .map(|d| DeliveryOut {
+                id: d.id,
+                webhook_id: d.webhook_id,
+                event: d.event,
+                story_id: d.story_id,
+                status: format!("{:?}", d.status).to_lowercase(),
+                attempts: d.attempts,
+                last_status_code: d.last_status_code,
+                last_error: d.last_error,
+                created_at: d.created_at.to_string(),
+                delivered_at: d.delivered_at.map(|t| t.to_string()),
+            })
+            .collect(),
+    ))
 }

@@ -431,3 +431,21 @@ async fn administrators_manage_accounts_and_settings() {
     assert!(text(&home.body).contains("The Evening Wire"), "the new name shows at once");
     assert!(home.body.contains(r#"href="/section/urdu">Urdu</a>"#), "the new menu");
 }
+
+#[tokio::test]
+async fn api_tokens_are_made_and_revoked_in_the_admin() {
+    let site = Site::new().await;
+    let mut admin = site.signed_in(Role::Administrator).await;
+    admin.get("/admin/tokens").await;
+    let made = admin.post("/admin/tokens", &[("name", "Mobile app"), ("scope", "content")]).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    assert!(made.body.contains("dl_content_"), "the token is shown once");
+    let token = made.body.split("dl_content_").nth(1).unwrap()[..64].to_owned();
+    let listed = admin.get("/admin/tokens").await;
+    assert!(!listed.body.contains(&token), "and never again");
+    let id = site.store.tokens().await.unwrap()[0].id;
+    assert_eq!(admin.post(&format!("/admin/tokens/{id}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(site.store.tokens().await.unwrap()[0].revoked);
+    let mut editor = site.signed_in(Role::Editor).await;
+    assert_eq!(editor.get("/admin/tokens").await.status, StatusCode::FORBIDDEN);
+}

@@ -397,4 +397,30 @@ async fn taxonomy_users_and_settings_through_the_admin_api() {
     let saved = call(&site, Method::PUT, "/api/admin/v1/settings", Some(&admin), Some(settings)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.json);
     assert!(crate::support::text(&site.get("/").await.body).contains("Wire Daily"));
+
+    let hook = call(
+        &site,
+        Method::POST,
+        "/api/admin/v1/webhooks",
+        Some(&admin),
+        Some(json!({"url": "https://hooks.example/x", "events": ["published"]})),
+    )
+    .await;
+    assert_eq!(hook.status, StatusCode::CREATED);
+    assert_eq!(hook.json["secret"].as_str().unwrap().len(), 48);
+    let bad_hook = call(
+        &site,
+        Method::POST,
+        "/api/admin/v1/webhooks",
+        Some(&admin),
+        Some(json!({"url": "https://hooks.example/x", "events": ["exploded"]})),
+    )
+    .await;
+    assert_eq!(bad_hook.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let hooks = call(&site, Method::GET, "/api/admin/v1/webhooks", Some(&admin), None).await;
+    assert!(hooks.json[0].get("secret").is_none());
+    assert_eq!(
+        call(&site, Method::GET, "/api/admin/v1/webhooks/deliveries", Some(&admin), None).await.status,
+        StatusCode::OK
+    );
 }

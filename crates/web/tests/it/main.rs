@@ -11,3 +11,4 @@ mod pages;
 mod scheduling;
 mod server;
 mod support;
+mod webhooks;
