@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_authors, create_author))
         .routes(routes!(list_sources, create_source))
         .routes(routes!(list_users, create_user))
+        .routes(routes!(user_action))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(get_settings, put_settings))
@@ -276,6 +277,45 @@ async fn create_user(
         password: Some(password),
     };
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Disables or re-enables an account (disabling signs it out everywhere), or gives it a new
+/// generated password, returned once.
+#[utoipa::path(post, path = "/api/admin/v1/users/{id}/{action}", tag = "admin",
+    params(("id" = i64, Path), ("action" = String, Path, description = "disable, enable or reset-password")),
+    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+async fn user_action(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Json<UserOut>, ApiError> {
+    let store = &state.store;
+    let user = store.user(dateline_core::account::UserId(id)).await?.ok_or_else(ApiError::not_found)?;
+    let mut password = None;
+    match action.as_str() {
+        "disable" | "enable" => store.set_user_disabled(user.id, action == "disable").await?,
+        "reset-password" => {
+            let new = secrets::new_password()
+                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+            let pw = new.clone();
+            let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
+                .await
+                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?
+                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+            store.set_password(user.id, &hash).await?;
+            password = Some(new);
+        }
+        _ => return Err(ApiError::not_found()),
+    }
+    let user = store.user(user.id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(UserOut {
+        id: user.id.0,
+        email: user.email.to_string(),
+        name: user.name,
+        role: user.role.to_string(),
+        disabled: user.disabled,
+        password,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

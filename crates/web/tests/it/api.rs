@@ -86,7 +86,11 @@ async fn the_openapi_document_matches_the_routes_and_every_route_wants_a_token()
     let mut checked = 0;
     for (path, methods) in paths {
         for method in methods.as_object().unwrap().keys() {
-            let uri = path.replace("{id}", "1").replace("{number}", "1").replace("{slug}", "x");
+            let uri = path
+                .replace("{id}", "1")
+                .replace("{number}", "1")
+                .replace("{slug}", "x")
+                .replace("{action}", "disable");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let reply = call(&site, method.clone(), &uri, None, Some(json!({}))).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {uri} is documented and guarded");
@@ -370,6 +374,20 @@ async fn taxonomy_users_and_settings_through_the_admin_api() {
     .await;
     assert_eq!(user.status, StatusCode::CREATED);
     assert_eq!(user.json["password"].as_str().unwrap().len(), 20);
+    let uid = user.json["id"].as_i64().unwrap();
+    let disabled =
+        call(&site, Method::POST, &format!("/api/admin/v1/users/{uid}/disable"), Some(&admin), None).await;
+    assert_eq!(disabled.json["disabled"], true);
+    let reset =
+        call(&site, Method::POST, &format!("/api/admin/v1/users/{uid}/reset-password"), Some(&admin), None)
+            .await;
+    assert_eq!(reset.json["password"].as_str().unwrap().len(), 20);
+    assert_eq!(
+        call(&site, Method::POST, &format!("/api/admin/v1/users/{uid}/promote"), Some(&admin), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let users = call(&site, Method::GET, "/api/admin/v1/users", Some(&admin), None).await;
     assert!(users.json[0].get("password").is_none());
     let bad_role = call(
