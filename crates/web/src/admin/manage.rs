@@ -124,19 +124,26 @@ fn required(fields: &Fields, name: &'static str, label: &str) -> Result<String, 
     if v.is_empty() { Err(FieldError::new(name, format!("{label} is required"))) } else { Ok(v) }
 }
 
-/// Runs a create; a store duplicate or invalid input becomes a field error on the form.
-async fn created(
-    result: Result<(), StoreError>,
-    done: &'static str,
-) -> Result<Result<Response, Vec<FieldError>>, WebError> {
-    match result {
-        Ok(()) => Ok(Ok(Redirect::to(done).into_response())),
-        Err(StoreError::Duplicate(what)) => {
-            Ok(Err(vec![FieldError::new("slug", format!("that {what} is already taken"))]))
+/// Answers a create form: back to the list when it worked, otherwise the page again with
+/// the problems and what was typed. A taken slug or invalid input is a field error.
+async fn answer(
+    state: &AppState,
+    editor: &Editor,
+    typed: &Fields,
+    result: Result<Result<(), StoreError>, FieldError>,
+    list_path: &str,
+    page: impl AsyncFnOnce(&AppState) -> Result<ListPage, WebError>,
+) -> Result<Response, WebError> {
+    let errors = match result {
+        Ok(Ok(())) => return Ok(Redirect::to(list_path).into_response()),
+        Ok(Err(StoreError::Duplicate(what))) => {
+            vec![FieldError::new("slug", format!("that {what} is already taken"))]
         }
-        Err(StoreError::Invalid(errors)) => Ok(Err(errors)),
-        Err(e) => Err(e.into()),
-    }
+        Ok(Err(StoreError::Invalid(errors))) => errors,
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => vec![e],
+    };
+    show(state, editor, page(state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), errors, None).await
 }
 
 fn check(editor: &Editor, action: Action, fields: Option<&Fields>) -> Result<(), WebError> {
@@ -212,18 +219,12 @@ pub async fn create_section(
             position,
         })
     })();
-    let outcome = match parsed {
-        Ok(new) => created(state.store.create_section(&new).await.map(|_| ()), "/admin/sections").await?,
-        Err(e) => Err(vec![e]),
+    let result = match parsed {
+        Ok(new) => Ok(state.store.create_section(&new).await.map(|_| ())),
+        Err(e) => Err(e),
     };
     state.site_cache.clear();
-    match outcome {
-        Ok(done) => Ok(done),
-        Err(errors) => {
-            let page = sections_page(&state).await?;
-            show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
-        }
-    }
+    answer(&state, &editor, &f, result, "/admin/sections", sections_page).await
 }
 
 // ---- tags ----
@@ -276,25 +277,11 @@ pub async fn create_tag(
             kind: TagKind::parse(&get(&f, "kind")).ok_or_else(|| FieldError::new("kind", "choose a kind"))?,
         })
     })();
-    let outcome = match parsed {
-        Ok(new) => created(state.store.create_tag(&new).await.map(|_| ()), "/admin/tags").await?,
-        Err(e) => Err(vec![e]),
+    let result = match parsed {
+        Ok(new) => Ok(state.store.create_tag(&new).await.map(|_| ())),
+        Err(e) => Err(e),
     };
-    match outcome {
-        Ok(done) => Ok(done),
-        Err(errors) => {
-            show(
-                &state,
-                &editor,
-                tags_page(&state).await?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&f),
-                errors,
-                None,
-            )
-            .await
-        }
-    }
+    answer(&state, &editor, &f, result, "/admin/tags", tags_page).await
 }
 
 // ---- authors ----
@@ -348,25 +335,11 @@ pub async fn create_author(
             bio: get(&f, "bio"),
         })
     })();
-    let outcome = match parsed {
-        Ok(new) => created(state.store.create_author(&new).await.map(|_| ()), "/admin/authors").await?,
-        Err(e) => Err(vec![e]),
+    let result = match parsed {
+        Ok(new) => Ok(state.store.create_author(&new).await.map(|_| ())),
+        Err(e) => Err(e),
     };
-    match outcome {
-        Ok(done) => Ok(done),
-        Err(errors) => {
-            show(
-                &state,
-                &editor,
-                authors_page(&state).await?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&f),
-                errors,
-                None,
-            )
-            .await
-        }
-    }
+    answer(&state, &editor, &f, result, "/admin/authors", authors_page).await
 }
 
 // ---- sources ----
@@ -418,25 +391,11 @@ pub async fn create_source(
         let credit = Some(get(&f, "credit")).filter(|c| !c.is_empty()).unwrap_or_else(|| name.clone());
         Ok(NewSource { slug: slug_field(&f, "name")?, name, credit })
     })();
-    let outcome = match parsed {
-        Ok(new) => created(state.store.create_source(&new).await.map(|_| ()), "/admin/sources").await?,
-        Err(e) => Err(vec![e]),
+    let result = match parsed {
+        Ok(new) => Ok(state.store.create_source(&new).await.map(|_| ())),
+        Err(e) => Err(e),
     };
-    match outcome {
-        Ok(done) => Ok(done),
-        Err(errors) => {
-            show(
-                &state,
-                &editor,
-                sources_page(&state).await?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&f),
-                errors,
-                None,
-            )
-            .await
-        }
-    }
+    answer(&state, &editor, &f, result, "/admin/sources", sources_page).await
 }
 
 // ---- users ----
