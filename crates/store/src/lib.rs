@@ -22,7 +22,7 @@ use dateline_core::{
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
-use dateline_core::{ContentFilter, Delivery, StoryEvent, Webhook};
+use dateline_core::{AuthorId, ContentFilter, Delivery, SourceId, StoryEvent, TagId, Webhook};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,18 +91,22 @@ pub trait Store: Send + Sync + 'static {
     async fn sections(&self) -> Result<Vec<Section>>;
     async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>>;
     async fn create_section(&self, section: &NewSection) -> Result<Section>;
+    async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<()>;
 
     async fn tags(&self) -> Result<Vec<Tag>>;
     async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
     async fn create_tag(&self, tag: &NewTag) -> Result<Tag>;
+    async fn update_tag(&self, id: TagId, tag: &NewTag) -> Result<()>;
 
     async fn authors(&self) -> Result<Vec<Author>>;
     async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>>;
     async fn create_author(&self, author: &NewAuthor) -> Result<Author>;
+    async fn update_author(&self, id: AuthorId, author: &NewAuthor) -> Result<()>;
 
     async fn sources(&self) -> Result<Vec<Source>>;
     async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>>;
     async fn create_source(&self, source: &NewSource) -> Result<Source>;
+    async fn update_source(&self, id: SourceId, source: &NewSource) -> Result<()>;
 
     /// Stores a new draft and its first revision, created by account `by` if any. The slug
     /// is made unique with a suffix.
@@ -171,6 +175,8 @@ pub trait Store: Send + Sync + 'static {
     async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>>;
     /// Replaces a password hash and ends the user's sessions.
     async fn set_password(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Changes an account's role.
+    async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()>;
     /// Disables or re-enables an account; disabling ends its sessions.
     async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
     /// Records a session by the hash of its token.

@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/webhooks", get(admin::manage::webhooks).post(admin::manage::create_webhook))
         .route("/admin/webhooks/deliveries", get(admin::manage::deliveries))
         .route("/admin/webhooks/{id}/{action}", post(admin::manage::webhook_action))
+        .route("/admin/{kind}/{id}/edit", get(admin::manage::edit_item))
+        .route("/admin/{kind}/{id}", post(admin::manage::save_item))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .merge(crate::api::router())

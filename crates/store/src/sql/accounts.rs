@@ -235,3 +235,12 @@ pub(crate) async fn revoke_token(pool: &AnyPool, id: i64, now: Timestamp) -> Res
         .await?;
     if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
+
+pub(crate) async fn set_role(pool: &AnyPool, id: UserId, role: dateline_core::account::Role) -> Result<()> {
+    let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}

@@ -16,7 +16,7 @@ use dateline_core::{
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
-use dateline_core::{ContentFilter, Delivery, StoryEvent, Webhook};
+use dateline_core::{AuthorId, ContentFilter, Delivery, SourceId, StoryEvent, TagId, Webhook};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -130,6 +130,21 @@ impl Store for SqlStore {
     }
     async fn create_section(&self, section: &NewSection) -> Result<Section> {
         taxonomy::create_section(&self.pool, section).await
+    }
+    async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<()> {
+        taxonomy::update_section(&self.pool, id.0, section).await
+    }
+    async fn update_tag(&self, id: TagId, tag: &NewTag) -> Result<()> {
+        taxonomy::update_tag(&self.pool, id.0, tag).await
+    }
+    async fn update_author(&self, id: AuthorId, author: &NewAuthor) -> Result<()> {
+        taxonomy::update_author(&self.pool, id.0, author).await
+    }
+    async fn update_source(&self, id: SourceId, source: &NewSource) -> Result<()> {
+        taxonomy::update_source(&self.pool, id.0, source).await
+    }
+    async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()> {
+        accounts::set_role(&self.pool, id, role).await
     }
     async fn tags(&self) -> Result<Vec<Tag>> {
         taxonomy::tags(&self.pool).await

@@ -130,3 +130,63 @@ pub(crate) async fn create_source(pool: &AnyPool, s: &NewSource) -> Result<Sourc
     .map_err(|e| taken(e, "source slug"))?;
     row.into_source()
 }
+
+/// Renames or re-slugs a row of a small table; a taken slug is a duplicate.
+async fn update_row(
+    pool: &AnyPool,
+    sql: &'static str,
+    binds: Vec<Option<String>>,
+    id: i64,
+    what: &'static str,
+) -> Result<()> {
+    let mut query = sqlx::query(sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let done = query.bind(id).execute(pool).await.map_err(|e| taken(e, what))?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub(crate) async fn update_section(pool: &AnyPool, id: i64, s: &NewSection) -> Result<()> {
+    let done = sqlx::query("UPDATE sections SET slug = $1, name = $2, description = $3, language = $4, position = $5 WHERE id = $6")
+        .bind(s.slug.as_str())
+        .bind(&s.name)
+        .bind(&s.description)
+        .bind(s.language.clone())
+        .bind(s.position)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(|e| taken(e, "section slug"))?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub(crate) async fn update_tag(pool: &AnyPool, id: i64, t: &NewTag) -> Result<()> {
+    let binds = vec![Some(t.slug.to_string()), Some(t.name.clone()), Some(t.kind.as_str().to_owned())];
+    update_row(pool, "UPDATE tags SET slug = $1, name = $2, kind = $3 WHERE id = $4", binds, id, "tag slug")
+        .await
+}
+
+pub(crate) async fn update_author(pool: &AnyPool, id: i64, a: &NewAuthor) -> Result<()> {
+    let binds = vec![Some(a.slug.to_string()), Some(a.name.clone()), Some(a.bio.clone())];
+    update_row(
+        pool,
+        "UPDATE authors SET slug = $1, name = $2, bio = $3 WHERE id = $4",
+        binds,
+        id,
+        "author slug",
+    )
+    .await
+}
+
+pub(crate) async fn update_source(pool: &AnyPool, id: i64, s: &NewSource) -> Result<()> {
+    let binds = vec![Some(s.slug.to_string()), Some(s.name.clone()), Some(s.credit.clone())];
+    update_row(
+        pool,
+        "UPDATE sources SET slug = $1, name = $2, credit = $3 WHERE id = $4",
+        binds,
+        id,
+        "source slug",
+    )
+    .await
+}

@@ -71,6 +71,8 @@ struct ListPage {
     items: Vec<Item>,
     fields: Vec<Field>,
     submit: &'static str,
+    /// Where the form posts; the page's own path when `None`.
+    form_action: Option<String>,
 }
 
 async fn show(
@@ -99,7 +101,7 @@ async fn show(
         intro => page.intro,
         columns => to_value(page.columns),
         items => to_value(page.items),
-        create => (!fields.is_empty()).then(|| minijinja::context! { action => page.path, submit => page.submit, fields => to_value(&fields) }),
+        create => (!fields.is_empty()).then(|| minijinja::context! { action => page.form_action.clone().unwrap_or_else(|| page.path.to_owned()), submit => page.submit, fields => to_value(&fields) }),
         errors => to_value(errors),
         secret => to_value(secret),
     };
@@ -164,12 +166,20 @@ async fn sections_page(state: &AppState) -> Result<ListPage, WebError> {
         .into_iter()
         .map(|s| Item {
             cells: vec![s.name, s.slug.to_string(), s.language.unwrap_or_default(), s.position.to_string()],
-            actions: vec![ItemAction {
-                label: "View",
-                url: format!("/section/{}", s.slug),
-                method: "get",
-                danger: false,
-            }],
+            actions: vec![
+                ItemAction {
+                    label: "View",
+                    url: format!("/section/{}", s.slug),
+                    method: "get",
+                    danger: false,
+                },
+                ItemAction {
+                    label: "Edit",
+                    url: format!("/admin/sections/{}/edit", s.id),
+                    method: "get",
+                    danger: false,
+                },
+            ],
         })
         .collect();
     let mut language = field("language", "Language", "text", false);
@@ -188,6 +198,7 @@ async fn sections_page(state: &AppState) -> Result<ListPage, WebError> {
             field("position", "Position", "text", false),
         ],
         submit: "Add section",
+        form_action: None,
     })
 }
 
@@ -196,29 +207,31 @@ pub async fn sections(State(state): State<AppState>, editor: Editor) -> Result<R
     show(&state, &editor, sections_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
+fn parse_section(f: &Fields) -> Result<NewSection, FieldError> {
+    let language = Some(get(f, "language")).filter(|l| !l.is_empty());
+    if language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
+        return Err(FieldError::new("language", "use a language tag such as ur"));
+    }
+    let position = match get(f, "position").as_str() {
+        "" => 0,
+        p => p.parse().map_err(|_| FieldError::new("position", "a whole number"))?,
+    };
+    Ok(NewSection {
+        name: required(f, "name", "the name")?,
+        slug: slug_field(f, "name")?,
+        description: get(f, "description"),
+        language,
+        position,
+    })
+}
+
 pub async fn create_section(
     State(state): State<AppState>,
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
-    let parsed = (|| {
-        let language = Some(get(&f, "language")).filter(|l| !l.is_empty());
-        if language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
-            return Err(FieldError::new("language", "use a language tag such as ur"));
-        }
-        let position = match get(&f, "position").as_str() {
-            "" => 0,
-            p => p.parse().map_err(|_| FieldError::new("position", "a whole number"))?,
-        };
-        Ok(NewSection {
-            name: required(&f, "name", "the name")?,
-            slug: slug_field(&f, "name")?,
-            description: get(&f, "description"),
-            language,
-            position,
-        })
-    })();
+    let parsed = parse_section(&f);
     let result = match parsed {
         Ok(new) => Ok(state.store.create_section(&new).await.map(|_| ())),
         Err(e) => Err(e),
@@ -237,12 +250,15 @@ async fn tags_page(state: &AppState) -> Result<ListPage, WebError> {
         .into_iter()
         .map(|t| Item {
             cells: vec![t.name, t.slug.to_string(), t.kind.as_str().to_owned()],
-            actions: vec![ItemAction {
-                label: "View",
-                url: format!("/tag/{}", t.slug),
-                method: "get",
-                danger: false,
-            }],
+            actions: vec![
+                ItemAction { label: "View", url: format!("/tag/{}", t.slug), method: "get", danger: false },
+                ItemAction {
+                    label: "Edit",
+                    url: format!("/admin/tags/{}/edit", t.id),
+                    method: "get",
+                    danger: false,
+                },
+            ],
         })
         .collect();
     let mut kind = field("kind", "Kind", "select", true);
@@ -256,6 +272,7 @@ async fn tags_page(state: &AppState) -> Result<ListPage, WebError> {
         items,
         fields: vec![field("name", "Name", "text", true), field("slug", "Slug", "text", false), kind],
         submit: "Add tag",
+        form_action: None,
     })
 }
 
@@ -264,19 +281,21 @@ pub async fn tags(State(state): State<AppState>, editor: Editor) -> Result<Respo
     show(&state, &editor, tags_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
+fn parse_tag(f: &Fields) -> Result<NewTag, FieldError> {
+    Ok(NewTag {
+        name: required(f, "name", "the name")?,
+        slug: slug_field(f, "name")?,
+        kind: TagKind::parse(&get(f, "kind")).ok_or_else(|| FieldError::new("kind", "choose a kind"))?,
+    })
+}
+
 pub async fn create_tag(
     State(state): State<AppState>,
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
-    let parsed = (|| {
-        Ok(NewTag {
-            name: required(&f, "name", "the name")?,
-            slug: slug_field(&f, "name")?,
-            kind: TagKind::parse(&get(&f, "kind")).ok_or_else(|| FieldError::new("kind", "choose a kind"))?,
-        })
-    })();
+    let parsed = parse_tag(&f);
     let result = match parsed {
         Ok(new) => Ok(state.store.create_tag(&new).await.map(|_| ())),
         Err(e) => Err(e),
@@ -294,12 +313,20 @@ async fn authors_page(state: &AppState) -> Result<ListPage, WebError> {
         .into_iter()
         .map(|a| Item {
             cells: vec![a.name, a.slug.to_string()],
-            actions: vec![ItemAction {
-                label: "View",
-                url: format!("/author/{}", a.slug),
-                method: "get",
-                danger: false,
-            }],
+            actions: vec![
+                ItemAction {
+                    label: "View",
+                    url: format!("/author/{}", a.slug),
+                    method: "get",
+                    danger: false,
+                },
+                ItemAction {
+                    label: "Edit",
+                    url: format!("/admin/authors/{}/edit", a.id),
+                    method: "get",
+                    danger: false,
+                },
+            ],
         })
         .collect();
     Ok(ListPage {
@@ -314,6 +341,7 @@ async fn authors_page(state: &AppState) -> Result<ListPage, WebError> {
             field("bio", "Biography", "textarea", false),
         ],
         submit: "Add author",
+        form_action: None,
     })
 }
 
@@ -322,19 +350,17 @@ pub async fn authors(State(state): State<AppState>, editor: Editor) -> Result<Re
     show(&state, &editor, authors_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
+fn parse_author(f: &Fields) -> Result<NewAuthor, FieldError> {
+    Ok(NewAuthor { name: required(f, "name", "the name")?, slug: slug_field(f, "name")?, bio: get(f, "bio") })
+}
+
 pub async fn create_author(
     State(state): State<AppState>,
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
-    let parsed = (|| {
-        Ok(NewAuthor {
-            name: required(&f, "name", "the name")?,
-            slug: slug_field(&f, "name")?,
-            bio: get(&f, "bio"),
-        })
-    })();
+    let parsed = parse_author(&f);
     let result = match parsed {
         Ok(new) => Ok(state.store.create_author(&new).await.map(|_| ())),
         Err(e) => Err(e),
@@ -352,12 +378,20 @@ async fn sources_page(state: &AppState) -> Result<ListPage, WebError> {
         .into_iter()
         .map(|s| Item {
             cells: vec![s.name, s.slug.to_string(), s.credit],
-            actions: vec![ItemAction {
-                label: "View",
-                url: format!("/source/{}", s.slug),
-                method: "get",
-                danger: false,
-            }],
+            actions: vec![
+                ItemAction {
+                    label: "View",
+                    url: format!("/source/{}", s.slug),
+                    method: "get",
+                    danger: false,
+                },
+                ItemAction {
+                    label: "Edit",
+                    url: format!("/admin/sources/{}/edit", s.id),
+                    method: "get",
+                    danger: false,
+                },
+            ],
         })
         .collect();
     Ok(ListPage {
@@ -372,6 +406,7 @@ async fn sources_page(state: &AppState) -> Result<ListPage, WebError> {
             field("credit", "Credit", "text", false),
         ],
         submit: "Add source",
+        form_action: None,
     })
 }
 
@@ -380,17 +415,19 @@ pub async fn sources(State(state): State<AppState>, editor: Editor) -> Result<Re
     show(&state, &editor, sources_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
+fn parse_source(f: &Fields) -> Result<NewSource, FieldError> {
+    let name = required(f, "name", "the name")?;
+    let credit = Some(get(f, "credit")).filter(|c| !c.is_empty()).unwrap_or_else(|| name.clone());
+    Ok(NewSource { slug: slug_field(f, "name")?, name, credit })
+}
+
 pub async fn create_source(
     State(state): State<AppState>,
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageSources, Some(&f))?;
-    let parsed = (|| {
-        let name = required(&f, "name", "the name")?;
-        let credit = Some(get(&f, "credit")).filter(|c| !c.is_empty()).unwrap_or_else(|| name.clone());
-        Ok(NewSource { slug: slug_field(&f, "name")?, name, credit })
-    })();
+    let parsed = parse_source(&f);
     let result = match parsed {
         Ok(new) => Ok(state.store.create_source(&new).await.map(|_| ())),
         Err(e) => Err(e),
@@ -408,6 +445,7 @@ async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
         .into_iter()
         .map(|u| {
             let id = u.id;
+            let role = u.role;
             let toggle = if u.disabled {
                 ItemAction {
                     label: "Enable",
@@ -430,7 +468,7 @@ async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
                     u.role.to_string(),
                     if u.disabled { "disabled" } else { "active" }.into(),
                 ],
-                actions: vec![
+                actions: [
                     toggle,
                     ItemAction {
                         label: "New password",
@@ -438,7 +476,20 @@ async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
                         method: "post",
                         danger: true,
                     },
-                ],
+                ]
+                .into_iter()
+                .chain(Role::ALL.into_iter().filter(|r| *r != role).map(|r| ItemAction {
+                    label: match r {
+                        Role::Administrator => "Make administrator",
+                        Role::Editor => "Make editor",
+                        Role::Author => "Make author",
+                        Role::Contributor => "Make contributor",
+                    },
+                    url: format!("/admin/users/{id}/role-{}", r.as_str()),
+                    method: "post",
+                    danger: false,
+                }))
+                .collect(),
             }
         })
         .collect();
@@ -460,6 +511,7 @@ async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
             author,
         ],
         submit: "Add user",
+        form_action: None,
     })
 }
 
@@ -541,6 +593,16 @@ pub async fn user_action(
         }
         "disable" | "enable" => {
             state.store.set_user_disabled(user.id, action == "disable").await?;
+            Ok(Redirect::to("/admin/users").into_response())
+        }
+        role if role.starts_with("role-") => {
+            let role = Role::parse(&role["role-".len()..]).ok_or(WebError::NotFound)?;
+            if user.id == editor.0.user.id && role != Role::Administrator {
+                return Err(WebError::BadRequest(
+                    "You cannot take away your own administrator rights.".into(),
+                ));
+            }
+            state.store.set_user_role(user.id, role).await?;
             Ok(Redirect::to("/admin/users").into_response())
         }
         "reset-password" => {
@@ -720,6 +782,7 @@ async fn tokens_page(state: &AppState) -> Result<ListPage, WebError> {
         items,
         fields: vec![field("name", "Name", "text", true), scope],
         submit: "Create token",
+        form_action: None,
     })
 }
 
@@ -803,6 +866,7 @@ async fn webhooks_page(state: &AppState) -> Result<ListPage, WebError> {
         items,
         fields: vec![field("url", "Endpoint URL", "text", true), events],
         submit: "Add webhook",
+        form_action: None,
     })
 }
 
@@ -932,6 +996,124 @@ pub async fn deliveries(State(state): State<AppState>, editor: Editor) -> Result
         items,
         fields: vec![],
         submit: "",
+        form_action: None,
     };
     show(&state, &editor, page, StatusCode::OK, None, vec![], None).await
+}
+
+// ---- editing sections, tags, authors and sources ----
+
+/// The editable lists, as named in their URLs.
+#[derive(Clone, Copy)]
+enum Kind {
+    Sections,
+    Tags,
+    Authors,
+    Sources,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Result<Self, WebError> {
+        match s {
+            "sections" => Ok(Self::Sections),
+            "tags" => Ok(Self::Tags),
+            "authors" => Ok(Self::Authors),
+            "sources" => Ok(Self::Sources),
+            _ => Err(WebError::NotFound),
+        }
+    }
+
+    fn right(self) -> Action {
+        if matches!(self, Self::Sources) { Action::ManageSources } else { Action::ManageTaxonomy }
+    }
+
+    async fn page(self, state: &AppState) -> Result<ListPage, WebError> {
+        match self {
+            Self::Sections => sections_page(state).await,
+            Self::Tags => tags_page(state).await,
+            Self::Authors => authors_page(state).await,
+            Self::Sources => sources_page(state).await,
+        }
+    }
+
+    /// The current values of item `id`, as form fields.
+    async fn values(self, state: &AppState, id: i64) -> Result<Fields, WebError> {
+        let store = &state.store;
+        let pairs: Vec<(&str, String)> = match self {
+            Self::Sections => {
+                let s =
+                    store.sections().await?.into_iter().find(|s| s.id.0 == id).ok_or(WebError::NotFound)?;
+                vec![
+                    ("name", s.name),
+                    ("slug", s.slug.to_string()),
+                    ("description", s.description),
+                    ("language", s.language.unwrap_or_default()),
+                    ("position", s.position.to_string()),
+                ]
+            }
+            Self::Tags => {
+                let t = store.tags().await?.into_iter().find(|t| t.id.0 == id).ok_or(WebError::NotFound)?;
+                vec![("name", t.name), ("slug", t.slug.to_string()), ("kind", t.kind.as_str().into())]
+            }
+            Self::Authors => {
+                let a =
+                    store.authors().await?.into_iter().find(|a| a.id.0 == id).ok_or(WebError::NotFound)?;
+                vec![("name", a.name), ("slug", a.slug.to_string()), ("bio", a.bio)]
+            }
+            Self::Sources => {
+                let s =
+                    store.sources().await?.into_iter().find(|s| s.id.0 == id).ok_or(WebError::NotFound)?;
+                vec![("name", s.name), ("slug", s.slug.to_string()), ("credit", s.credit)]
+            }
+        };
+        Ok(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    /// Parses the form and saves it over item `id`.
+    async fn save(self, state: &AppState, id: i64, f: &Fields) -> Result<Result<(), StoreError>, FieldError> {
+        let store = &state.store;
+        Ok(match self {
+            Self::Sections => store.update_section(dateline_core::SectionId(id), &parse_section(f)?).await,
+            Self::Tags => store.update_tag(dateline_core::TagId(id), &parse_tag(f)?).await,
+            Self::Authors => store.update_author(dateline_core::AuthorId(id), &parse_author(f)?).await,
+            Self::Sources => store.update_source(dateline_core::SourceId(id), &parse_source(f)?).await,
+        })
+    }
+}
+
+/// The edit form of one item: the list page's form, filled in, posting to the item.
+async fn edit_page(state: &AppState, kind: Kind, id: i64) -> Result<ListPage, WebError> {
+    let mut page = kind.page(state).await?;
+    page.heading = "Edit";
+    page.intro = "Change the fields and save. A changed slug changes the item's public address.";
+    page.items.clear();
+    page.submit = "Save changes";
+    page.form_action = Some(format!("{}/{id}", page.path));
+    Ok(page)
+}
+
+pub async fn edit_item(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let kind = Kind::parse(&kind)?;
+    check(&editor, kind.right(), None)?;
+    let values = kind.values(&state, id).await?;
+    let page = edit_page(&state, kind, id).await?;
+    show(&state, &editor, page, StatusCode::OK, Some(&values), vec![], None).await
+}
+
+pub async fn save_item(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((kind, id)): Path<(String, i64)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    let kind = Kind::parse(&kind)?;
+    check(&editor, kind.right(), Some(&f))?;
+    let result = kind.save(&state, id, &f).await;
+    state.site_cache.clear();
+    let list = kind.page(&state).await?.path;
+    answer(&state, &editor, &f, result, list, async |s: &AppState| edit_page(s, kind, id).await).await
 }

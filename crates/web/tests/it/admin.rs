@@ -449,3 +449,78 @@ async fn api_tokens_are_made_and_revoked_in_the_admin() {
     let mut editor = site.signed_in(Role::Editor).await;
     assert_eq!(editor.get("/admin/tokens").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn sections_tags_authors_and_sources_can_be_edited() {
+    let site = Site::new().await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let form = editor.get(&format!("/admin/sections/{}/edit", site.world.id)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("value=\"World\""), "the form is filled in");
+    let saved = editor
+        .post(
+            &format!("/admin/sections/{}", site.world.id),
+            &[("name", "World News"), ("slug", "world"), ("position", "1")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(text(&site.get("/").await.body).contains("World News"), "the menu shows the new name at once");
+    let clash = editor
+        .post(&format!("/admin/sections/{}", site.world.id), &[("name", "World"), ("slug", "urdu")])
+        .await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&clash.body).contains("already taken"));
+    let tag = editor
+        .post(
+            &format!("/admin/tags/{}", site.tag.id),
+            &[("name", "Türkiye"), ("slug", "turkey"), ("kind", "place")],
+        )
+        .await;
+    assert_eq!(tag.status, StatusCode::SEE_OTHER);
+    assert_eq!(site.store.tag_by_slug("turkey").await.unwrap().unwrap().name, "Türkiye");
+    let author = editor
+        .post(
+            &format!("/admin/authors/{}", site.author.id),
+            &[("name", "Ayesha Malik"), ("slug", "ayesha-malik"), ("bio", "Chief correspondent.")],
+        )
+        .await;
+    assert_eq!(author.status, StatusCode::SEE_OTHER);
+    assert!(text(&site.get("/author/ayesha-malik").await.body).contains("Chief correspondent."));
+    assert_eq!(
+        editor.get("/admin/sources/1/edit").await.status,
+        StatusCode::FORBIDDEN,
+        "sources are for administrators"
+    );
+    assert_eq!(editor.get("/admin/planets/1/edit").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(editor.get("/admin/tags/999/edit").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn administrators_change_roles() {
+    let site = Site::new().await;
+    let mut admin = site.signed_in(Role::Administrator).await;
+    let password = site.account("writer@news.example", Role::Contributor, false).await;
+    let id = site.store.user_for_login("writer@news.example").await.unwrap().unwrap().0.id;
+    admin.get("/admin/users").await;
+    assert_eq!(
+        admin.post(&format!("/admin/users/{id}/role-author"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(site.store.user(id).await.unwrap().unwrap().role, Role::Author);
+    let me = site.store.user_for_login("administrator@news.example").await.unwrap().unwrap().0.id;
+    assert_eq!(
+        admin.post(&format!("/admin/users/{me}/role-editor"), &[]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        admin.post(&format!("/admin/users/{id}/role-emperor"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut writer = Client::new(&site);
+    writer.sign_in("writer@news.example", &password).await;
+    writer.get("/admin/stories/new").await;
+    assert!(
+        writer.post("/admin/stories/new", &story_fields("Now I publish", "publish", "0")).await.status
+            == StatusCode::SEE_OTHER
+    );
+}
