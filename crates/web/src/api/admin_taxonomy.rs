@@ -19,9 +19,14 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sections, create_section))
+        .routes(routes!(update_section))
         .routes(routes!(list_tags, create_tag))
+        .routes(routes!(update_tag))
         .routes(routes!(list_authors, create_author))
+        .routes(routes!(update_author))
         .routes(routes!(list_sources, create_source))
+        .routes(routes!(update_source))
+        .routes(routes!(set_webhook_state))
         .routes(routes!(list_users, create_user))
         .routes(routes!(user_action))
         .routes(routes!(list_tokens, create_token))
@@ -77,17 +82,7 @@ async fn create_section(
     _t: AdminToken,
     ApiJson(input): ApiJson<SectionIn>,
 ) -> Result<(StatusCode, Json<SectionOut>), ApiError> {
-    let name = required(&input.name, "name")?;
-    if input.language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
-        return Err(ApiError::invalid(vec![FieldError::new("language", "a language tag such as ur")]));
-    }
-    let new = NewSection {
-        slug: slug_of(&input.slug, &name)?,
-        name,
-        description: input.description,
-        language: input.language,
-        position: input.position,
-    };
+    let new = new_section(input)?;
     let section = state.store.create_section(&new).await?;
     state.site_cache.clear();
     Ok((StatusCode::CREATED, Json((&section).into())))
@@ -282,7 +277,7 @@ async fn create_user(
 /// Disables or re-enables an account (disabling signs it out everywhere), or gives it a new
 /// generated password, returned once.
 #[utoipa::path(post, path = "/api/admin/v1/users/{id}/{action}", tag = "admin",
-    params(("id" = i64, Path), ("action" = String, Path, description = "disable, enable or reset-password")),
+    params(("id" = i64, Path), ("action" = String, Path, description = "disable, enable, reset-password or role-<role>")),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
 async fn user_action(
     State(state): State<AppState>,
@@ -294,6 +289,10 @@ async fn user_action(
     let mut password = None;
     match action.as_str() {
         "disable" | "enable" => store.set_user_disabled(user.id, action == "disable").await?,
+        role if role.starts_with("role-") => {
+            let role = Role::parse(&role["role-".len()..]).ok_or_else(ApiError::not_found)?;
+            store.set_user_role(user.id, role).await?;
+        }
         "reset-password" => {
             let new = secrets::new_password()
                 .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
@@ -546,4 +545,108 @@ async fn list_deliveries(
             })
             .collect(),
     ))
+}
+
+fn new_section(input: SectionIn) -> Result<NewSection, ApiError> {
+    let name = required(&input.name, "name")?;
+    if input.language.as_deref().is_some_and(|l| !dateline_core::language::is_language_tag(l)) {
+        return Err(ApiError::invalid(vec![FieldError::new("language", "a language tag such as ur")]));
+    }
+    Ok(NewSection {
+        slug: slug_of(&input.slug, &name)?,
+        name,
+        description: input.description,
+        language: input.language,
+        position: input.position,
+    })
+}
+
+/// Saves a section over section `slug` (the body may change the slug).
+#[utoipa::path(put, path = "/api/admin/v1/sections/{slug}", tag = "admin", params(("slug" = String, Path)), request_body = SectionIn,
+    responses((status = 200, body = SectionOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_section(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<SectionIn>,
+) -> Result<Json<SectionOut>, ApiError> {
+    let current = state.store.section_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
+    let new = new_section(input)?;
+    state.store.update_section(current.id, &new).await?;
+    state.site_cache.clear();
+    let saved = state.store.section_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Saves a tag over tag `slug`.
+#[utoipa::path(put, path = "/api/admin/v1/tags/{slug}", tag = "admin", params(("slug" = String, Path)), request_body = TagIn,
+    responses((status = 200, body = TagOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_tag(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<TagIn>,
+) -> Result<Json<TagOut>, ApiError> {
+    let current = state.store.tag_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
+    let name = required(&input.name, "name")?;
+    let kind = TagKind::parse(&input.kind).ok_or_else(|| {
+        ApiError::invalid(vec![FieldError::new("kind", "topic, person, place or organisation")])
+    })?;
+    let new = NewTag { slug: slug_of(&input.slug, &name)?, name, kind };
+    state.store.update_tag(current.id, &new).await?;
+    let saved = state.store.tag_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Saves an author over author `slug`.
+#[utoipa::path(put, path = "/api/admin/v1/authors/{slug}", tag = "admin", params(("slug" = String, Path)), request_body = AuthorIn,
+    responses((status = 200, body = AuthorOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_author(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<AuthorIn>,
+) -> Result<Json<AuthorOut>, ApiError> {
+    let current = state.store.author_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
+    let name = required(&input.name, "name")?;
+    let new = NewAuthor { slug: slug_of(&input.slug, &name)?, name, bio: input.bio };
+    state.store.update_author(current.id, &new).await?;
+    let saved = state.store.author_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Saves a source over source `slug`.
+#[utoipa::path(put, path = "/api/admin/v1/sources/{slug}", tag = "admin", params(("slug" = String, Path)), request_body = SourceIn,
+    responses((status = 200, body = SourceOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_source(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<SourceIn>,
+) -> Result<Json<SourceOut>, ApiError> {
+    let current = state.store.source_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
+    let name = required(&input.name, "name")?;
+    let credit = input.credit.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone());
+    let new = NewSource { slug: slug_of(&input.slug, &name)?, name, credit };
+    state.store.update_source(current.id, &new).await?;
+    let saved = state.store.source_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Pauses or resumes a webhook.
+#[utoipa::path(post, path = "/api/admin/v1/webhooks/{id}/{action}", tag = "admin",
+    params(("id" = i64, Path), ("action" = String, Path, description = "pause or resume")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn set_webhook_state(
+    State(state): State<AppState>,
+    _t: AdminToken,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    let active = match action.as_str() {
+        "pause" => false,
+        "resume" => true,
+        _ => return Err(ApiError::not_found()),
+    };
+    state.store.set_webhook_active(id, active).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -90,7 +90,8 @@ async fn the_openapi_document_matches_the_routes_and_every_route_wants_a_token()
                 .replace("{id}", "1")
                 .replace("{number}", "1")
                 .replace("{slug}", "x")
-                .replace("{action}", "disable");
+                .replace("{action}", "disable")
+                .replace("{slug}", "x");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let reply = call(&site, method.clone(), &uri, None, Some(json!({}))).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {uri} is documented and guarded");
