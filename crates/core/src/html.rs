@@ -5,18 +5,33 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(policy);
+
+/// What survives sanitising: structure, links, images, figures; http(s), mailto and tel
+/// links only, each with `rel="noopener noreferrer"`.
+fn policy() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["figure", "figcaption"])
         .add_tag_attributes("img", ["loading", "width", "height"])
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         .link_rel(Some("noopener noreferrer"));
     b
-});
+}
 
 /// Removes everything unsafe from `html`, keeping structure, links and images.
 pub fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()
+}
+
+/// Like [`sanitize`], and relative links and image sources are made absolute against
+/// `base` (copy from a feed points at the feed's site, not ours).
+pub fn sanitize_with_base(html: &str, base: Option<&str>) -> String {
+    let Some(base) = base.and_then(|b| ammonia::Url::parse(b).ok()) else {
+        return sanitize(html);
+    };
+    let mut builder = policy();
+    builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base));
+    builder.clean(html).to_string()
 }
 
 /// Renders an editor's Markdown body to sanitised HTML. Raw HTML inside the Markdown is

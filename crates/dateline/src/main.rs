@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod users;
+mod wire;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -39,6 +40,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(users::TokenCommand),
+    /// Read agency copy: parse feeds and wire files.
+    #[command(subcommand)]
+    Wire(wire::WireCommand),
 }
 
 #[derive(clap::Args)]
@@ -55,6 +59,7 @@ struct DemoArgs {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+
     init_logs(cli.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -62,6 +67,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve(args).await,
             Command::User(command) => users::run(command).await,
             Command::Token(command) => users::run_token(command).await,
+            Command::Wire(command) => std::process::exit(wire::run(command)),
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;

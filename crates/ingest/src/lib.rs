@@ -1,0 +1,73 @@
+//! Wire and feed parsers: pure functions from bytes to normalised items or a typed error.
+//! RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed go through `feed-rs` after a preparation
+//! pass ([`prepare`]) that makes messy real-world input readable — byte order marks, wrong
+//! or missing encodings, HTML entities in XML, bare ampersands — and refuses hostile input
+//! (entity bombs, runaway nesting, oversized documents) before any parser sees it. IPTC
+//! ninjs and NewsML-G2 have their own readers. Every piece of HTML that comes out has been
+//! sanitised by `dateline-core`.
+//!
+//! Nothing here does I/O: the poller and the push endpoint hand bytes in.
+
+mod error;
+mod feeds;
+mod model;
+mod newsml;
+mod ninjs;
+pub mod prepare;
+mod text;
+mod xmltree;
+
+pub use error::IngestError;
+pub use model::{FeedInfo, Media, ParsedFeed, PubStatus, WireItem};
+
+use serde::Serialize;
+
+/// The wire formats Dateline reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Rss,
+    Atom,
+    JsonFeed,
+    Ninjs,
+    NewsMl,
+}
+
+impl Format {
+    /// Parses a format name as given on the command line.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rss" => Some(Self::Rss),
+            "atom" => Some(Self::Atom),
+            "jsonfeed" => Some(Self::JsonFeed),
+            "ninjs" => Some(Self::Ninjs),
+            "newsml" => Some(Self::NewsMl),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `bytes` as `format`, or guesses the format when `None`.
+///
+/// # Errors
+/// [`IngestError`] naming what is wrong: empty, too large, not a feed, bad encoding,
+/// hostile (entity declarations, nesting too deep), malformed, or of another format than
+/// the one asked for.
+pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<ParsedFeed, IngestError> {
+    let input = prepare::Input::new(bytes)?;
+    let detected = input.detect()?;
+    let format = match format {
+        Some(asked) if asked != detected => {
+            return Err(IngestError::WrongFormat { asked, found: detected });
+        }
+        Some(asked) => asked,
+        None => detected,
+    };
+    let mut feed = match format {
+        Format::Rss | Format::Atom | Format::JsonFeed => feeds::parse(&input)?,
+        Format::Ninjs => ninjs::parse(&input)?,
+        Format::NewsMl => newsml::parse(&input)?,
+    };
+    feed.dedupe();
+    Ok(feed)
+}

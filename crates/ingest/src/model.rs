@@ -1,0 +1,69 @@
+//! Normalised items: what every format is turned into.
+
+use serde::Serialize;
+
+/// Where an item stands, as its agency says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PubStatus {
+    /// Publishable.
+    #[default]
+    Usable,
+    /// Withdrawn or cancelled: a kill.
+    Withdrawn,
+}
+
+/// A picture, video or other file attached to an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Media {
+    pub url: String,
+    /// MIME type when known.
+    pub kind: Option<String>,
+    pub caption: Option<String>,
+}
+
+/// One story as an agency or feed sent it. Plain-text fields have no markup and decoded
+/// entities; `body_html` is sanitised; times are RFC 3339 in UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireItem {
+    /// The item's id within its source; derived from link and title when the feed has none.
+    pub guid: String,
+    /// The agency's version number, when it gives one.
+    pub version: Option<i64>,
+    pub title: String,
+    pub link: Option<String>,
+    pub summary: Option<String>,
+    pub body_html: Option<String>,
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub language: Option<String>,
+    pub media: Vec<Media>,
+    /// The dateline place ("located").
+    pub place: Option<String>,
+    pub status: PubStatus,
+}
+
+/// The feed or message the items came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct FeedInfo {
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub language: Option<String>,
+}
+
+/// A whole parsed document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParsedFeed {
+    pub feed: FeedInfo,
+    pub items: Vec<WireItem>,
+}
+
+impl ParsedFeed {
+    /// Drops repeated items (same guid and version), keeping the first.
+    pub(crate) fn dedupe(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.items.retain(|i| seen.insert((i.guid.clone(), i.version)));
+    }
+}
