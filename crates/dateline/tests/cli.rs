@@ -173,3 +173,61 @@ fn accounts_and_tokens_from_the_command_line() {
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown scope"));
 }
+
+#[test]
+fn wire_parse_prints_json_or_one_clear_line() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/wire");
+    let ok = dateline().args(["wire", "parse"]).arg(fixtures.join("rss2_basic.xml")).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 3);
+    for key in [
+        "guid",
+        "version",
+        "title",
+        "link",
+        "summary",
+        "body_html",
+        "published",
+        "updated",
+        "authors",
+        "categories",
+        "language",
+        "media",
+        "place",
+    ] {
+        assert!(json["items"][0].get(key).is_some(), "{key} missing");
+    }
+    assert!(
+        json["feed"].get("title").is_some()
+            && json["feed"].get("link").is_some()
+            && json["feed"].get("language").is_some()
+    );
+
+    let forced = dateline()
+        .args(["wire", "parse", "--format", "ninjs"])
+        .arg(fixtures.join("ninjs20_text.json"))
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0));
+    for (file, needle) in [
+        ("hostile_billion_laughs.xml", "entity"),
+        ("hostile_binary.bin", "not a feed"),
+        ("broken_empty.xml", "empty"),
+    ] {
+        let out = dateline().args(["wire", "parse"]).arg(fixtures.join(file)).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(out.stdout.is_empty(), "{file}: nothing on stdout");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{file}: one line: {err}");
+        assert!(err.contains(needle), "{file}: {err}");
+    }
+    let missing = dateline().args(["wire", "parse", "/nonexistent/feed.xml"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let bad_format = dateline()
+        .args(["wire", "parse", "--format", "yaml"])
+        .arg(fixtures.join("rss2_basic.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(bad_format.status.code(), Some(2));
+}

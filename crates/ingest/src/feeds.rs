@@ -2,10 +2,10 @@
 //! input and turned into [`WireItem`]s: links made absolute against the feed's site, HTML
 //! sanitised, plain fields stripped of markup, missing ids derived from link and title.
 
+use crate::IngestError;
 use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, WireItem};
 use crate::prepare::Input;
 use crate::text::{derived_guid, plain, plain_opt, rfc3339};
-use crate::IngestError;
 use dateline_core::html::sanitize_with_base;
 use feed_rs::model::{Entry, Feed, Link};
 
@@ -29,18 +29,28 @@ fn absolute(link: &str, base: Option<&url::Url>) -> String {
 
 fn item(entry: Entry, base: Option<&url::Url>, feed_language: Option<&str>) -> WireItem {
     let title = entry.title.as_ref().map(|t| plain(&t.content)).unwrap_or_default();
-    let link = main_link(&entry.links).map(|l| absolute(l, entry.base.as_deref().and_then(|b| url::Url::parse(b).ok()).as_ref().or(base)));
+    let link = main_link(&entry.links)
+        .map(|l| absolute(l, entry.base.as_deref().and_then(|b| url::Url::parse(b).ok()).as_ref().or(base)));
     let item_base = link.clone().or_else(|| base.map(ToString::to_string));
     let body = entry.content.as_ref().and_then(|c| c.body.clone()).filter(|b| !b.trim().is_empty());
     let summary_html = entry.summary.as_ref().map(|s| s.content.clone()).filter(|s| !s.trim().is_empty());
-    let body_html = body.clone().or_else(|| summary_html.clone()).map(|h| sanitize_with_base(&h, item_base.as_deref()));
+    let body_html =
+        body.clone().or_else(|| summary_html.clone()).map(|h| sanitize_with_base(&h, item_base.as_deref()));
     let summary = if body.is_some() { plain_opt(summary_html.as_deref()) } else { None };
-    let guid = if entry.id.trim().is_empty() { derived_guid(link.as_deref(), &title) } else { entry.id.trim().to_owned() };
+    let guid = if entry.id.trim().is_empty() {
+        derived_guid(link.as_deref(), &title)
+    } else {
+        entry.id.trim().to_owned()
+    };
     let media = entry
         .media
         .iter()
         .flat_map(|m| {
-            let caption = m.description.as_ref().map(|d| plain(&d.content)).or_else(|| m.title.as_ref().map(|t| plain(&t.content)));
+            let caption = m
+                .description
+                .as_ref()
+                .map(|d| plain(&d.content))
+                .or_else(|| m.title.as_ref().map(|t| plain(&t.content)));
             m.content.iter().filter_map(move |c| {
                 c.url.as_ref().map(|u| Media {
                     url: u.to_string(),
@@ -58,7 +68,12 @@ fn item(entry: Entry, base: Option<&url::Url>, feed_language: Option<&str>) -> W
         body_html,
         published: entry.published.and_then(|t| rfc3339(t.timestamp(), t.timestamp_subsec_nanos())),
         updated: entry.updated.and_then(|t| rfc3339(t.timestamp(), t.timestamp_subsec_nanos())),
-        authors: entry.authors.iter().filter_map(|p| p.name.as_deref().map(plain)).filter(|n| !n.is_empty()).collect(),
+        authors: entry
+            .authors
+            .iter()
+            .filter_map(|p| p.name.as_deref().map(plain))
+            .filter(|n| !n.is_empty())
+            .collect(),
         categories: entry
             .categories
             .iter()
@@ -92,9 +107,15 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
     let link = main_link(&feed.links).map(str::to_owned);
     let base = link.as_deref().and_then(|l| url::Url::parse(l).ok());
     let language = feed.language.clone();
-    let items = feed.entries.into_iter().map(|e| item(e, base.as_ref(), language.as_deref())).collect();
+    let mut items: Vec<WireItem> =
+        feed.entries.into_iter().map(|e| item(e, base.as_ref(), language.as_deref())).collect();
+    apply_entry_languages(&source, &mut items);
     Ok(ParsedFeed {
-        feed: FeedInfo { title: feed.title.map(|t| plain(&t.content)).filter(|t| !t.is_empty()), link, language },
+        feed: FeedInfo {
+            title: feed.title.map(|t| plain(&t.content)).filter(|t| !t.is_empty()),
+            link,
+            language,
+        },
         items,
     })
 }
@@ -136,4 +157,21 @@ fn lenient_json_feed(text: &str, is_json: bool) -> std::borrow::Cow<'_, str> {
         }
     }
     if changed { std::borrow::Cow::Owned(value.to_string()) } else { std::borrow::Cow::Borrowed(text) }
+}
+
+/// Atom entries may carry their own `xml:lang` (an Urdu entry in an English feed), which
+/// `feed-rs` does not report: read it from the document, entry by entry.
+fn apply_entry_languages(text: &str, items: &mut [WireItem]) {
+    if !text.contains("xml:lang") {
+        return;
+    }
+    let Ok(root) = crate::xmltree::parse(text) else { return };
+    if root.name != "feed" {
+        return;
+    }
+    for (entry, item) in root.children_named("entry").zip(items.iter_mut()) {
+        if let Some(lang) = entry.attr("lang").filter(|l| !l.is_empty()) {
+            item.language = Some(lang.to_owned());
+        }
+    }
 }

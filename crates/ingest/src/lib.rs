@@ -68,6 +68,6 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<ParsedFeed, IngestE
         Format::Ninjs => ninjs::parse(&input)?,
         Format::NewsMl => newsml::parse(&input)?,
     };
-    feed.dedupe();
+    feed.tidy();
     Ok(feed)
 }

@@ -61,9 +61,25 @@ pub struct ParsedFeed {
 }
 
 impl ParsedFeed {
-    /// Drops repeated items (same guid and version), keeping the first.
-    pub(crate) fn dedupe(&mut self) {
+    /// Drops repeated items (same guid and version), keeping the first, and trims bodies.
+    pub(crate) fn tidy(&mut self) {
         let mut seen = std::collections::HashSet::new();
         self.items.retain(|i| seen.insert((i.guid.clone(), i.version)));
+        for item in &mut self.items {
+            item.body_html = item.body_html.take().map(|b| b.trim().to_owned()).filter(|b| !b.is_empty());
+            // RSS readers report the publication time as the update time too: that is no update.
+            if item.updated.is_some() && item.updated == item.published {
+                item.updated = None;
+            }
+            // An item without a title (JSON Feed allows it) gets its first words as one.
+            if item.title.is_empty() {
+                let text = item
+                    .summary
+                    .clone()
+                    .or_else(|| item.body_html.as_deref().map(crate::text::plain))
+                    .unwrap_or_default();
+                item.title = dateline_core::text::cut_at_word(&text, 100);
+            }
+        }
     }
 }

@@ -2,11 +2,11 @@
 //! dateline, by-line, located, subjects, language, the inline XHTML body, the version and
 //! the publication status (`stat:withdrawn` / `stat:canceled` are kills).
 
+use crate::IngestError;
 use crate::model::{FeedInfo, ParsedFeed, PubStatus, WireItem};
 use crate::prepare::Input;
 use crate::text::{parse_time, plain};
 use crate::xmltree::{self, Element};
-use crate::IngestError;
 use dateline_core::html::sanitize;
 
 fn text_of(e: Option<&Element>) -> Option<String> {
@@ -14,11 +14,16 @@ fn text_of(e: Option<&Element>) -> Option<String> {
 }
 
 fn item(news: &Element) -> Result<WireItem, IngestError> {
-    let guid = news.attr("guid").map(str::to_owned).ok_or_else(|| IngestError::malformed("NewsML-G2", "a newsItem has no guid"))?;
+    let guid = news
+        .attr("guid")
+        .map(str::to_owned)
+        .ok_or_else(|| IngestError::malformed("NewsML-G2", "a newsItem has no guid"))?;
     let meta = news.child("itemMeta");
     let content = news.child("contentMeta");
     let status = match meta.and_then(|m| m.child("pubStatus")).and_then(|p| p.attr("qcode")) {
-        Some(q) if q.ends_with("withdrawn") || q.ends_with("canceled") || q.ends_with("cancelled") => PubStatus::Withdrawn,
+        Some(q) if q.ends_with("withdrawn") || q.ends_with("canceled") || q.ends_with("cancelled") => {
+            PubStatus::Withdrawn
+        }
         _ => PubStatus::Usable,
     };
     let headline = text_of(content.and_then(|c| c.child("headline")));

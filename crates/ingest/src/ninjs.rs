@@ -2,10 +2,10 @@
 //! (`headlines`, `bodies`, `subjects`, `renditions`). A ninjs document is one item; a
 //! `pubstatus` of withdrawn or canceled is a kill.
 
+use crate::IngestError;
 use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, WireItem};
 use crate::prepare::{Input, json_error};
 use crate::text::{derived_guid, parse_time, plain, plain_opt};
-use crate::IngestError;
 use dateline_core::html::sanitize;
 use serde_json::Value;
 
@@ -25,7 +25,9 @@ fn first_value<'a>(v: &'a Value, key: &str, role: &str) -> Option<&'a str> {
 fn names(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(|s| str_of(s, "name").map(plain)).filter(|n| !n.is_empty()).collect())
+        .map(|list| {
+            list.iter().filter_map(|s| str_of(s, "name").map(plain)).filter(|n| !n.is_empty()).collect()
+        })
         .unwrap_or_default()
 }
 
@@ -41,7 +43,11 @@ fn media(v: &Value) -> Vec<Media> {
     let mut out = Vec::new();
     let mut push = |r: &Value, caption: Option<String>| {
         if let Some(href) = str_of(r, "href") {
-            out.push(Media { url: href.to_owned(), kind: str_of(r, "mimetype").or_else(|| str_of(r, "contenttype")).map(str::to_owned), caption });
+            out.push(Media {
+                url: href.to_owned(),
+                kind: str_of(r, "mimetype").or_else(|| str_of(r, "contenttype")).map(str::to_owned),
+                caption,
+            });
         }
     };
     if let Some(assoc) = v.get("associations") {
@@ -51,7 +57,11 @@ fn media(v: &Value) -> Vec<Media> {
             _ => vec![],
         };
         for a in items {
-            let caption = plain_opt(str_of(a, "description_text").or_else(|| str_of(a, "headline")).or_else(|| first_value(a, "descriptions", "caption")));
+            let caption = plain_opt(
+                str_of(a, "description_text")
+                    .or_else(|| str_of(a, "headline"))
+                    .or_else(|| first_value(a, "descriptions", "caption")),
+            );
             if let Some(renditions) = a.get("renditions") {
                 let list: Vec<&Value> = match renditions {
                     Value::Object(map) => map.values().collect(),
@@ -75,7 +85,10 @@ fn media(v: &Value) -> Vec<Media> {
 /// Malformed JSON, or a document without `uri`/`guid` or headline.
 pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
     let v: Value = serde_json::from_str(&input.text).map_err(json_error)?;
-    let title = str_of(&v, "headline").or_else(|| first_value(&v, "headlines", "main")).map(plain).unwrap_or_default();
+    let title = str_of(&v, "headline")
+        .or_else(|| first_value(&v, "headlines", "main"))
+        .map(plain)
+        .unwrap_or_default();
     let link = str_of(&v, "uri").filter(|u| u.starts_with("http")).map(str::to_owned);
     let guid = str_of(&v, "guid")
         .or_else(|| str_of(&v, "uri"))
@@ -91,7 +104,10 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
             let html = bodies.iter().find(|b| str_of(b, "contenttype").is_some_and(|c| c.contains("html")));
             html.or_else(|| bodies.first()).and_then(|b| str_of(b, "value")).map(str::to_owned)
         })
-        .or_else(|| str_of(&v, "body_text").map(|t| t.split("\n\n").map(|p| format!("<p>{}</p>", p.replace('<', "&lt;"))).collect()));
+        .or_else(|| {
+            str_of(&v, "body_text")
+                .map(|t| t.split("\n\n").map(|p| format!("<p>{}</p>", p.replace('<', "&lt;"))).collect())
+        });
     let status = match str_of(&v, "pubstatus") {
         Some("withdrawn" | "canceled" | "cancelled") => PubStatus::Withdrawn,
         _ => PubStatus::Usable,
@@ -104,7 +120,9 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
         version: version(&v),
         title,
         link,
-        summary: plain_opt(str_of(&v, "description_text").or_else(|| first_value(&v, "descriptions", "summary"))),
+        summary: plain_opt(
+            str_of(&v, "description_text").or_else(|| first_value(&v, "descriptions", "summary")),
+        ),
         body_html: body.map(|b| sanitize(&b)),
         published: str_of(&v, "firstcreated").or_else(|| str_of(&v, "firstpublished")).and_then(parse_time),
         updated: str_of(&v, "versioncreated").and_then(parse_time),

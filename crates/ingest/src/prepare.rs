@@ -31,7 +31,9 @@ impl Input {
         if bytes.len() > MAX_BYTES {
             return Err(IngestError::TooLarge { size: bytes.len(), limit: MAX_BYTES });
         }
-        let first = bytes.iter().position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF | 0xFE | 0xFF | 0));
+        let first = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF | 0xFE | 0xFF | 0));
         let Some(first) = first else { return Err(IngestError::Empty) };
         match bytes[first] {
             b'{' => {
@@ -42,6 +44,9 @@ impl Input {
             b'<' => {
                 let decoded = decode_xml(bytes)?;
                 let repaired = repair_xml(&decoded)?;
+                if root_element(&repaired).is_ok_and(|r| r.eq_ignore_ascii_case("html")) {
+                    return Err(IngestError::NotAFeed("an HTML page".into()));
+                }
                 check_nesting(&repaired)?;
                 Ok(Self { text: repaired, is_json: false })
             }
@@ -132,16 +137,71 @@ fn decode_xml(bytes: &[u8]) -> Result<String, IngestError> {
 
 /// HTML named entities feeds use that XML does not define, as code points.
 const HTML_ENTITIES: &[(&str, u32)] = &[
-    ("nbsp", 160), ("iexcl", 161), ("cent", 162), ("pound", 163), ("yen", 165), ("sect", 167), ("copy", 169),
-    ("laquo", 171), ("reg", 174), ("deg", 176), ("plusmn", 177), ("middot", 183), ("raquo", 187), ("frac12", 189),
-    ("iquest", 191), ("Agrave", 192), ("Aacute", 193), ("Auml", 196), ("Ccedil", 199), ("Egrave", 200),
-    ("Eacute", 201), ("Ntilde", 209), ("Ouml", 214), ("times", 215), ("Uuml", 220), ("szlig", 223), ("agrave", 224),
-    ("aacute", 225), ("acirc", 226), ("atilde", 227), ("auml", 228), ("ccedil", 231), ("egrave", 232), ("eacute", 233),
-    ("ecirc", 234), ("euml", 235), ("iacute", 237), ("iuml", 239), ("ntilde", 241), ("oacute", 243), ("ocirc", 244),
-    ("ouml", 246), ("divide", 247), ("uacute", 250), ("uuml", 252), ("ndash", 8211), ("mdash", 8212),
-    ("lsquo", 8216), ("rsquo", 8217), ("sbquo", 8218), ("ldquo", 8220), ("rdquo", 8221), ("bdquo", 8222),
-    ("dagger", 8224), ("bull", 8226), ("hellip", 8230), ("prime", 8242), ("euro", 8364), ("trade", 8482),
-    ("larr", 8592), ("rarr", 8594), ("minus", 8722), ("thinsp", 8201), ("ensp", 8194), ("emsp", 8195),
+    ("nbsp", 160),
+    ("iexcl", 161),
+    ("cent", 162),
+    ("pound", 163),
+    ("yen", 165),
+    ("sect", 167),
+    ("copy", 169),
+    ("laquo", 171),
+    ("reg", 174),
+    ("deg", 176),
+    ("plusmn", 177),
+    ("middot", 183),
+    ("raquo", 187),
+    ("frac12", 189),
+    ("iquest", 191),
+    ("Agrave", 192),
+    ("Aacute", 193),
+    ("Auml", 196),
+    ("Ccedil", 199),
+    ("Egrave", 200),
+    ("Eacute", 201),
+    ("Ntilde", 209),
+    ("Ouml", 214),
+    ("times", 215),
+    ("Uuml", 220),
+    ("szlig", 223),
+    ("agrave", 224),
+    ("aacute", 225),
+    ("acirc", 226),
+    ("atilde", 227),
+    ("auml", 228),
+    ("ccedil", 231),
+    ("egrave", 232),
+    ("eacute", 233),
+    ("ecirc", 234),
+    ("euml", 235),
+    ("iacute", 237),
+    ("iuml", 239),
+    ("ntilde", 241),
+    ("oacute", 243),
+    ("ocirc", 244),
+    ("ouml", 246),
+    ("divide", 247),
+    ("uacute", 250),
+    ("uuml", 252),
+    ("ndash", 8211),
+    ("mdash", 8212),
+    ("lsquo", 8216),
+    ("rsquo", 8217),
+    ("sbquo", 8218),
+    ("ldquo", 8220),
+    ("rdquo", 8221),
+    ("bdquo", 8222),
+    ("dagger", 8224),
+    ("bull", 8226),
+    ("hellip", 8230),
+    ("prime", 8242),
+    ("euro", 8364),
+    ("trade", 8482),
+    ("larr", 8592),
+    ("rarr", 8594),
+    ("minus", 8722),
+    ("thinsp", 8201),
+    ("ensp", 8194),
+    ("emsp", 8195),
 ];
 
 /// Refuses entity declarations, fixes HTML entities and bare ampersands, and makes the
@@ -249,7 +309,10 @@ fn check_nesting(text: &str) -> Result<(), IngestError> {
             }
             Ok(_) => {}
             Err(e) => {
-                return Err(IngestError::malformed("XML", format!("{e} (at byte {})", reader.buffer_position())));
+                return Err(IngestError::malformed(
+                    "XML",
+                    format!("{e} (at byte {})", reader.buffer_position()),
+                ));
             }
         }
     }
@@ -283,7 +346,8 @@ mod tests {
     fn hostile_input_is_refused() {
         assert!(matches!(Input::new(b""), Err(IngestError::Empty)));
         assert!(matches!(Input::new(b"  \n "), Err(IngestError::Empty)));
-        let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;\">]><rss>&b;</rss>";
+        let bomb =
+            b"<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;\">]><rss>&b;</rss>";
         assert!(matches!(Input::new(bomb), Err(IngestError::EntityDeclarations)));
         let deep = format!("<rss>{}{}</rss>", "<d>".repeat(1000), "</d>".repeat(1000));
         assert!(matches!(Input::new(deep.as_bytes()), Err(IngestError::TooDeep { .. })));

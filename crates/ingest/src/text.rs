@@ -118,10 +118,28 @@ pub fn parse_time(text: &str) -> Option<String> {
 
 /// Zone abbreviations seen in agency feeds, as offsets.
 const ZONES: &[(&str, &str)] = &[
-    ("UT", "+0000"), ("UTC", "+0000"), ("GMT", "+0000"), ("Z", "+0000"), ("PKT", "+0500"), ("IST", "+0530"),
-    ("BST", "+0100"), ("CET", "+0100"), ("CEST", "+0200"), ("EET", "+0200"), ("MSK", "+0300"), ("GST", "+0400"),
-    ("EST", "-0500"), ("EDT", "-0400"), ("CST", "-0600"), ("CDT", "-0500"), ("MST", "-0700"), ("MDT", "-0600"),
-    ("PST", "-0800"), ("PDT", "-0700"), ("JST", "+0900"), ("AEST", "+1000"),
+    ("UT", "+0000"),
+    ("UTC", "+0000"),
+    ("GMT", "+0000"),
+    ("Z", "+0000"),
+    ("PKT", "+0500"),
+    ("IST", "+0530"),
+    ("BST", "+0100"),
+    ("CET", "+0100"),
+    ("CEST", "+0200"),
+    ("EET", "+0200"),
+    ("MSK", "+0300"),
+    ("GST", "+0400"),
+    ("EST", "-0500"),
+    ("EDT", "-0400"),
+    ("CST", "-0600"),
+    ("CDT", "-0500"),
+    ("MST", "-0700"),
+    ("MDT", "-0600"),
+    ("PST", "-0800"),
+    ("PDT", "-0700"),
+    ("JST", "+0900"),
+    ("AEST", "+1000"),
 ];
 
 /// Rewrites an RFC 822-like date into strict RFC 2822: drops the weekday, shortens month
@@ -155,7 +173,10 @@ mod tests {
 
     #[test]
     fn markup_and_entities_become_plain_text() {
-        assert_eq!(plain("<b>Storm</b> &amp; floods &#8212; Karachi&rsquo;s  roads"), "Storm & floods — Karachi’s roads");
+        assert_eq!(
+            plain("<b>Storm</b> &amp; floods &#8212; Karachi&rsquo;s  roads"),
+            "Storm & floods — Karachi’s roads"
+        );
         assert_eq!(decode_entities("AT&T &unknown; &#x41;"), "AT&T &unknown; A");
     }
 
@@ -172,7 +193,10 @@ mod tests {
         assert_eq!(parse_time("2025-02-25T14:30:00").as_deref(), Some("2025-02-25T14:30:00Z"));
         assert_eq!(parse_time("someday"), None);
         assert_eq!(parse_time("Tue, 25 Feb 2025 14:30 PKT").as_deref(), Some("2025-02-25T09:30:00Z"));
-        assert_eq!(parse_time("Tuesday, 25 February 2025 14:30:00 GMT").as_deref(), Some("2025-02-25T14:30:00Z"));
+        assert_eq!(
+            parse_time("Tuesday, 25 February 2025 14:30:00 GMT").as_deref(),
+            Some("2025-02-25T14:30:00Z")
+        );
         assert_eq!(parse_time("25 Feb 2025 14:30:00 +0500").as_deref(), Some("2025-02-25T09:30:00Z"));
         assert_eq!(parse_time("25 Feb 2025 14:30:00").as_deref(), Some("2025-02-25T14:30:00Z"));
     }

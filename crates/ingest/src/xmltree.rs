@@ -99,7 +99,8 @@ fn start(e: &BytesStart<'_>) -> Element {
         .flatten()
         .map(|a| {
             let key = a.key.local_name().as_ref().to_owned();
-            let value = a.normalized_value(XmlVersion::Implicit1_0).map(|v| v.into_owned()).unwrap_or_default();
+            let value =
+                a.normalized_value(XmlVersion::Implicit1_0).map(|v| v.into_owned()).unwrap_or_default();
             (key, value)
         })
         .collect();
