@@ -571,3 +571,56 @@ pub struct Delivery {
     pub created_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
 }
+
+/// How a source's copy arrives and what happens to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireConfig {
+    /// manual, push-ninjs, push-newsml, rss, atom, jsonfeed.
+    pub kind: String,
+    /// Feed URL or drop folder, for polled kinds.
+    pub location: Option<String>,
+    /// Section new stories go to; the first section when `None`.
+    pub section: Option<SectionId>,
+    /// Byline put on stories from this source (an author's name); the item's own when empty.
+    pub byline: String,
+    /// Language of the copy; the item's own or the site's when `None`.
+    pub language: Option<String>,
+    /// Publish at once, or hold for the wire desk.
+    pub auto_publish: bool,
+}
+
+/// A parsed wire item as the store takes it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingItem {
+    pub guid: String,
+    pub version: Option<i64>,
+    /// Hash of the normalised item: the same item again changes nothing.
+    pub content_hash: String,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub language: Option<String>,
+    pub place: String,
+    /// A kill or withdrawal.
+    pub withdrawn: bool,
+    /// The normalised item as JSON, kept for the wire desk and audit.
+    pub json: String,
+}
+
+/// What receiving one item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "story")]
+pub enum IngestAction {
+    /// New and published at once (auto-publish).
+    Published(StoryId),
+    /// New, or a newer version of an item not yet published: waiting on the wire desk.
+    Held,
+    /// A newer version of a published item: the story was updated ("Updated" stamp).
+    Updated(StoryId),
+    /// Withdrawn: the story was killed (when there was one).
+    Killed(Option<StoryId>),
+    /// Seen before, with the same content or an older version: nothing changed.
+    Unchanged,
+}

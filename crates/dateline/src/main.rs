@@ -43,6 +43,15 @@ enum Command {
     /// Read agency copy: parse feeds and wire files.
     #[command(subcommand)]
     Wire(wire::WireCommand),
+    /// Manage news sources (agencies).
+    #[command(subcommand)]
+    Source(SourceCommand),
+}
+
+#[derive(Subcommand)]
+enum SourceCommand {
+    /// Add a source and say how its copy arrives.
+    Add(wire::SourceAdd),
 }
 
 #[derive(clap::Args)]
@@ -68,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             Command::User(command) => users::run(command).await,
             Command::Token(command) => users::run_token(command).await,
             Command::Wire(command) => std::process::exit(wire::run(command)),
+            Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;

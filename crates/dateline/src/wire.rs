@@ -67,3 +67,73 @@ fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     std::fs::File::open(path)?.take(dateline_ingest::prepare::MAX_BYTES as u64 + 1).read_to_end(&mut buf)?;
     Ok(buf)
 }
+
+/// `dateline source add`: a news source (agency) and how its copy arrives.
+#[derive(clap::Args)]
+pub struct SourceAdd {
+    /// The agency's name, e.g. "APP".
+    pub name: String,
+    /// manual, push-ninjs or push-newsml (push kinds get a token to POST with).
+    #[arg(long, default_value = "manual")]
+    pub kind: String,
+    /// Credit text on stories [default: the name].
+    #[arg(long)]
+    pub credit: Option<String>,
+    /// Slug of the section new stories go to [default: the first section].
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Byline (an author's name) for its stories [default: the item's own].
+    #[arg(long, default_value = "")]
+    pub byline: String,
+    /// Language of its copy [default: the item's own, else the site's].
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Publish items at once instead of holding them for the wire desk.
+    #[arg(long)]
+    pub auto_publish: bool,
+    #[command(flatten)]
+    pub store: crate::config::StoreArgs,
+}
+
+/// Creates the source and prints its id (and push token, once, for push kinds).
+pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
+    use anyhow::Context;
+    const KINDS: [&str; 3] = ["manual", "push-ninjs", "push-newsml"];
+    if !KINDS.contains(&args.kind.as_str()) {
+        anyhow::bail!("unknown kind {:?}: use {}", args.kind, KINDS.join(", "));
+    }
+    let store = crate::open_store(&crate::config::Settings::resolve(&args.store, None)?).await?;
+    let slug = dateline_core::Slug::from_title(&args.name).context("the name needs letters or digits")?;
+    let section = match &args.section {
+        Some(s) => Some(store.section_by_slug(s).await?.with_context(|| format!("no section {s:?}"))?.id),
+        None => None,
+    };
+    let credit = args.credit.clone().unwrap_or_else(|| args.name.clone());
+    let source = store
+        .create_source(&dateline_core::NewSource { slug, name: args.name.clone(), credit })
+        .await
+        .context("cannot create the source")?;
+    let token = if args.kind.starts_with("push-") {
+        Some(dateline_core::secrets::new_token("dl_push_")?)
+    } else {
+        None
+    };
+    let config = dateline_core::WireConfig {
+        kind: args.kind.clone(),
+        location: None,
+        section,
+        byline: args.byline.clone(),
+        language: args.language.clone(),
+        auto_publish: args.auto_publish,
+    };
+    let hash = token.as_deref().map(dateline_core::secrets::token_hash);
+    store.configure_source(source.id, &config, hash.as_deref()).await?;
+    println!("Created source {} ({}, {}).", source.id, source.name, args.kind);
+    if let Some(token) = token {
+        println!(
+            "Push to /api/wire/v1/sources/{}/items with: Authorization: Bearer {token}  (shown once)",
+            source.id
+        );
+    }
+    Ok(())
+}

@@ -83,3 +83,25 @@ impl ParsedFeed {
         }
     }
 }
+
+impl WireItem {
+    /// The item as the store takes it in, with a hash of its normalised content.
+    pub fn incoming(&self) -> dateline_core::IncomingItem {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_string(self).unwrap_or_default();
+        dateline_core::IncomingItem {
+            guid: self.guid.clone(),
+            version: self.version,
+            content_hash: hex::encode(Sha256::digest(json.as_bytes())),
+            title: self.title.clone(),
+            summary: self.summary.clone().unwrap_or_default(),
+            body_html: self.body_html.clone().unwrap_or_default(),
+            authors: self.authors.clone(),
+            categories: self.categories.clone(),
+            language: self.language.clone(),
+            place: self.place.clone().unwrap_or_default(),
+            withdrawn: self.status == PubStatus::Withdrawn,
+            json,
+        }
+    }
+}

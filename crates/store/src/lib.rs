@@ -22,7 +22,10 @@ use dateline_core::{
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
-use dateline_core::{AuthorId, ContentFilter, Delivery, SourceId, StoryEvent, TagId, Webhook};
+use dateline_core::{
+    AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
+    WireConfig,
+};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -239,6 +242,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// The delivery log, newest first.
     async fn recent_deliveries(&self, limit: u32) -> Result<Vec<Delivery>>;
+
+    /// Sets how a source's copy arrives and is handled; a new push token hash when given.
+    async fn configure_source(
+        &self,
+        id: SourceId,
+        config: &WireConfig,
+        push_token_hash: Option<&str>,
+    ) -> Result<()>;
+    /// The source whose push token has this hash.
+    async fn source_by_push_token(&self, token_hash: &str) -> Result<Option<SourceId>>;
+    /// Takes in parsed items from a source in one transaction (the raw payload is kept):
+    /// committed before this returns, so an acknowledged item is never lost.
+    async fn ingest_items(
+        &self,
+        source: SourceId,
+        raw: &[u8],
+        items: &[IncomingItem],
+        now: Timestamp,
+    ) -> Result<Vec<IngestAction>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -14,12 +14,14 @@ const SQLITE: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_newsroom.sql") },
     Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_api_tokens.sql") },
     Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_webhooks.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_wire.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_newsroom.sql") },
     Migration { version: 3, sql: include_str!("../migrations/postgres/0003_api_tokens.sql") },
     Migration { version: 4, sql: include_str!("../migrations/postgres/0004_webhooks.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/postgres/0005_wire.sql") },
 ];
 
 /// Applies every migration of `backend` not yet recorded in the database.

@@ -7,6 +7,7 @@ mod bulk;
 mod stories;
 mod taxonomy;
 mod webhooks;
+mod wire;
 
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
@@ -16,7 +17,10 @@ use dateline_core::{
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
     StoryStatus, StorySummary, Tag,
 };
-use dateline_core::{AuthorId, ContentFilter, Delivery, SourceId, StoryEvent, TagId, Webhook};
+use dateline_core::{
+    AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
+    WireConfig,
+};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -364,6 +368,30 @@ impl Store for SqlStore {
     }
     async fn recent_deliveries(&self, limit: u32) -> Result<Vec<Delivery>> {
         webhooks::recent(&self.pool, limit).await
+    }
+
+    async fn configure_source(
+        &self,
+        id: SourceId,
+        config: &WireConfig,
+        push_token_hash: Option<&str>,
+    ) -> Result<()> {
+        wire::configure(&self.pool, id, config, push_token_hash).await
+    }
+    async fn source_by_push_token(&self, token_hash: &str) -> Result<Option<SourceId>> {
+        wire::source_by_push_token(&self.pool, token_hash).await
+    }
+    async fn ingest_items(
+        &self,
+        source: SourceId,
+        raw: &[u8],
+        items: &[IncomingItem],
+        now: Timestamp,
+    ) -> Result<Vec<IngestAction>> {
+        let mut tx = self.write().await?;
+        let actions = wire::ingest(&mut tx, self.backend, source, raw, items, now).await?;
+        tx.commit().await?;
+        Ok(actions)
     }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {

@@ -7,3 +7,4 @@ mod newsroom;
 mod stories;
 mod support;
 mod taxonomy;
+mod wire;

@@ -11,6 +11,7 @@ pub mod admin_stories;
 pub mod admin_taxonomy;
 pub mod content;
 pub mod types;
+pub mod wire;
 
 use crate::error::WebError;
 use crate::state::AppState;
@@ -29,8 +30,8 @@ use std::collections::BTreeMap;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// Largest request body the APIs accept.
-pub const MAX_BODY: usize = 1024 * 1024;
+/// Largest request body the APIs accept (wire pushes carry whole stories with markup).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// An API failure, answered as JSON.
 #[derive(Debug)]
@@ -230,6 +231,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin_stories::routes())
         .merge(admin_taxonomy::routes())
         .merge(content::routes())
+        .merge(wire::routes())
         .split_for_parts();
     let doc_json = doc.to_pretty_json().unwrap_or_else(|_| "{}".into());
     routes

@@ -12,3 +12,4 @@ mod scheduling;
 mod server;
 mod support;
 mod webhooks;
+mod wire;

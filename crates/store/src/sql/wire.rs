@@ -1,0 +1,321 @@
+//! Wire ingest in the store: a source's configuration, and taking in a batch of parsed items
+//! in one transaction — the raw payload kept, each item identified by (source, guid), the
+//! same item again ignored, a newer version updating its story, a withdrawal killing it,
+//! and new items published at once or held for the wire desk as the source says.
+
+use super::stories;
+use crate::{Backend, Result, StoreError};
+use dateline_core::{
+    AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
+    SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
+};
+use jiff::Timestamp;
+use sqlx::{Any, AnyPool, Transaction};
+
+pub(crate) async fn configure(
+    pool: &AnyPool,
+    id: SourceId,
+    config: &WireConfig,
+    push_token_hash: Option<&str>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE sources SET kind = $1, location = $2, section_id = $3, byline = $4, language = $5, auto_publish = $6, \
+         push_token_hash = COALESCE($7, push_token_hash) WHERE id = $8",
+    )
+    .bind(&config.kind)
+    .bind(config.location.clone())
+    .bind(config.section.map(|s| s.0))
+    .bind(&config.byline)
+    .bind(config.language.clone())
+    .bind(i64::from(config.auto_publish))
+    .bind(push_token_hash.map(str::to_owned))
+    .bind(id.0)
+    .execute(pool)
+    .await
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Database(_) => StoreError::Invalid(vec![FieldError::new("section", "no such section")]),
+        other => other,
+    })?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub(crate) async fn source_by_push_token(pool: &AnyPool, hash: &str) -> Result<Option<SourceId>> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE push_token_hash = $1")
+        .bind(hash)
+        .fetch_optional(pool)
+        .await?;
+    Ok(id.map(SourceId))
+}
+
+struct SourceRules {
+    credit: String,
+    section: SectionId,
+    byline: String,
+    language: String,
+    auto_publish: bool,
+}
+
+async fn rules(tx: &mut Transaction<'static, Any>, id: SourceId) -> Result<SourceRules> {
+    let (credit, section, byline, language, auto): (String, Option<i64>, String, Option<String>, i64) =
+        sqlx::query_as(
+            "SELECT credit, section_id, byline, language, auto_publish FROM sources WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let section = match section {
+        Some(s) => s,
+        None => sqlx::query_scalar("SELECT id FROM sections ORDER BY position, id LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Invalid(vec![FieldError::new("section", "the site has no section for wire copy")])
+            })?,
+    };
+    let site_language = sqlx::query_scalar::<_, String>("SELECT json FROM site_settings WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+        .and_then(|v| v["language"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "en".into());
+    Ok(SourceRules {
+        credit,
+        section: SectionId(section),
+        byline,
+        language: language.unwrap_or(site_language),
+        auto_publish: auto != 0,
+    })
+}
+
+async fn tag_named(tx: &mut Transaction<'static, Any>, name: &str) -> Result<Option<TagId>> {
+    let Some(slug) = Slug::from_title(name) else { return Ok(None) };
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(id) = found {
+        return Ok(Some(TagId(id)));
+    }
+    let tag = NewTag { slug, name: name.to_owned(), kind: TagKind::Topic };
+    let id: i64 = sqlx::query_scalar("INSERT INTO tags (slug, name, kind) VALUES ($1, $2, $3) RETURNING id")
+        .bind(tag.slug.as_str())
+        .bind(&tag.name)
+        .bind(tag.kind.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Some(TagId(id)))
+}
+
+async fn author_named(tx: &mut Transaction<'static, Any>, name: &str) -> Result<Option<AuthorId>> {
+    let name = name.trim().trim_start_matches("By ").trim_start_matches("by ").trim();
+    let Some(slug) = Slug::from_title(name) else { return Ok(None) };
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM authors WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(id) = found {
+        return Ok(Some(AuthorId(id)));
+    }
+    let author = NewAuthor { slug, name: name.to_owned(), bio: String::new() };
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO authors (slug, name, bio) VALUES ($1, $2, $3) RETURNING id")
+            .bind(author.slug.as_str())
+            .bind(&author.name)
+            .bind(&author.bio)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(Some(AuthorId(id)))
+}
+
+/// The story draft a wire item becomes under its source's rules.
+async fn draft_for(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    rules: &SourceRules,
+    item: &IncomingItem,
+) -> Result<StoryDraft> {
+    let mut tags = Vec::new();
+    for name in item.categories.iter().take(8) {
+        if let Some(id) = tag_named(tx, name).await?
+            && !tags.contains(&id)
+        {
+            tags.push(id);
+        }
+    }
+    let names: Vec<&str> = if rules.byline.trim().is_empty() {
+        item.authors.iter().map(String::as_str).take(3).collect()
+    } else {
+        vec![rules.byline.as_str()]
+    };
+    let mut authors = Vec::new();
+    for name in names {
+        if let Some(id) = author_named(tx, name).await?
+            && !authors.contains(&id)
+        {
+            authors.push(id);
+        }
+    }
+    Ok(StoryDraft {
+        headline: item.title.clone(),
+        standfirst: item.summary.clone(),
+        body: item.body_html.clone(),
+        dateline_place: item.place.clone(),
+        credit: rules.credit.clone(),
+        section: rules.section,
+        source: Some(source),
+        tags,
+        authors,
+        language: item
+            .language
+            .clone()
+            .filter(|l| dateline_core::language::is_language_tag(l))
+            .unwrap_or_else(|| rules.language.clone()),
+        slug: None,
+        image: None,
+        prominence: Prominence::Normal,
+    })
+}
+
+/// Takes in `items` received from `source` as `raw`, all in one transaction.
+pub(crate) async fn ingest(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    source: SourceId,
+    raw: &[u8],
+    items: &[IncomingItem],
+    now: Timestamp,
+) -> Result<Vec<IngestAction>> {
+    let _ = backend;
+    let rules = rules(tx, source).await?;
+    sqlx::query("INSERT INTO wire_payloads (source_id, received_at, raw) VALUES ($1, $2, $3)")
+        .bind(source.0)
+        .bind(now.as_second())
+        .bind(raw.to_vec())
+        .execute(&mut **tx)
+        .await?;
+    let mut actions = Vec::with_capacity(items.len());
+    for item in items {
+        actions.push(ingest_one(tx, source, &rules, item, now).await?);
+    }
+    Ok(actions)
+}
+
+type Existing = (i64, Option<i64>, String, String, Option<i64>);
+
+async fn ingest_one(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    rules: &SourceRules,
+    item: &IncomingItem,
+    now: Timestamp,
+) -> Result<IngestAction> {
+    let existing: Option<Existing> = sqlx::query_as(
+        "SELECT id, version, content_hash, state, story_id FROM wire_items WHERE source_id = $1 AND guid = $2",
+    )
+    .bind(source.0)
+    .bind(&item.guid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((row_id, version, hash, state, story)) = existing else {
+        return first_sight(tx, source, rules, item, now).await;
+    };
+    let story = story.map(StoryId);
+    let older = matches!((item.version, version), (Some(new), Some(old)) if new <= old);
+    if hash == item.content_hash || (older && !item.withdrawn) || state == "killed" {
+        return Ok(IngestAction::Unchanged);
+    }
+    if item.withdrawn {
+        if let Some(id) = story {
+            stories::set_status(tx, id, StoryStatus::Killed, now).await?;
+        }
+        save_item(tx, row_id, item, "killed", now).await?;
+        return Ok(IngestAction::Killed(story));
+    }
+    if let (Some(id), "published") = (story, state.as_str()) {
+        let current: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, status FROM stories WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((story_version, status)) = current
+            && status == StoryStatus::Published.as_str()
+        {
+            let mut draft = draft_for(tx, source, rules, item).await?;
+            let slug: String = sqlx::query_scalar("SELECT slug FROM stories WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(&mut **tx)
+                .await?;
+            draft.slug = Slug::parse(&slug).ok();
+            if draft.validate().is_ok() {
+                stories::update(tx, id, &draft, story_version, now).await?;
+                save_item(tx, row_id, item, "published", now).await?;
+                return Ok(IngestAction::Updated(id));
+            }
+        }
+    }
+    save_item(tx, row_id, item, if state == "published" { "published" } else { "waiting" }, now).await?;
+    Ok(IngestAction::Held)
+}
+
+async fn first_sight(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    rules: &SourceRules,
+    item: &IncomingItem,
+    now: Timestamp,
+) -> Result<IngestAction> {
+    let mut state = if item.withdrawn { "killed" } else { "waiting" };
+    let mut story = None;
+    if rules.auto_publish && !item.withdrawn {
+        let draft = draft_for(tx, source, rules, item).await?;
+        if draft.validate().is_ok() {
+            let id = stories::insert(tx, &draft, None, now).await?;
+            stories::publish(tx, id, now).await?;
+            story = Some(id);
+            state = "published";
+        }
+    }
+    sqlx::query(
+        "INSERT INTO wire_items (source_id, guid, version, content_hash, title, state, item_json, story_id, received_at, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(source.0)
+    .bind(&item.guid)
+    .bind(item.version)
+    .bind(&item.content_hash)
+    .bind(&item.title)
+    .bind(state)
+    .bind(&item.json)
+    .bind(story.map(|s: StoryId| s.0))
+    .bind(now.as_second())
+    .execute(&mut **tx)
+    .await?;
+    Ok(match (state, story) {
+        ("published", Some(id)) => IngestAction::Published(id),
+        ("killed", _) => IngestAction::Killed(None),
+        _ => IngestAction::Held,
+    })
+}
+
+async fn save_item(
+    tx: &mut Transaction<'static, Any>,
+    row: i64,
+    item: &IncomingItem,
+    state: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE wire_items SET version = $1, content_hash = $2, title = $3, state = $4, item_json = $5, changed_at = $6 WHERE id = $7",
+    )
+    .bind(item.version)
+    .bind(&item.content_hash)
+    .bind(&item.title)
+    .bind(state)
+    .bind(&item.json)
+    .bind(now.as_second())
+    .bind(row)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Wire ingest in the store, on both backends: identity by (source, guid), versions,
+//! withdrawals, auto-publish or hold, raw payloads kept.
+
+use crate::stories::{at, headlines, newsroom};
+use dateline_core::*;
+use dateline_store::Store;
+use std::sync::Arc;
+
+crate::on_both_backends!(items_follow_the_newsroom_rules);
+
+fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
+    IncomingItem {
+        guid: guid.into(),
+        version: Some(version),
+        content_hash: format!("{guid}-{version}-{title}"),
+        title: title.into(),
+        summary: "Summary.".into(),
+        body_html: "<p>Body.</p>".into(),
+        authors: vec!["Wire Reporter".into()],
+        categories: vec!["Economy".into()],
+        language: Some("en".into()),
+        place: "Lahore".into(),
+        withdrawn,
+        json: "{}".into(),
+    }
+}
+
+async fn items_follow_the_newsroom_rules(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let config = WireConfig {
+        kind: "push-ninjs".into(),
+        location: None,
+        section: Some(n.section.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    store.configure_source(n.source.id, &config, Some("hash-1")).await.unwrap();
+    assert_eq!(store.source_by_push_token("hash-1").await.unwrap(), Some(n.source.id));
+    assert_eq!(store.source_by_push_token("other").await.unwrap(), None);
+
+    let raw = b"\xff\x00raw bytes kept as they came";
+    let first = store
+        .ingest_items(
+            n.source.id,
+            raw,
+            &[item("g1", 1, "Wheat price fixed", false)],
+            at("2025-02-27T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let IngestAction::Published(story) = first[0] else { panic!("{first:?}") };
+    assert_eq!(headlines(&store, StoryFilter::All).await, ["Wheat price fixed"]);
+    let s = store.story(story).await.unwrap().unwrap();
+    assert_eq!(
+        (s.credit.as_str(), s.dateline_place.as_str(), s.authors[0].name.as_str()),
+        ("APP", "Lahore", "Wire Reporter")
+    );
+    assert_eq!(s.tags[0].name, "Economy");
+
+    let same = store
+        .ingest_items(
+            n.source.id,
+            raw,
+            &[item("g1", 1, "Wheat price fixed", false)],
+            at("2025-02-27T10:01:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, [IngestAction::Unchanged]);
+    let newer = store
+        .ingest_items(
+            n.source.id,
+            raw,
+            &[item("g1", 2, "Wheat price fixed at new rate", false)],
+            at("2025-02-27T10:05:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(newer, [IngestAction::Updated(story)]);
+    assert_eq!(store.story(story).await.unwrap().unwrap().updated_at, Some(at("2025-02-27T10:05:00Z")));
+    let older = store
+        .ingest_items(n.source.id, raw, &[item("g1", 1, "Old words", false)], at("2025-02-27T10:06:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(older, [IngestAction::Unchanged]);
+    let kill = store
+        .ingest_items(n.source.id, raw, &[item("g1", 3, "", true)], at("2025-02-27T10:07:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(kill, [IngestAction::Killed(Some(story))]);
+    assert_eq!(store.story(story).await.unwrap().unwrap().status, StoryStatus::Killed);
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
+
+    store.configure_source(n.source.id, &WireConfig { auto_publish: false, ..config }, None).await.unwrap();
+    let held = store
+        .ingest_items(
+            n.source.id,
+            raw,
+            &[item("g2", 1, "Waits for the desk", false)],
+            at("2025-02-27T10:08:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(held, [IngestAction::Held]);
+    assert_eq!(store.source_by_push_token("hash-1").await.unwrap(), Some(n.source.id), "the token was kept");
+    assert_eq!(store.story_count().await.unwrap(), 1);
+}

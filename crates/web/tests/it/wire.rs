@@ -1,0 +1,126 @@
+//! Agency copy pushed over real HTTP: ninjs and NewsML-G2 items become stories at once
+//! (auto-publish) or wait for the desk; the same item again changes nothing; a newer
+//! version updates the story; a withdrawal kills it; bad tokens and unreadable bodies are
+//! refused and store nothing.
+
+use crate::support::Site;
+use dateline_core::{SourceId, WireConfig, secrets};
+use std::path::Path;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/wire").join(name))
+        .unwrap()
+}
+
+async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, String) {
+    let token = secrets::new_token("dl_push_").unwrap();
+    let config = WireConfig {
+        kind: "push-ninjs".into(),
+        location: None,
+        section: Some(site.world.id),
+        byline: String::new(),
+        language: None,
+        auto_publish,
+    };
+    site.store.configure_source(site.source.id, &config, Some(&secrets::token_hash(&token))).await.unwrap();
+    (site.source.id, token)
+}
+
+async fn push(base: &str, id: SourceId, token: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/wire/v1/sources/{id}/items"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_items_become_stories_and_follow_their_versions() {
+    let site = Site::new().await;
+    let (id, token) = push_source(&site, true).await;
+    let base = crate::server::spawn(&site).await;
+
+    let (status, body) = push(&base, id, &token, fixture("ninjs14_text.json")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["actions"][0]["action"], "published");
+    let story_id = body["actions"][0]["story_id"].as_i64().unwrap();
+    let story = site.store.story(dateline_core::StoryId(story_id)).await.unwrap().unwrap();
+    assert_eq!(story.headline, "Sindh opens 40 relief camps as floodwater recedes slowly");
+    assert_eq!(story.dateline_place, "Karachi");
+    assert_eq!(story.credit, "APP");
+    assert_eq!(story.section.id, site.world.id);
+    let page = reqwest::get(format!("{base}/story/{}", story.slug)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let home = reqwest::get(format!("{base}/")).await.unwrap().text().await.unwrap();
+    assert!(home.contains("Sindh opens 40 relief camps"), "on the home page at once");
+    let front = reqwest::get(format!("{base}/section/world")).await.unwrap().text().await.unwrap();
+    assert!(front.contains("Sindh opens 40 relief camps"), "on its section front");
+
+    let (_, again) = push(&base, id, &token, fixture("ninjs14_text.json")).await;
+    assert_eq!(again["actions"][0]["action"], "unchanged");
+    assert_eq!(site.store.story_count().await.unwrap(), 1, "no duplicate");
+
+    site.advance(300);
+    let (_, update) = push(&base, id, &token, fixture("ninjs_update.json")).await;
+    assert_eq!(update["actions"][0]["action"], "updated");
+    let updated = site.store.story(dateline_core::StoryId(story_id)).await.unwrap().unwrap();
+    assert_eq!(updated.headline, "Sindh expands relief effort to 55 camps as Thatta water level falls");
+    assert!(updated.updated_at.is_some(), "stamped Updated");
+    assert_eq!(updated.slug, story.slug, "the URL stays");
+    let (_, old) = push(&base, id, &token, fixture("ninjs14_text.json")).await;
+    assert_eq!(old["actions"][0]["action"], "unchanged", "an older version changes nothing");
+
+    let (_, kill) = push(&base, id, &token, fixture("ninjs_withdrawn.json")).await;
+    assert_eq!(kill["actions"][0]["action"], "killed");
+    assert_eq!(reqwest::get(format!("{base}/story/{}", story.slug)).await.unwrap().status(), 410);
+    let home = reqwest::get(format!("{base}/")).await.unwrap().text().await.unwrap();
+    assert!(!home.contains("Sindh"), "gone from the home page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_sources_wait_for_the_desk_and_newsml_is_read() {
+    let site = Site::new().await;
+    let (id, token) = push_source(&site, false).await;
+    let base = crate::server::spawn(&site).await;
+    let (status, body) = push(&base, id, &token, fixture("newsml_message.xml")).await;
+    assert_eq!(status, 200, "{body}");
+    let actions: Vec<_> = body["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["held", "held"]);
+    assert_eq!(site.store.story_count().await.unwrap(), 0, "nothing published without the desk");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_and_unreadable_bodies_store_nothing() {
+    let site = Site::new().await;
+    let (id, token) = push_source(&site, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (status, body) = push(&base, id, "dl_push_forged", fixture("ninjs14_text.json")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) = push(&base, SourceId(id.0 + 1), &token, fixture("ninjs14_text.json")).await;
+    assert_eq!(status, 401, "a token only works for its own source");
+    for name in [
+        "hostile_billion_laughs.xml",
+        "hostile_binary.bin",
+        "broken_truncated.xml",
+        "hostile_invalid_utf8.json",
+    ] {
+        let (status, body) = push(&base, id, &token, fixture(name)).await;
+        assert_eq!(status, 422, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "unreadable");
+    }
+    let huge = vec![b'<'; 6 * 1024 * 1024];
+    let (status, _) = push(&base, id, &token, huge).await;
+    assert_eq!(status, 413);
+    assert_eq!(site.store.story_count().await.unwrap(), 0);
+}
