@@ -589,8 +589,8 @@ pub struct WireConfig {
     pub auto_publish: bool,
 }
 
-/// A parsed wire item as the store takes it in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed wire item as the store takes it in (and keeps, for the wire desk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncomingItem {
     pub guid: String,
     pub version: Option<i64>,
@@ -623,4 +623,33 @@ pub enum IngestAction {
     Killed(Option<StoryId>),
     /// Seen before, with the same content or an older version: nothing changed.
     Unchanged,
+}
+
+/// A wire item as the desk lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireListItem {
+    pub id: i64,
+    pub source: String,
+    pub guid: String,
+    pub version: Option<i64>,
+    pub title: String,
+    /// waiting, drafted, published, ignored or killed.
+    pub state: String,
+    /// A newer version or a kill came after the desk acted.
+    pub flagged: bool,
+    pub story: Option<StoryId>,
+    pub received_at: Timestamp,
+    pub changed_at: Timestamp,
+    pub item: IncomingItem,
+}
+
+/// What the wire desk does with an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskAction {
+    /// Publish as is.
+    Publish,
+    /// Make a draft story to edit, then publish.
+    Draft,
+    /// Leave it off the site.
+    Ignore,
 }

@@ -26,6 +26,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
+use dateline_core::{DeskAction, WireListItem};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -261,6 +262,17 @@ pub trait Store: Send + Sync + 'static {
         items: &[IncomingItem],
         now: Timestamp,
     ) -> Result<Vec<IngestAction>>;
+
+    /// The wire desk's list: items last changed first, for one source and/or in one state.
+    async fn wire_items(
+        &self,
+        source: Option<SourceId>,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<WireListItem>>;
+    async fn wire_item(&self, id: i64) -> Result<Option<WireListItem>>;
+    /// The desk's decision on an item; the story made from it, if any.
+    async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -15,7 +15,9 @@ CREATE TABLE wire_items (
     version INTEGER,
     content_hash TEXT NOT NULL,
     title TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('waiting', 'published', 'ignored', 'killed')),
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'drafted', 'published', 'ignored', 'killed')),
+    -- A newer version or a kill arrived after the desk acted on the item.
+    flagged INTEGER NOT NULL DEFAULT 0,
     item_json TEXT NOT NULL,
     story_id INTEGER REFERENCES stories(id),
     received_at INTEGER NOT NULL,

@@ -21,6 +21,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
+use dateline_core::{DeskAction, WireListItem};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -389,9 +390,27 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> Result<Vec<IngestAction>> {
         let mut tx = self.write().await?;
-        let actions = wire::ingest(&mut tx, self.backend, source, raw, items, now).await?;
+        let actions = wire::ingest(&mut tx, source, raw, items, now).await?;
         tx.commit().await?;
         Ok(actions)
+    }
+
+    async fn wire_items(
+        &self,
+        source: Option<SourceId>,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<WireListItem>> {
+        wire::list(&self.pool, source, state, limit).await
+    }
+    async fn wire_item(&self, id: i64) -> Result<Option<WireListItem>> {
+        wire::get(&self.pool, id).await
+    }
+    async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>> {
+        let mut tx = self.write().await?;
+        let story = wire::act(&mut tx, id, action, now).await?;
+        tx.commit().await?;
+        Ok(story)
     }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {

@@ -4,11 +4,12 @@
 //! and new items published at once or held for the wire desk as the source says.
 
 use super::stories;
-use crate::{Backend, Result, StoreError};
+use crate::{Result, StoreError};
 use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
 };
+use dateline_core::{DeskAction, WireListItem};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -180,13 +181,11 @@ async fn draft_for(
 /// Takes in `items` received from `source` as `raw`, all in one transaction.
 pub(crate) async fn ingest(
     tx: &mut Transaction<'static, Any>,
-    backend: Backend,
     source: SourceId,
     raw: &[u8],
     items: &[IncomingItem],
     now: Timestamp,
 ) -> Result<Vec<IngestAction>> {
-    let _ = backend;
     let rules = rules(tx, source).await?;
     sqlx::query("INSERT INTO wire_payloads (source_id, received_at, raw) VALUES ($1, $2, $3)")
         .bind(source.0)
@@ -286,7 +285,7 @@ async fn first_sight(
     .bind(&item.content_hash)
     .bind(&item.title)
     .bind(state)
-    .bind(&item.json)
+    .bind(serde_json::to_string(item).unwrap_or_default())
     .bind(story.map(|s: StoryId| s.0))
     .bind(now.as_second())
     .execute(&mut **tx)
@@ -305,17 +304,137 @@ async fn save_item(
     state: &str,
     now: Timestamp,
 ) -> Result<()> {
+    // Changes to an item the desk already acted on are flagged for the desk to see; a
+    // drafted item stays drafted.
     sqlx::query(
-        "UPDATE wire_items SET version = $1, content_hash = $2, title = $3, state = $4, item_json = $5, changed_at = $6 WHERE id = $7",
+        "UPDATE wire_items SET version = $1, content_hash = $2, title = $3, \
+         flagged = CASE WHEN state IN ('published', 'drafted', 'ignored') OR $4 = 'killed' THEN 1 ELSE flagged END, \
+         state = CASE WHEN state = 'drafted' AND $4 = 'waiting' THEN 'drafted' ELSE $4 END, \
+         item_json = $5, changed_at = $6 WHERE id = $7",
     )
     .bind(item.version)
     .bind(&item.content_hash)
     .bind(&item.title)
     .bind(state)
-    .bind(&item.json)
+    .bind(serde_json::to_string(item).unwrap_or_default())
     .bind(now.as_second())
     .bind(row)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    source: String,
+    guid: String,
+    version: Option<i64>,
+    title: String,
+    state: String,
+    flagged: i64,
+    story_id: Option<i64>,
+    received_at: i64,
+    changed_at: i64,
+    item_json: String,
+}
+
+impl ListRow {
+    fn into_item(self) -> Result<WireListItem> {
+        Ok(WireListItem {
+            id: self.id,
+            source: self.source,
+            guid: self.guid,
+            version: self.version,
+            title: self.title,
+            state: self.state,
+            flagged: self.flagged != 0,
+            story: self.story_id.map(StoryId),
+            received_at: crate::records::ts(self.received_at)?,
+            changed_at: crate::records::ts(self.changed_at)?,
+            item: serde_json::from_str(&self.item_json)
+                .map_err(|e| StoreError::Corrupt(format!("wire item {}: {e}", self.id)))?,
+        })
+    }
+}
+
+const LIST: &str = "SELECT w.id, s.name AS source, w.guid, w.version, w.title, w.state, w.flagged, w.story_id, \
+     w.received_at, w.changed_at, w.item_json FROM wire_items w JOIN sources s ON s.id = w.source_id";
+
+/// The desk's list, last changed first, optionally for one source or in one state.
+pub(crate) async fn list(
+    pool: &AnyPool,
+    source: Option<SourceId>,
+    state: Option<&str>,
+    limit: u32,
+) -> Result<Vec<WireListItem>> {
+    let sql = format!(
+        "{LIST} WHERE ($1 = 0 OR w.source_id = $1) AND ($2 = '' OR w.state = $2) ORDER BY w.changed_at DESC, w.id DESC LIMIT $3"
+    );
+    let rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(source.map_or(0, |s| s.0))
+        .bind(state.unwrap_or("").to_owned())
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(ListRow::into_item).collect()
+}
+
+pub(crate) async fn get(pool: &AnyPool, id: i64) -> Result<Option<WireListItem>> {
+    let row: Option<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{LIST} WHERE w.id = $1")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(ListRow::into_item).transpose()
+}
+
+/// The desk acts on an item: publish it as is, make a draft to edit, or ignore it.
+pub(crate) async fn act(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    action: DeskAction,
+    now: Timestamp,
+) -> Result<Option<StoryId>> {
+    let (source, state, json, story): (i64, String, String, Option<i64>) =
+        sqlx::query_as("SELECT source_id, state, item_json, story_id FROM wire_items WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if state == "killed" {
+        return Err(StoreError::Invalid(vec![FieldError::new("state", "the agency withdrew this item")]));
+    }
+    let source = SourceId(source);
+    let item: IncomingItem = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (story, new_state) = match action {
+        DeskAction::Ignore => (story.map(StoryId), "ignored"),
+        DeskAction::Publish | DeskAction::Draft if story.is_some() => {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "state",
+                "a story was already made from this item",
+            )]));
+        }
+        DeskAction::Publish | DeskAction::Draft => {
+            let rules = rules(tx, source).await?;
+            let draft = draft_for(tx, source, &rules, &item).await?;
+            draft.validate().map_err(StoreError::Invalid)?;
+            let id = stories::insert(tx, &draft, None, now).await?;
+            if action == DeskAction::Publish {
+                stories::publish(tx, id, now).await?;
+                (Some(id), "published")
+            } else {
+                (Some(id), "drafted")
+            }
+        }
+    };
+    sqlx::query(
+        "UPDATE wire_items SET state = $1, story_id = $2, flagged = 0, changed_at = $3 WHERE id = $4",
+    )
+    .bind(new_state)
+    .bind(story.map(|s| s.0))
+    .bind(now.as_second())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(story)
 }

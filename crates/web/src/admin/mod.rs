@@ -12,6 +12,7 @@ pub mod login;
 pub mod manage;
 pub mod revisions;
 pub mod stories;
+pub mod wire;
 
 use crate::error::WebError;
 use crate::state::AppState;
@@ -161,9 +162,10 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let role = s.user.role;
-        let entries: [(&str, &str, Action); 11] = [
+        let entries: [(&str, &str, Action); 12] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
+            ("Wire desk", "/admin/wire", Action::ViewStories),
             ("New story", "/admin/stories/new", Action::CreateStory),
             ("Sections", "/admin/sections", Action::ManageTaxonomy),
             ("Tags", "/admin/tags", Action::ManageTaxonomy),

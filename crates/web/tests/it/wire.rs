@@ -124,3 +124,69 @@ async fn bad_tokens_and_unreadable_bodies_store_nothing() {
     assert_eq!(status, 413);
     assert_eq!(site.store.story_count().await.unwrap(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_desk_publishes_drafts_and_ignores() {
+    let site = Site::new().await;
+    let (id, token) = push_source(&site, false).await;
+    let base = crate::server::spawn(&site).await;
+    push(&base, id, &token, fixture("newsml_message.xml")).await;
+    push(&base, id, &token, fixture("ninjs20_text.json")).await;
+
+    let mut desk = site.signed_in(dateline_core::Role::Editor).await;
+    let page = desk.get("/admin/wire").await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    let seen = crate::support::text(&page.body);
+    assert!(
+        seen.contains("Gilgit hydropower tender attracts five bidders") && seen.contains("waiting"),
+        "{seen}"
+    );
+    let items = site.store.wire_items(None, Some("waiting"), 10).await.unwrap();
+    assert_eq!(items.len(), 3);
+    let preview = desk.get(&format!("/admin/wire/{}", items[0].id)).await;
+    assert!(preview.body.contains("<p>"), "the body is previewed");
+
+    let gilgit = items.iter().find(|i| i.title.starts_with("Gilgit")).unwrap();
+    assert_eq!(
+        desk.post(&format!("/admin/wire/{}/publish", gilgit.id), &[]).await.status,
+        axum::http::StatusCode::SEE_OTHER
+    );
+    assert!(
+        crate::support::text(&site.get("/").await.body).contains("Gilgit hydropower tender"),
+        "published as is"
+    );
+
+    let others: Vec<_> = items.iter().filter(|i| i.id != gilgit.id).collect();
+    let draft = desk.post(&format!("/admin/wire/{}/draft", others[0].id), &[]).await;
+    assert_eq!(draft.status, axum::http::StatusCode::SEE_OTHER);
+    assert!(draft.header("location").starts_with("/admin/stories/"), "edit then publish opens the editor");
+    let editor_page = desk.get(draft.header("location")).await;
+    assert!(editor_page.body.contains(&others[0].title.replace('\'', "&#x27;")), "pre-filled");
+    assert_eq!(
+        desk.post(&format!("/admin/wire/{}/ignore", others[1].id), &[]).await.status,
+        axum::http::StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        desk.post(&format!("/admin/wire/{}/publish", gilgit.id), &[]).await.status,
+        axum::http::StatusCode::BAD_REQUEST,
+        "only once"
+    );
+
+    // A newer version of the published item updates it and is flagged on the desk.
+    let mut newer: serde_json::Value = serde_json::from_slice(&fixture("ninjs20_text.json")).unwrap();
+    newer["version"] = serde_json::json!(2);
+    newer["headlines"][0]["value"] = serde_json::json!("Gilgit hydropower tender: six bidders now");
+    site.advance(60);
+    let (_, result) = push(&base, id, &token, newer.to_string().into_bytes()).await;
+    assert_eq!(result["actions"][0]["action"], "updated");
+    let flagged =
+        site.store.wire_items(None, None, 10).await.unwrap().into_iter().find(|i| i.id == gilgit.id).unwrap();
+    assert!(flagged.flagged);
+
+    let mut author = site.signed_in(dateline_core::Role::Contributor).await;
+    assert_eq!(author.get("/admin/wire").await.status, axum::http::StatusCode::OK);
+    assert_eq!(
+        author.post(&format!("/admin/wire/{}/publish", others[1].id), &[]).await.status,
+        axum::http::StatusCode::FORBIDDEN
+    );
+}
