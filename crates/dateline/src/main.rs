@@ -2,6 +2,7 @@
 //! later issues) manages users, sources and the search index. It only wires the library
 //! crates together; every real decision lives in them.
 
+mod bench;
 mod config;
 mod demo;
 mod users;
@@ -46,6 +47,15 @@ enum Command {
     /// Manage news sources (agencies).
     #[command(subcommand)]
     Source(SourceCommand),
+    /// Benchmarks that print their figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Parse and store synthetic feed items into a fresh SQLite database.
+    Ingest(bench::IngestBench),
 }
 
 #[derive(Subcommand)]
@@ -78,6 +88,7 @@ fn main() -> anyhow::Result<()> {
             Command::Token(command) => users::run_token(command).await,
             Command::Wire(command) => std::process::exit(wire::run(command)),
             Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
+            Command::Bench(BenchCommand::Ingest(args)) => bench::ingest(args).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;

@@ -5,7 +5,7 @@ use crate::{Backend, BulkStory, Result, StoreError};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 /// One bound value of a bulk row.
-enum Val {
+pub(crate) enum Val {
     Int(i64),
     OptInt(Option<i64>),
     Text(String),
@@ -22,7 +22,7 @@ impl Val {
     /// Text is quoted the standard way (quotes doubled, which both engines read the same with
     /// `standard_conforming_strings` on, PostgreSQL's default, set for the transaction);
     /// NUL characters, which neither engine stores in text, are dropped.
-    fn write_sql(&self, out: &mut String) {
+    pub(crate) fn write_sql(&self, out: &mut String) {
         match self {
             Self::Int(v) | Self::OptInt(Some(v)) => out.push_str(&v.to_string()),
             Self::OptInt(None) | Self::OptText(None) => out.push_str("NULL"),
@@ -41,7 +41,7 @@ impl Val {
     }
 }
 
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
     table: &str,
     columns: &[&str],

@@ -3,6 +3,7 @@
 //! same item again ignored, a newer version updating its story, a withdrawal killing it,
 //! and new items published at once or held for the wire desk as the source says.
 
+use super::bulk::{Val, insert_rows};
 use super::stories;
 use crate::{Result, StoreError};
 use dateline_core::{
@@ -193,11 +194,74 @@ pub(crate) async fn ingest(
         .bind(raw.to_vec())
         .execute(&mut **tx)
         .await?;
+    // The common case in bulk — items never seen, held for the desk — is written with one
+    // look-up and one multi-row insert per batch; everything else goes item by item.
+    let mut known = known_guids(tx, source, items).await?;
     let mut actions = Vec::with_capacity(items.len());
+    let mut held_rows = Vec::new();
     for item in items {
-        actions.push(ingest_one(tx, source, &rules, item, now).await?);
+        let fresh = known.insert(item.guid.clone());
+        if fresh && (item.withdrawn || !rules.auto_publish) {
+            let state = if item.withdrawn { "killed" } else { "waiting" };
+            held_rows.push(vec![
+                Val::Int(source.0),
+                Val::Text(item.guid.clone()),
+                Val::OptInt(item.version),
+                Val::Text(item.content_hash.clone()),
+                Val::Text(item.title.clone()),
+                Val::Text(state.into()),
+                Val::Text(serde_json::to_string(item).unwrap_or_default()),
+                Val::Int(now.as_second()),
+                Val::Int(now.as_second()),
+            ]);
+            actions.push(if item.withdrawn { IngestAction::Killed(None) } else { IngestAction::Held });
+        } else {
+            // Rows queued so far must exist before an item is looked up one by one (the
+            // same guid may come twice in one batch, in two versions).
+            insert_wire_rows(tx, std::mem::take(&mut held_rows)).await?;
+            actions.push(ingest_one(tx, source, &rules, item, now).await?);
+        }
     }
+    insert_wire_rows(tx, held_rows).await?;
     Ok(actions)
+}
+
+async fn insert_wire_rows(tx: &mut Transaction<'static, Any>, rows: Vec<Vec<Val>>) -> Result<()> {
+    let columns = [
+        "source_id",
+        "guid",
+        "version",
+        "content_hash",
+        "title",
+        "state",
+        "item_json",
+        "received_at",
+        "changed_at",
+    ];
+    insert_rows(tx, "wire_items", &columns, rows).await
+}
+
+/// Which of the items' guids this source has sent before.
+async fn known_guids(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    items: &[IncomingItem],
+) -> Result<std::collections::HashSet<String>> {
+    let mut known = std::collections::HashSet::new();
+    for chunk in items.chunks(500) {
+        let mut list = String::new();
+        for (i, item) in chunk.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            Val::Text(item.guid.clone()).write_sql(&mut list);
+        }
+        let sql = format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({list})");
+        let found: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source.0).fetch_all(&mut **tx).await?;
+        known.extend(found);
+    }
+    Ok(known)
 }
 
 type Existing = (i64, Option<i64>, String, String, Option<i64>);

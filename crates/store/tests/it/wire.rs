@@ -105,4 +105,14 @@ async fn items_follow_the_newsroom_rules(store: Arc<dyn Store>) {
     assert_eq!(held, [IngestAction::Held]);
     assert_eq!(store.source_by_push_token("hash-1").await.unwrap(), Some(n.source.id), "the token was kept");
     assert_eq!(store.story_count().await.unwrap(), 1);
+
+    // Two versions of one new item in one batch, and a batch of many new items.
+    let twice = [item("g3", 1, "First take", false), item("g3", 2, "Second take", false)];
+    let got = store.ingest_items(n.source.id, raw, &twice, at("2025-02-27T10:09:00Z")).await.unwrap();
+    assert_eq!(got, [IngestAction::Held, IngestAction::Held]);
+    let many: Vec<_> = (0..1200).map(|i| item(&format!("bulk-{i}"), 1, "Bulk", false)).collect();
+    let got = store.ingest_items(n.source.id, raw, &many, at("2025-02-27T10:10:00Z")).await.unwrap();
+    assert!(got.iter().all(|a| *a == IngestAction::Held));
+    let again = store.ingest_items(n.source.id, raw, &many, at("2025-02-27T10:11:00Z")).await.unwrap();
+    assert!(again.iter().all(|a| *a == IngestAction::Unchanged), "nothing duplicated");
 }
