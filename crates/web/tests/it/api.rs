@@ -186,7 +186,7 @@ async fn bad_bodies_are_refused_and_change_nothing() {
         call_raw(&site, Method::POST, url, Some(&admin), Some(("text/plain", b"{}".to_vec()))).await;
     assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let mut huge = story_json("Huge");
-    huge["body"] = json!("x".repeat(2 * 1024 * 1024));
+    huge["body"] = json!("x".repeat(dateline_web::api::MAX_BODY + 1));
     let huge = call(&site, Method::POST, url, Some(&admin), Some(huge)).await;
     assert_eq!(
         (huge.status, huge.json["error"]["code"].as_str()),
