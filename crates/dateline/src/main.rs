@@ -145,12 +145,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let demo_login = if args.demo { Some(users::demo_administrator(store.as_ref()).await?) } else { None };
-    println!("Dateline is serving {url}/");
-    println!("  data: {}", settings.describe_store());
+    say(format_args!("Dateline is serving {url}/"));
+    say(format_args!("  data: {}", settings.describe_store()));
     if let Some((email, password)) = demo_login {
-        println!("  newsroom: {url}/admin  (sign in as {email}, password {password})");
+        say(format_args!("  newsroom: {url}/admin  (sign in as {email}, password {password})"));
     }
     tracing::info!(%address, "serving");
     dateline_web::serve(listener, dateline_web::AppState::new(store, theme)).await?;
     Ok(())
+}
+
+/// Prints a line for the operator; a closed standard output (the server piped into a
+/// program that stopped reading) must not stop the server.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }

@@ -112,12 +112,7 @@ fn serve_demo_answers_over_http() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("Dateline is serving ").map(|u| u.trim_end_matches('/').to_owned()))
-        .expect("the server prints its URL");
+    let url = server_url(&mut child);
     let result = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -230,4 +225,140 @@ fn wire_parse_prints_json_or_one_clear_line() {
         .output()
         .unwrap();
     assert_eq!(bad_format.status.code(), Some(2));
+}
+
+/// Starts `dateline serve` on a free port; returns the child and its base URL.
+fn start_server(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = dateline()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = server_url(&mut child);
+    (child, url)
+}
+
+/// Reads the server's URL from its output, and keeps draining the output afterwards (a
+/// closed pipe would make the server's next print fail).
+fn server_url(child: &mut std::process::Child) -> String {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("Dateline is serving ").map(|u| u.trim_end_matches('/').to_owned()))
+        .expect("the server prints its URL");
+    std::thread::spawn(move || lines.for_each(drop));
+    url
+}
+
+fn ninjs(n: usize) -> String {
+    serde_json::json!({
+        "uri": format!("urn:test:durability:{n}"),
+        "version": "1",
+        "pubstatus": "usable",
+        "headline": format!("Durability story {n}"),
+        "body_html": "<p>Body.</p>",
+    })
+    .to_string()
+}
+
+/// Items acknowledged before a kill -9 are all there after a restart, and pushing them
+/// again duplicates nothing.
+#[test]
+fn acknowledged_wire_items_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dateline().args(["demo", "--stories", "5", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(demo.status.success());
+    let added = dateline()
+        .args(["source", "add", "Durable Wire", "--kind", "push-ninjs", "--auto-publish", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&added.stdout).into_owned();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = out.split("Bearer ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let source: i64 =
+        out.split("Created source ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+
+    let (mut server, url) = start_server(dir.path());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let push = |n: usize, url: String| {
+        let client = client.clone();
+        let token = token.clone();
+        async move {
+            client
+                .post(format!("{url}/api/wire/v1/sources/{source}/items"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(ninjs(n))
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status() == 200)
+                .is_some()
+        }
+    };
+    // Push in a stream; kill -9 the server part-way, while pushes are in flight.
+    let acknowledged: Vec<usize> = runtime.block_on(async {
+        let mut acked = Vec::new();
+        for n in 0..100 {
+            if push(n, url.clone()).await {
+                acked.push(n);
+            }
+        }
+        let pending: Vec<_> = (100..400).map(|n| (n, tokio::spawn(push(n, url.clone())))).collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        server.kill().unwrap(); // SIGKILL, with pushes in flight
+        for (n, task) in pending {
+            if task.await.unwrap() {
+                acked.push(n);
+            }
+        }
+        acked
+    });
+    server.wait().unwrap();
+    assert!(acknowledged.len() >= 100, "the first pushes were acknowledged: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() < 400,
+        "the kill interrupted the stream ({} acknowledged)",
+        acknowledged.len()
+    );
+
+    let (mut restarted, url) = start_server(dir.path());
+    let results = runtime.block_on(async {
+        let mut unchanged = 0;
+        for n in &acknowledged {
+            let mut response = None;
+            for _ in 0..5 {
+                let sent = client
+                    .post(format!("{url}/api/wire/v1/sources/{source}/items"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .body(ninjs(*n))
+                    .send()
+                    .await;
+                if let Ok(r) = sent {
+                    response = Some(r);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let body: serde_json::Value =
+                serde_json::from_str(&response.unwrap().text().await.unwrap()).unwrap();
+            if body["actions"][0]["action"] == "unchanged" {
+                unchanged += 1;
+            }
+        }
+        unchanged
+    });
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert_eq!(results, acknowledged.len(), "every acknowledged item was stored, and is not stored twice");
 }
