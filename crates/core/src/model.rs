@@ -653,3 +653,31 @@ pub enum DeskAction {
     /// Leave it off the site.
     Ignore,
 }
+
+/// A polled source due for a fetch, with its conditional-GET validators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuePoll {
+    pub source: SourceId,
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// How a poll went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// Fetched (or 304 Not Modified): new validators when the server sent them.
+    Success { etag: Option<String>, last_modified: Option<String> },
+    /// Anything else, with the reason editors will see; retried with backoff.
+    Failure { error: String },
+}
+
+/// How a polled source is doing, for editors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PollStatus {
+    pub last_success_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<Timestamp>,
+    /// Failures in a row (the wait before the next poll doubles with each).
+    pub failures: i64,
+}

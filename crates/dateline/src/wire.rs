@@ -73,9 +73,16 @@ fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 pub struct SourceAdd {
     /// The agency's name, e.g. "APP".
     pub name: String,
-    /// manual, push-ninjs or push-newsml (push kinds get a token to POST with).
+    /// manual, push-ninjs or push-newsml (push kinds get a token to POST with), or rss, atom
+    /// or jsonfeed (polled from --url).
     #[arg(long, default_value = "manual")]
     pub kind: String,
+    /// Feed address, for polled kinds.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds between polls (at least 10).
+    #[arg(long, default_value_t = 300)]
+    pub every: i64,
     /// Credit text on stories [default: the name].
     #[arg(long)]
     pub credit: Option<String>,
@@ -98,9 +105,17 @@ pub struct SourceAdd {
 /// Creates the source and prints its id (and push token, once, for push kinds).
 pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
     use anyhow::Context;
-    const KINDS: [&str; 3] = ["manual", "push-ninjs", "push-newsml"];
+    const KINDS: [&str; 6] = ["manual", "push-ninjs", "push-newsml", "rss", "atom", "jsonfeed"];
     if !KINDS.contains(&args.kind.as_str()) {
         anyhow::bail!("unknown kind {:?}: use {}", args.kind, KINDS.join(", "));
+    }
+    let polled = matches!(args.kind.as_str(), "rss" | "atom" | "jsonfeed");
+    match &args.url {
+        Some(url) if polled && !(url.starts_with("http://") || url.starts_with("https://")) => {
+            anyhow::bail!("--url must be an http:// or https:// address")
+        }
+        None if polled => anyhow::bail!("a polled source needs --url"),
+        _ => {}
     }
     let store = crate::open_store(&crate::config::Settings::resolve(&args.store, None)?).await?;
     let slug = dateline_core::Slug::from_title(&args.name).context("the name needs letters or digits")?;
@@ -120,7 +135,7 @@ pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
     };
     let config = dateline_core::WireConfig {
         kind: args.kind.clone(),
-        location: None,
+        location: args.url.clone().filter(|_| polled),
         section,
         byline: args.byline.clone(),
         language: args.language.clone(),
@@ -128,6 +143,9 @@ pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
     };
     let hash = token.as_deref().map(dateline_core::secrets::token_hash);
     store.configure_source(source.id, &config, hash.as_deref()).await?;
+    if polled {
+        store.set_polling(source.id, args.every, jiff::Timestamp::now()).await?;
+    }
     println!("Created source {} ({}, {}).", source.id, source.name, args.kind);
     if let Some(token) = token {
         println!(

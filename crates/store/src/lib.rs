@@ -26,7 +26,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
-use dateline_core::{DeskAction, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -273,6 +273,15 @@ pub trait Store: Send + Sync + 'static {
     async fn wire_item(&self, id: i64) -> Result<Option<WireListItem>>;
     /// The desk's decision on an item; the story made from it, if any.
     async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>>;
+
+    /// Polls a feed source every `seconds` (at least 10), starting now.
+    async fn set_polling(&self, id: SourceId, seconds: i64, now: Timestamp) -> Result<()>;
+    /// Claims the polled sources that are due, for `lease_secs`.
+    async fn claim_polls(&self, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>>;
+    /// Records a poll's outcome and when to poll next (backing off after failures).
+    async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()>;
+    /// How a polled source is doing, for editors.
+    async fn poll_status(&self, id: SourceId) -> Result<PollStatus>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

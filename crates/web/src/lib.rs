@@ -6,6 +6,7 @@
 mod admin;
 pub mod api;
 mod error;
+pub mod poller;
 mod public;
 mod router;
 pub mod scheduler;
@@ -27,10 +28,12 @@ pub use theme::{Theme, ThemeError};
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let scheduler = tokio::spawn(scheduler::run(state.store.clone(), state.clock.clone()));
     let deliveries = tokio::spawn(webhooks::run(state.store.clone(), state.clock.clone()));
+    let poller = tokio::spawn(poller::run(state.store.clone(), state.clock.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     scheduler.abort();
     deliveries.abort();
+    poller.abort();
     result
 }
 

@@ -6,6 +6,15 @@ ALTER TABLE sources ADD COLUMN byline TEXT NOT NULL DEFAULT '';
 ALTER TABLE sources ADD COLUMN language TEXT;
 ALTER TABLE sources ADD COLUMN auto_publish BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN push_token_hash TEXT;
+ALTER TABLE sources ADD COLUMN poll_seconds BIGINT NOT NULL DEFAULT 300;
+-- Polling state: conditional GET validators, the next poll, and the last outcome for editors.
+ALTER TABLE sources ADD COLUMN etag TEXT;
+ALTER TABLE sources ADD COLUMN last_modified TEXT;
+ALTER TABLE sources ADD COLUMN next_poll_at BIGINT;
+ALTER TABLE sources ADD COLUMN failures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN last_success_at BIGINT;
+ALTER TABLE sources ADD COLUMN last_error TEXT;
+ALTER TABLE sources ADD COLUMN last_error_at BIGINT;
 
 -- One row per (source, guid): the newest version seen and the story made from it.
 CREATE TABLE wire_items (

@@ -21,7 +21,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
-use dateline_core::{DeskAction, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -411,6 +411,19 @@ impl Store for SqlStore {
         let story = wire::act(&mut tx, id, action, now).await?;
         tx.commit().await?;
         Ok(story)
+    }
+
+    async fn set_polling(&self, id: SourceId, seconds: i64, now: Timestamp) -> Result<()> {
+        wire::set_polling(&self.pool, id, seconds, now).await
+    }
+    async fn claim_polls(&self, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>> {
+        wire::claim_polls(&self.pool, now, lease_secs).await
+    }
+    async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()> {
+        wire::record_poll(&self.pool, id, now, outcome).await
+    }
+    async fn poll_status(&self, id: SourceId) -> Result<PollStatus> {
+        wire::poll_status(&self.pool, id).await
     }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {

@@ -10,7 +10,7 @@ use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
 };
-use dateline_core::{DeskAction, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -501,4 +501,104 @@ pub(crate) async fn act(
     .execute(&mut **tx)
     .await?;
     Ok(story)
+}
+
+/// Polled kinds of source.
+const POLLED: &str = "('rss', 'atom', 'jsonfeed')";
+
+pub(crate) async fn set_polling(pool: &AnyPool, id: SourceId, seconds: i64, now: Timestamp) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE sources SET poll_seconds = $1, next_poll_at = $2, failures = 0 WHERE id = $3")
+            .bind(seconds.max(10))
+            .bind(now.as_second())
+            .bind(id.0)
+            .execute(pool)
+            .await?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Claims the polled sources whose time has come, for `lease_secs`, so that another node
+/// skips them meanwhile.
+pub(crate) async fn claim_polls(pool: &AnyPool, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>> {
+    type DueRow = (i64, String, Option<String>, Option<String>, i64);
+    let due: Vec<DueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, location, etag, last_modified, next_poll_at FROM sources \
+         WHERE kind IN {POLLED} AND location IS NOT NULL AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 32"
+    )))
+    .bind(now.as_second())
+    .fetch_all(pool)
+    .await?;
+    let mut claimed = Vec::new();
+    for (id, url, etag, last_modified, at) in due {
+        let done = sqlx::query("UPDATE sources SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3")
+            .bind(now.as_second() + lease_secs)
+            .bind(id)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            claimed.push(DuePoll { source: SourceId(id), url, etag, last_modified });
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records a poll: the next one at the source's interval after a success, later and later
+/// (doubling, at most an hour) after failures.
+pub(crate) async fn record_poll(
+    pool: &AnyPool,
+    id: SourceId,
+    now: Timestamp,
+    outcome: &PollOutcome,
+) -> Result<()> {
+    match outcome {
+        PollOutcome::Success { etag, last_modified } => {
+            sqlx::query(
+                "UPDATE sources SET failures = 0, last_success_at = $1, next_poll_at = $1 + poll_seconds, \
+                 etag = COALESCE($2, etag), last_modified = COALESCE($3, last_modified) WHERE id = $4",
+            )
+            .bind(now.as_second())
+            .bind(etag.clone())
+            .bind(last_modified.clone())
+            .bind(id.0)
+            .execute(pool)
+            .await?;
+        }
+        PollOutcome::Failure { error } => {
+            let (seconds, failures): (i64, i64) =
+                sqlx::query_as("SELECT poll_seconds, failures FROM sources WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_one(pool)
+                    .await?;
+            let wait = (seconds.max(1) << failures.clamp(0, 12)).min(3600);
+            sqlx::query(
+                "UPDATE sources SET failures = failures + 1, last_error = $1, last_error_at = $2, next_poll_at = $3 WHERE id = $4",
+            )
+            .bind(error.chars().take(500).collect::<String>())
+            .bind(now.as_second())
+            .bind(now.as_second() + wait)
+            .bind(id.0)
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A source's polling state, for editors.
+pub(crate) async fn poll_status(pool: &AnyPool, id: SourceId) -> Result<PollStatus> {
+    type Row = (Option<i64>, Option<String>, Option<i64>, i64);
+    let (success, error, error_at, failures): Row = sqlx::query_as(
+        "SELECT last_success_at, last_error, last_error_at, failures FROM sources WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(PollStatus {
+        last_success_at: crate::records::opt_ts(success)?,
+        last_error: error,
+        last_error_at: crate::records::opt_ts(error_at)?,
+        failures,
+    })
 }

@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod errors;
 mod pages;
+mod polling;
 mod scheduling;
 mod server;
 mod support;

@@ -16,7 +16,9 @@ async fn pages_over_real_http_are_compressed() {
     let site = Site::new().await;
     let story = site.publish(&site.draft("Over the wire"), "2025-02-27T10:00:00Z").await;
     let base = spawn(&site).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // no_gzip: see the Content-Encoding header as sent, not a decompressed body.
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_gzip().build().unwrap();
 
     let home = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(home.status(), 200);

@@ -59,7 +59,7 @@ async fn events_are_signed_delivered_and_retried() {
     let worker = tokio::spawn(webhooks::run(site.store.clone(), Clock::System));
 
     let story = site.publish(&site.draft("Hooked story"), crate::support::NOW).await;
-    let seen = wait_for(&receiver, 2, Duration::from_secs(6)).await;
+    let seen = wait_for(&receiver, 2, Duration::from_secs(10)).await;
     assert_eq!(seen.len(), 2, "one failure, then a retry that succeeds");
     let (headers, body) = &seen[1];
     assert_eq!(headers["x-dateline-event"], "story.published");
@@ -82,7 +82,7 @@ async fn events_are_signed_delivered_and_retried() {
     );
 
     site.store.kill_story(story.id, crate::support::at(crate::support::NOW)).await.unwrap();
-    let seen = wait_for(&receiver, 3, Duration::from_secs(3)).await;
+    let seen = wait_for(&receiver, 3, Duration::from_secs(8)).await;
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[2].0["x-dateline-event"], "story.killed");
     worker.abort();

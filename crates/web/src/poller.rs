@@ -1,0 +1,99 @@
+//! The feed poller: fetches RSS, Atom and JSON Feed sources at their interval with a
+//! conditional GET (ETag / Last-Modified, so an unchanged feed costs a 304), a timeout, a
+//! size cap, gzip and at most five redirects, and takes the items in like a push. A failing
+//! or hostile source only backs off itself (the store doubles its wait, up to an hour) and
+//! has its error recorded for editors; every source is fetched on its own task, so none
+//! can hold up another.
+
+use crate::state::Clock;
+use dateline_core::{DuePoll, PollOutcome};
+use dateline_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a feed may take to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How often due sources are looked for.
+pub const TICK: Duration = Duration::from_millis(500);
+
+async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u8>, PollOutcome)>, String> {
+    let mut request = client.get(&poll.url);
+    if let Some(etag) = &poll.etag {
+        request = request.header("if-none-match", etag);
+    }
+    if let Some(lm) = &poll.last_modified {
+        request = request.header("if-modified-since", lm);
+    }
+    let mut response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        return Err(format!("the feed answered {status}"));
+    }
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let outcome = PollOutcome::Success { etag: header("etag"), last_modified: header("last-modified") };
+    let limit = dateline_ingest::prepare::MAX_BYTES;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("reading the feed failed: {e}"))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > limit {
+            return Err(format!("the feed is larger than {limit} bytes"));
+        }
+    }
+    Ok(Some((body, outcome)))
+}
+
+async fn poll_one(store: Arc<dyn Store>, client: reqwest::Client, clock: Clock, poll: DuePoll) {
+    let outcome = match fetch(&client, &poll).await {
+        Ok(None) => PollOutcome::Success { etag: None, last_modified: None },
+        Ok(Some((body, success))) => match dateline_ingest::parse(&body, None) {
+            Ok(parsed) => {
+                let incoming: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
+                match store.ingest_items(poll.source, &body, &incoming, clock.now()).await {
+                    Ok(_) => success,
+                    Err(e) => PollOutcome::Failure { error: format!("storing failed: {e}") },
+                }
+            }
+            Err(e) => PollOutcome::Failure { error: e.to_string() },
+        },
+        Err(error) => PollOutcome::Failure { error },
+    };
+    if let PollOutcome::Failure { error } = &outcome {
+        tracing::warn!(source = %poll.source, url = %poll.url, %error, "feed poll failed");
+    }
+    if let Err(e) = store.record_poll(poll.source, clock.now(), &outcome).await {
+        tracing::error!(source = %poll.source, error = %e, "could not record a poll");
+    }
+}
+
+/// Runs for ever, polling due sources.
+pub async fn run(store: Arc<dyn Store>, clock: Clock) {
+    let client = match reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent("Dateline-Poller/1")
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the feed poller could not start");
+            return;
+        }
+    };
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let lease = TIMEOUT.as_secs() as i64 * 3;
+    loop {
+        ticker.tick().await;
+        match store.claim_polls(clock.now(), lease).await {
+            Ok(due) => {
+                for poll in due {
+                    tokio::spawn(poll_one(store.clone(), client.clone(), clock.clone(), poll));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the poll schedule"),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The poller against feeds served on 127.0.0.1: new items appear on the site, an unchanged
+//! feed answers 304 to the conditional GET, a changed item updates its story, and a broken
+//! source records its error and backs off without holding up a good one.
+
+use crate::support::Site;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dateline_core::{NewSource, Slug, WireConfig};
+use dateline_web::{Clock, poller};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A request the feed server saw: path, the If-None-Match sent, the status answered.
+type Seen = (String, Option<String>, u16);
+
+#[derive(Clone, Default)]
+struct Feed {
+    body: Arc<Mutex<String>>,
+    log: Arc<Mutex<Vec<Seen>>>,
+}
+
+fn rss(title: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test wire</title><link>https://wire.example.com/</link>\
+         <item><guid>poll-1</guid><title>{title}</title><link>https://wire.example.com/poll-1</link>\
+         <description>&lt;p&gt;Polled body.&lt;/p&gt;</description><pubDate>Tue, 25 Feb 2025 14:30:00 GMT</pubDate></item></channel></rss>"
+    )
+}
+
+async fn serve_feed(State(feed): State<Feed>, headers: HeaderMap) -> Response {
+    let body = feed.body.lock().unwrap().clone();
+    let etag = format!("\"{}\"", body.len());
+    let sent = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (status, response) = if sent.as_deref() == Some(etag.as_str()) {
+        (304, StatusCode::NOT_MODIFIED.into_response())
+    } else {
+        (
+            200,
+            ([(header::ETAG, etag), (header::CONTENT_TYPE, "application/rss+xml".into())], body)
+                .into_response(),
+        )
+    };
+    feed.log.lock().unwrap().push(("/feed".into(), sent, status));
+    response
+}
+
+async fn serve_broken(State(feed): State<Feed>) -> Response {
+    feed.log.lock().unwrap().push(("/broken".into(), None, 200));
+    "<rss><channel><item>never closed".into_response()
+}
+
+async fn start(feed: Feed) -> String {
+    let app = axum::Router::new()
+        .route("/feed", axum::routing::get(serve_feed))
+        .route("/broken", axum::routing::get(serve_broken))
+        .with_state(feed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::SourceId {
+    let source = site
+        .store
+        .create_source(&NewSource {
+            slug: Slug::from_title(name).unwrap(),
+            name: name.into(),
+            credit: name.into(),
+        })
+        .await
+        .unwrap();
+    let config = WireConfig {
+        kind: "rss".into(),
+        location: Some(url),
+        section: Some(site.world.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    site.store.configure_source(source.id, &config, None).await.unwrap();
+    site.store.set_polling(source.id, 10, jiff::Timestamp::now()).await.unwrap();
+    source.id
+}
+
+async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
+    let site = Site::new().await;
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = rss("Polled story appears");
+    let base = start(feed.clone()).await;
+    let good = polled_source(&site, "Good Wire", format!("{base}/feed")).await;
+    let bad = polled_source(&site, "Bad Wire", format!("{base}/broken")).await;
+    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System));
+
+    let seen = wait_until(Duration::from_secs(5), async || {
+        crate::support::text(&site.get("/").await.body).contains("Polled story appears")
+    })
+    .await;
+    assert!(seen, "the polled item is on the home page");
+    let bad_failed =
+        wait_until(Duration::from_secs(3), async || site.store.poll_status(bad).await.unwrap().failures >= 1)
+            .await;
+    assert!(bad_failed, "the broken source's failure is recorded");
+    let status = site.store.poll_status(bad).await.unwrap();
+    assert!(status.last_error.unwrap_or_default().contains("malformed"), "the error is recorded for editors");
+    assert!(
+        site.store.poll_status(good).await.unwrap().last_success_at.is_some(),
+        "the good source is unaffected"
+    );
+
+    // Poll again soon: the unchanged feed answers 304; then a changed title updates the story.
+    site.store.set_polling(good, 10, jiff::Timestamp::now()).await.unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), async || feed
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(p, _, s)| p == "/feed" && *s == 304))
+        .await
+    );
+    let conditional = feed.log.lock().unwrap().iter().find(|(_, _, s)| *s == 304).cloned().unwrap();
+    assert!(conditional.1.is_some(), "If-None-Match was sent");
+
+    *feed.body.lock().unwrap() = rss("Polled story changes its headline");
+    site.store.set_polling(good, 10, jiff::Timestamp::now()).await.unwrap();
+    let updated = wait_until(Duration::from_secs(5), async || {
+        crate::support::text(&site.get("/").await.body).contains("Polled story changes its headline")
+    })
+    .await;
+    runner.abort();
+    assert!(updated, "the changed item updated its story");
+    assert_eq!(site.store.story_count().await.unwrap(), 1, "one story, updated in place");
+    let broken_fetches = feed.log.lock().unwrap().iter().filter(|(p, _, _)| p == "/broken").count();
+    assert_eq!(broken_fetches, 1, "the failing source backs off instead of being hammered");
+}
