@@ -5,7 +5,7 @@
 //! what happened; nothing is overwritten silently (the version check).
 
 use super::form::{FieldErrors, StoryForm, errors_map};
-use super::{Editor, Flash, current_session, render};
+use super::{Editor, Flash, current_session, owns, render};
 use crate::error::WebError;
 use crate::state::AppState;
 use crate::views::story_url;
@@ -152,11 +152,6 @@ async fn editor_page(
     };
     let path = story.map_or_else(|| "/admin/stories/new".to_owned(), |s| format!("/admin/stories/{}", s.id));
     render(state, session, status, "editor.html", &path, extras.flash, context).await
-}
-
-fn owns(session: &Session, story: &Story) -> bool {
-    let user = &session.user;
-    story.created_by == Some(user.id) || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
 }
 
 async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {

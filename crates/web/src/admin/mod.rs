@@ -82,9 +82,7 @@ impl Editor {
 
     /// Whether `story` is one of this user's own: they created it or are among its authors.
     pub fn owns(&self, story: &Story) -> bool {
-        let user = &self.0.user;
-        story.created_by == Some(user.id)
-            || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
+        owns(&self.0, story)
     }
 
     /// Whether the user may change `story` as it is now: a contributor may not touch a
@@ -103,6 +101,12 @@ impl Editor {
     pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
         if secrets::constant_time_eq(sent, &self.0.csrf) { Ok(()) } else { Err(WebError::BadCsrf) }
     }
+}
+
+/// Whether `story` belongs to the session's user: they created it or are among its authors.
+pub fn owns(session: &Session, story: &Story) -> bool {
+    let user = &session.user;
+    story.created_by == Some(user.id) || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
 }
 
 /// Percent-encodes a string for a query parameter.
