@@ -5,6 +5,7 @@
 //! Nothing here does I/O: `dateline-store` persists these types, `dateline-web` renders them.
 
 pub mod account;
+pub mod fingerprint;
 pub mod house_style;
 pub mod html;
 pub mod language;

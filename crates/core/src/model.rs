@@ -641,6 +641,8 @@ pub struct WireListItem {
     pub received_at: Timestamp,
     pub changed_at: Timestamp,
     pub item: IncomingItem,
+    /// Other agencies whose copy of the same story came in (near-duplicates).
+    pub also: Vec<String>,
 }
 
 /// What the wire desk does with an item.

@@ -282,6 +282,8 @@ pub trait Store: Send + Sync + 'static {
     async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()>;
     /// How a polled source is doing, for editors.
     async fn poll_status(&self, id: SourceId) -> Result<PollStatus>;
+    /// Other agencies that carried the story made from a wire item (its near-duplicates).
+    async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

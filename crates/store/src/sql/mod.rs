@@ -425,6 +425,9 @@ impl Store for SqlStore {
     async fn poll_status(&self, id: SourceId) -> Result<PollStatus> {
         wire::poll_status(&self.pool, id).await
     }
+    async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>> {
+        wire::also_carried_by(&self.pool, story).await
+    }
 
     async fn story(&self, id: StoryId) -> Result<Option<Story>> {
         stories::load(&self.pool, stories::Key::Id(id)).await

@@ -10,7 +10,7 @@ use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
 };
-use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, Source, WireListItem, fingerprint};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -197,12 +197,14 @@ pub(crate) async fn ingest(
     // The common case in bulk — items never seen, held for the desk — is written with one
     // look-up and one multi-row insert per batch; everything else goes item by item.
     let mut known = known_guids(tx, source, items).await?;
+    let groups = Groups::load(tx, source, now).await?;
     let mut actions = Vec::with_capacity(items.len());
     let mut held_rows = Vec::new();
     for item in items {
         let fresh = known.insert(item.guid.clone());
         if fresh && (item.withdrawn || !rules.auto_publish) {
             let state = if item.withdrawn { "killed" } else { "waiting" };
+            let fingerprint = fingerprint_of(item);
             held_rows.push(vec![
                 Val::Int(source.0),
                 Val::Text(item.guid.clone()),
@@ -213,17 +215,67 @@ pub(crate) async fn ingest(
                 Val::Text(serde_json::to_string(item).unwrap_or_default()),
                 Val::Int(now.as_second()),
                 Val::Int(now.as_second()),
+                Val::OptInt(fingerprint.map(|f| f as i64)),
+                Val::OptInt(groups.find(fingerprint)),
             ]);
             actions.push(if item.withdrawn { IngestAction::Killed(None) } else { IngestAction::Held });
         } else {
             // Rows queued so far must exist before an item is looked up one by one (the
             // same guid may come twice in one batch, in two versions).
             insert_wire_rows(tx, std::mem::take(&mut held_rows)).await?;
-            actions.push(ingest_one(tx, source, &rules, item, now).await?);
+            actions.push(ingest_one(tx, source, &rules, &groups, item, now).await?);
         }
     }
     insert_wire_rows(tx, held_rows).await?;
     Ok(actions)
+}
+
+/// How far back a new item looks for the same story from other agencies.
+const GROUP_WINDOW_SECS: i64 = 48 * 3600;
+
+/// The fingerprint of an item's text, for grouping near-duplicates.
+fn fingerprint_of(item: &IncomingItem) -> Option<u64> {
+    fingerprint::simhash(&format!("{}\n{}\n{}", item.title, item.summary, item.body_html))
+}
+
+/// Recent items of the other sources, as (fingerprint, group) pairs: a new item joins the
+/// group of the nearest one, so the same story from several agencies is seen as one.
+struct Groups {
+    recent: Vec<(u64, i64)>,
+}
+
+impl Groups {
+    async fn load(tx: &mut Transaction<'static, Any>, source: SourceId, now: Timestamp) -> Result<Self> {
+        let others: Vec<i64> = sqlx::query_scalar("SELECT id FROM sources WHERE id <> $1")
+            .bind(source.0)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut recent = Vec::new();
+        for other in others {
+            // One index range per source (source_id, received_at).
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT fingerprint, COALESCE(cluster_id, id) FROM wire_items \
+                 WHERE source_id = $1 AND received_at >= $2 AND fingerprint IS NOT NULL",
+            )
+            .bind(other)
+            .bind(now.as_second() - GROUP_WINDOW_SECS)
+            .fetch_all(&mut **tx)
+            .await?;
+            recent.extend(rows.into_iter().map(|(f, g)| (f as u64, g)));
+        }
+        Ok(Self { recent })
+    }
+
+    /// The group of the nearest recent item from another agency, when one is near enough.
+    fn find(&self, fingerprint: Option<u64>) -> Option<i64> {
+        let fingerprint = fingerprint?;
+        self.recent
+            .iter()
+            .map(|&(f, group)| ((f ^ fingerprint).count_ones(), group))
+            .filter(|&(distance, _)| distance <= fingerprint::NEAR)
+            .min_by_key(|&(distance, _)| distance)
+            .map(|(_, group)| group)
+    }
 }
 
 async fn insert_wire_rows(tx: &mut Transaction<'static, Any>, rows: Vec<Vec<Val>>) -> Result<()> {
@@ -237,6 +289,8 @@ async fn insert_wire_rows(tx: &mut Transaction<'static, Any>, rows: Vec<Vec<Val>
         "item_json",
         "received_at",
         "changed_at",
+        "fingerprint",
+        "cluster_id",
     ];
     insert_rows(tx, "wire_items", &columns, rows).await
 }
@@ -270,6 +324,7 @@ async fn ingest_one(
     tx: &mut Transaction<'static, Any>,
     source: SourceId,
     rules: &SourceRules,
+    groups: &Groups,
     item: &IncomingItem,
     now: Timestamp,
 ) -> Result<IngestAction> {
@@ -281,7 +336,7 @@ async fn ingest_one(
     .fetch_optional(&mut **tx)
     .await?;
     let Some((row_id, version, hash, state, story)) = existing else {
-        return first_sight(tx, source, rules, item, now).await;
+        return first_sight(tx, source, rules, groups, item, now).await;
     };
     let story = story.map(StoryId);
     let older = matches!((item.version, version), (Some(new), Some(old)) if new <= old);
@@ -325,11 +380,13 @@ async fn first_sight(
     tx: &mut Transaction<'static, Any>,
     source: SourceId,
     rules: &SourceRules,
+    groups: &Groups,
     item: &IncomingItem,
     now: Timestamp,
 ) -> Result<IngestAction> {
     let mut state = if item.withdrawn { "killed" } else { "waiting" };
     let mut story = None;
+    let fingerprint = fingerprint_of(item);
     if rules.auto_publish && !item.withdrawn {
         let draft = draft_for(tx, source, rules, item).await?;
         if draft.validate().is_ok() {
@@ -340,8 +397,8 @@ async fn first_sight(
         }
     }
     sqlx::query(
-        "INSERT INTO wire_items (source_id, guid, version, content_hash, title, state, item_json, story_id, received_at, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO wire_items (source_id, guid, version, content_hash, title, state, item_json, story_id, \
+         received_at, changed_at, fingerprint, cluster_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
     )
     .bind(source.0)
     .bind(&item.guid)
@@ -352,6 +409,8 @@ async fn first_sight(
     .bind(serde_json::to_string(item).unwrap_or_default())
     .bind(story.map(|s: StoryId| s.0))
     .bind(now.as_second())
+    .bind(fingerprint.map(|f| f as i64))
+    .bind(groups.find(fingerprint))
     .execute(&mut **tx)
     .await?;
     Ok(match (state, story) {
@@ -391,6 +450,8 @@ async fn save_item(
 #[derive(sqlx::FromRow)]
 struct ListRow {
     id: i64,
+    source_id: i64,
+    grp: i64,
     source: String,
     guid: String,
     version: Option<i64>,
@@ -418,11 +479,12 @@ impl ListRow {
             changed_at: crate::records::ts(self.changed_at)?,
             item: serde_json::from_str(&self.item_json)
                 .map_err(|e| StoreError::Corrupt(format!("wire item {}: {e}", self.id)))?,
+            also: Vec::new(),
         })
     }
 }
 
-const LIST: &str = "SELECT w.id, s.name AS source, w.guid, w.version, w.title, w.state, w.flagged, w.story_id, \
+const LIST: &str = "SELECT w.id, w.source_id, COALESCE(w.cluster_id, w.id) AS grp, s.name AS source, w.guid, w.version, w.title, w.state, w.flagged, w.story_id, \
      w.received_at, w.changed_at, w.item_json FROM wire_items w JOIN sources s ON s.id = w.source_id";
 
 /// The desk's list, last changed first, optionally for one source or in one state.
@@ -441,7 +503,59 @@ pub(crate) async fn list(
         .bind(i64::from(limit))
         .fetch_all(pool)
         .await?;
-    rows.into_iter().map(ListRow::into_item).collect()
+    with_group_sources(pool, rows).await
+}
+
+/// The desk's items, each with the other agencies that carried the same story.
+async fn with_group_sources(pool: &AnyPool, rows: Vec<ListRow>) -> Result<Vec<WireListItem>> {
+    let mut members: Vec<(i64, i64, String)> = Vec::new();
+    if !rows.is_empty() {
+        let mut list = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            list.push_str(if i == 0 { "" } else { ", " });
+            list.push_str(&row.grp.to_string());
+        }
+        members = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT COALESCE(w.cluster_id, w.id), w.source_id, s.name FROM wire_items w \
+             JOIN sources s ON s.id = w.source_id WHERE w.cluster_id IN ({list}) OR w.id IN ({list}) ORDER BY s.name"
+        )))
+        .fetch_all(pool)
+        .await?;
+    }
+    rows.into_iter()
+        .map(|row| {
+            let also = members
+                .iter()
+                .filter(|(group, source, _)| *group == row.grp && *source != row.source_id)
+                .map(|(_, _, name)| name.clone());
+            let mut also: Vec<String> = also.collect();
+            also.dedup();
+            let mut item = row.into_item()?;
+            item.also = also;
+            Ok(item)
+        })
+        .collect()
+}
+
+/// The other agencies whose copy of the same story (a near-duplicate of the item `story`
+/// was made from) came in, and was not withdrawn.
+pub(crate) async fn also_carried_by(pool: &AnyPool, story: StoryId) -> Result<Vec<Source>> {
+    let mine: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT COALESCE(cluster_id, id), source_id FROM wire_items WHERE story_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(story.0)
+    .fetch_optional(pool)
+    .await?;
+    let Some((group, source)) = mine else { return Ok(Vec::new()) };
+    let rows: Vec<crate::records::SourceRow> = sqlx::query_as(
+        "SELECT DISTINCT s.id, s.slug, s.name, s.credit FROM wire_items w JOIN sources s ON s.id = w.source_id \
+         WHERE (w.cluster_id = $1 OR w.id = $1) AND w.source_id <> $2 AND w.state <> 'killed' ORDER BY s.name",
+    )
+    .bind(group)
+    .bind(source)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(crate::records::SourceRow::into_source).collect()
 }
 
 pub(crate) async fn get(pool: &AnyPool, id: i64) -> Result<Option<WireListItem>> {
@@ -449,7 +563,7 @@ pub(crate) async fn get(pool: &AnyPool, id: i64) -> Result<Option<WireListItem>>
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    row.map(ListRow::into_item).transpose()
+    Ok(with_group_sources(pool, row.into_iter().collect()).await?.pop())
 }
 
 /// The desk acts on an item: publish it as is, make a draft to edit, or ignore it.

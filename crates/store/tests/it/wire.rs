@@ -6,7 +6,7 @@ use dateline_core::*;
 use dateline_store::Store;
 use std::sync::Arc;
 
-crate::on_both_backends!(items_follow_the_newsroom_rules);
+crate::on_both_backends!(items_follow_the_newsroom_rules, near_duplicates_from_other_agencies_are_grouped);
 
 fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
     IncomingItem {
@@ -115,4 +115,111 @@ async fn items_follow_the_newsroom_rules(store: Arc<dyn Store>) {
     assert!(got.iter().all(|a| *a == IngestAction::Held));
     let again = store.ingest_items(n.source.id, raw, &many, at("2025-02-27T10:11:00Z")).await.unwrap();
     assert!(again.iter().all(|a| *a == IngestAction::Unchanged), "nothing duplicated");
+}
+
+const FLOODS: &str = "<p>Rescue teams reached three villages cut off by the river on Tuesday, where \
+    hundreds of families waited on rooftops. The provincial disaster authority sent boats and \
+    helicopters, and officials warned that more rain was expected over the weekend.</p>";
+const FLOODS_REWRITE: &str = "<p>Rescue teams on Tuesday reached three villages cut off by the river, \
+    where hundreds of families waited on rooftops.</p><p>The provincial disaster authority sent boats \
+    and helicopters; officials warned more rain was expected this weekend.</p>";
+const BANK: &str = "<p>The central bank kept its policy rate unchanged at its meeting on Monday, citing \
+    easing inflation and a stable currency, and said it would review lending conditions for small \
+    businesses before the budget is presented next month.</p>";
+
+fn story_item(guid: &str, title: &str, body: &str) -> IncomingItem {
+    IncomingItem { body_html: body.into(), summary: String::new(), ..item(guid, 1, title, false) }
+}
+
+async fn near_duplicates_from_other_agencies_are_grouped(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let publish = |kind: &str| WireConfig {
+        kind: kind.into(),
+        location: None,
+        section: Some(n.section.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    store.configure_source(n.source.id, &publish("push-ninjs"), None).await.unwrap();
+    let other = store
+        .create_source(&NewSource {
+            slug: Slug::parse("reuters").unwrap(),
+            name: "Reuters".into(),
+            credit: "Reuters".into(),
+        })
+        .await
+        .unwrap();
+    // The second agency is held for the desk: grouping works on both paths.
+    store
+        .configure_source(other.id, &WireConfig { auto_publish: false, ..publish("push-newsml") }, None)
+        .await
+        .unwrap();
+
+    let first = store
+        .ingest_items(
+            n.source.id,
+            b"1",
+            &[story_item("a1", "Floods cut off villages", FLOODS)],
+            at("2025-02-27T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let IngestAction::Published(story) = first[0] else { panic!("{first:?}") };
+    assert!(store.also_carried_by(story).await.unwrap().is_empty(), "alone so far");
+
+    store
+        .ingest_items(
+            other.id,
+            b"2",
+            &[
+                story_item("r1", "Rescuers reach flooded villages", FLOODS_REWRITE),
+                story_item("r2", "Rates held", BANK),
+            ],
+            at("2025-02-27T11:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let also: Vec<String> = store.also_carried_by(story).await.unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(also, ["Reuters"]);
+
+    let desk = store.wire_items(None, None, 10).await.unwrap();
+    let also_of = |guid: &str| desk.iter().find(|i| i.guid == guid).unwrap().also.clone();
+    assert_eq!(also_of("r1"), ["APP"]);
+    assert_eq!(also_of("a1"), ["Reuters"]);
+    assert!(also_of("r2").is_empty(), "an unrelated story stands alone");
+
+    // Two days later the same text is news again, not a near-duplicate of the old item.
+    store
+        .ingest_items(other.id, b"3", &[story_item("r3", "Floods again", FLOODS)], at("2025-03-02T11:00:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .wire_items(None, None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .find(|i| i.guid == "r3")
+            .unwrap()
+            .also
+            .is_empty()
+    );
+
+    // The same agency's own items never group with each other.
+    store
+        .ingest_items(
+            n.source.id,
+            b"4",
+            &[story_item("a2", "Floods: update", FLOODS_REWRITE)],
+            at("2025-02-27T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let desk = store.wire_items(Some(n.source.id), None, 10).await.unwrap();
+    assert_eq!(
+        desk.iter().find(|i| i.guid == "a2").unwrap().also,
+        ["Reuters"],
+        "joins the group via Reuters' item"
+    );
 }

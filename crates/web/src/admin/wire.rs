@@ -17,6 +17,9 @@ use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// The states a wire item can be in.
+const STATES: [&str; 5] = ["waiting", "drafted", "published", "ignored", "killed"];
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DeskFilter {
@@ -84,6 +87,7 @@ fn row(item: &WireListItem, settings: &dateline_core::SiteSettings, can_act: boo
             item.version.map(|v| v.to_string()).unwrap_or_default(),
             item.state.clone(),
             if item.flagged { "changed since".into() } else { String::new() },
+            item.also.join(", "),
         ],
         actions,
     }
@@ -102,16 +106,29 @@ pub async fn desk(
         slug => Some(store.source_by_slug(slug).await?.ok_or(WebError::NotFound)?.id),
     };
     let wanted_state = Some(filter.state.as_str()).filter(|s| !s.is_empty());
-    if wanted_state.is_some_and(|s| !["waiting", "drafted", "published", "ignored", "killed"].contains(&s)) {
+    if wanted_state.is_some_and(|s| !STATES.contains(&s)) {
         return Err(WebError::BadRequest("Unknown state.".into()));
     }
     let items = store.wire_items(source, wanted_state, 200).await?;
     let can_act = editor.0.user.role.may(Action::PublishStory, false);
     let rows: Vec<Row> = items.iter().map(|i| row(i, &settings, can_act)).collect();
+    let option = |value: &str, label: &str| minijinja::context! { value => value, label => label };
+    let mut source_options = vec![option("", "Any source")];
+    source_options.extend(store.sources().await?.iter().map(|s| option(s.slug.as_str(), &s.name)));
+    let mut state_options = vec![option("", "Any state")];
+    state_options.extend(STATES.iter().map(|s| option(s, s)));
+    let filters = minijinja::context! {
+        action => "/admin/wire",
+        fields => vec![
+            minijinja::context! { name => "source", label => "Source", value => filter.source, options => source_options },
+            minijinja::context! { name => "state", label => "State", value => filter.state, options => state_options },
+        ],
+    };
     let context = minijinja::context! {
         heading => "Wire desk",
-        intro => "Agency items, last changed first. Filter with ?source=<slug> and ?state=waiting|drafted|published|ignored|killed.",
-        columns => to_value(["Changed", "Source", "Headline", "Version", "State", "Flag"]),
+        intro => "Agency items, last changed first. \"Also carried by\" names other agencies that sent the same story.",
+        filters => filters,
+        columns => to_value(["Changed", "Source", "Headline", "Version", "State", "Flag", "Also carried by"]),
         items => to_value(rows),
         create => minijinja::Value::from(()),
         errors => to_value(HashMap::<String, String>::new()),
@@ -153,6 +170,7 @@ pub async fn preview(
         authors => to_value(&item.item.authors),
         categories => to_value(&item.item.categories),
         language => item.item.language.clone(),
+        also => to_value(&item.also),
     };
     let context = minijinja::context! { item => view, can_act => can_act, actions => to_value(actions) };
     render(&state, Some(&editor.0), StatusCode::OK, "wire_item.html", "/admin/wire", None, context).await

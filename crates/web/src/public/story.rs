@@ -30,13 +30,18 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         _ => return Err(WebError::NotFound),
     }
     let ctx = SiteContext::load(&state).await?;
-    let (recent, more) = tokio::try_join!(
+    let (recent, more, also) = tokio::try_join!(
         store.published(StoryFilter::All, PageRequest { offset: 0, limit: RECENT as u32 + 1 }),
         store.published(
             StoryFilter::Section(story.section.id),
             PageRequest { offset: 0, limit: MORE as u32 + 1 }
         ),
+        store.also_carried_by(story.id),
     )?;
+    let also: Vec<_> = also
+        .into_iter()
+        .map(|s| minijinja::context! { name => s.name, url => format!("/source/{}", s.slug) })
+        .collect();
     let others = |list: Vec<StorySummary>, n: usize| -> Vec<StorySummary> {
         list.into_iter().filter(|s| s.id != story.id).take(n).collect()
     };
@@ -52,6 +57,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
             more => Card::list(&others(more, MORE), settings),
             more_title => format!("More Stories From {}", story.section.name),
             more_url => section_path,
+            also_carried_by => also,
         },
     )?;
     let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);

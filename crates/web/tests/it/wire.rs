@@ -190,3 +190,74 @@ async fn the_wire_desk_publishes_drafts_and_ignores() {
         axum::http::StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_story_from_two_agencies_is_grouped() {
+    let site = Site::new().await;
+    let (app, app_token) = push_source(&site, true).await;
+    let reuters = site
+        .store
+        .create_source(&dateline_core::NewSource {
+            slug: dateline_core::Slug::parse("reuters").unwrap(),
+            name: "Reuters".into(),
+            credit: "Reuters".into(),
+        })
+        .await
+        .unwrap();
+    let reuters_token = secrets::new_token("dl_push_").unwrap();
+    let held = WireConfig {
+        kind: "push-ninjs".into(),
+        location: None,
+        section: Some(site.world.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: false,
+    };
+    site.store.configure_source(reuters.id, &held, Some(&secrets::token_hash(&reuters_token))).await.unwrap();
+    let base = crate::server::spawn(&site).await;
+
+    let (_, first) = push(&base, app, &app_token, fixture("ninjs14_text.json")).await;
+    let story = site.store.story(dateline_core::StoryId(first["actions"][0]["story_id"].as_i64().unwrap()));
+    let story = story.await.unwrap().unwrap();
+    let page = site.get(&format!("/story/{}", story.slug)).await;
+    assert!(!page.body.contains("Also carried by"), "alone so far");
+
+    // Reuters' rewrite of the same event, under its own id.
+    let mut rewrite: serde_json::Value = serde_json::from_slice(&fixture("ninjs14_text.json")).unwrap();
+    rewrite["uri"] = serde_json::json!("urn:reuters:2025:sindh-camps");
+    rewrite["headline"] = serde_json::json!("Pakistan's Sindh province opens relief camps as floods recede");
+    rewrite["body_html"] = serde_json::json!(
+        "<p>Provincial authorities in Pakistan opened 40 relief camps in Thatta, Badin and Sujawal \
+         districts on Tuesday as floodwater receded slowly, officials said.</p><p>&ldquo;Our first task \
+         is clean water,&rdquo; relief coordinator Parveen Solangi told Reuters.</p>"
+    );
+    let (_, second) = push(&base, reuters.id, &reuters_token, rewrite.to_string().into_bytes()).await;
+    assert_eq!(second["actions"][0]["action"], "held");
+    // An unrelated Reuters story stays alone.
+    push(&base, reuters.id, &reuters_token, fixture("ninjs20_text.json")).await;
+
+    let page = site.get(&format!("/story/{}", story.slug)).await;
+    assert!(
+        page.body.contains(r#"Also carried by: <a href="/source/reuters">Reuters</a>"#),
+        "{}",
+        crate::support::text(&page.body)
+    );
+
+    let mut desk = site.signed_in(dateline_core::Role::Editor).await;
+    let items = site.store.wire_items(Some(reuters.id), None, 10).await.unwrap();
+    let grouped = items.iter().find(|i| i.guid == "urn:reuters:2025:sindh-camps").unwrap();
+    assert_eq!(grouped.also, ["APP"]);
+    assert!(items.iter().find(|i| i.guid != grouped.guid).unwrap().also.is_empty());
+    let preview = desk.get(&format!("/admin/wire/{}", grouped.id)).await;
+    assert!(crate::support::text(&preview.body).contains("Also carried by: APP"));
+
+    // The desk's filter form lists the sources and states, and filters.
+    let list = desk.get("/admin/wire").await;
+    assert!(list.body.contains(r#"<option value="reuters">Reuters</option>"#), "{}", list.body);
+    assert!(list.body.contains(r#"<option value="waiting">waiting</option>"#));
+    let filtered = crate::support::text(&desk.get("/admin/wire?source=reuters&state=waiting").await.body);
+    assert!(
+        filtered.contains("Pakistan's Sindh province") && !filtered.contains("Sindh opens 40"),
+        "{filtered}"
+    );
+}
