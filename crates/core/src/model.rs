@@ -589,6 +589,80 @@ pub struct WireConfig {
     pub auto_publish: bool,
 }
 
+impl WireConfig {
+    /// Every kind of source: typed in by hand, pushed to the wire API, polled feeds, and a
+    /// folder that NewsML-G2 files are dropped into.
+    pub const KINDS: [&str; 7] =
+        ["manual", "push-ninjs", "push-newsml", "rss", "atom", "jsonfeed", "drop-newsml"];
+
+    /// Kinds fetched from a URL at an interval.
+    pub fn is_feed(kind: &str) -> bool {
+        matches!(kind, "rss" | "atom" | "jsonfeed")
+    }
+
+    /// Kinds that push to the wire API with a token.
+    pub fn is_push(kind: &str) -> bool {
+        kind.starts_with("push-")
+    }
+
+    /// Kinds looked at on a schedule (feeds and drop folders).
+    pub fn is_polled(kind: &str) -> bool {
+        Self::is_feed(kind) || kind == "drop-newsml"
+    }
+
+    /// The shortest interval allowed between two looks: feeds are someone else's server,
+    /// a drop folder is our own disk.
+    pub fn min_poll_seconds(kind: &str) -> i64 {
+        if kind == "drop-newsml" { 1 } else { 10 }
+    }
+
+    /// Checks the settings an editor or operator can get wrong, with `poll_seconds`.
+    ///
+    /// # Errors
+    /// Every problem found, by field.
+    pub fn validate(&self, poll_seconds: i64) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !Self::KINDS.contains(&self.kind.as_str()) {
+            errors.push(FieldError::new("kind", format!("unknown kind: use {}", Self::KINDS.join(", "))));
+        }
+        let location = self.location.as_deref().map(str::trim).unwrap_or("");
+        if Self::is_feed(&self.kind) && !(location.starts_with("http://") || location.starts_with("https://"))
+        {
+            errors.push(FieldError::new("location", "a feed needs an http:// or https:// address"));
+        }
+        if self.kind == "drop-newsml" && !location.starts_with('/') {
+            errors.push(FieldError::new(
+                "location",
+                "a drop folder needs an absolute path, such as /srv/wire/app",
+            ));
+        }
+        if let Some(language) = &self.language
+            && !crate::language::is_language_tag(language)
+        {
+            errors.push(FieldError::new("language", "not a language tag such as en or ur-PK"));
+        }
+        if self.byline.chars().count() > 200 {
+            errors.push(FieldError::new("byline", "at most 200 characters"));
+        }
+        let least = Self::min_poll_seconds(&self.kind);
+        if Self::is_polled(&self.kind) && !(least..=86_400).contains(&poll_seconds) {
+            errors.push(FieldError::new("poll_seconds", format!("between {least} and 86400 seconds")));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+/// A source with how its copy arrives and, for polled kinds, how polling is going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireSource {
+    pub source: Source,
+    pub config: WireConfig,
+    pub poll_seconds: i64,
+    /// Whether a push token was issued (the token itself is never kept).
+    pub has_push_token: bool,
+    pub status: PollStatus,
+}
+
 /// A parsed wire item as the store takes it in (and keeps, for the wire desk).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncomingItem {
@@ -660,6 +734,8 @@ pub enum DeskAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuePoll {
     pub source: SourceId,
+    /// A feed kind, or drop-newsml (then `url` is the folder).
+    pub kind: String,
     pub url: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,

@@ -73,14 +73,17 @@ fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 pub struct SourceAdd {
     /// The agency's name, e.g. "APP".
     pub name: String,
-    /// manual, push-ninjs or push-newsml (push kinds get a token to POST with), or rss, atom
-    /// or jsonfeed (polled from --url).
+    /// manual, push-ninjs or push-newsml (push kinds get a token to POST with), rss, atom or
+    /// jsonfeed (polled from --url), or drop-newsml (files dropped into --folder).
     #[arg(long, default_value = "manual")]
     pub kind: String,
-    /// Feed address, for polled kinds.
+    /// Feed address, for rss, atom and jsonfeed.
     #[arg(long)]
     pub url: Option<String>,
-    /// Seconds between polls (at least 10).
+    /// The folder NewsML-G2 files are dropped into, for drop-newsml (made when missing).
+    #[arg(long)]
+    pub folder: Option<PathBuf>,
+    /// Seconds between looks (at least 10 for feeds, 1 for drop folders).
     #[arg(long, default_value_t = 300)]
     pub every: i64,
     /// Credit text on stories [default: the name].
@@ -105,17 +108,34 @@ pub struct SourceAdd {
 /// Creates the source and prints its id (and push token, once, for push kinds).
 pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
     use anyhow::Context;
-    const KINDS: [&str; 6] = ["manual", "push-ninjs", "push-newsml", "rss", "atom", "jsonfeed"];
-    if !KINDS.contains(&args.kind.as_str()) {
-        anyhow::bail!("unknown kind {:?}: use {}", args.kind, KINDS.join(", "));
+    use dateline_core::WireConfig;
+    let location = if args.kind == "drop-newsml" {
+        args.folder
+            .as_ref()
+            .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()).display().to_string())
+    } else {
+        args.url.clone().filter(|_| WireConfig::is_feed(&args.kind))
+    };
+    let mut config = WireConfig {
+        kind: args.kind.clone(),
+        location,
+        section: None,
+        byline: args.byline.clone(),
+        language: args.language.clone(),
+        auto_publish: args.auto_publish,
+    };
+    if let Err(errors) = config.validate(args.every) {
+        let flag = |field: &str| match field {
+            "location" if args.kind == "drop-newsml" => "--folder".to_owned(),
+            "location" => "--url".to_owned(),
+            "poll_seconds" => "--every".to_owned(),
+            other => format!("--{other}"),
+        };
+        let lines: Vec<String> = errors.iter().map(|e| format!("{}: {}", flag(e.field), e.message)).collect();
+        anyhow::bail!("{}", lines.join("; "));
     }
-    let polled = matches!(args.kind.as_str(), "rss" | "atom" | "jsonfeed");
-    match &args.url {
-        Some(url) if polled && !(url.starts_with("http://") || url.starts_with("https://")) => {
-            anyhow::bail!("--url must be an http:// or https:// address")
-        }
-        None if polled => anyhow::bail!("a polled source needs --url"),
-        _ => {}
+    if let Some(folder) = config.location.as_deref().filter(|_| args.kind == "drop-newsml") {
+        std::fs::create_dir_all(folder).with_context(|| format!("cannot make the drop folder {folder}"))?;
     }
     let store = crate::open_store(&crate::config::Settings::resolve(&args.store, None)?).await?;
     let slug = dateline_core::Slug::from_title(&args.name).context("the name needs letters or digits")?;
@@ -128,24 +148,14 @@ pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
         .create_source(&dateline_core::NewSource { slug, name: args.name.clone(), credit })
         .await
         .context("cannot create the source")?;
-    let token = if args.kind.starts_with("push-") {
+    let token = if WireConfig::is_push(&args.kind) {
         Some(dateline_core::secrets::new_token("dl_push_")?)
     } else {
         None
     };
-    let config = dateline_core::WireConfig {
-        kind: args.kind.clone(),
-        location: args.url.clone().filter(|_| polled),
-        section,
-        byline: args.byline.clone(),
-        language: args.language.clone(),
-        auto_publish: args.auto_publish,
-    };
+    config.section = section;
     let hash = token.as_deref().map(dateline_core::secrets::token_hash);
-    store.configure_source(source.id, &config, hash.as_deref()).await?;
-    if polled {
-        store.set_polling(source.id, args.every, jiff::Timestamp::now()).await?;
-    }
+    store.save_wire_settings(source.id, &config, args.every, hash.as_deref(), jiff::Timestamp::now()).await?;
     println!("Created source {} ({}, {}).", source.id, source.name, args.kind);
     if let Some(token) = token {
         println!(

@@ -207,7 +207,7 @@ const HTML_ENTITIES: &[(&str, u32)] = &[
 /// Refuses entity declarations, fixes HTML entities and bare ampersands, and makes the
 /// declaration say UTF-8.
 fn repair_xml(text: &str) -> Result<String, IngestError> {
-    let head = &text[..text.len().min(4096)];
+    let head = &text[..text.floor_char_boundary(4096)];
     if head.contains("<!ENTITY") || (text.contains("<!DOCTYPE") && text.contains("<!ENTITY")) {
         return Err(IngestError::EntityDeclarations);
     }
@@ -237,7 +237,36 @@ fn repair_xml(text: &str) -> Result<String, IngestError> {
         }
     }
     out.push_str(rest);
-    Ok(rewrite_declaration(out))
+    Ok(drop_late_declarations(rewrite_declaration(out)))
+}
+
+/// An XML declaration is only allowed at the very start; a lenient reader ignores any later
+/// one (glued-together files have them), and XML parsers must never see one.
+fn drop_late_declarations(text: String) -> String {
+    let is_declaration = |at: &str| {
+        at.strip_prefix("<?xml").is_some_and(|r| r.starts_with(|c: char| c.is_ascii_whitespace() || c == '?'))
+    };
+    let start = text.len() - text.trim_start().len();
+    let first_end =
+        if is_declaration(&text[start..]) { text[start..].find("?>").map(|e| start + e + 2) } else { None };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = &text[..];
+    if let Some(end) = first_end {
+        out.push_str(&text[..end]);
+        rest = &text[end..];
+    }
+    while let Some(pos) = rest.find("<?xml") {
+        out.push_str(&rest[..pos]);
+        let candidate = &rest[pos..];
+        if is_declaration(candidate) {
+            rest = candidate.find("?>").map_or("", |e| &candidate[e + 2..]);
+        } else {
+            out.push_str("<?xml");
+            rest = &candidate[5..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_numeric_reference(name: &str) -> bool {
@@ -324,6 +353,10 @@ mod tests {
 
     #[test]
     fn html_entities_and_bare_ampersands_are_repaired() {
+        let glued = repair_xml("<?xml version=\"1.0\"?><rss><?xml-stylesheet href=\"a\"?><?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/></rss>").unwrap();
+        assert_eq!(glued, "<?xml version=\"1.0\"?><rss><?xml-stylesheet href=\"a\"?><a/></rss>");
+        let long = format!("<rss>{}é</rss>", "a".repeat(4090));
+        assert_eq!(repair_xml(&long).unwrap(), long, "a character across the 4 KiB mark");
         let fixed = repair_xml("<t>AT&T &mdash; Karachi&rsquo;s &amp; &#8217; &bogus; &#x41;</t>").unwrap();
         assert_eq!(fixed, "<t>AT&amp;T &#8212; Karachi&#8217;s &amp; &#8217; &amp;bogus; &#x41;</t>");
     }

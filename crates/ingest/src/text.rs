@@ -151,7 +151,7 @@ fn normalise_rfc822(t: &str) -> String {
     };
     let mut parts: Vec<String> = without_day.split_whitespace().map(str::to_owned).collect();
     for p in &mut parts {
-        if p.len() > 3 && p.chars().all(char::is_alphabetic) && !ZONES.iter().any(|(z, _)| z == p) {
+        if p.len() > 3 && p.chars().all(|c| c.is_ascii_alphabetic()) && !ZONES.iter().any(|(z, _)| z == p) {
             *p = p[..3].to_owned();
         }
         if p.chars().filter(|c| *c == ':').count() == 1 {
@@ -199,5 +199,6 @@ mod tests {
         );
         assert_eq!(parse_time("25 Feb 2025 14:30:00 +0500").as_deref(), Some("2025-02-25T09:30:00Z"));
         assert_eq!(parse_time("25 Feb 2025 14:30:00").as_deref(), Some("2025-02-25T14:30:00Z"));
+        assert_eq!(parse_time("25 ÏÇÅÍ 2025 10:00:00 GMT"), None, "found by fuzzing: no panic");
     }
 }

@@ -26,7 +26,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
-use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem, WireSource};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -251,6 +251,23 @@ pub trait Store: Send + Sync + 'static {
         config: &WireConfig,
         push_token_hash: Option<&str>,
     ) -> Result<()>;
+    /// Checks and saves a source's wire settings (a new push token hash when given) and, for
+    /// polled kinds, looks at it now and every `poll_seconds` after.
+    async fn save_wire_settings(
+        &self,
+        id: SourceId,
+        config: &WireConfig,
+        poll_seconds: i64,
+        push_token_hash: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        config.validate(poll_seconds).map_err(StoreError::Invalid)?;
+        self.configure_source(id, config, push_token_hash).await?;
+        if WireConfig::is_polled(&config.kind) {
+            self.set_polling(id, poll_seconds, now).await?;
+        }
+        Ok(())
+    }
     /// The source whose push token has this hash.
     async fn source_by_push_token(&self, token_hash: &str) -> Result<Option<SourceId>>;
     /// Takes in parsed items from a source in one transaction (the raw payload is kept):
@@ -271,6 +288,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<WireListItem>>;
     async fn wire_item(&self, id: i64) -> Result<Option<WireListItem>>;
+    /// How many items wait on the wire desk.
+    async fn wire_waiting(&self) -> Result<u64>;
     /// The desk's decision on an item; the story made from it, if any.
     async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>>;
 
@@ -282,6 +301,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()>;
     /// How a polled source is doing, for editors.
     async fn poll_status(&self, id: SourceId) -> Result<PollStatus>;
+    /// Every source with its wire settings and polling state, by name.
+    async fn wire_sources(&self) -> Result<Vec<WireSource>>;
+    async fn wire_source(&self, id: SourceId) -> Result<Option<WireSource>>;
     /// Other agencies that carried the story made from a wire item (its near-duplicates).
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>>;
 

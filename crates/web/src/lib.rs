@@ -5,6 +5,7 @@
 
 mod admin;
 pub mod api;
+pub mod drop_folder;
 mod error;
 pub mod poller;
 mod public;

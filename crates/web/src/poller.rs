@@ -1,4 +1,5 @@
-//! The feed poller: fetches RSS, Atom and JSON Feed sources at their interval with a
+//! The poller: looks at NewsML-G2 drop folders (see `drop_folder`) and fetches RSS, Atom
+//! and JSON Feed sources at their interval with a
 //! conditional GET (ETag / Last-Modified, so an unchanged feed costs a 304), a timeout, a
 //! size cap, gzip and at most five redirects, and takes the items in like a push. A failing
 //! or hostile source only backs off itself (the store doubles its wait, up to an hour) and
@@ -46,7 +47,26 @@ async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u
 }
 
 async fn poll_one(store: Arc<dyn Store>, client: reqwest::Client, clock: Clock, poll: DuePoll) {
-    let outcome = match fetch(&client, &poll).await {
+    let outcome = if poll.kind == "drop-newsml" {
+        crate::drop_folder::scan(&*store, poll.source, std::path::Path::new(&poll.url), clock.now()).await
+    } else {
+        fetch_and_take_in(&*store, &client, &clock, &poll).await
+    };
+    if let PollOutcome::Failure { error } = &outcome {
+        tracing::warn!(source = %poll.source, location = %poll.url, %error, "poll failed");
+    }
+    if let Err(e) = store.record_poll(poll.source, clock.now(), &outcome).await {
+        tracing::error!(source = %poll.source, error = %e, "could not record a poll");
+    }
+}
+
+async fn fetch_and_take_in(
+    store: &dyn Store,
+    client: &reqwest::Client,
+    clock: &Clock,
+    poll: &DuePoll,
+) -> PollOutcome {
+    match fetch(client, poll).await {
         Ok(None) => PollOutcome::Success { etag: None, last_modified: None },
         Ok(Some((body, success))) => match dateline_ingest::parse(&body, None) {
             Ok(parsed) => {
@@ -59,12 +79,6 @@ async fn poll_one(store: Arc<dyn Store>, client: reqwest::Client, clock: Clock, 
             Err(e) => PollOutcome::Failure { error: e.to_string() },
         },
         Err(error) => PollOutcome::Failure { error },
-    };
-    if let PollOutcome::Failure { error } = &outcome {
-        tracing::warn!(source = %poll.source, url = %poll.url, %error, "feed poll failed");
-    }
-    if let Err(e) = store.record_poll(poll.source, clock.now(), &outcome).await {
-        tracing::error!(source = %poll.source, error = %e, "could not record a poll");
     }
 }
 

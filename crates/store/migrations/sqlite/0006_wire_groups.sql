@@ -7,3 +7,5 @@ CREATE INDEX wire_items_source_received ON wire_items (source_id, received_at);
 CREATE INDEX wire_items_cluster ON wire_items (cluster_id) WHERE cluster_id IS NOT NULL;
 -- A story page asks which other agencies carried its item.
 CREATE INDEX wire_items_story ON wire_items (story_id) WHERE story_id IS NOT NULL;
+-- The dashboard counts the items waiting on the wire desk.
+CREATE INDEX wire_items_state ON wire_items (state);

@@ -21,7 +21,7 @@ use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
     WireConfig,
 };
-use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem};
+use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem, WireSource};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -424,6 +424,18 @@ impl Store for SqlStore {
     }
     async fn poll_status(&self, id: SourceId) -> Result<PollStatus> {
         wire::poll_status(&self.pool, id).await
+    }
+    async fn wire_sources(&self) -> Result<Vec<WireSource>> {
+        wire::wire_sources(&self.pool, None).await
+    }
+    async fn wire_source(&self, id: SourceId) -> Result<Option<WireSource>> {
+        Ok(wire::wire_sources(&self.pool, Some(id)).await?.pop())
+    }
+    async fn wire_waiting(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wire_items WHERE state = 'waiting'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.max(0) as u64)
     }
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>> {
         wire::also_carried_by(&self.pool, story).await

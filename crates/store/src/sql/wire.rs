@@ -10,7 +10,9 @@ use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
 };
-use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, Source, WireListItem, fingerprint};
+use dateline_core::{
+    DeskAction, DuePoll, PollOutcome, PollStatus, Source, WireListItem, WireSource, fingerprint,
+};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -618,12 +620,12 @@ pub(crate) async fn act(
 }
 
 /// Polled kinds of source.
-const POLLED: &str = "('rss', 'atom', 'jsonfeed')";
+const POLLED: &str = "('rss', 'atom', 'jsonfeed', 'drop-newsml')";
 
 pub(crate) async fn set_polling(pool: &AnyPool, id: SourceId, seconds: i64, now: Timestamp) -> Result<()> {
     let done =
         sqlx::query("UPDATE sources SET poll_seconds = $1, next_poll_at = $2, failures = 0 WHERE id = $3")
-            .bind(seconds.max(10))
+            .bind(seconds.max(1))
             .bind(now.as_second())
             .bind(id.0)
             .execute(pool)
@@ -634,16 +636,16 @@ pub(crate) async fn set_polling(pool: &AnyPool, id: SourceId, seconds: i64, now:
 /// Claims the polled sources whose time has come, for `lease_secs`, so that another node
 /// skips them meanwhile.
 pub(crate) async fn claim_polls(pool: &AnyPool, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>> {
-    type DueRow = (i64, String, Option<String>, Option<String>, i64);
+    type DueRow = (i64, String, String, Option<String>, Option<String>, i64);
     let due: Vec<DueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, location, etag, last_modified, next_poll_at FROM sources \
+        "SELECT id, kind, location, etag, last_modified, next_poll_at FROM sources \
          WHERE kind IN {POLLED} AND location IS NOT NULL AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 32"
     )))
     .bind(now.as_second())
     .fetch_all(pool)
     .await?;
     let mut claimed = Vec::new();
-    for (id, url, etag, last_modified, at) in due {
+    for (id, kind, url, etag, last_modified, at) in due {
         let done = sqlx::query("UPDATE sources SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3")
             .bind(now.as_second() + lease_secs)
             .bind(id)
@@ -651,7 +653,7 @@ pub(crate) async fn claim_polls(pool: &AnyPool, now: Timestamp, lease_secs: i64)
             .execute(pool)
             .await?;
         if done.rows_affected() == 1 {
-            claimed.push(DuePoll { source: SourceId(id), url, etag, last_modified });
+            claimed.push(DuePoll { source: SourceId(id), kind, url, etag, last_modified });
         }
     }
     Ok(claimed)
@@ -701,18 +703,67 @@ pub(crate) async fn record_poll(
 
 /// A source's polling state, for editors.
 pub(crate) async fn poll_status(pool: &AnyPool, id: SourceId) -> Result<PollStatus> {
-    type Row = (Option<i64>, Option<String>, Option<i64>, i64);
-    let (success, error, error_at, failures): Row = sqlx::query_as(
-        "SELECT last_success_at, last_error, last_error_at, failures FROM sources WHERE id = $1",
+    let sources = wire_sources(pool, Some(id)).await?;
+    Ok(sources.into_iter().next().ok_or(StoreError::NotFound)?.status)
+}
+
+#[derive(sqlx::FromRow)]
+struct WireSourceRow {
+    id: i64,
+    slug: String,
+    name: String,
+    credit: String,
+    kind: String,
+    location: Option<String>,
+    section_id: Option<i64>,
+    byline: String,
+    language: Option<String>,
+    auto_publish: i64,
+    poll_seconds: i64,
+    has_token: i64,
+    last_success_at: Option<i64>,
+    last_error: Option<String>,
+    last_error_at: Option<i64>,
+    failures: i64,
+}
+
+/// Every source (or one) with its wire settings and polling state, by name.
+pub(crate) async fn wire_sources(pool: &AnyPool, only: Option<SourceId>) -> Result<Vec<WireSource>> {
+    let rows: Vec<WireSourceRow> = sqlx::query_as(
+        "SELECT id, slug, name, credit, kind, location, section_id, byline, language, auto_publish, poll_seconds, \
+         CASE WHEN push_token_hash IS NULL THEN 0 ELSE 1 END AS has_token, \
+         last_success_at, last_error, last_error_at, failures \
+         FROM sources WHERE ($1 = 0 OR id = $1) ORDER BY name",
     )
-    .bind(id.0)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    Ok(PollStatus {
-        last_success_at: crate::records::opt_ts(success)?,
-        last_error: error,
-        last_error_at: crate::records::opt_ts(error_at)?,
-        failures,
-    })
+    .bind(only.map_or(0, |s| s.0))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(WireSource {
+                source: Source {
+                    id: SourceId(r.id),
+                    slug: crate::records::slug(r.slug)?,
+                    name: r.name,
+                    credit: r.credit,
+                },
+                config: WireConfig {
+                    kind: r.kind,
+                    location: r.location,
+                    section: r.section_id.map(SectionId),
+                    byline: r.byline,
+                    language: r.language,
+                    auto_publish: r.auto_publish != 0,
+                },
+                poll_seconds: r.poll_seconds,
+                has_push_token: r.has_token != 0,
+                status: PollStatus {
+                    last_success_at: crate::records::opt_ts(r.last_success_at)?,
+                    last_error: r.last_error,
+                    last_error_at: crate::records::opt_ts(r.last_error_at)?,
+                    failures: r.failures,
+                },
+            })
+        })
+        .collect()
 }

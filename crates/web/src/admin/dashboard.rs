@@ -1,4 +1,5 @@
-//! The dashboard: counts by status, drafts, scheduled and recently published stories.
+//! The dashboard: counts by status and of wire items waiting on the desk, drafts,
+//! scheduled and recently published stories.
 
 use super::{Editor, render};
 use crate::error::WebError;
@@ -58,11 +59,12 @@ pub async fn dashboard(State(state): State<AppState>, editor: Editor) -> Result<
             store.admin_stories(&filter, PageRequest { offset: 0, limit: 10 }).await
         }
     };
-    let (drafts, scheduled, published, counts) = tokio::try_join!(
+    let (drafts, scheduled, published, counts, wire_waiting) = tokio::try_join!(
         list(StoryStatus::Draft),
         list(StoryStatus::Scheduled),
         list(StoryStatus::Published),
-        store.status_counts()
+        store.status_counts(),
+        store.wire_waiting(),
     )?;
     let rows = |items: Vec<StoryListItem>| items.iter().map(|i| Row::new(i, &settings)).collect::<Vec<_>>();
     let mut count_map: BTreeMap<&str, u64> = StoryStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
@@ -74,6 +76,7 @@ pub async fn dashboard(State(state): State<AppState>, editor: Editor) -> Result<
         scheduled => to_value(rows(scheduled)),
         published => to_value(rows(published)),
         counts => to_value(count_map),
+        wire_waiting => wire_waiting,
     };
     render(&state, Some(&editor.0), StatusCode::OK, "dashboard.html", "/admin", None, context).await
 }

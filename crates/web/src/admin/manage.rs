@@ -19,63 +19,63 @@ use dateline_store::StoreError;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-type Fields = HashMap<String, String>;
+pub(super) type Fields = HashMap<String, String>;
 
 #[derive(Serialize, Clone)]
-struct Opt {
-    value: String,
-    label: String,
+pub(super) struct Opt {
+    pub(super) value: String,
+    pub(super) label: String,
 }
 
 #[derive(Serialize, Clone)]
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-    options: Vec<Opt>,
-    hint: Option<&'static str>,
-    required: bool,
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) value: String,
+    pub(super) options: Vec<Opt>,
+    pub(super) hint: Option<&'static str>,
+    pub(super) required: bool,
 }
 
-fn field(name: &'static str, label: &'static str, kind: &'static str, required: bool) -> Field {
+pub(super) fn field(name: &'static str, label: &'static str, kind: &'static str, required: bool) -> Field {
     Field { name, label, kind, value: String::new(), options: Vec::new(), hint: None, required }
 }
 
 #[derive(Serialize)]
-struct ItemAction {
-    label: &'static str,
-    url: String,
-    method: &'static str,
-    danger: bool,
+pub(super) struct ItemAction {
+    pub(super) label: &'static str,
+    pub(super) url: String,
+    pub(super) method: &'static str,
+    pub(super) danger: bool,
 }
 
 #[derive(Serialize)]
-struct Item {
-    cells: Vec<String>,
-    actions: Vec<ItemAction>,
+pub(super) struct Item {
+    pub(super) cells: Vec<String>,
+    pub(super) actions: Vec<ItemAction>,
 }
 
 #[derive(Serialize)]
-struct Secret {
-    label: String,
-    value: String,
+pub(super) struct Secret {
+    pub(super) label: String,
+    pub(super) value: String,
 }
 
 /// One management page: what it lists and how to add to it.
-struct ListPage {
-    path: &'static str,
-    heading: &'static str,
-    intro: &'static str,
-    columns: Vec<&'static str>,
-    items: Vec<Item>,
-    fields: Vec<Field>,
-    submit: &'static str,
+pub(super) struct ListPage {
+    pub(super) path: &'static str,
+    pub(super) heading: String,
+    pub(super) intro: String,
+    pub(super) columns: Vec<&'static str>,
+    pub(super) items: Vec<Item>,
+    pub(super) fields: Vec<Field>,
+    pub(super) submit: &'static str,
     /// Where the form posts; the page's own path when `None`.
-    form_action: Option<String>,
+    pub(super) form_action: Option<String>,
 }
 
-async fn show(
+pub(super) async fn show(
     state: &AppState,
     editor: &Editor,
     page: ListPage,
@@ -108,7 +108,7 @@ async fn show(
     render(state, Some(&editor.0), status, "simple_list.html", page.path, None, context).await
 }
 
-fn get(fields: &Fields, name: &str) -> String {
+pub(super) fn get(fields: &Fields, name: &str) -> String {
     fields.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
 }
 
@@ -148,7 +148,7 @@ async fn answer(
     show(state, editor, page(state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), errors, None).await
 }
 
-fn check(editor: &Editor, action: Action, fields: Option<&Fields>) -> Result<(), WebError> {
+pub(super) fn check(editor: &Editor, action: Action, fields: Option<&Fields>) -> Result<(), WebError> {
     editor.require(action, false)?;
     if let Some(f) = fields {
         editor.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
@@ -186,8 +186,8 @@ async fn sections_page(state: &AppState) -> Result<ListPage, WebError> {
     language.hint = Some("only if it differs from the site's, e.g. ur");
     Ok(ListPage {
         path: "/admin/sections",
-        heading: "Sections",
-        intro: "Sections make the menu and the section fronts, in this order.",
+        heading: "Sections".into(),
+        intro: "Sections make the menu and the section fronts, in this order.".into(),
         columns: vec!["Name", "Slug", "Language", "Position"],
         items,
         fields: vec![
@@ -266,8 +266,8 @@ async fn tags_page(state: &AppState) -> Result<ListPage, WebError> {
         TagKind::ALL.iter().map(|k| Opt { value: k.as_str().into(), label: k.as_str().into() }).collect();
     Ok(ListPage {
         path: "/admin/tags",
-        heading: "Tags",
-        intro: "People, places, organisations and topics stories are tagged with.",
+        heading: "Tags".into(),
+        intro: "People, places, organisations and topics stories are tagged with.".into(),
         columns: vec!["Name", "Slug", "Kind"],
         items,
         fields: vec![field("name", "Name", "text", true), field("slug", "Slug", "text", false), kind],
@@ -331,8 +331,8 @@ async fn authors_page(state: &AppState) -> Result<ListPage, WebError> {
         .collect();
     Ok(ListPage {
         path: "/admin/authors",
-        heading: "Authors",
-        intro: "The names stories are bylined to.",
+        heading: "Authors".into(),
+        intro: "The names stories are bylined to.".into(),
         columns: vec!["Name", "Slug"],
         items,
         fields: vec![
@@ -373,32 +373,46 @@ pub async fn create_author(
 async fn sources_page(state: &AppState) -> Result<ListPage, WebError> {
     let items = state
         .store
-        .sources()
+        .wire_sources()
         .await?
         .into_iter()
-        .map(|s| Item {
-            cells: vec![s.name, s.slug.to_string(), s.credit],
-            actions: vec![
-                ItemAction {
-                    label: "View",
-                    url: format!("/source/{}", s.slug),
-                    method: "get",
-                    danger: false,
-                },
-                ItemAction {
-                    label: "Edit",
-                    url: format!("/admin/sources/{}/edit", s.id),
-                    method: "get",
-                    danger: false,
-                },
-            ],
+        .map(|w| {
+            let status = match (&w.status.last_error, w.status.failures) {
+                (Some(error), 1..) => format!("failing: {error}"),
+                _ if w.status.last_success_at.is_some() => "ok".into(),
+                _ => String::new(),
+            };
+            let s = w.source;
+            Item {
+                cells: vec![s.name, s.slug.to_string(), s.credit, w.config.kind, status],
+                actions: vec![
+                    ItemAction {
+                        label: "View",
+                        url: format!("/source/{}", s.slug),
+                        method: "get",
+                        danger: false,
+                    },
+                    ItemAction {
+                        label: "Edit",
+                        url: format!("/admin/sources/{}/edit", s.id),
+                        method: "get",
+                        danger: false,
+                    },
+                    ItemAction {
+                        label: "Wire settings",
+                        url: format!("/admin/sources/{}/wire", s.id),
+                        method: "get",
+                        danger: false,
+                    },
+                ],
+            }
         })
         .collect();
     Ok(ListPage {
         path: "/admin/sources",
-        heading: "Sources",
-        intro: "Agencies and other origins of copy, with the credit they are published under.",
-        columns: vec!["Name", "Slug", "Credit"],
+        heading: "Sources".into(),
+        intro: "Agencies and other origins of copy, with the credit they are published under.".into(),
+        columns: vec!["Name", "Slug", "Credit", "Kind", "Polling"],
         items,
         fields: vec![
             field("name", "Name", "text", true),
@@ -500,8 +514,8 @@ async fn users_page(state: &AppState) -> Result<ListPage, WebError> {
     author.hint = Some("the author this account writes as; stories bylined to it are its own");
     Ok(ListPage {
         path: "/admin/users",
-        heading: "Users",
-        intro: "Newsroom accounts. A new account gets a generated password, shown once.",
+        heading: "Users".into(),
+        intro: "Newsroom accounts. A new account gets a generated password, shown once.".into(),
         columns: vec!["E-mail", "Name", "Role", "State"],
         items,
         fields: vec![
@@ -776,8 +790,8 @@ async fn tokens_page(state: &AppState) -> Result<ListPage, WebError> {
     ];
     Ok(ListPage {
         path: "/admin/tokens",
-        heading: "API tokens",
-        intro: "Tokens for the Admin and Content APIs. A token is shown once; only its hash is kept.",
+        heading: "API tokens".into(),
+        intro: "Tokens for the Admin and Content APIs. A token is shown once; only its hash is kept.".into(),
         columns: vec!["Name", "Scope", "Created", "Last used", "State"],
         items,
         fields: vec![field("name", "Name", "text", true), scope],
@@ -860,8 +874,8 @@ async fn webhooks_page(state: &AppState) -> Result<ListPage, WebError> {
     events.hint = Some("comma-separated: published, updated, unpublished, killed (empty: all)");
     Ok(ListPage {
         path: "/admin/webhooks",
-        heading: "Webhooks",
-        intro: "Endpoints told about story events as signed JSON (X-Dateline-Signature: sha256=HMAC of the body). The delivery log is under /admin/webhooks/deliveries.",
+        heading: "Webhooks".into(),
+        intro: "Endpoints told about story events as signed JSON (X-Dateline-Signature: sha256=HMAC of the body). The delivery log is under /admin/webhooks/deliveries.".into(),
         columns: vec!["URL", "Events", "State"],
         items,
         fields: vec![field("url", "Endpoint URL", "text", true), events],
@@ -980,8 +994,8 @@ pub async fn deliveries(State(state): State<AppState>, editor: Editor) -> Result
         .collect();
     let page = ListPage {
         path: "/admin/webhooks/deliveries",
-        heading: "Webhook deliveries",
-        intro: "The last 200 deliveries, newest first. Failures are retried with growing waits.",
+        heading: "Webhook deliveries".into(),
+        intro: "The last 200 deliveries, newest first. Failures are retried with growing waits.".into(),
         columns: vec![
             "#",
             "Queued",
@@ -1084,8 +1098,8 @@ impl Kind {
 /// The edit form of one item: the list page's form, filled in, posting to the item.
 async fn edit_page(state: &AppState, kind: Kind, id: i64) -> Result<ListPage, WebError> {
     let mut page = kind.page(state).await?;
-    page.heading = "Edit";
-    page.intro = "Change the fields and save. A changed slug changes the item's public address.";
+    page.heading = "Edit".into();
+    page.intro = "Change the fields and save. A changed slug changes the item's public address.".into();
     page.items.clear();
     page.submit = "Save changes";
     page.form_action = Some(format!("{}/{id}", page.path));

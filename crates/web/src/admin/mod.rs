@@ -13,6 +13,7 @@ pub mod manage;
 pub mod revisions;
 pub mod stories;
 pub mod wire;
+pub mod wire_sources;
 
 use crate::error::WebError;
 use crate::state::AppState;

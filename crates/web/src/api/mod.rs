@@ -9,6 +9,7 @@
 
 pub mod admin_stories;
 pub mod admin_taxonomy;
+pub mod admin_wire;
 pub mod content;
 pub mod types;
 pub mod wire;
@@ -230,6 +231,7 @@ pub fn router() -> Router<AppState> {
     let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin_stories::routes())
         .merge(admin_taxonomy::routes())
+        .merge(admin_wire::routes())
         .merge(content::routes())
         .merge(wire::routes())
         .split_for_parts();

@@ -443,3 +443,60 @@ async fn taxonomy_users_and_settings_through_the_admin_api() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn wire_settings_through_the_admin_api() {
+    let site = Site::new().await;
+    let admin = token(&site, TokenScope::Admin).await;
+    let uri = "/api/admin/v1/sources/app/wire";
+    let reply = call(&site, Method::GET, uri, Some(&admin), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json["kind"], "manual");
+
+    let bad = call(
+        &site,
+        Method::PUT,
+        uri,
+        Some(&admin),
+        Some(json!({"kind": "drop-newsml", "location": "relative/dir"})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.json["error"]["fields"]["location"],
+        "a drop folder needs an absolute path, such as /srv/wire/app",
+        "{}",
+        bad.json
+    );
+    let unknown =
+        call(&site, Method::PUT, uri, Some(&admin), Some(json!({"kind": "rss", "colour": 1}))).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.json);
+
+    let good = json!({"kind": "atom", "location": "https://wire.example.com/atom.xml", "poll_seconds": 120,
+        "section": "world", "language": "en", "auto_publish": true});
+    let saved = call(&site, Method::PUT, uri, Some(&admin), Some(good)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.json);
+    assert_eq!(
+        (saved.json["section"].as_str(), saved.json["poll_seconds"].as_i64()),
+        (Some("world"), Some(120))
+    );
+    let w = site.store.wire_source(site.source.id).await.unwrap().unwrap();
+    assert_eq!(w.config.location.as_deref(), Some("https://wire.example.com/atom.xml"));
+
+    let refused = call(&site, Method::POST, "/api/admin/v1/sources/app/push-token", Some(&admin), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a feed has no push token");
+    call(&site, Method::PUT, uri, Some(&admin), Some(json!({"kind": "push-newsml"}))).await;
+    let issued = call(&site, Method::POST, "/api/admin/v1/sources/app/push-token", Some(&admin), None).await;
+    assert_eq!(issued.status, StatusCode::OK);
+    let pushed_token = issued.json["token"].as_str().unwrap();
+    let hash = dateline_core::secrets::token_hash(pushed_token);
+    assert_eq!(site.store.source_by_push_token(&hash).await.unwrap(), Some(site.source.id));
+    assert!(
+        issued.json["push_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/api/wire/v1/sources/{}/items", site.source.id))
+    );
+    let content = token(&site, TokenScope::Content).await;
+    assert_eq!(call(&site, Method::GET, uri, Some(&content), None).await.status, StatusCode::FORBIDDEN);
+}

@@ -147,3 +147,71 @@ async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
     let broken_fetches = feed.log.lock().unwrap().iter().filter(|(p, _, _)| p == "/broken").count();
     assert_eq!(broken_fetches, 1, "the failing source backs off instead of being hammered");
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/wire");
+    std::fs::read(root.join(name)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
+    let site = Site::new().await;
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path();
+    let source = site
+        .store
+        .create_source(&NewSource {
+            slug: Slug::parse("drop-wire").unwrap(),
+            name: "Drop Wire".into(),
+            credit: "DW".into(),
+        })
+        .await
+        .unwrap();
+    let config = WireConfig {
+        kind: "drop-newsml".into(),
+        location: Some(dir.display().to_string()),
+        section: Some(site.world.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    site.store.save_wire_settings(source.id, &config, 1, None, jiff::Timestamp::now()).await.unwrap();
+    // A half-written file under a temporary name is left alone.
+    std::fs::write(dir.join("incoming.xml.tmp"), b"<newsItem").unwrap();
+    std::fs::write(dir.join("001-budget.xml"), fixture("newsml_item.xml")).unwrap();
+    std::fs::write(dir.join("002-junk.xml"), b"\x00\x01 not xml at all").unwrap();
+    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System));
+
+    let seen = wait_until(Duration::from_secs(5), async || {
+        crate::support::text(&site.get("/").await.body).contains("Pakistan, lenders resume budget talks")
+    })
+    .await;
+    assert!(seen, "the dropped item is on the home page");
+    assert!(
+        wait_until(Duration::from_secs(3), async || dir.join("failed/002-junk.xml").exists()).await,
+        "the unreadable file is moved aside"
+    );
+    assert!(dir.join("processed/001-budget.xml").exists(), "the file is moved once taken in");
+    assert!(!dir.join("001-budget.xml").exists());
+    let reason = std::fs::read_to_string(dir.join("failed/002-junk.xml.error.txt")).unwrap();
+    assert!(!reason.trim().is_empty());
+    assert!(dir.join("incoming.xml.tmp").exists(), "unfinished files are not touched");
+    let status = site.store.poll_status(source.id).await.unwrap();
+    assert!(status.last_error.unwrap_or_default().contains("002-junk.xml"), "editors see which file failed");
+
+    // The same file again changes nothing; the kill removes the story.
+    std::fs::write(dir.join("003-again.xml"), fixture("newsml_item.xml")).unwrap();
+    assert!(wait_until(Duration::from_secs(5), async || dir.join("processed/003-again.xml").exists()).await);
+    assert_eq!(site.store.story_count().await.unwrap(), 1, "no duplicate");
+    let slug = site.store.wire_items(Some(source.id), None, 5).await.unwrap()[0].story.unwrap();
+    let slug = site.store.story(slug).await.unwrap().unwrap().slug;
+    std::fs::write(dir.join("004-kill.xml"), fixture("newsml_withdrawn.xml")).unwrap();
+    let gone = wait_until(Duration::from_secs(5), async || {
+        site.get(&format!("/story/{slug}")).await.status == StatusCode::GONE
+    })
+    .await;
+    runner.abort();
+    assert!(gone, "the withdrawal killed the story");
+    let status = site.store.poll_status(source.id).await.unwrap();
+    assert_eq!(status.failures, 0, "good files since the bad one: the folder is healthy again");
+}

@@ -143,6 +143,8 @@ async fn the_wire_desk_publishes_drafts_and_ignores() {
     );
     let items = site.store.wire_items(None, Some("waiting"), 10).await.unwrap();
     assert_eq!(items.len(), 3);
+    let dashboard = crate::support::text(&desk.get("/admin").await.body);
+    assert!(dashboard.contains("3 On the wire desk"), "{dashboard}");
     let preview = desk.get(&format!("/admin/wire/{}", items[0].id)).await;
     assert!(preview.body.contains("<p>"), "the body is previewed");
 
@@ -259,5 +261,76 @@ async fn the_same_story_from_two_agencies_is_grouped() {
     assert!(
         filtered.contains("Pakistan's Sindh province") && !filtered.contains("Sindh opens 40"),
         "{filtered}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wire_settings_are_edited_in_the_admin_with_status_and_tokens() {
+    use axum::http::StatusCode;
+    let site = Site::new().await;
+    let id = site.source.id;
+    let path = format!("/admin/sources/{id}/wire");
+    let mut editor = site.signed_in(dateline_core::Role::Editor).await;
+    assert_eq!(editor.get(&path).await.status, StatusCode::FORBIDDEN, "sources are the administrator's");
+    let mut admin = site.signed_in(dateline_core::Role::Administrator).await;
+    let list = admin.get("/admin/sources").await;
+    assert!(list.body.contains(&format!("href=\"{path}\"")), "the sources list links to the settings");
+
+    // Wrong input: a feed without an address, a bad interval and language — nothing is saved.
+    let bad = admin
+        .post(
+            &path,
+            &[("kind", "rss"), ("location", "ftp://x"), ("poll_seconds", "2"), ("language", "not a tag!")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let seen = crate::support::text(&bad.body);
+    assert!(seen.contains("http:// or https://") && seen.contains("between 10 and 86400"), "{seen}");
+    assert!(bad.body.contains("value=\"ftp://x\""), "what was typed is kept");
+    assert_eq!(site.store.wire_source(id).await.unwrap().unwrap().config.kind, "manual");
+
+    // A push source: saved, then a token issued once, which the push endpoint takes.
+    let world = site.world.id.to_string();
+    let saved = admin
+        .post(
+            &path,
+            &[("kind", "push-ninjs"), ("section", &world), ("byline", "Wire Desk"), ("auto_publish", "1")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let w = site.store.wire_source(id).await.unwrap().unwrap();
+    assert_eq!(
+        (w.config.kind.as_str(), w.config.section, w.config.auto_publish),
+        ("push-ninjs", Some(site.world.id), true)
+    );
+    let page = admin.get(&path).await;
+    assert!(crate::support::text(&page.body).contains("none yet"), "no token yet");
+    let issued = admin.post(&format!("{path}/token"), &[]).await;
+    assert_eq!(issued.status, StatusCode::OK);
+    let token = issued.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    assert!(token.starts_with("dl_push_"));
+    let base = crate::server::spawn(&site).await;
+    let (status, body) = push(&base, id, &token, fixture("ninjs14_text.json")).await;
+    assert_eq!(status, 200, "{body}");
+    let story = site.store.story(dateline_core::StoryId(body["actions"][0]["story_id"].as_i64().unwrap()));
+    assert_eq!(story.await.unwrap().unwrap().authors[0].name, "Wire Desk", "the source's byline");
+    admin.post(&format!("{path}/token"), &[]).await;
+    assert_eq!(
+        push(&base, id, &token, fixture("ninjs_update.json")).await.0,
+        401,
+        "the old token stops working"
+    );
+
+    // A polled source shows how polling goes.
+    let feed = admin
+        .post(&path, &[("kind", "rss"), ("location", "http://127.0.0.1:9/feed.xml"), ("poll_seconds", "60")])
+        .await;
+    assert_eq!(feed.status, StatusCode::SEE_OTHER);
+    let outcome = dateline_core::PollOutcome::Failure { error: "request failed: connection refused".into() };
+    site.store.record_poll(id, site.state.clock.now(), &outcome).await.unwrap();
+    let page = crate::support::text(&admin.get(&path).await.body);
+    assert!(page.contains("connection refused") && page.contains("Failures in a row 1"), "{page}");
+    assert!(
+        crate::support::text(&admin.get("/admin/sources").await.body).contains("failing: request failed")
     );
 }
