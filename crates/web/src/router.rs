@@ -2,9 +2,12 @@
 
 use crate::admin;
 use crate::error::{WebError, styled_errors};
+use crate::public::feeds::{self, FeedFormat};
+use crate::public::lists::ListKind;
 use crate::public::{assets, health, home, lists, story};
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
 use axum::routing::{get, post};
@@ -34,6 +37,28 @@ pub fn router(state: AppState) -> Router {
         .route("/tag/{slug}", get(lists::tag))
         .route("/author/{slug}", get(lists::author))
         .route("/source/{slug}", get(lists::source))
+        .route("/rss.xml", get(|s: State<AppState>| feeds::site_feed(s.0, FeedFormat::Rss)))
+        .route("/atom.xml", get(|s: State<AppState>| feeds::site_feed(s.0, FeedFormat::Atom)))
+        .route("/feed.json", get(|s: State<AppState>| feeds::site_feed(s.0, FeedFormat::Json)))
+        .route(
+            "/section/{slug}/{file}",
+            get(|s: State<AppState>, Path((slug, file))| {
+                feeds::list_feed(s.0, ListKind::Section, slug, file)
+            }),
+        )
+        .route(
+            "/tag/{slug}/{file}",
+            get(|s: State<AppState>, Path((slug, file))| feeds::list_feed(s.0, ListKind::Tag, slug, file)),
+        )
+        .route(
+            "/author/{slug}/{file}",
+            get(|s: State<AppState>, Path((slug, file))| feeds::list_feed(s.0, ListKind::Author, slug, file)),
+        )
+        .route(
+            "/source/{slug}/{file}",
+            get(|s: State<AppState>, Path((slug, file))| feeds::list_feed(s.0, ListKind::Source, slug, file)),
+        )
+        .route("/story/{slug}/ninjs.json", get(feeds::ninjs))
         .route("/assets/{*name}", get(assets::asset))
         .route("/admin", get(admin::dashboard::dashboard))
         .route("/admin/login", get(admin::login::form).post(admin::login::submit))

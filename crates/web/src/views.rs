@@ -68,6 +68,8 @@ pub struct PageMeta {
     pub image: Option<String>,
     pub json_ld: Option<serde_json::Value>,
     pub robots: Option<&'static str>,
+    /// The list whose RSS, Atom and JSON feeds the page links to, besides the site's.
+    pub feed_path: Option<String>,
 }
 
 impl PageMeta {
@@ -83,6 +85,7 @@ impl PageMeta {
             image: None,
             json_ld: None,
             robots: None,
+            feed_path: None,
         }
     }
 }
@@ -104,7 +107,7 @@ pub fn source_url(slug: &str) -> String {
 }
 
 /// An absolute URL for `url` (kept as is when already absolute).
-fn absolute(settings: &SiteSettings, url: &str) -> String {
+pub fn absolute(settings: &SiteSettings, url: &str) -> String {
     if url.starts_with('/') { format!("{}{url}", settings.base_url) } else { url.to_owned() }
 }
 
@@ -319,6 +322,7 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
         image,
         json_ld: Some(json_ld),
         robots: None,
+        feed_path: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Paginated lists of stories: section fronts, tag, author and source pages, and the
-//! "latest" river. They differ only in their filter and heading.
+//! "latest" river. They differ only in their filter and heading (a [`ListSpec`], which the
+//! feeds of each list share).
 
 use super::{PER_PAGE, PageNumber, SiteContext};
 use crate::error::WebError;
@@ -10,13 +11,13 @@ use axum::response::Html;
 use dateline_core::{StoryFilter, TextDirection};
 use std::sync::Arc;
 
-/// What distinguishes one list page from another.
-struct ListSpec {
-    path: String,
-    heading: String,
-    intro: Option<String>,
-    language: Option<String>,
-    filter: StoryFilter,
+/// What distinguishes one list page from another (and one feed from another).
+pub(super) struct ListSpec {
+    pub path: String,
+    pub heading: String,
+    pub intro: Option<String>,
+    pub language: Option<String>,
+    pub filter: StoryFilter,
 }
 
 async fn render(
@@ -38,6 +39,7 @@ async fn render(
     let description = spec.intro.clone().unwrap_or_else(|| format!("{} on {}", spec.heading, settings.name));
     let canonical = if page.0 > 1 { format!("{}?page={}", spec.path, page.0) } else { spec.path.clone() };
     let mut meta = PageMeta::simple(settings, &title, &description, &canonical);
+    meta.feed_path = Some(spec.path.clone()).filter(|p| p != "/latest");
     meta.lang.clone_from(&lang);
     meta.dir = dir;
     let html = state.theme.render(
@@ -56,15 +58,92 @@ async fn render(
     Ok(Html(html))
 }
 
-pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Html<String>, WebError> {
-    let ctx = SiteContext::load(&state).await?;
-    let spec = ListSpec {
+/// The lists with their own pages and feeds, besides the whole site's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Section,
+    Tag,
+    Author,
+    Source,
+}
+
+/// The whole site's river of stories.
+pub(super) fn latest_spec() -> ListSpec {
+    ListSpec {
         path: "/latest".into(),
         heading: "Latest News".into(),
         intro: None,
         language: None,
         filter: StoryFilter::All,
-    };
+    }
+}
+
+/// The list of `kind` named `slug`; 404 when there is none.
+pub(super) async fn spec_for(
+    state: &AppState,
+    ctx: &SiteContext,
+    kind: ListKind,
+    slug: &str,
+) -> Result<ListSpec, WebError> {
+    let store = &state.store;
+    Ok(match kind {
+        ListKind::Section => {
+            let section =
+                ctx.sections.iter().find(|s| s.slug.as_str() == slug).cloned().ok_or(WebError::NotFound)?;
+            ListSpec {
+                path: section_url(section.slug.as_str()),
+                heading: section.name,
+                intro: Some(section.description).filter(|d| !d.is_empty()),
+                language: section.language,
+                filter: StoryFilter::Section(section.id),
+            }
+        }
+        ListKind::Tag => {
+            let tag = store.tag_by_slug(slug).await?.ok_or(WebError::NotFound)?;
+            ListSpec {
+                path: tag_url(tag.slug.as_str()),
+                heading: tag.name,
+                intro: None,
+                language: None,
+                filter: StoryFilter::Tag(tag.id),
+            }
+        }
+        ListKind::Author => {
+            let author = store.author_by_slug(slug).await?.ok_or(WebError::NotFound)?;
+            ListSpec {
+                path: author_url(author.slug.as_str()),
+                heading: author.name,
+                intro: Some(author.bio).filter(|b| !b.is_empty()),
+                language: None,
+                filter: StoryFilter::Author(author.id),
+            }
+        }
+        ListKind::Source => {
+            let source = store.source_by_slug(slug).await?.ok_or(WebError::NotFound)?;
+            ListSpec {
+                path: source_url(source.slug.as_str()),
+                heading: format!("Stories from {}", source.name),
+                intro: None,
+                language: None,
+                filter: StoryFilter::Source(source.id),
+            }
+        }
+    })
+}
+
+pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Html<String>, WebError> {
+    let ctx = SiteContext::load(&state).await?;
+    render(&state, ctx, latest_spec(), page).await
+}
+
+async fn list_page(
+    state: AppState,
+    kind: ListKind,
+    slug: &str,
+    page: PageNumber,
+) -> Result<Html<String>, WebError> {
+    let ctx = SiteContext::load(&state).await?;
+    let spec = spec_for(&state, &ctx, kind, slug).await?;
     render(&state, ctx, spec, page).await
 }
 
@@ -73,16 +152,7 @@ pub async fn section(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let ctx = SiteContext::load(&state).await?;
-    let section = ctx.sections.iter().find(|s| s.slug.as_str() == slug).cloned().ok_or(WebError::NotFound)?;
-    let spec = ListSpec {
-        path: section_url(section.slug.as_str()),
-        heading: section.name,
-        intro: Some(section.description).filter(|d| !d.is_empty()),
-        language: section.language,
-        filter: StoryFilter::Section(section.id),
-    };
-    render(&state, ctx, spec, page).await
+    list_page(state, ListKind::Section, &slug, page).await
 }
 
 pub async fn tag(
@@ -90,16 +160,7 @@ pub async fn tag(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let tag = state.store.tag_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
-    let ctx = SiteContext::load(&state).await?;
-    let spec = ListSpec {
-        path: tag_url(tag.slug.as_str()),
-        heading: tag.name,
-        intro: None,
-        language: None,
-        filter: StoryFilter::Tag(tag.id),
-    };
-    render(&state, ctx, spec, page).await
+    list_page(state, ListKind::Tag, &slug, page).await
 }
 
 pub async fn author(
@@ -107,16 +168,7 @@ pub async fn author(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let author = state.store.author_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
-    let ctx = SiteContext::load(&state).await?;
-    let spec = ListSpec {
-        path: author_url(author.slug.as_str()),
-        heading: author.name,
-        intro: Some(author.bio).filter(|b| !b.is_empty()),
-        language: None,
-        filter: StoryFilter::Author(author.id),
-    };
-    render(&state, ctx, spec, page).await
+    list_page(state, ListKind::Author, &slug, page).await
 }
 
 pub async fn source(
@@ -124,14 +176,5 @@ pub async fn source(
     Path(slug): Path<String>,
     page: PageNumber,
 ) -> Result<Html<String>, WebError> {
-    let source = state.store.source_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
-    let ctx = SiteContext::load(&state).await?;
-    let spec = ListSpec {
-        path: source_url(source.slug.as_str()),
-        heading: format!("Stories from {}", source.name),
-        intro: None,
-        language: None,
-        filter: StoryFilter::Source(source.id),
-    };
-    render(&state, ctx, spec, page).await
+    list_page(state, ListKind::Source, &slug, page).await
 }

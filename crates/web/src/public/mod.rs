@@ -2,6 +2,7 @@
 //! share (the page number of a list, the site context of every page).
 
 pub mod assets;
+pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod lists;

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod browser;
 mod errors;
+mod feeds;
 mod pages;
 mod polling;
 mod scheduling;

@@ -61,6 +61,8 @@ async fn pushed_items_become_stories_and_follow_their_versions() {
     assert!(home.contains("Sindh opens 40 relief camps"), "on the home page at once");
     let front = reqwest::get(format!("{base}/section/world")).await.unwrap().text().await.unwrap();
     assert!(front.contains("Sindh opens 40 relief camps"), "on its section front");
+    let feed = reqwest::get(format!("{base}/rss.xml")).await.unwrap().text().await.unwrap();
+    assert!(feed.contains("Sindh opens 40 relief camps"), "in the site feed");
 
     let (_, again) = push(&base, id, &token, fixture("ninjs14_text.json")).await;
     assert_eq!(again["actions"][0]["action"], "unchanged");
@@ -81,6 +83,8 @@ async fn pushed_items_become_stories_and_follow_their_versions() {
     assert_eq!(reqwest::get(format!("{base}/story/{}", story.slug)).await.unwrap().status(), 410);
     let home = reqwest::get(format!("{base}/")).await.unwrap().text().await.unwrap();
     assert!(!home.contains("Sindh"), "gone from the home page");
+    let feed = reqwest::get(format!("{base}/rss.xml")).await.unwrap().text().await.unwrap();
+    assert!(!feed.contains("Sindh"), "gone from the site feed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
