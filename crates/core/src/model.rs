@@ -390,6 +390,18 @@ pub struct StorySummary {
     pub image: Option<StoryImage>,
 }
 
+/// A published story as the sitemaps list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SitemapEntry {
+    pub slug: Slug,
+    pub headline: String,
+    pub language: String,
+    pub published_at: Timestamp,
+    /// The last change readers can see: the "Updated" stamp, else publication.
+    pub modified_at: Timestamp,
+    pub image_url: Option<String>,
+}
+
 /// One saved state of a story, kept for viewing and restoring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Revision {

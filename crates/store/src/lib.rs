@@ -170,6 +170,17 @@ pub trait Store: Send + Sync + 'static {
     async fn prominent(&self, limit: u32) -> Result<Vec<StorySummary>>;
     /// How many stories exist in any state.
     async fn story_count(&self) -> Result<u64>;
+    /// The first and last publication times of the public stories, if there are any.
+    async fn published_span(&self) -> Result<Option<(Timestamp, Timestamp)>>;
+    /// How many stories were published in `[from, to)` and the last publication among them.
+    async fn published_window(&self, from: Timestamp, to: Timestamp) -> Result<(u64, Option<Timestamp>)>;
+    /// Public stories published in `[from, to)`, newest first, for sitemaps.
+    async fn sitemap_entries(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        page: PageRequest,
+    ) -> Result<Vec<dateline_core::SitemapEntry>>;
 
     /// Creates an account. An e-mail address already in use is a [`StoreError::Duplicate`].
     async fn create_user(&self, user: &NewUser, now: Timestamp) -> Result<User>;

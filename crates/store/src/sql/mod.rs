@@ -484,6 +484,65 @@ impl Store for SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    async fn published_span(&self) -> Result<Option<(Timestamp, Timestamp)>> {
+        let (first, last): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(public_at), MAX(public_at) FROM stories WHERE public_at IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        match (first, last) {
+            (Some(a), Some(b)) => Ok(Some((crate::records::ts(a)?, crate::records::ts(b)?))),
+            _ => Ok(None),
+        }
+    }
+
+    async fn published_window(&self, from: Timestamp, to: Timestamp) -> Result<(u64, Option<Timestamp>)> {
+        // Reads the public_at index only.
+        let (count, last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(public_at) FROM stories \
+             WHERE public_at IS NOT NULL AND public_at >= $1 AND public_at < $2",
+        )
+        .bind(from.as_second())
+        .bind(to.as_second())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((u64::try_from(count).unwrap_or(0), crate::records::opt_ts(last)?))
+    }
+
+    async fn sitemap_entries(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        page: PageRequest,
+    ) -> Result<Vec<dateline_core::SitemapEntry>> {
+        type Row = (String, String, String, i64, Option<i64>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT slug, headline, language, public_at, updated_at, image_url FROM stories \
+             WHERE public_at IS NOT NULL AND public_at >= $1 AND public_at < $2 \
+             ORDER BY public_at DESC, id DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(from.as_second())
+        .bind(to.as_second())
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(slug, headline, language, published, updated, image_url)| {
+                let published_at = crate::records::ts(published)?;
+                let modified_at =
+                    crate::records::opt_ts(updated)?.map_or(published_at, |u| u.max(published_at));
+                Ok(dateline_core::SitemapEntry {
+                    slug: crate::records::slug(slug)?,
+                    headline,
+                    language,
+                    published_at,
+                    modified_at,
+                    image_url,
+                })
+            })
+            .collect()
+    }
+
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
         let mut tx = self.write().await?;
         bulk::insert(&mut tx, self.backend, stories).await?;

@@ -120,7 +120,7 @@ async fn feed(
 }
 
 /// Text made safe for XML: markup characters escaped, characters XML 1.0 forbids dropped.
-fn xml(text: &str) -> String {
+pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {

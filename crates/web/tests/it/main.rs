@@ -12,6 +12,7 @@ mod pages;
 mod polling;
 mod scheduling;
 mod server;
+mod sitemaps;
 mod support;
 mod webhooks;
 mod wire;
