@@ -362,3 +362,57 @@ fn acknowledged_wire_items_survive_kill_9() {
     restarted.wait().unwrap();
     assert_eq!(results, acknowledged.len(), "every acknowledged item was stored, and is not stored twice");
 }
+
+/// A change made by another process (here: this test, writing to the server's database)
+/// reaches the server's page cache within a second: published, then killed.
+#[test]
+fn changes_from_another_process_reach_the_page_cache_within_a_second() {
+    use dateline_store::{Location, SqlStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dateline().args(["demo", "--stories", "5", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(demo.status.success());
+    let (mut server, url) = start_server(dir.path());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let home = || async { client.get(format!("{url}/")).send().await.unwrap().text().await.unwrap() };
+    let within_a_second = |want: bool| async move {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(1) {
+            if home().await.contains("Published by another process") == want {
+                return started.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the home page did not change within a second");
+    };
+    runtime.block_on(async {
+        let first = home().await;
+        assert_eq!(first, home().await, "kept and served again");
+        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+        let section = store.sections().await.unwrap()[0].id;
+        let draft = dateline_core::StoryDraft {
+            headline: "Published by another process".into(),
+            standfirst: String::new(),
+            body: "Body.".into(),
+            dateline_place: String::new(),
+            credit: String::new(),
+            section,
+            source: None,
+            tags: vec![],
+            authors: vec![],
+            language: "en".into(),
+            slug: None,
+            image: None,
+            prominence: dateline_core::Prominence::Normal,
+        };
+        let now = jiff::Timestamp::now();
+        let story = store.create_story(&draft, None, now).await.unwrap();
+        store.publish_story(story.id, now).await.unwrap();
+        let shown = within_a_second(true).await;
+        store.kill_story(story.id, jiff::Timestamp::now()).await.unwrap();
+        let gone = within_a_second(false).await;
+        eprintln!("visible after {shown:?}, gone after {gone:?}");
+    });
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

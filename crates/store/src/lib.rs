@@ -14,6 +14,7 @@ mod sql;
 pub use error::StoreError;
 pub use records::BulkStory;
 pub use sql::SqlStore;
+pub use sql::changes::local_changes;
 
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
@@ -317,6 +318,10 @@ pub trait Store: Send + Sync + 'static {
     async fn wire_source(&self, id: SourceId) -> Result<Option<WireSource>>;
     /// Other agencies that carried the story made from a wire item (its near-duplicates).
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>>;
+
+    /// The page-cache change log after row `after`, oldest first: (row, space-separated keys).
+    /// See [`local_changes`].
+    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

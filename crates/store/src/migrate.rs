@@ -16,6 +16,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_webhooks.sql") },
     Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_wire.sql") },
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_wire_groups.sql") },
+    Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_page_changes.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -24,6 +25,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/postgres/0004_webhooks.sql") },
     Migration { version: 5, sql: include_str!("../migrations/postgres/0005_wire.sql") },
     Migration { version: 6, sql: include_str!("../migrations/postgres/0006_wire_groups.sql") },
+    Migration { version: 7, sql: include_str!("../migrations/postgres/0007_page_changes.sql") },
 ];
 
 /// Applies every migration of `backend` not yet recorded in the database.

@@ -7,6 +7,7 @@ mod admin;
 pub mod api;
 pub mod drop_folder;
 mod error;
+pub mod page_cache;
 pub mod poller;
 mod public;
 mod router;
@@ -30,11 +31,13 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let scheduler = tokio::spawn(scheduler::run(state.store.clone(), state.clock.clone()));
     let deliveries = tokio::spawn(webhooks::run(state.store.clone(), state.clock.clone()));
     let poller = tokio::spawn(poller::run(state.store.clone(), state.clock.clone()));
+    let page_changes = tokio::spawn(page_cache::run(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     scheduler.abort();
     deliveries.abort();
     poller.abort();
+    page_changes.abort();
     result
 }
 

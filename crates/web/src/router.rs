@@ -97,7 +97,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .merge(crate::api::router())
         .fallback(|| async { WebError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), styled_errors));
+        .layer(middleware::from_fn_with_state(state.clone(), styled_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached));
     for (name, value) in security {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }

@@ -34,11 +34,18 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     pub clock: Clock,
     pub site_cache: SiteCache,
+    pub page_cache: crate::page_cache::PageCache,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
-        Self { store, theme: Arc::new(theme), clock: Clock::System, site_cache: SiteCache::default() }
+        Self {
+            store,
+            theme: Arc::new(theme),
+            clock: Clock::System,
+            site_cache: SiteCache::default(),
+            page_cache: crate::page_cache::PageCache::default(),
+        }
     }
 }
 

@@ -44,6 +44,13 @@ impl Theme {
         let folder = folder.map(Path::to_owned);
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
+        let assets_from = folder.clone();
+        env.add_function("asset_url", move |name: String| -> String {
+            match asset_bytes(assets_from.as_deref(), &name) {
+                Some(bytes) => format!("/assets/{name}?v={}", version_of(&bytes)),
+                None => format!("/assets/{name}"),
+            }
+        });
         let lookup = folder.clone();
         env.set_loader(move |name| {
             if name.contains("..") {
@@ -92,17 +99,27 @@ impl Theme {
 
     /// The bytes and content type of asset `name` (a path under `assets/`).
     pub fn asset(&self, name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
-        if name.split('/').any(|part| part.is_empty() || part == ".." || part.starts_with('.')) {
-            return None;
-        }
-        let kind = content_type(name);
-        if let Some(dir) = &self.folder
-            && let Ok(bytes) = std::fs::read(dir.join("assets").join(name))
-        {
-            return Some((Cow::Owned(bytes), kind));
-        }
-        BUILT_IN.get_file(format!("assets/{name}")).map(|f| (Cow::Borrowed(f.contents()), kind))
+        asset_bytes(self.folder.as_deref(), name).map(|bytes| (bytes, content_type(name)))
     }
+}
+
+/// Asset `name` from the site's folder, else the built-in theme.
+fn asset_bytes(folder: Option<&Path>, name: &str) -> Option<Cow<'static, [u8]>> {
+    if name.split('/').any(|part| part.is_empty() || part == ".." || part.starts_with('.')) {
+        return None;
+    }
+    if let Some(dir) = folder
+        && let Ok(bytes) = std::fs::read(dir.join("assets").join(name))
+    {
+        return Some(Cow::Owned(bytes));
+    }
+    BUILT_IN.get_file(format!("assets/{name}")).map(|f| Cow::Borrowed(f.contents()))
+}
+
+/// The version of an asset's content, put in its URL (`?v=`) so it can be cached for ever.
+pub fn version_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(bytes)[..6])
 }
 
 /// Escapes strings for HTML like MiniJinja does, except that `/` is left alone, so URLs in

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod bulk;
+pub(crate) mod changes;
 mod stories;
 mod taxonomy;
 mod webhooks;
@@ -90,6 +91,14 @@ impl SqlStore {
     async fn write(&self) -> Result<Transaction<'static, Any>> {
         begin_write(&self.pool, self.backend).await
     }
+
+    /// Logs a change that touches every page, for the page caches.
+    async fn site_changed(&self) -> Result<()> {
+        let mut tx = self.write().await?;
+        changes::record_site(&mut tx).await?;
+        changes::commit(tx).await?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -124,7 +133,7 @@ impl Store for SqlStore {
         .bind(json)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.site_changed().await
     }
 
     async fn sections(&self) -> Result<Vec<Section>> {
@@ -134,19 +143,29 @@ impl Store for SqlStore {
         taxonomy::section_by_slug(&self.pool, slug).await
     }
     async fn create_section(&self, section: &NewSection) -> Result<Section> {
-        taxonomy::create_section(&self.pool, section).await
+        let done = taxonomy::create_section(&self.pool, section).await?;
+        self.site_changed().await?;
+        Ok(done)
     }
     async fn update_section(&self, id: SectionId, section: &NewSection) -> Result<()> {
-        taxonomy::update_section(&self.pool, id.0, section).await
+        let done = taxonomy::update_section(&self.pool, id.0, section).await?;
+        self.site_changed().await?;
+        Ok(done)
     }
     async fn update_tag(&self, id: TagId, tag: &NewTag) -> Result<()> {
-        taxonomy::update_tag(&self.pool, id.0, tag).await
+        let done = taxonomy::update_tag(&self.pool, id.0, tag).await?;
+        self.site_changed().await?;
+        Ok(done)
     }
     async fn update_author(&self, id: AuthorId, author: &NewAuthor) -> Result<()> {
-        taxonomy::update_author(&self.pool, id.0, author).await
+        let done = taxonomy::update_author(&self.pool, id.0, author).await?;
+        self.site_changed().await?;
+        Ok(done)
     }
     async fn update_source(&self, id: SourceId, source: &NewSource) -> Result<()> {
-        taxonomy::update_source(&self.pool, id.0, source).await
+        let done = taxonomy::update_source(&self.pool, id.0, source).await?;
+        self.site_changed().await?;
+        Ok(done)
     }
     async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()> {
         accounts::set_role(&self.pool, id, role).await
@@ -183,7 +202,7 @@ impl Store for SqlStore {
         draft.validate().map_err(StoreError::Invalid)?;
         let mut tx = self.write().await?;
         let id = stories::insert(&mut tx, draft, by, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -197,49 +216,49 @@ impl Store for SqlStore {
         draft.validate().map_err(StoreError::Invalid)?;
         let mut tx = self.write().await?;
         stories::update(&mut tx, id, draft, expected_version, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::publish(&mut tx, id, at).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::add_correction(&mut tx, id, note, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn unpublish_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::set_status(&mut tx, id, StoryStatus::Unpublished, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn kill_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::set_status(&mut tx, id, StoryStatus::Killed, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn schedule_story(&self, id: StoryId, at: Timestamp, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::schedule(&mut tx, id, at, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn publish_due(&self, now: Timestamp) -> Result<Vec<StoryId>> {
         let mut tx = self.write().await?;
         let published = stories::publish_due(&mut tx, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         Ok(published)
     }
 
@@ -391,7 +410,7 @@ impl Store for SqlStore {
     ) -> Result<Vec<IngestAction>> {
         let mut tx = self.write().await?;
         let actions = wire::ingest(&mut tx, source, raw, items, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         Ok(actions)
     }
 
@@ -409,7 +428,7 @@ impl Store for SqlStore {
     async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>> {
         let mut tx = self.write().await?;
         let story = wire::act(&mut tx, id, action, now).await?;
-        tx.commit().await?;
+        changes::commit(tx).await?;
         Ok(story)
     }
 
@@ -543,10 +562,18 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as("SELECT id, keys FROM page_changes WHERE id > $1 ORDER BY id LIMIT 5000")
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
         let mut tx = self.write().await?;
         bulk::insert(&mut tx, self.backend, stories).await?;
-        tx.commit().await?;
+        changes::record_site(&mut tx).await?;
+        changes::commit(tx).await?;
         Ok(())
     }
 }

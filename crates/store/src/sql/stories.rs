@@ -139,9 +139,9 @@ pub(crate) async fn update(
     .execute(&mut **tx)
     .await
     .map_err(missing_reference)?;
+    // Also brings the public copies (and the page-cache log) up to date.
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
-    sync_public_at(tx, id).await?;
     if stamp_updated.is_some() {
         webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
     }
@@ -303,7 +303,7 @@ pub(crate) async fn add_correction(
     if is_public(tx, id).await? {
         webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
     }
-    Ok(())
+    sync_public_at(tx, id).await
 }
 
 /// Whether the story is on the public site right now.
@@ -316,7 +316,8 @@ async fn is_public(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<bo
 }
 
 /// Copies `published_at` into `public_at` (story, tag links, author links) while the story
-/// is published, and clears it otherwise.
+/// is published, and clears it otherwise; logs the pages the change touches. Every change
+/// to a story ends here.
 async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
     sqlx::query(
         "UPDATE stories SET public_at = CASE WHEN status = 'published' THEN published_at ELSE NULL END WHERE id = $1",
@@ -330,7 +331,7 @@ async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Resu
         );
         sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut **tx).await?;
     }
-    Ok(())
+    super::changes::story_changed(tx, id).await
 }
 
 async fn replace_links(tx: &mut Transaction<'static, Any>, id: StoryId, draft: &StoryDraft) -> Result<()> {

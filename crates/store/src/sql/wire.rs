@@ -229,6 +229,7 @@ pub(crate) async fn ingest(
         }
     }
     insert_wire_rows(tx, held_rows).await?;
+    groups.touch_joined_stories(tx, now).await?;
     Ok(actions)
 }
 
@@ -244,6 +245,8 @@ fn fingerprint_of(item: &IncomingItem) -> Option<u64> {
 /// group of the nearest one, so the same story from several agencies is seen as one.
 struct Groups {
     recent: Vec<(u64, i64)>,
+    /// Groups that new items joined: their stories now name another agency.
+    joined: std::sync::Mutex<std::collections::BTreeSet<i64>>,
 }
 
 impl Groups {
@@ -265,7 +268,26 @@ impl Groups {
             .await?;
             recent.extend(rows.into_iter().map(|(f, g)| (f as u64, g)));
         }
-        Ok(Self { recent })
+        Ok(Self { recent, joined: Default::default() })
+    }
+
+    /// Logs a page change for each published story of a group that gained a member, so
+    /// that its "Also carried by" line is current.
+    async fn touch_joined_stories(&self, tx: &mut Transaction<'static, Any>, now: Timestamp) -> Result<()> {
+        let joined = std::mem::take(&mut *self.joined.lock().unwrap_or_else(|e| e.into_inner()));
+        for group in joined {
+            let stories: Vec<i64> = sqlx::query_scalar(
+                "SELECT story_id FROM wire_items WHERE (cluster_id = $1 OR id = $1) AND story_id IS NOT NULL",
+            )
+            .bind(group)
+            .fetch_all(&mut **tx)
+            .await?;
+            if !stories.is_empty() {
+                let keys: Vec<String> = stories.iter().map(|id| format!("story:{id}")).collect();
+                super::changes::record(tx, &keys.join(" "), now.as_second()).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The group of the nearest recent item from another agency, when one is near enough.
@@ -276,7 +298,10 @@ impl Groups {
             .map(|&(f, group)| ((f ^ fingerprint).count_ones(), group))
             .filter(|&(distance, _)| distance <= fingerprint::NEAR)
             .min_by_key(|&(distance, _)| distance)
-            .map(|(_, group)| group)
+            .map(|(_, group)| {
+                self.joined.lock().unwrap_or_else(|e| e.into_inner()).insert(group);
+                group
+            })
     }
 }
 

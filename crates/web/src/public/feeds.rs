@@ -6,11 +6,12 @@
 use super::SiteContext;
 use super::lists::{ListKind, ListSpec, latest_spec, spec_for};
 use crate::error::WebError;
+use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
 use crate::views::{absolute, author_url, section_url, story_url, tag_url};
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use dateline_core::{PageRequest, SiteSettings, Story, StoryStatus};
 use jiff::Timestamp;
 use serde_json::json;
@@ -103,6 +104,7 @@ async fn feed(
         .flatten()
         .filter(|s| s.status == StoryStatus::Published)
         .collect();
+    let key = spec.cache_key();
     let page_path = if spec.path.is_empty() { "/".to_owned() } else { spec.path.clone() };
     let channel = Channel {
         description: spec.intro.clone().unwrap_or_else(|| format!("The latest from {}", spec.heading)),
@@ -116,7 +118,8 @@ async fn feed(
         FeedFormat::Atom => atom(&channel, &stories, settings),
         FeedFormat::Json => json_feed(&channel, &stories, settings),
     };
-    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
+    let deps = PageDeps::new(page_cache::FRONT, [key]);
+    Ok(deps.attach(([(header::CONTENT_TYPE, format.content_type())], body)))
 }
 
 /// Text made safe for XML: markup characters escaped, characters XML 1.0 forbids dropped.
@@ -347,7 +350,11 @@ pub async fn ninjs(State(state): State<AppState>, Path(slug): Path<String>) -> R
     }
     let ctx = SiteContext::load(&state).await?;
     let body = serde_json::to_string_pretty(&ninjs_of(&story, &ctx.settings)).unwrap_or_default();
-    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response())
+    let deps = PageDeps::new(
+        page_cache::story_cache_control(&story, state.clock.now()),
+        [format!("story:{}", story.id)],
+    );
+    Ok(deps.attach(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)))
 }
 
 fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {

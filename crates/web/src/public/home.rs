@@ -2,6 +2,7 @@
 
 use super::SiteContext;
 use crate::error::WebError;
+use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
 use crate::views::{Card, PageMeta, section_url};
 use axum::extract::State;
@@ -22,7 +23,7 @@ struct SectionBlock {
     stories: Vec<Card>,
 }
 
-pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+pub async fn home(State(state): State<AppState>) -> Result<axum::response::Response, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let store = &state.store;
     let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };
@@ -66,7 +67,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebErro
             sections => sections,
         },
     )?;
-    Ok(Html(html))
+    Ok(PageDeps::new(page_cache::FRONT, ["front".to_owned()]).attach(Html(html)))
 }
 
 /// The lead is the newest Lead story, else the newest story; top stories are the newest

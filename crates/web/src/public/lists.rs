@@ -4,10 +4,11 @@
 
 use super::{PER_PAGE, PageNumber, SiteContext};
 use crate::error::WebError;
+use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
 use crate::views::{Card, PageMeta, Pagination, author_url, section_url, source_url, tag_url};
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::{Html, Response};
 use dateline_core::{StoryFilter, TextDirection};
 use std::sync::Arc;
 
@@ -25,7 +26,8 @@ async fn render(
     ctx: Arc<SiteContext>,
     spec: ListSpec,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
+    let key = spec.cache_key();
     let mut stories = state.store.published(spec.filter, page.request()).await?;
     if stories.is_empty() && page.0 > 1 {
         return Err(WebError::NotFound);
@@ -55,7 +57,20 @@ async fn render(
             dir => dir,
         },
     )?;
-    Ok(Html(html))
+    Ok(PageDeps::new(page_cache::FRONT, [key]).attach(Html(html)))
+}
+
+impl ListSpec {
+    /// The page-cache key of the list: its pages and feeds change when one of its stories does.
+    pub fn cache_key(&self) -> String {
+        match self.filter {
+            StoryFilter::All => "front".into(),
+            StoryFilter::Section(id) => format!("section:{id}"),
+            StoryFilter::Tag(id) => format!("tag:{id}"),
+            StoryFilter::Author(id) => format!("author:{id}"),
+            StoryFilter::Source(id) => format!("source:{id}"),
+        }
+    }
 }
 
 /// The lists with their own pages and feeds, besides the whole site's.
@@ -131,7 +146,7 @@ pub(super) async fn spec_for(
     })
 }
 
-pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Html<String>, WebError> {
+pub async fn latest(State(state): State<AppState>, page: PageNumber) -> Result<Response, WebError> {
     let ctx = SiteContext::load(&state).await?;
     render(&state, ctx, latest_spec(), page).await
 }
@@ -141,7 +156,7 @@ async fn list_page(
     kind: ListKind,
     slug: &str,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let ctx = SiteContext::load(&state).await?;
     let spec = spec_for(&state, &ctx, kind, slug).await?;
     render(&state, ctx, spec, page).await
@@ -151,7 +166,7 @@ pub async fn section(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     list_page(state, ListKind::Section, &slug, page).await
 }
 
@@ -159,7 +174,7 @@ pub async fn tag(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     list_page(state, ListKind::Tag, &slug, page).await
 }
 
@@ -167,7 +182,7 @@ pub async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     list_page(state, ListKind::Author, &slug, page).await
 }
 
@@ -175,6 +190,6 @@ pub async fn source(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     page: PageNumber,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     list_page(state, ListKind::Source, &slug, page).await
 }

@@ -6,11 +6,12 @@
 use super::SiteContext;
 use super::feeds::xml;
 use crate::error::WebError;
+use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
 use crate::views::{absolute, section_url, story_url};
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use dateline_core::{PageRequest, SitemapEntry};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
@@ -24,8 +25,10 @@ pub const NEWS_MAX: u32 = 1_000;
 
 const XML_TYPE: &str = "application/xml; charset=utf-8";
 
+/// Sitemaps change with every publication.
 fn xml_response(body: String) -> Response {
-    ([(header::CONTENT_TYPE, XML_TYPE)], body).into_response()
+    PageDeps::new(page_cache::SITEMAP, ["front".to_owned()])
+        .attach(([(header::CONTENT_TYPE, XML_TYPE)], body))
 }
 
 pub async fn robots(State(state): State<AppState>) -> Result<Response, WebError> {
@@ -34,7 +37,8 @@ pub async fn robots(State(state): State<AppState>) -> Result<Response, WebError>
     let body = format!(
         "User-agent: *\nDisallow: /admin\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\nSitemap: {base}/sitemaps/news.xml\n"
     );
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
+    Ok(PageDeps::new(page_cache::SITEMAP, [])
+        .attach(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)))
 }
 
 /// The first moment of the month `date` is in, UTC.

@@ -3,6 +3,7 @@
 
 use super::SiteContext;
 use crate::error::WebError;
+use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
 use crate::views::{Card, StoryView, section_url, story_meta, story_url};
 use axum::extract::{Path, State};
@@ -61,7 +62,9 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         },
     )?;
     let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);
-    Ok((
+    let keys = [format!("story:{}", story.id), "front".to_owned(), format!("section:{}", story.section.id)];
+    let deps = PageDeps::new(page_cache::story_cache_control(&story, state.clock.now()), keys);
+    Ok(deps.attach((
         [(
             header::LAST_MODIFIED,
             jiff::fmt::rfc2822::DateTimePrinter::new()
@@ -69,6 +72,5 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
                 .unwrap_or_default(),
         )],
         Html(html),
-    )
-        .into_response())
+    )))
 }

@@ -6,6 +6,7 @@
 mod admin;
 mod api;
 mod browser;
+mod caching;
 mod errors;
 mod feeds;
 mod pages;

@@ -61,7 +61,7 @@ async fn story_page_has_every_element_of_the_design() {
     assert!(html.contains(r#"<link rel="canonical" href="https://news.example.com/story/peace-talks-resume-in-istanbul-after-a-week-long-pause">"#));
     assert!(html.contains(r#"<meta property="og:type" content="article">"#));
     assert!(html.contains(r#"<meta name="twitter:card""#));
-    assert!(html.contains(r#"<script src="/assets/site.js" defer></script>"#));
+    assert!(html.contains(r#"<script src="/assets/site.js?v="#), "versioned script");
 
     let ld = json_ld(html);
     assert_eq!(ld["@type"], "NewsArticle");

@@ -74,7 +74,15 @@ async fn events_are_signed_delivered_and_retried() {
     assert_eq!(json["story"]["headline"], "Hooked story");
     assert_eq!(json["story"]["url"], "https://news.example.com/story/hooked-story");
 
-    let log = site.store.recent_deliveries(10).await.unwrap();
+    // The receiver answers before the sender records the attempt: give it a moment.
+    let mut log = site.store.recent_deliveries(10).await.unwrap();
+    for _ in 0..100 {
+        if log.first().is_some_and(|d| d.status == DeliveryStatus::Delivered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        log = site.store.recent_deliveries(10).await.unwrap();
+    }
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].status, log[0].attempts, log[0].last_status_code),

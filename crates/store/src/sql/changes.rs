@@ -1,0 +1,106 @@
+//! The change log for page caches: every change to what the public sees is written, in the
+//! same transaction, as the cache keys it touched. Caches in every process read the log
+//! (see `dateline-web`'s page cache), and [`local_changes`] tells a cache in this process at
+//! once that there is something new to read.
+
+use crate::Result;
+use dateline_core::StoryId;
+use sqlx::{Any, Transaction};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many rows of the log are kept; a cache further behind than this starts afresh.
+pub const KEPT: i64 = 10_000;
+
+static LOCAL_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Bumped whenever this process commits a write (which may have added to the log).
+pub fn local_changes() -> u64 {
+    LOCAL_CHANGES.load(Ordering::Acquire)
+}
+
+/// Writes one change touching `keys` (space-separated).
+pub(crate) async fn record(tx: &mut Transaction<'static, Any>, keys: &str, at: i64) -> Result<()> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO page_changes (at, keys) VALUES ($1, $2) RETURNING id")
+        .bind(at)
+        .bind(keys)
+        .fetch_one(&mut **tx)
+        .await?;
+    if id % 1000 == 0 {
+        sqlx::query("DELETE FROM page_changes WHERE id <= $1").bind(id - KEPT).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Commits a write and tells this process's caches that the log may have grown (after the
+/// commit, so that a cache reading the log at once finds the new rows).
+pub(crate) async fn commit(tx: Transaction<'static, Any>) -> Result<()> {
+    tx.commit().await?;
+    LOCAL_CHANGES.fetch_add(1, Ordering::AcqRel);
+    Ok(())
+}
+
+/// A change that touches every page (settings, the menu, names shown everywhere).
+pub(crate) async fn record_site(tx: &mut Transaction<'static, Any>) -> Result<()> {
+    record(tx, "site", jiff::Timestamp::now().as_second()).await
+}
+
+/// After any change to a story: when it is public, or was, records the pages it is on now
+/// and the pages it was on before.
+pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
+    let public: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT section_id, source_id FROM stories WHERE id = $1 AND public_at IS NOT NULL")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let now = match public {
+        Some((section, source)) => {
+            let mut keys = format!("front story:{} section:{section}", id.0);
+            if let Some(source) = source {
+                keys.push_str(&format!(" source:{source}"));
+            }
+            for (table, column, prefix) in
+                [("story_tags", "tag_id", "tag"), ("story_authors", "author_id", "author")]
+            {
+                let sql = format!("SELECT {column} FROM {table} WHERE story_id = $1 ORDER BY {column}");
+                let ids: Vec<i64> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_all(&mut **tx).await?;
+                for other in ids {
+                    keys.push_str(&format!(" {prefix}:{other}"));
+                }
+            }
+            Some(keys)
+        }
+        None => None,
+    };
+    let before: Option<String> = sqlx::query_scalar("SELECT keys FROM story_page_keys WHERE story_id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if now.is_none() && before.is_none() {
+        return Ok(());
+    }
+    let mut touched: Vec<&str> =
+        now.iter().chain(before.iter()).flat_map(|k| k.split_ascii_whitespace()).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    record(tx, &touched.join(" "), jiff::Timestamp::now().as_second()).await?;
+    match &now {
+        Some(keys) => {
+            sqlx::query(
+                "INSERT INTO story_page_keys (story_id, keys) VALUES ($1, $2) \
+                 ON CONFLICT (story_id) DO UPDATE SET keys = excluded.keys",
+            )
+            .bind(id.0)
+            .bind(keys)
+            .execute(&mut **tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM story_page_keys WHERE story_id = $1")
+                .bind(id.0)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}

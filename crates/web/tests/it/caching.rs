@@ -1,0 +1,194 @@
+//! HTTP caching and the page cache: strong ETags and Last-Modified with 304s, Cache-Control
+//! by kind of page, brotli and gzip made once, hashed assets immutable, and a change that
+//! drops exactly the pages it touches, visible at once on every page it touches.
+
+use crate::support::Site;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use std::io::Read;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: header::HeaderName) -> String {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+}
+
+async fn get(site: &Site, uri: &str, headers: &[(header::HeaderName, &str)]) -> Reply {
+    let mut request = Request::builder().uri(uri);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    let response =
+        dateline_web::router(site.state.clone()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
+}
+
+#[tokio::test]
+async fn pages_answer_conditional_requests_and_compress_once() {
+    let site = Site::new().await;
+    site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
+    for (path, cache_control) in [
+        ("/", "public, max-age=30, stale-while-revalidate=60"),
+        ("/section/world", "public, max-age=30, stale-while-revalidate=60"),
+        ("/rss.xml", "public, max-age=30, stale-while-revalidate=60"),
+        ("/sitemap.xml", "public, max-age=300"),
+        ("/sitemaps/news.xml", "public, max-age=300"),
+        ("/robots.txt", "public, max-age=300"),
+    ] {
+        let first = get(&site, path, &[]).await;
+        assert_eq!(first.status, StatusCode::OK, "{path}");
+        let etag = first.header(header::ETAG);
+        assert!(
+            etag.starts_with('"') && etag.len() > 10 && !etag.starts_with("W/"),
+            "{path}: strong ETag {etag}"
+        );
+        assert_eq!(first.header(header::CACHE_CONTROL), cache_control, "{path}");
+        let modified = first.header(header::LAST_MODIFIED);
+        assert!(modified.ends_with("GMT"), "{path}: {modified}");
+
+        let again = get(&site, path, &[(header::IF_NONE_MATCH, &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header(header::ETAG), etag);
+        let since = get(&site, path, &[(header::IF_MODIFIED_SINCE, &modified)]).await;
+        assert_eq!(since.status, StatusCode::NOT_MODIFIED, "{path}");
+        let other = get(&site, path, &[(header::IF_NONE_MATCH, "\"something-else\"")]).await;
+        assert_eq!(other.status, StatusCode::OK, "{path}");
+        assert_eq!(other.body, first.body, "{path}: the kept copy is the same page");
+    }
+
+    // Brotli and gzip, each its own representation with its own tag.
+    let plain = get(&site, "/", &[]).await;
+    let br = get(&site, "/", &[(header::ACCEPT_ENCODING, "gzip, deflate, br")]).await;
+    assert_eq!(br.header(header::CONTENT_ENCODING), "br");
+    assert_eq!(br.header(header::VARY), "Accept-Encoding");
+    let mut unpacked = Vec::new();
+    brotli::Decompressor::new(&br.body[..], 4096).read_to_end(&mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.body);
+    let gz = get(&site, "/", &[(header::ACCEPT_ENCODING, "gzip")]).await;
+    assert_eq!(gz.header(header::CONTENT_ENCODING), "gzip");
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..]).read_to_end(&mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.body);
+    assert_ne!(br.header(header::ETAG), plain.header(header::ETAG));
+    let refused = get(&site, "/", &[(header::ACCEPT_ENCODING, "br;q=0, gzip")]).await;
+    assert_eq!(refused.header(header::CONTENT_ENCODING), "gzip");
+    let br_again = get(
+        &site,
+        "/",
+        &[(header::ACCEPT_ENCODING, "br"), (header::IF_NONE_MATCH, &br.header(header::ETAG))],
+    )
+    .await;
+    assert_eq!(br_again.status, StatusCode::NOT_MODIFIED);
+
+    // Admin pages and the API are never kept.
+    let admin = get(&site, "/admin/login", &[]).await;
+    assert!(admin.header(header::ETAG).is_empty());
+    assert!(!site.state.page_cache.contains("/admin/login"));
+}
+
+#[tokio::test]
+async fn hashed_assets_are_immutable() {
+    let site = Site::new().await;
+    let page = String::from_utf8(get(&site, "/", &[]).await.body).unwrap();
+    let css = page.split("href=\"/assets/style.css?v=").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let current = get(&site, &format!("/assets/style.css?v={css}"), &[]).await;
+    assert_eq!(current.status, StatusCode::OK);
+    assert_eq!(current.header(header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert!(current.header(header::CONTENT_TYPE).starts_with("text/css"));
+    let stale = get(&site, "/assets/style.css?v=0000", &[]).await;
+    assert_eq!(stale.header(header::CACHE_CONTROL), "public, max-age=300", "an old version is not immutable");
+    let etag = current.header(header::ETAG);
+    let again = get(&site, &format!("/assets/style.css?v={css}"), &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn a_change_drops_exactly_the_pages_it_touches() {
+    let site = Site::new().await;
+    let world = site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
+    let mut urdu = site.draft("اسلام آباد میں بارش");
+    urdu.section = site.urdu.id;
+    urdu.tags = vec![];
+    site.publish(&urdu, "2025-02-27T09:00:00Z").await;
+    let story_page = format!("/story/{}", world.slug);
+    let pages = [
+        "/",
+        "/latest",
+        "/section/world",
+        "/section/urdu",
+        "/tag/turkey",
+        &story_page,
+        "/rss.xml",
+        "/section/urdu/rss.xml",
+        "/sitemaps/news.xml",
+    ];
+    for page in pages {
+        assert_eq!(get(&site, page, &[]).await.status, StatusCode::OK, "{page}");
+        assert!(site.state.page_cache.contains(page), "{page} is kept");
+    }
+
+    // A new World story: the fronts, World, its tag and the story pages change; Urdu does not.
+    let mut second = site.draft("Second day of talks");
+    second.tags = vec![];
+    second.authors = vec![];
+    second.source = None;
+    let second = site.publish(&second, "2025-02-27T10:00:00Z").await;
+    let home = String::from_utf8(get(&site, "/", &[]).await.body).unwrap();
+    assert!(home.contains("Second day of talks"), "visible at once");
+    for page in ["/latest", "/section/world", "/rss.xml", "/sitemaps/news.xml", story_page.as_str()] {
+        assert!(!site.state.page_cache.contains(page), "{page} was dropped");
+        let body = String::from_utf8(get(&site, page, &[]).await.body).unwrap();
+        assert!(body.contains("Second day of talks"), "{page} shows the new story");
+    }
+    for page in ["/section/urdu", "/section/urdu/rss.xml", "/tag/turkey"] {
+        assert!(site.state.page_cache.contains(page), "{page} is untouched and stays kept");
+    }
+
+    // Moving the story to Urdu drops both sections' pages.
+    let mut moved = site.store.story(second.id).await.unwrap().unwrap();
+    let mut draft = site.draft("Second day of talks");
+    draft.section = site.urdu.id;
+    draft.tags = vec![];
+    draft.authors = vec![];
+    draft.source = None;
+    draft.slug = Some(moved.slug.clone());
+    moved = site.store.update_story(moved.id, &draft, moved.version, site.state.clock.now()).await.unwrap();
+    let world_front = String::from_utf8(get(&site, "/section/world", &[]).await.body).unwrap();
+    assert!(!world_front.contains("Second day of talks"), "gone from the section it left");
+    let urdu_front = String::from_utf8(get(&site, "/section/urdu", &[]).await.body).unwrap();
+    assert!(urdu_front.contains("Second day of talks"), "in the section it joined");
+
+    // A kill: gone from every surface at once.
+    site.store.kill_story(moved.id, site.state.clock.now()).await.unwrap();
+    assert_eq!(get(&site, &format!("/story/{}", moved.slug), &[]).await.status, StatusCode::GONE);
+    for page in ["/", "/latest", "/section/urdu", "/rss.xml", "/sitemaps/news.xml", "/feed.json"] {
+        let body = String::from_utf8(get(&site, page, &[]).await.body).unwrap();
+        assert!(!body.contains("Second day of talks"), "{page} still shows the killed story");
+    }
+
+    // A renamed section shows everywhere at once (the menu is on every page).
+    let mut section = site.urdu.clone();
+    section.name = "Urdu News".into();
+    let renamed = dateline_core::NewSection {
+        slug: section.slug.clone(),
+        name: section.name.clone(),
+        description: section.description.clone(),
+        language: section.language.clone(),
+        position: section.position,
+    };
+    site.store.update_section(section.id, &renamed).await.unwrap();
+    let tag_page = String::from_utf8(get(&site, "/tag/turkey", &[]).await.body).unwrap();
+    assert!(tag_page.contains("Urdu News"), "the menu on a kept page is current");
+}
