@@ -21,14 +21,14 @@ const STOP_WORDS: &[&str] = &[
 /// The SimHash of `text`, which may hold HTML (tags are skipped). `None` when the text has
 /// too few words to tell one story from another.
 pub fn simhash(text: &str) -> Option<u64> {
+    let stop = stop_word_hashes();
     let mut weights = [0i32; 64];
     let mut words = 0;
-    for word in words_of(text) {
-        if STOP_WORDS.contains(&word.as_str()) {
+    for hash in word_hashes(text) {
+        if stop.binary_search(&hash).is_ok() {
             continue;
         }
         words += 1;
-        let hash = fnv1a(word.as_bytes());
         for (bit, weight) in weights.iter_mut().enumerate() {
             // Branch-free, so that it vectorises: +1 for a set bit, -1 for a clear one.
             *weight += ((hash >> bit) & 1) as i32 * 2 - 1;
@@ -48,32 +48,61 @@ pub fn near(a: u64, b: u64) -> bool {
     (a ^ b).count_ones() <= NEAR
 }
 
-/// Lower-case words of letters and digits, in any script, outside `<...>` tags.
-fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+/// The hashes of the stop words, sorted for binary search.
+fn stop_word_hashes() -> &'static [u64] {
+    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    HASHES.get_or_init(|| {
+        let mut hashes: Vec<u64> = STOP_WORDS.iter().filter_map(|w| word_hashes(w).next()).collect();
+        hashes.sort_unstable();
+        hashes
+    })
+}
+
+/// The FNV-1a hash of each lower-case word of letters and digits, in any script, outside
+/// `<...>` tags — hashed as it is read, without building the words.
+fn word_hashes(text: &str) -> impl Iterator<Item = u64> + '_ {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     let mut in_tag = false;
-    let mut word = String::new();
+    let mut hash = OFFSET;
+    let mut empty = true;
     let mut chars = text.chars().chain(std::iter::once(' '));
     std::iter::from_fn(move || {
         for c in chars.by_ref() {
-            match c {
-                '<' => in_tag = true,
-                '>' if in_tag => in_tag = false,
-                _ if in_tag => {}
-                c if c.is_alphanumeric() => word.extend(c.to_lowercase()),
-                _ if !word.is_empty() => return Some(std::mem::take(&mut word)),
-                _ => {}
-            }
-            if in_tag && !word.is_empty() {
-                return Some(std::mem::take(&mut word));
+            let boundary = match c {
+                '<' => {
+                    in_tag = true;
+                    true
+                }
+                '>' if in_tag => {
+                    in_tag = false;
+                    false
+                }
+                _ if in_tag => false,
+                c if c.is_alphanumeric() => {
+                    for lower in c.to_lowercase() {
+                        let mut buf = [0u8; 4];
+                        hash = fnv1a(hash, lower.encode_utf8(&mut buf).as_bytes());
+                    }
+                    empty = false;
+                    false
+                }
+                _ => true,
+            };
+            if boundary && !empty {
+                let word = hash;
+                hash = OFFSET;
+                empty = true;
+                return Some(word);
             }
         }
         None
     })
 }
 
-/// FNV-1a, 64 bits: stable across builds and machines (fingerprints are stored).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+/// FNV-1a, 64 bits, continued from `hash`: stable across builds and machines (fingerprints
+/// are stored).
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]

@@ -249,6 +249,9 @@ fn drop_late_declarations(text: String) -> String {
     let start = text.len() - text.trim_start().len();
     let first_end =
         if is_declaration(&text[start..]) { text[start..].find("?>").map(|e| start + e + 2) } else { None };
+    if !text[first_end.unwrap_or(0)..].contains("<?xml") {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = &text[..];
     if let Some(end) = first_end {
