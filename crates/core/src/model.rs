@@ -390,6 +390,22 @@ pub struct StorySummary {
     pub image: Option<StoryImage>,
 }
 
+/// A published story's text and facets, as the search index takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryText {
+    pub id: StoryId,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_html: String,
+    pub section: String,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+    pub source: Option<String>,
+    pub language: String,
+    pub published_at: Timestamp,
+}
+
 /// A published story as the sitemaps list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SitemapEntry {

@@ -47,6 +47,8 @@ enum Command {
     /// Manage news sources (agencies).
     #[command(subcommand)]
     Source(SourceCommand),
+    /// Rebuild the search index from the database (the server must be stopped).
+    Reindex(ReindexArgs),
     /// Benchmarks that print their figures.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -62,6 +64,12 @@ enum BenchCommand {
 enum SourceCommand {
     /// Add a source and say how its copy arrives.
     Add(wire::SourceAdd),
+}
+
+#[derive(clap::Args)]
+struct ReindexArgs {
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(clap::Args)]
@@ -89,6 +97,7 @@ fn main() -> anyhow::Result<()> {
             Command::Wire(command) => std::process::exit(wire::run(command)),
             Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
             Command::Bench(BenchCommand::Ingest(args)) => bench::ingest(args).await,
+            Command::Reindex(args) => reindex(args).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;
@@ -124,6 +133,39 @@ async fn open_store(settings: &config::Settings) -> anyhow::Result<Arc<dyn Store
     })
 }
 
+/// The search index in the data folder (`search/`), made when missing.
+fn open_search(settings: &config::Settings) -> anyhow::Result<dateline_web::search::Search> {
+    let dir = settings.data.join("search");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot make {}", dir.display()))?;
+    dateline_web::search::Search::open(dir.clone()).with_context(|| {
+        format!("cannot open the search index in {} (is another server using it?)", dir.display())
+    })
+}
+
+/// `dateline reindex`: rebuilds the search index from the database, with a progress bar.
+async fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
+    let settings = config::Settings::resolve(&args.store, None)?;
+    let store = open_store(&settings).await?;
+    let search = open_search(&settings)?;
+    let total = store.story_count().await?;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} stories indexed ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let shown = bar.clone();
+    let started = std::time::Instant::now();
+    let count = search.reindex(store.as_ref(), move |n| shown.set_position(n)).await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = count as f64 / seconds.max(0.001);
+    say(format_args!("Indexed {count} published stories in {seconds:.1} s ({rate:.0} stories/s)."));
+    tracing::info!(count, seconds, "search index rebuilt");
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::Settings::resolve(&args.store, Some(&args))?;
     let store = open_store(&settings).await?;
@@ -151,7 +193,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         say(format_args!("  newsroom: {url}/admin  (sign in as {email}, password {password})"));
     }
     tracing::info!(%address, "serving");
-    dateline_web::serve(listener, dateline_web::AppState::new(store, theme)).await?;
+    let search = open_search(&settings)?;
+    let state = dateline_web::AppState { search, ..dateline_web::AppState::new(store, theme) };
+    dateline_web::serve(listener, state).await?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ mod xmltree;
 
 pub use error::IngestError;
 pub use model::{FeedInfo, Media, ParsedFeed, PubStatus, WireItem};
+pub use text::plain;
 
 use serde::Serialize;
 

@@ -319,6 +319,11 @@ pub trait Store: Send + Sync + 'static {
     /// Other agencies that carried the story made from a wire item (its near-duplicates).
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>>;
 
+    /// Public stories with ids above `after`, by id, with their tag and author slugs: what
+    /// the search index is (re)built from.
+    async fn story_texts(&self, after: StoryId, limit: u32) -> Result<Vec<dateline_core::StoryText>>;
+    /// The newest row of the page-cache change log (0 when empty).
+    async fn last_page_change(&self) -> Result<i64>;
     /// The page-cache change log after row `after`, oldest first: (row, space-separated keys).
     /// See [`local_changes`].
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>>;

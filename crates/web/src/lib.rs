@@ -12,6 +12,7 @@ pub mod poller;
 mod public;
 mod router;
 pub mod scheduler;
+pub mod search;
 mod state;
 mod theme;
 mod views;
@@ -32,12 +33,14 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let deliveries = tokio::spawn(webhooks::run(state.store.clone(), state.clock.clone()));
     let poller = tokio::spawn(poller::run(state.store.clone(), state.clock.clone()));
     let page_changes = tokio::spawn(page_cache::run(state.clone()));
+    let indexer = tokio::spawn(search::run(state.search.clone(), state.store.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     scheduler.abort();
     deliveries.abort();
     poller.abort();
     page_changes.abort();
+    indexer.abort();
     result
 }
 

@@ -4,7 +4,7 @@ use crate::admin;
 use crate::error::{WebError, styled_errors};
 use crate::public::feeds::{self, FeedFormat};
 use crate::public::lists::ListKind;
-use crate::public::{assets, health, home, lists, sitemaps, story};
+use crate::public::{assets, health, home, lists, search, sitemaps, story};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             get(|s: State<AppState>, Path((slug, file))| feeds::list_feed(s.0, ListKind::Source, slug, file)),
         )
         .route("/story/{slug}/ninjs.json", get(feeds::ninjs))
+        .route("/search", get(search::page))
         .route("/robots.txt", get(sitemaps::robots))
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemaps/{file}", get(sitemaps::sitemap))

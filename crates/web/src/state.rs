@@ -35,6 +35,7 @@ pub struct AppState {
     pub clock: Clock,
     pub site_cache: SiteCache,
     pub page_cache: crate::page_cache::PageCache,
+    pub search: crate::search::Search,
 }
 
 impl AppState {
@@ -45,6 +46,7 @@ impl AppState {
             clock: Clock::System,
             site_cache: SiteCache::default(),
             page_cache: crate::page_cache::PageCache::default(),
+            search: crate::search::Search::in_memory(),
         }
     }
 }

@@ -562,6 +562,16 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn story_texts(&self, after: StoryId, limit: u32) -> Result<Vec<dateline_core::StoryText>> {
+        stories::texts(&self.pool, after, limit).await
+    }
+
+    async fn last_page_change(&self) -> Result<i64> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM page_changes").fetch_one(&self.pool).await?;
+        Ok(id.unwrap_or(0))
+    }
+
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as("SELECT id, keys FROM page_changes WHERE id > $1 ORDER BY id LIMIT 5000")
             .bind(after)
@@ -572,7 +582,8 @@ impl Store for SqlStore {
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
         let mut tx = self.write().await?;
         bulk::insert(&mut tx, self.backend, stories).await?;
-        changes::record_site(&mut tx).await?;
+        // `bulk`: many stories at once, which a search index takes in by rebuilding.
+        changes::record(&mut tx, "site bulk", Timestamp::now().as_second()).await?;
         changes::commit(tx).await?;
         Ok(())
     }

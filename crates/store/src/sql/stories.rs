@@ -679,3 +679,55 @@ pub(crate) async fn published_ids(
     }
     Ok(query.fetch_all(pool).await?.into_iter().map(StoryId).collect())
 }
+
+/// Public stories after `after`, by id, with tag and author slugs (three queries a batch).
+pub(crate) async fn texts(
+    pool: &AnyPool,
+    after: StoryId,
+    limit: u32,
+) -> Result<Vec<dateline_core::StoryText>> {
+    type Row = (i64, String, String, String, String, String, Option<String>, String, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.id, s.slug, s.headline, s.standfirst, s.body_html, sec.slug, src.slug, s.language, s.public_at \
+         FROM stories s JOIN sections sec ON sec.id = s.section_id LEFT JOIN sources src ON src.id = s.source_id \
+         WHERE s.id > $1 AND s.public_at IS NOT NULL ORDER BY s.id LIMIT $2",
+    )
+    .bind(after.0)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    let mut texts = Vec::with_capacity(rows.len());
+    for (id, slug, headline, standfirst, body_html, section, source, language, public_at) in rows {
+        texts.push(dateline_core::StoryText {
+            id: StoryId(id),
+            slug,
+            headline,
+            standfirst,
+            body_html,
+            section,
+            tags: Vec::new(),
+            authors: Vec::new(),
+            source,
+            language,
+            published_at: ts(public_at)?,
+        });
+    }
+    if let (Some(first), Some(last)) = (texts.first().map(|t| t.id.0), texts.last().map(|t| t.id.0)) {
+        for (table, column, other) in
+            [("story_tags", "tag_id", "tags"), ("story_authors", "author_id", "authors")]
+        {
+            let sql = format!(
+                "SELECT l.story_id, o.slug FROM {table} l JOIN {other} o ON o.id = l.{column} \
+                 WHERE l.story_id BETWEEN $1 AND $2 AND l.public_at IS NOT NULL ORDER BY l.story_id, l.position"
+            );
+            let links: Vec<(i64, String)> =
+                sqlx::query_as(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(pool).await?;
+            for (story, slug) in links {
+                if let Ok(at) = texts.binary_search_by_key(&story, |t| t.id.0) {
+                    if other == "tags" { texts[at].tags.push(slug) } else { texts[at].authors.push(slug) }
+                }
+            }
+        }
+    }
+    Ok(texts)
+}

@@ -22,6 +22,82 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_sections))
         .routes(routes!(list_tags))
         .routes(routes!(list_authors))
+        .routes(routes!(search))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchIn {
+    /// Words (all required), "phrases", -exclusions.
+    q: Option<String>,
+    /// Section slug.
+    section: Option<String>,
+    /// Tag slug.
+    tag: Option<String>,
+    /// Author slug.
+    author: Option<String>,
+    /// Source slug.
+    source: Option<String>,
+    /// First day, YYYY-MM-DD, in the site's time zone.
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    to: Option<String>,
+    /// Page number from 1 (20 hits a page).
+    page: Option<u32>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SearchHitOut {
+    id: i64,
+    slug: String,
+    url: String,
+    headline: String,
+    /// HTML-escaped text with the matched words in `<mark>`.
+    snippet_html: String,
+    published_at: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SearchOut {
+    total: usize,
+    page: u32,
+    hits: Vec<SearchHitOut>,
+}
+
+/// Searches published stories: relevance with a freshness boost, newest first without words.
+#[utoipa::path(get, path = "/api/content/v1/search", tag = "content", params(SearchIn),
+    responses((status = 200, body = SearchOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    _t: ContentToken,
+    Query(q): Query<SearchIn>,
+) -> Result<Json<SearchOut>, ApiError> {
+    let params = crate::public::search::SearchParams {
+        q: q.q.unwrap_or_default(),
+        section: q.section.unwrap_or_default(),
+        tag: q.tag.unwrap_or_default(),
+        author: q.author.unwrap_or_default(),
+        source: q.source.unwrap_or_default(),
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
+        page: q.page,
+    };
+    let settings = state.store.settings().await?;
+    let query = params.to_query(&settings.time_zone())?;
+    let results = crate::public::search::run(&state, query).await?;
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|h| SearchHitOut {
+            url: format!("{}/story/{}", settings.base_url, h.slug),
+            id: h.id,
+            slug: h.slug,
+            headline: h.headline,
+            snippet_html: h.snippet_html,
+            published_at: jiff::Timestamp::from_second(h.published_at).unwrap_or_default().to_string(),
+        })
+        .collect();
+    Ok(Json(SearchOut { total: results.total, page: params.page.unwrap_or(1), hits }))
 }
 
 #[derive(Deserialize, IntoParams)]

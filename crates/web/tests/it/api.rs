@@ -500,3 +500,23 @@ async fn wire_settings_through_the_admin_api() {
     let content = token(&site, TokenScope::Content).await;
     assert_eq!(call(&site, Method::GET, uri, Some(&content), None).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn search_through_the_content_api() {
+    let site = Site::new().await;
+    let mut draft = site.draft("Earthquake shakes the north");
+    draft.body = "A strong earthquake was felt across the valleys.".into();
+    site.publish(&draft, "2025-02-27T10:00:00Z").await;
+    let content = token(&site, TokenScope::Content).await;
+    let reply = call(&site, Method::GET, "/api/content/v1/search?q=earthquake", Some(&content), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
+    assert_eq!(reply.json["total"], 1);
+    let hit = &reply.json["hits"][0];
+    assert_eq!(hit["headline"], "Earthquake shakes the north");
+    assert_eq!(hit["url"], "https://news.example.com/story/earthquake-shakes-the-north");
+    assert!(hit["snippet_html"].as_str().unwrap().contains("<mark>earthquake</mark>"));
+    let bad = call(&site, Method::GET, "/api/content/v1/search?q=x&from=soon", Some(&content), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let none = call(&site, Method::GET, "/api/content/v1/search?q=earthquake", None, None).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+}

@@ -12,6 +12,7 @@ mod feeds;
 mod pages;
 mod polling;
 mod scheduling;
+mod search;
 mod server;
 mod sitemaps;
 mod support;
