@@ -13,7 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::error::LockError;
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryClone, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
@@ -22,7 +24,7 @@ use tantivy::{
 };
 use tracing::{info, warn};
 
-use crate::query::{ParsedText, text_clauses};
+use crate::query::{ParsedText, exclude_queries, include_queries};
 use crate::rank;
 use crate::schema::{self, Fields, PUBLISHED_AT, SCHEMA_VERSION, VERSION_FILE};
 use crate::snippet::Snippets;
@@ -42,6 +44,9 @@ pub const MAX_OFFSET: usize = 10_000;
 /// `rebuild` reports progress every this many stories.
 const PROGRESS_EVERY: u64 = 1_000;
 
+/// Filters keeping less than this share of stories are intersected with the words when ranking
+/// (they make candidates few); broader ones are checked story by story (see `search`).
+const NARROW_FILTER_SHARE: f64 = 1.0 / 64.0;
 /// Listing newest first looks for the page in stories of the last this many days before
 /// sorting everything (most pages are found in the first window).
 const LISTING_WINDOWS_DAYS: [i64; 3] = [7, 90, 2 * 365];
@@ -328,22 +333,20 @@ impl SearchIndex {
             return Ok(SearchResults::default());
         }
         let ranked = !parsed.is_empty();
-        let mut clauses = text_clauses(&parsed, inner.fields.text);
-        clauses.extend(self.filters(q).into_iter().map(|filter| (Occur::Must, filter)));
-        // `None` matches every story. A lone word stays a bare term query and several words a
-        // boolean of term queries: both are ranked with block-max WAND.
-        let query: Option<Box<dyn Query>> = match clauses.len() {
-            0 => None,
-            1 if ranked => clauses.pop().map(|(_, query)| query),
-            _ => {
-                if !ranked {
-                    clauses.push((Occur::Must, Box::new(AllQuery)));
-                }
-                Some(Box::new(BooleanQuery::new(clauses)))
-            }
-        };
+        let include = include_queries(&parsed, inner.fields.text);
+        let exclude = exclude_queries(&parsed, inner.fields.text);
+        let filters = self.filters(q, &searcher)?;
 
-        let total = match &query {
+        // What matches, and so `total`. `None` matches every story.
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        clauses.extend(include.iter().map(|query| (Occur::Must, query.box_clone())));
+        clauses.extend(exclude.iter().map(|query| (Occur::MustNot, query.box_clone())));
+        clauses.extend(filters.iter().map(|filter| (Occur::Must, filter.query.box_clone())));
+        if !ranked && !clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let matching = conjunction(clauses);
+        let total = match &matching {
             Some(query) => query.count(&searcher)?,
             None => usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX),
         };
@@ -353,34 +356,54 @@ impl SearchIndex {
         }
         let k = q.offset + limit;
         let now = unix_now();
-        let top = match &query {
-            Some(query) if ranked => rank::top_k(&searcher, query.as_ref(), k, now)?,
-            _ => newest_first(&searcher, query.as_deref(), k, total, now)?,
+        let top = if ranked {
+            // Ranked by the words alone (a bare term query, or an intersection of term queries:
+            // block-max WAND), plus the filters that keep few stories, which make the candidates
+            // fewer. Broad filters and exclusions are checked story by story as candidates come,
+            // since in the query they would make Tantivy score every match.
+            let (narrow, broad): (Vec<_>, Vec<_>) =
+                filters.into_iter().partition(|filter| filter.share < NARROW_FILTER_SHARE);
+            let mut scoring: Vec<(Occur, Box<dyn Query>)> =
+                include.into_iter().map(|query| (Occur::Must, query)).collect();
+            scoring.extend(narrow.into_iter().map(|filter| (Occur::Must, filter.query)));
+            let required: Vec<_> = broad.into_iter().map(|filter| filter.query).collect();
+            let checks = rank::Checks { required: &required, forbidden: &exclude };
+            match conjunction(scoring) {
+                Some(scoring) => rank::top_k(&searcher, scoring.as_ref(), &checks, k, now)?,
+                None => Vec::new(),
+            }
+        } else {
+            newest_first(&searcher, matching.as_deref(), k, total, now)?
         };
         let page: Vec<_> = top.into_iter().skip(q.offset).collect();
         let hits = self.hits(&searcher, &parsed, &page)?;
         Ok(SearchResults { total, hits })
     }
 
-    /// The filter queries of `q` (scoring nothing, so they never change the ranking).
-    fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+    /// The filters of `q`, as queries scoring nothing (so they never change the ranking), each
+    /// with an estimate of the share of stories it keeps.
+    fn filters(&self, q: &SearchQuery, searcher: &Searcher) -> Result<Vec<Filter>, SearchError> {
         let fields = &self.inner.fields;
+        let stories = searcher.num_docs().max(1) as f64;
         let terms = [(fields.section, &q.section), (fields.tags, &q.tag), (fields.authors, &q.author)];
         let terms = terms.into_iter().chain([(fields.source, &q.source)]);
-        let mut filters: Vec<Box<dyn Query>> = terms
-            .filter_map(|(field, value)| value.as_ref().map(|value| (field, value)))
-            .map(|(field, value)| {
-                let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
-                Box::new(ConstScoreQuery::new(Box::new(term), 0.0)) as Box<dyn Query>
-            })
-            .collect();
+        let mut filters = Vec::new();
+        for (field, value) in terms {
+            let Some(value) = value else { continue };
+            let term = Term::from_field_text(field, value);
+            let share = searcher.doc_freq(&term)? as f64 / stories;
+            let query = TermQuery::new(term, IndexRecordOption::Basic);
+            filters.push(Filter { query: Box::new(ConstScoreQuery::new(Box::new(query), 0.0)), share });
+        }
         if q.from.is_some() || q.to.is_some() {
             let bound = |value: i64| Term::from_field_i64(fields.published_at, value);
             let lower = q.from.map_or(Bound::Unbounded, |from| Bound::Included(bound(from)));
             let upper = q.to.map_or(Bound::Unbounded, |to| Bound::Excluded(bound(to)));
-            filters.push(Box::new(ConstScoreQuery::new(Box::new(RangeQuery::new(lower, upper)), 0.0)));
+            let query = ConstScoreQuery::new(Box::new(RangeQuery::new(lower, upper)), 0.0);
+            let share = time_share(searcher, q.from, q.to)?;
+            filters.push(Filter { query: Box::new(query), share });
         }
-        filters
+        Ok(filters)
     }
 
     /// Loads the stored fields of the page's stories and makes their snippets.
@@ -411,6 +434,40 @@ impl SearchIndex {
             })
             .collect()
     }
+}
+
+/// A filter of a search and the share of stories it keeps (estimated, 0 to 1).
+struct Filter {
+    query: Box<dyn Query>,
+    share: f64,
+}
+
+/// `None` for no clauses, the query itself for a lone `Must` clause, else their boolean query.
+fn conjunction(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Option<Box<dyn Query>> {
+    match clauses.as_slice() {
+        [] => None,
+        [(Occur::Must, _)] => clauses.pop().map(|(_, query)| query),
+        _ => Some(Box::new(BooleanQuery::new(clauses))),
+    }
+}
+
+/// The share of stories published in `[from, to)`, estimated from the span of publication
+/// dates in the index as if stories were spread evenly over it.
+fn time_share(searcher: &Searcher, from: Option<i64>, to: Option<i64>) -> Result<f64, SearchError> {
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for segment in searcher.segment_readers() {
+        let published = segment.fast_fields().i64(PUBLISHED_AT)?;
+        if segment.num_docs() > 0 {
+            first = first.min(published.min_value());
+            last = last.max(published.max_value());
+        }
+    }
+    if first > last {
+        return Ok(0.0);
+    }
+    let start = from.map_or(first, |from| from.max(first));
+    let end = to.map_or(last, |to| to.min(last));
+    Ok((end.saturating_sub(start) as f64 / (last.saturating_sub(first)).max(1) as f64).clamp(0.0, 1.0))
 }
 
 /// The `k` newest stories matching `query` (`None`: all), of which there are `total`.

@@ -16,9 +16,7 @@
 //! see `schema`), which keeps queries flat: a word is a term query, several words an
 //! intersection of term queries, and Tantivy ranks both with block-max WAND.
 
-use tantivy::query::{
-    EnableScoring, Explanation, Occur, PhraseQuery, Query, QueryClone, Scorer, TermQuery, Weight,
-};
+use tantivy::query::{EnableScoring, Explanation, PhraseQuery, Query, QueryClone, Scorer, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
@@ -141,14 +139,15 @@ pub(crate) fn clause_query(clause: &Clause, field: Field) -> Box<dyn Query> {
     Box::new(PhraseQuery::new_with_offset(terms))
 }
 
-/// The text part of a search: every included clause required, every excluded one forbidden.
-pub(crate) fn text_clauses(parsed: &ParsedText, field: Field) -> Vec<(Occur, Box<dyn Query>)> {
-    let include = parsed.include.iter().map(|clause| (Occur::Must, clause_query(clause, field)));
-    let exclude = parsed.exclude.iter().map(|clause| {
-        let query: Box<dyn Query> = Box::new(ForwardOnlyQuery(clause_query(clause, field)));
-        (Occur::MustNot, query)
-    });
-    include.chain(exclude).collect()
+/// The queries for the words and phrases a story must contain.
+pub(crate) fn include_queries(parsed: &ParsedText, field: Field) -> Vec<Box<dyn Query>> {
+    parsed.include.iter().map(|clause| clause_query(clause, field)).collect()
+}
+
+/// The queries for the words and phrases a story must not contain.
+pub(crate) fn exclude_queries(parsed: &ParsedText, field: Field) -> Vec<Box<dyn Query>> {
+    let exclude = |clause| -> Box<dyn Query> { Box::new(ForwardOnlyQuery(clause_query(clause, field))) };
+    parsed.exclude.iter().map(exclude).collect()
 }
 
 /// Wraps an excluded clause so that its scorer tolerates being asked for a document it has

@@ -4,24 +4,27 @@
 //! score = bm25 * (1 + W * H / (H + age_days))      W = 0.5, H = 7 days
 //! ```
 //!
-//! `bm25` is the sum over the reader's words of their BM25 scores in headline (x3), standfirst
-//! (x1.5) and body (x1); `age_days` is the story's age when the query runs (0 for a story dated
-//! in the future). A story published now gets +50%, a week-old one +25%, a month-old one +9.5%,
-//! a year-old one +1%: among stories of similar relevance the newer wins, while a much better
-//! match still beats a fresher one. The boost falls strictly with age, so of two equally
-//! relevant stories the newer ranks first.
+//! `bm25` is the sum over the reader's words (and phrases) of their BM25 scores in the `text`
+//! field, where the headline counts three times and the standfirst twice (see `schema`);
+//! `age_days` is the story's age when the query runs (0 for a story dated in the future). A
+//! story published now gets +50%, a week-old one +25%, a month-old one +9.5%, a year-old one
+//! +1%: among stories of similar relevance the newer wins, while a much better match still
+//! beats a fresher one. The boost falls strictly with age, so of two equally relevant stories
+//! the newer ranks first.
 //!
 //! Because the boost is at most `1 + W`, a story whose `bm25` is below `kth / (1 + W)` (where
 //! `kth` is the final score of the k-th best story so far) cannot enter the top k. That bound is
-//! handed to Tantivy as the pruning threshold, so a one-word query runs block-max WAND over its
-//! postings instead of scoring every match, and other queries skip the boost and the heap for
-//! most matches. The bound is tightened per segment with the segment's newest story.
+//! handed to Tantivy as the pruning threshold, so term queries and intersections of them run
+//! block-max WAND (skipping blocks of postings that cannot reach the top k) instead of scoring
+//! every match. The bound is tightened per segment with the segment's newest story, and
+//! segments are visited newest first. Broad filters and exclusions are checked on each
+//! candidate as it comes ([`Checks`]) rather than put in the query, which would stop pruning.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, Score, Searcher};
+use tantivy::query::{EnableScoring, Query, Scorer, Weight};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher};
 
 use crate::schema::PUBLISHED_AT;
 
@@ -64,7 +67,16 @@ impl PartialEq for Ranked {
 
 impl Eq for Ranked {}
 
-/// The `k` best stories for `query` by relevance times freshness at `now`, best first.
+/// Conditions checked on each candidate story rather than being part of the ranked query.
+pub(crate) struct Checks<'a> {
+    /// A story must match all of these.
+    pub required: &'a [Box<dyn Query>],
+    /// A story must match none of these.
+    pub forbidden: &'a [Box<dyn Query>],
+}
+
+/// The `k` best stories for `query` (that pass `checks`) by relevance times freshness at
+/// `now`, best first.
 ///
 /// # Errors
 ///
@@ -72,6 +84,7 @@ impl Eq for Ranked {}
 pub(crate) fn top_k(
     searcher: &Searcher,
     query: &dyn Query,
+    checks: &Checks<'_>,
     k: usize,
     now: i64,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
@@ -79,6 +92,10 @@ pub(crate) fn top_k(
         return Ok(Vec::new());
     }
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let unscored = |queries: &[Box<dyn Query>]| -> tantivy::Result<Vec<Box<dyn Weight>>> {
+        queries.iter().map(|query| query.weight(EnableScoring::disabled_from_searcher(searcher))).collect()
+    };
+    let (required, forbidden) = (unscored(checks.required)?, unscored(checks.forbidden)?);
     // The newest segments first: their high boosts raise the threshold early.
     let mut segments: Vec<_> = searcher
         .segment_readers()
@@ -103,9 +120,17 @@ pub(crate) fn top_k(
             Some(Reverse(kth)) if heap.len() >= k => kth.score / max_boost,
             _ => Score::MIN,
         };
+        let scorers = |weights: &[Box<dyn Weight>]| -> tantivy::Result<Vec<Box<dyn Scorer>>> {
+            weights.iter().map(|weight| weight.scorer(segment, 1.0)).collect()
+        };
+        let (mut required, mut forbidden) = (scorers(&required)?, scorers(&forbidden)?);
         let start = threshold(&heap);
+        // Candidates come in increasing document order, so the checks only ever seek forward.
         weight.for_each_pruning(start, segment, &mut |doc, bm25| {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+            let passes = alive.is_none_or(|alive| alive.is_alive(doc))
+                && required.iter_mut().all(|scorer| holds(scorer.as_mut(), doc))
+                && !forbidden.iter_mut().any(|scorer| holds(scorer.as_mut(), doc));
+            if passes {
                 let candidate = Ranked {
                     score: bm25 * freshness_boost(now, published.get_val(doc)),
                     address: DocAddress::new(segment_ord, doc),
@@ -123,6 +148,15 @@ pub(crate) fn top_k(
     let mut ranked: Vec<Ranked> = heap.into_iter().map(|Reverse(ranked)| ranked).collect();
     ranked.sort_by(|a, b| b.cmp(a));
     Ok(ranked.into_iter().map(|ranked| (ranked.score, ranked.address)).collect())
+}
+
+/// Whether `docs` contains `doc`, given that it has not yet moved past it.
+fn holds(docs: &mut dyn DocSet, doc: DocId) -> bool {
+    let mut at = docs.doc();
+    if at < doc {
+        at = docs.seek(doc);
+    }
+    at == doc
 }
 
 #[cfg(test)]

@@ -100,3 +100,44 @@ fn filters_without_text_list_newest_first() {
     let results = index.search(&SearchQuery { from: Some(now() - 50 * DAY), ..q("") }).unwrap();
     assert_eq!(results.total, 2);
 }
+
+#[test]
+fn narrow_and_broad_filters_give_the_same_answers_as_counting() {
+    // 200 stories: a tag on one (narrow: intersected with the words), a section on most
+    // (broad: checked story by story), and a word to exclude on every third.
+    let docs: Vec<_> = (0..200)
+        .map(|id| {
+            let body = if id % 3 == 0 { "Rain and hail." } else { "Rain again." };
+            let mut doc = story(id, "Weather", body, id);
+            doc.section = if id % 10 == 0 { "world".into() } else { "pakistan".into() };
+            if id == 42 {
+                doc.tags = vec!["rare".into()];
+            }
+            doc
+        })
+        .collect();
+    let index = index_with(&docs);
+    let check = |query: SearchQuery, expected: Vec<i64>| {
+        let page = |offset, limit| index.search(&SearchQuery { offset, limit, ..query.clone() }).unwrap();
+        let (first, second) = (page(0, 100), page(100, 100));
+        assert_eq!(first.total, expected.len(), "{query:?}");
+        let ranking: Vec<i64> = first.hits.iter().chain(&second.hits).map(|hit| hit.id).collect();
+        let mut ids = ranking.clone();
+        ids.sort_unstable();
+        assert_eq!(ids, expected, "{query:?}");
+        // Pruning for a short page must not change the order: it is the start of the long one.
+        let short: Vec<i64> = page(0, 5).hits.iter().map(|hit| hit.id).collect();
+        assert_eq!(short, ranking.iter().copied().take(5).collect::<Vec<_>>(), "{query:?}");
+    };
+    check(SearchQuery { tag: Some("rare".into()), ..q("rain") }, vec![42]);
+    check(
+        SearchQuery { section: Some("pakistan".into()), ..q("rain") },
+        (0..200).filter(|id| id % 10 != 0).collect(),
+    );
+    check(
+        SearchQuery { section: Some("pakistan".into()), ..q("rain -hail") },
+        (0..200).filter(|id| id % 10 != 0 && id % 3 != 0).collect(),
+    );
+    check(q("rain -hail"), (0..200).filter(|id| id % 3 != 0).collect());
+    check(SearchQuery { tag: Some("rare".into()), ..q("rain -hail") }, vec![]);
+}

@@ -129,3 +129,36 @@ fn index_is_clone_send_and_sync_and_searchable_while_written() {
     handle.join().unwrap();
     assert_eq!(search(&index, "live").total, 20);
 }
+
+#[test]
+fn pruned_pages_agree_with_the_full_ranking() {
+    // Deterministic pseudo-random stories over a small vocabulary and five years.
+    let words = ["flood", "rain", "court", "vote", "match", "city", "power", "the", "of", "in"];
+    let mut seed = 12_345_u64;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let docs: Vec<_> = (0..400)
+        .map(|id| {
+            let mut text = |len| (0..len).map(|_| words[next(10) as usize]).collect::<Vec<_>>().join(" ");
+            let (headline, body) = (text(4), text(30));
+            story(id, &headline, &body, i64::try_from(next(5 * 365)).unwrap())
+        })
+        .collect();
+    let index = index_with(&docs);
+    for text in ["flood", "flood court", "rain -vote", "\"of the\"", "power city match", "the"] {
+        let full =
+            index.search(&SearchQuery { text: text.into(), limit: 100, ..SearchQuery::default() }).unwrap();
+        let ranking: Vec<i64> = full.hits.iter().map(|hit| hit.id).collect();
+        for (offset, limit) in [(0, 1), (0, 10), (5, 7), (30, 20)] {
+            let page = index
+                .search(&SearchQuery { text: text.into(), offset, limit, ..SearchQuery::default() })
+                .unwrap();
+            let ids: Vec<i64> = page.hits.iter().map(|hit| hit.id).collect();
+            let expected: Vec<i64> = ranking.iter().copied().skip(offset).take(limit).collect();
+            assert_eq!(ids, expected, "{text} offset {offset} limit {limit} (total {})", full.total);
+            assert_eq!(page.total, full.total);
+        }
+    }
+}
