@@ -46,6 +46,10 @@ pub struct SiteSettings {
     pub menu: Vec<MenuItem>,
     #[serde(default)]
     pub house_style: HouseStyle,
+    /// The publisher's logo for search engines and social cards (PNG or JPEG, http(s) or a
+    /// site path); empty means the theme's own `logo.png`.
+    #[serde(default)]
+    pub logo_url: String,
 }
 
 impl Default for SiteSettings {
@@ -58,6 +62,7 @@ impl Default for SiteSettings {
             timezone: "UTC".into(),
             menu: Vec::new(),
             house_style: HouseStyle::default(),
+            logo_url: String::new(),
         }
     }
 }
@@ -95,6 +100,14 @@ impl SiteSettings {
         }
         if !is_language_tag(&self.language) {
             return Err(FieldError::new("language", "must be a language tag such as en or ur-PK"));
+        }
+        let logo = self.logo_url.as_str();
+        if !(logo.is_empty()
+            || logo.starts_with("https://")
+            || logo.starts_with("http://")
+            || logo.starts_with('/'))
+        {
+            return Err(FieldError::new("logo_url", "must be empty, an http(s) address or a site path"));
         }
         if jiff::tz::TimeZone::get(&self.timezone).is_err() {
             return Err(FieldError::new("timezone", format!("{:?} is not an IANA time zone", self.timezone)));
@@ -287,6 +300,9 @@ pub struct StoryDraft {
     pub slug: Option<Slug>,
     pub image: Option<StoryImage>,
     pub prominence: Prominence,
+    /// The original this story translates (its readers are offered each other's language).
+    #[serde(default)]
+    pub translation_of: Option<StoryId>,
 }
 
 /// Longest headline, in characters.
@@ -361,6 +377,8 @@ pub struct Story {
     /// The account that created the story, if it was created by one.
     pub created_by: Option<crate::account::UserId>,
     pub corrections: Vec<Correction>,
+    /// The original this story translates.
+    pub translation_of: Option<StoryId>,
     /// Bumped on every save; a save naming an older version is a conflict.
     pub version: i64,
 }
@@ -404,6 +422,16 @@ pub struct StoryText {
     pub source: Option<String>,
     pub language: String,
     pub published_at: Timestamp,
+}
+
+/// A published version of a story in another language, for `hreflang` links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Translation {
+    pub slug: Slug,
+    pub headline: String,
+    pub language: String,
+    /// Whether this is the original the others translate.
+    pub original: bool,
 }
 
 /// A published story as the sitemaps list it.
@@ -500,6 +528,7 @@ mod tests {
             slug: None,
             image: None,
             prominence: Prominence::Normal,
+            translation_of: None,
         }
     }
 

@@ -404,6 +404,7 @@ fn changes_from_another_process_reach_the_page_cache_within_a_second() {
             slug: None,
             image: None,
             prominence: dateline_core::Prominence::Normal,
+            translation_of: None,
         };
         let now = jiff::Timestamp::now();
         let story = store.create_story(&draft, None, now).await.unwrap();

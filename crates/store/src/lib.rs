@@ -21,7 +21,7 @@ use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserI
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
-    StoryStatus, StorySummary, Tag,
+    StoryStatus, StorySummary, Tag, Translation,
 };
 use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
@@ -316,6 +316,8 @@ pub trait Store: Send + Sync + 'static {
     /// Every source with its wire settings and polling state, by name.
     async fn wire_sources(&self) -> Result<Vec<WireSource>>;
     async fn wire_source(&self, id: SourceId) -> Result<Option<WireSource>>;
+    /// The other published language versions of a story (its original and translations).
+    async fn translations(&self, story: StoryId) -> Result<Vec<Translation>>;
     /// Other agencies that carried the story made from a wire item (its near-duplicates).
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>>;
 

@@ -118,6 +118,7 @@ pub(crate) struct StoryRow {
     pub version: i64,
     pub scheduled_at: Option<i64>,
     pub created_by: Option<i64>,
+    pub translation_of: Option<i64>,
 }
 
 impl StoryRow {
@@ -207,6 +208,7 @@ impl BulkStory {
             slug: Some(self.slug.clone()),
             image: self.image.clone(),
             prominence: self.prominence,
+            translation_of: None,
         }
     }
 }

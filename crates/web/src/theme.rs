@@ -45,12 +45,7 @@ impl Theme {
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
         let assets_from = folder.clone();
-        env.add_function("asset_url", move |name: String| -> String {
-            match asset_bytes(assets_from.as_deref(), &name) {
-                Some(bytes) => format!("/assets/{name}?v={}", version_of(&bytes)),
-                None => format!("/assets/{name}"),
-            }
-        });
+        env.add_function("asset_url", move |name: String| asset_url(assets_from.as_deref(), &name));
         let lookup = folder.clone();
         env.set_loader(move |name| {
             if name.contains("..") {
@@ -97,9 +92,22 @@ impl Theme {
             .map_err(err)
     }
 
+    /// The versioned address of asset `name`, as templates get it from `asset_url(name)`.
+    pub fn asset_url(&self, name: &str) -> String {
+        asset_url(self.folder.as_deref(), name)
+    }
+
     /// The bytes and content type of asset `name` (a path under `assets/`).
     pub fn asset(&self, name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
         asset_bytes(self.folder.as_deref(), name).map(|bytes| (bytes, content_type(name)))
+    }
+}
+
+/// `/assets/NAME?v=VERSION`, cacheable for ever because the version changes with the content.
+fn asset_url(folder: Option<&Path>, name: &str) -> String {
+    match asset_bytes(folder, name) {
+        Some(bytes) => format!("/assets/{name}?v={}", version_of(&bytes)),
+        None => format!("/assets/{name}"),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use dateline_core::house_style::{DatelinePart, DatelinePartKind};
 use dateline_core::text::{cut_at_word, teaser};
-use dateline_core::{Section, SiteSettings, Story, StoryImage, StorySummary, TextDirection};
+use dateline_core::{Section, SiteSettings, Story, StoryImage, StorySummary, TextDirection, Translation};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -70,6 +70,16 @@ pub struct PageMeta {
     pub robots: Option<&'static str>,
     /// The list whose RSS, Atom and JSON feeds the page links to, besides the site's.
     pub feed_path: Option<String>,
+    /// The page in each language it exists in (`hreflang` links); empty when only one.
+    pub alternates: Vec<Alternate>,
+}
+
+/// One language version of a page.
+#[derive(Debug, Serialize)]
+pub struct Alternate {
+    /// A language tag, or `x-default` for the version to show when none matches.
+    pub lang: String,
+    pub url: String,
 }
 
 impl PageMeta {
@@ -86,6 +96,7 @@ impl PageMeta {
             json_ld: None,
             robots: None,
             feed_path: None,
+            alternates: Vec::new(),
         }
     }
 }
@@ -277,8 +288,71 @@ impl StoryView {
     }
 }
 
-/// The page metadata of a story: social cards and schema.org `NewsArticle`.
-pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
+/// The site as a schema.org `NewsMediaOrganization`, with its logo (`logo` may be a path).
+pub fn publisher(settings: &SiteSettings, logo: &str) -> serde_json::Value {
+    serde_json::json!({
+        "@type": "NewsMediaOrganization",
+        "@id": format!("{}/#publisher", settings.base_url),
+        "name": settings.name,
+        "url": format!("{}/", settings.base_url),
+        "logo": {"@type": "ImageObject", "url": absolute(settings, logo)},
+    })
+}
+
+/// The schema.org `WebSite` of the home page, with the site search as its action.
+pub fn website_json_ld(settings: &SiteSettings, publisher: &serde_json::Value) -> serde_json::Value {
+    let base = &settings.base_url;
+    serde_json::json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "WebSite",
+                "@id": format!("{base}/#website"),
+                "name": settings.name,
+                "url": format!("{base}/"),
+                "inLanguage": settings.language,
+                "publisher": {"@id": format!("{base}/#publisher")},
+                "potentialAction": {
+                    "@type": "SearchAction",
+                    "target": {"@type": "EntryPoint", "urlTemplate": format!("{base}/search?q={{search_term_string}}")},
+                    "query-input": "required name=search_term_string",
+                },
+            },
+            publisher,
+        ],
+    })
+}
+
+/// The schema.org `CollectionPage` of a list (section, tag, author, source, latest), with
+/// its place under the home page.
+pub fn collection_json_ld(meta: &PageMeta, heading: &str, settings: &SiteSettings) -> serde_json::Value {
+    let base = &settings.base_url;
+    serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": meta.title,
+        "description": meta.description,
+        "url": meta.canonical,
+        "inLanguage": meta.lang,
+        "isPartOf": {"@type": "WebSite", "@id": format!("{base}/#website"), "name": settings.name, "url": format!("{base}/")},
+        "breadcrumb": {
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": 1, "name": settings.name, "item": format!("{base}/")},
+                {"@type": "ListItem", "position": 2, "name": heading, "item": meta.canonical},
+            ],
+        },
+    })
+}
+
+/// The page metadata of a story: social cards, schema.org `NewsArticle` and the links to
+/// its published `translations`.
+pub fn story_meta(
+    story: &Story,
+    settings: &SiteSettings,
+    publisher: &serde_json::Value,
+    translations: &[Translation],
+) -> PageMeta {
     let url = absolute(settings, &story_url(story.slug.as_str()));
     let published = story.published_at.unwrap_or(story.modified_at);
     let image = story.image.as_ref().map(|i| absolute(settings, &i.url));
@@ -300,7 +374,7 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
         "datePublished": published.to_string(),
         "dateModified": story.updated_at.unwrap_or(published).max(published).to_string(),
         "author": authors,
-        "publisher": {"@type": "Organization", "name": settings.name, "url": settings.base_url},
+        "publisher": publisher,
         "articleSection": story.section.name,
         "inLanguage": story.language,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
@@ -311,6 +385,29 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
     }
     if let Some(img) = &image {
         json_ld["image"] = serde_json::json!([img]);
+    }
+    let mut alternates = Vec::new();
+    if !translations.is_empty() {
+        let url_of = |t: &Translation| absolute(settings, &story_url(t.slug.as_str()));
+        let original = match story.translation_of {
+            None => {
+                json_ld["workTranslation"] =
+                    translations.iter().map(|t| serde_json::json!({"@id": url_of(t)})).collect();
+                Some(url.clone())
+            }
+            Some(_) => translations.iter().find(|t| t.original).map(url_of),
+        };
+        if let Some(original) = &original
+            && story.translation_of.is_some()
+        {
+            json_ld["translationOfWork"] = serde_json::json!({"@id": original});
+        }
+        alternates.push(Alternate { lang: story.language.clone(), url: url.clone() });
+        alternates
+            .extend(translations.iter().map(|t| Alternate { lang: t.language.clone(), url: url_of(t) }));
+        if let Some(original) = original {
+            alternates.push(Alternate { lang: "x-default".into(), url: original });
+        }
     }
     PageMeta {
         title: story.headline.clone(),
@@ -323,6 +420,7 @@ pub fn story_meta(story: &Story, settings: &SiteSettings) -> PageMeta {
         json_ld: Some(json_ld),
         robots: None,
         feed_path: None,
+        alternates,
     }
 }
 

@@ -47,14 +47,16 @@ pub(crate) async fn record_site(tx: &mut Transaction<'static, Any>) -> Result<()
 /// After any change to a story: when it is public, or was, records the pages it is on now
 /// and the pages it was on before.
 pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
-    let public: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT section_id, source_id FROM stories WHERE id = $1 AND public_at IS NOT NULL")
-            .bind(id.0)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let public: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT section_id, source_id, COALESCE(translation_of, id) FROM stories WHERE id = $1 AND public_at IS NOT NULL",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
     let now = match public {
-        Some((section, source)) => {
-            let mut keys = format!("front story:{} section:{section}", id.0);
+        // `translations:ROOT` is on the page of every language version of the story.
+        Some((section, source, root)) => {
+            let mut keys = format!("front story:{} section:{section} translations:{root}", id.0);
             if let Some(source) = source {
                 keys.push_str(&format!(" source:{source}"));
             }

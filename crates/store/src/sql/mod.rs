@@ -16,7 +16,7 @@ use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserI
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
-    StoryStatus, StorySummary, Tag,
+    StoryStatus, StorySummary, Tag, Translation,
 };
 use dateline_core::{
     AuthorId, ContentFilter, Delivery, IncomingItem, IngestAction, SourceId, StoryEvent, TagId, Webhook,
@@ -456,6 +456,10 @@ impl Store for SqlStore {
             .await?;
         Ok(n.max(0) as u64)
     }
+    async fn translations(&self, story: StoryId) -> Result<Vec<Translation>> {
+        stories::translations(&self.pool, story).await
+    }
+
     async fn also_carried_by(&self, story: StoryId) -> Result<Vec<Source>> {
         wire::also_carried_by(&self.pool, story).await
     }

@@ -14,7 +14,8 @@ use dateline_core::ContentFilter;
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
-    StoryDraft, StoryEvent, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, account::UserId,
+    StoryDraft, StoryEvent, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, Translation,
+    account::UserId,
 };
 use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -85,6 +86,7 @@ pub(crate) async fn insert(
     .map_err(missing_reference)?;
     let id: i64 = row.try_get(0)?;
     let id = StoryId(id);
+    set_translation_of(tx, id, draft.translation_of).await?;
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
     Ok(id)
@@ -139,6 +141,7 @@ pub(crate) async fn update(
     .execute(&mut **tx)
     .await
     .map_err(missing_reference)?;
+    set_translation_of(tx, id, draft.translation_of).await?;
     // Also brings the public copies (and the page-cache log) up to date.
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
@@ -169,6 +172,63 @@ fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQue
         .bind(image.map(|i| i.url.clone()))
         .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
         .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
+}
+
+/// Makes `id` a translation of `original` (or of nothing). Groups stay flat: naming a
+/// translation means its original, and the translations of `id` follow it into the group.
+async fn set_translation_of(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    original: Option<StoryId>,
+) -> Result<()> {
+    let not_found = || FieldError::new("translation_of", "there is no such story to be a translation of");
+    let root = match original {
+        None => None,
+        Some(o) => {
+            let found: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT translation_of FROM stories WHERE id = $1")
+                    .bind(o.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let root = found.ok_or_else(not_found)?.unwrap_or(o.0);
+            if root == id.0 {
+                return Err(
+                    FieldError::new("translation_of", "a story cannot be a translation of itself").into()
+                );
+            }
+            Some(root)
+        }
+    };
+    sqlx::query("UPDATE stories SET translation_of = $1 WHERE id = $2")
+        .bind(root)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(root) = root {
+        sqlx::query("UPDATE stories SET translation_of = $1 WHERE translation_of = $2")
+            .bind(root)
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The published stories of `id`'s translation group, other than `id` itself.
+pub(crate) async fn translations(pool: &AnyPool, id: StoryId) -> Result<Vec<Translation>> {
+    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT s.id, s.slug, s.headline, s.language, s.translation_of FROM stories me JOIN stories s \
+         ON s.id = COALESCE(me.translation_of, me.id) OR s.translation_of = COALESCE(me.translation_of, me.id) \
+         WHERE me.id = $1 AND s.id <> me.id AND s.public_at IS NOT NULL ORDER BY s.language, s.id",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(_, s, headline, language, of)| {
+            Ok(Translation { slug: slug(s)?, headline, language, original: of.is_none() })
+        })
+        .collect()
 }
 
 /// Moves a story to `status` (unpublish, kill), bumping its version; public copies follow.
@@ -382,7 +442,7 @@ async fn add_revision(
 const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_source, s.body_html, s.dateline_place, \
      s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
      s.image_caption, s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
-     s.scheduled_at, s.created_by";
+     s.scheduled_at, s.created_by, s.translation_of";
 
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
 pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
@@ -454,6 +514,7 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
             .map(|(note, at)| Ok(Correction { note, created_at: ts(at)? }))
             .collect::<Result<_>>()?,
         version: row.version,
+        translation_of: row.translation_of.map(StoryId),
         scheduled_at: opt_ts(row.scheduled_at)?,
         created_by: row.created_by.map(UserId),
     }))

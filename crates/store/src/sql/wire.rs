@@ -178,6 +178,7 @@ async fn draft_for(
         slug: None,
         image: None,
         prominence: Prominence::Normal,
+        translation_of: None,
     })
 }
 
@@ -378,20 +379,18 @@ async fn ingest_one(
         return Ok(IngestAction::Killed(story));
     }
     if let (Some(id), "published") = (story, state.as_str()) {
-        let current: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, status FROM stories WHERE id = $1")
+        let current: Option<(i64, String, String, Option<i64>)> =
+            sqlx::query_as("SELECT version, status, slug, translation_of FROM stories WHERE id = $1")
                 .bind(id.0)
                 .fetch_optional(&mut **tx)
                 .await?;
-        if let Some((story_version, status)) = current
+        if let Some((story_version, status, slug, translation_of)) = current
             && status == StoryStatus::Published.as_str()
         {
+            // The agency's new version replaces the text; what the desk decided stays.
             let mut draft = draft_for(tx, source, rules, item).await?;
-            let slug: String = sqlx::query_scalar("SELECT slug FROM stories WHERE id = $1")
-                .bind(id.0)
-                .fetch_one(&mut **tx)
-                .await?;
             draft.slug = Slug::parse(&slug).ok();
+            draft.translation_of = translation_of.map(StoryId);
             if draft.validate().is_ok() {
                 stories::update(tx, id, &draft, story_version, now).await?;
                 save_item(tx, row_id, item, "published", now).await?;

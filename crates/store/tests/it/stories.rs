@@ -17,6 +17,7 @@ crate::on_both_backends!(
     bulk_loaded_stories_are_listed,
     prominent_stories_lead,
     newest_per_section_in_one_call,
+    translations_form_one_flat_group_of_public_versions,
 );
 
 pub struct Newsroom {
@@ -89,6 +90,7 @@ pub fn draft(n: &Newsroom, headline: &str) -> StoryDraft {
         slug: None,
         image: None,
         prominence: Prominence::Normal,
+        translation_of: None,
     }
 }
 
@@ -392,4 +394,53 @@ async fn newest_per_section_in_one_call(store: Arc<dyn Store>) {
     ];
     assert_eq!(got, want.map(|(a, b)| (a.to_owned(), b.to_owned())));
     assert!(store.published_per_section(&[], 3).await.unwrap().is_empty());
+}
+
+async fn translations_form_one_flat_group_of_public_versions(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let t = Timestamp::from_second(1_740_000_000).unwrap();
+    let publish = |draft: StoryDraft| {
+        let store = store.clone();
+        async move {
+            let story = store.create_story(&draft, None, t).await.unwrap();
+            store.publish_story(story.id, t).await.unwrap()
+        }
+    };
+    let original = publish(draft(&n, "Budget passed")).await;
+    let urdu =
+        StoryDraft {
+            language: "ur".into(), translation_of: Some(original.id), ..draft(&n, "بجٹ منظور")
+        };
+    let urdu = publish(urdu).await;
+    let arabic =
+        StoryDraft {
+            language: "ar".into(), translation_of: Some(urdu.id), ..draft(&n, "الميزانية")
+        };
+    let arabic = store.create_story(&arabic, None, t).await.unwrap();
+    assert_eq!(arabic.translation_of, Some(original.id), "a translation of a translation joins the original");
+
+    let langs =
+        |list: Vec<Translation>| list.into_iter().map(|t| (t.language, t.original)).collect::<Vec<_>>();
+    assert_eq!(langs(store.translations(original.id).await.unwrap()), [("ur".to_owned(), false)]);
+    assert_eq!(langs(store.translations(urdu.id).await.unwrap()), [("en".to_owned(), true)]);
+    store.publish_story(arabic.id, t).await.unwrap();
+    assert_eq!(
+        langs(store.translations(urdu.id).await.unwrap()),
+        [("ar".to_owned(), false), ("en".to_owned(), true)]
+    );
+    store.kill_story(arabic.id, t).await.unwrap();
+    assert_eq!(langs(store.translations(original.id).await.unwrap()), [("ur".to_owned(), false)]);
+
+    // Making the original a translation of another story brings its translations along.
+    let other = publish(draft(&n, "Budget debate opens")).await;
+    let moved = StoryDraft { translation_of: Some(other.id), ..draft(&n, "Budget passed") };
+    store.update_story(original.id, &moved, original.version, t).await.unwrap();
+    assert_eq!(store.story(urdu.id).await.unwrap().unwrap().translation_of, Some(other.id));
+    assert_eq!(store.translations(other.id).await.unwrap().len(), 2);
+
+    let itself = StoryDraft { translation_of: Some(other.id), ..draft(&n, "Budget debate opens") };
+    match store.update_story(other.id, &itself, other.version, t).await {
+        Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "translation_of"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
 }

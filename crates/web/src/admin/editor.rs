@@ -178,7 +178,7 @@ pub async fn edit_form(
     let story = load_story(&state, id).await?;
     editor.require(Action::ViewStories, editor.owns(&story))?;
     let settings = state.store.settings().await?;
-    let form = StoryForm::from_story(&story, &settings);
+    let form = StoryForm::from_story(&state, &story, &settings).await?;
     let extras = Extras { flash: flash_for(&done.done), ..Extras::default() };
     editor_page(&state, Some(&editor.0), StatusCode::OK, Some(&story), &form, extras).await
 }
@@ -345,7 +345,7 @@ pub async fn correction(
         Err(StoreError::Invalid(errors)) => {
             let settings = state.store.settings().await?;
             let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
-            let form = StoryForm::from_story(&story, &settings);
+            let form = StoryForm::from_story(&state, &story, &settings).await?;
             editor_page(
                 &state,
                 Some(&editor.0),

@@ -30,6 +30,8 @@ pub struct StoryForm {
     pub image_alt: String,
     pub image_caption: String,
     pub prominence: String,
+    /// The slug or address of the story this one translates.
+    pub translation_of: String,
     pub schedule_at: String,
     pub version: String,
     #[serde(skip_serializing)]
@@ -45,13 +47,36 @@ pub fn errors_map(errors: &[FieldError]) -> FieldErrors {
     errors.iter().map(|e| (e.field.to_owned(), e.message.clone())).collect()
 }
 
+/// The slug in what an editor pasted: a slug, `/story/SLUG` or the story's full address.
+fn story_slug_in(text: &str) -> Option<&str> {
+    let text = text.trim().trim_end_matches('/');
+    let slug = text.rsplit_once("/story/").map_or(text, |(_, slug)| slug);
+    let slug = slug.split(['?', '#']).next().unwrap_or_default();
+    (!slug.is_empty()).then_some(slug)
+}
+
 fn split_names(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
 }
 
 impl StoryForm {
     /// The form filled from a stored story.
-    pub fn from_story(story: &Story, settings: &SiteSettings) -> Self {
+    ///
+    /// # Errors
+    /// A store failure while looking up the story's original.
+    pub async fn from_story(
+        state: &AppState,
+        story: &Story,
+        settings: &SiteSettings,
+    ) -> Result<Self, WebError> {
+        let translation_of = match story.translation_of {
+            Some(id) => state.store.story(id).await?.map(|o| o.slug.to_string()).unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(Self { translation_of, ..Self::filled(story, settings) })
+    }
+
+    fn filled(story: &Story, settings: &SiteSettings) -> Self {
         let image = story.image.clone().unwrap_or(StoryImage {
             url: String::new(),
             alt: String::new(),
@@ -78,6 +103,7 @@ impl StoryForm {
                 Prominence::Normal => "normal",
             }
             .into(),
+            translation_of: String::new(),
             schedule_at: story
                 .scheduled_at
                 .map(|t| t.to_zoned_datetime(settings.time_zone()).strftime("%Y-%m-%dT%H:%M").to_string())
@@ -194,6 +220,16 @@ impl StoryForm {
             alt: self.image_alt.trim().to_owned(),
             caption: self.image_caption.trim().to_owned(),
         });
+        let translation_of = match story_slug_in(&self.translation_of) {
+            None => None,
+            Some(slug) => {
+                let found = store.story_by_slug(slug).await?;
+                if found.is_none() {
+                    errors.push(FieldError::new("translation_of", format!("no story has the slug {slug:?}")));
+                }
+                found.map(|s| s.id)
+            }
+        };
         let draft = StoryDraft {
             headline: self.headline.clone(),
             standfirst: self.standfirst.clone(),
@@ -208,6 +244,7 @@ impl StoryForm {
             slug,
             image,
             prominence,
+            translation_of,
         };
         if let Err(more) = draft.validate() {
             errors.extend(more);

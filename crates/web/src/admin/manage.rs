@@ -644,6 +644,7 @@ struct SettingsForm {
     direction: String,
     timezone: String,
     menu: String,
+    logo_url: String,
 }
 
 impl SettingsForm {
@@ -655,6 +656,7 @@ impl SettingsForm {
             direction: s.direction.as_str().into(),
             timezone: s.timezone.clone(),
             menu: s.menu.iter().map(|m| format!("{} | {}", m.label, m.url)).collect::<Vec<_>>().join("\n"),
+            logo_url: s.logo_url.clone(),
         }
     }
 }
@@ -708,6 +710,7 @@ pub async fn save_settings(
         direction: get(&f, "direction"),
         timezone: get(&f, "timezone"),
         menu: f.get("menu").cloned().unwrap_or_default(),
+        logo_url: get(&f, "logo_url"),
     };
     let mut errors = Vec::new();
     let menu: Vec<MenuItem> = typed
@@ -741,6 +744,7 @@ pub async fn save_settings(
         timezone: typed.timezone.clone(),
         menu,
         house_style: current.house_style,
+        logo_url: typed.logo_url.clone(),
     };
     if let Err(e) = new.validate() {
         errors.push(e);

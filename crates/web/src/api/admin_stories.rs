@@ -63,6 +63,9 @@ pub struct StoryIn {
     /// normal, top or lead.
     #[serde(default)]
     pub prominence: Option<String>,
+    /// Id of the story this one translates.
+    #[serde(default)]
+    pub translation_of: Option<i64>,
     /// Required when updating: the version you read.
     #[serde(default)]
     pub version: Option<i64>,
@@ -102,7 +105,8 @@ impl StoryIn {
                 "normal, top or lead",
             )]));
         }
-        form.to_draft(state, true).await?.map_err(ApiError::invalid)
+        let draft = form.to_draft(state, true).await?.map_err(ApiError::invalid)?;
+        Ok(dateline_core::StoryDraft { translation_of: self.translation_of.map(StoryId), ..draft })
     }
 }
 

@@ -405,6 +405,9 @@ pub struct SettingsIo {
     /// IANA zone, e.g. Asia/Karachi
     timezone: String,
     menu: Vec<MenuIo>,
+    /// The publisher's logo (PNG or JPEG) for search engines; empty for the theme's own
+    #[serde(default)]
+    logo_url: String,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -424,6 +427,7 @@ async fn get_settings(State(state): State<AppState>, _t: AdminToken) -> Result<J
         direction: s.direction.as_str().into(),
         timezone: s.timezone,
         menu: s.menu.into_iter().map(|m| MenuIo { label: m.label, url: m.url }).collect(),
+        logo_url: s.logo_url,
     }))
 }
 
@@ -448,6 +452,7 @@ async fn put_settings(
         timezone: input.timezone,
         menu: input.menu.into_iter().map(|m| MenuItem { label: m.label, url: m.url }).collect(),
         house_style: current.house_style,
+        logo_url: input.logo_url,
     };
     state.store.save_settings(&new).await?;
     state.site_cache.clear();

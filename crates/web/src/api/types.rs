@@ -115,6 +115,8 @@ pub struct StoryOut {
     pub modified_at: String,
     pub scheduled_at: Option<String>,
     pub corrections: Vec<CorrectionOut>,
+    /// Id of the story this one translates.
+    pub translation_of: Option<i64>,
     /// Send it back when saving, to detect concurrent edits.
     pub version: i64,
 }
@@ -159,6 +161,7 @@ impl StoryOut {
                 .iter()
                 .map(|c| CorrectionOut { note: c.note.clone(), created_at: c.created_at.to_string() })
                 .collect(),
+            translation_of: s.translation_of.map(|id| id.0),
             version: s.version,
         }
     }

@@ -4,7 +4,7 @@ use super::SiteContext;
 use crate::error::WebError;
 use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
-use crate::views::{Card, PageMeta, section_url};
+use crate::views::{self, Card, PageMeta, section_url};
 use axum::extract::State;
 use axum::response::Html;
 use dateline_core::{PageRequest, Prominence, StoryFilter, StorySummary, TextDirection};
@@ -55,7 +55,8 @@ pub async fn home(State(state): State<AppState>) -> Result<axum::response::Respo
         })
         .collect();
     let s = &ctx.settings;
-    let meta = PageMeta::simple(s, &s.name, &format!("The latest news from {}", s.name), "/");
+    let mut meta = PageMeta::simple(s, &s.name, &format!("The latest news from {}", s.name), "/");
+    meta.json_ld = Some(views::website_json_ld(s, &ctx.publisher));
     let html = state.theme.render(
         "home.html",
         crate::view_context! {

@@ -6,7 +6,7 @@ use super::{PER_PAGE, PageNumber, SiteContext};
 use crate::error::WebError;
 use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
-use crate::views::{Card, PageMeta, Pagination, author_url, section_url, source_url, tag_url};
+use crate::views::{self, Card, PageMeta, Pagination, author_url, section_url, source_url, tag_url};
 use axum::extract::{Path, State};
 use axum::response::{Html, Response};
 use dateline_core::{StoryFilter, TextDirection};
@@ -44,6 +44,7 @@ async fn render(
     meta.feed_path = Some(spec.path.clone()).filter(|p| p != "/latest");
     meta.lang.clone_from(&lang);
     meta.dir = dir;
+    meta.json_ld = Some(views::collection_json_ld(&meta, &spec.heading, settings));
     let html = state.theme.render(
         "list.html",
         crate::view_context! {

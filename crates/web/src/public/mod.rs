@@ -12,7 +12,7 @@ pub mod story;
 
 use crate::error::WebError;
 use crate::state::AppState;
-use crate::views::SiteView;
+use crate::views::{self, SiteView};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use dateline_core::{PageRequest, Section, SiteSettings};
@@ -63,6 +63,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PageNumber {
 pub struct SiteContext {
     pub settings: SiteSettings,
     pub sections: Vec<Section>,
+    /// The site as a schema.org publisher, for every page's structured data.
+    pub publisher: serde_json::Value,
 }
 
 impl SiteContext {
@@ -75,7 +77,12 @@ impl SiteContext {
             return Ok(ctx);
         }
         let (settings, sections) = tokio::try_join!(state.store.settings(), state.store.sections())?;
-        let ctx = Arc::new(Self { settings, sections });
+        let logo = match settings.logo_url.as_str() {
+            "" => state.theme.asset_url("logo.png"),
+            url => url.to_owned(),
+        };
+        let publisher = views::publisher(&settings, &logo);
+        let ctx = Arc::new(Self { settings, sections, publisher });
         state.site_cache.put(ctx.clone());
         Ok(ctx)
     }

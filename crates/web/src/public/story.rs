@@ -31,13 +31,14 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         _ => return Err(WebError::NotFound),
     }
     let ctx = SiteContext::load(&state).await?;
-    let (recent, more, also) = tokio::try_join!(
+    let (recent, more, also, translations) = tokio::try_join!(
         store.published(StoryFilter::All, PageRequest { offset: 0, limit: RECENT as u32 + 1 }),
         store.published(
             StoryFilter::Section(story.section.id),
             PageRequest { offset: 0, limit: MORE as u32 + 1 }
         ),
         store.also_carried_by(story.id),
+        store.translations(story.id),
     )?;
     let also: Vec<_> = also
         .into_iter()
@@ -52,17 +53,26 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         "story.html",
         crate::view_context! {
             site => ctx.site(&state, &section_path),
-            page => story_meta(&story, settings),
+            page => story_meta(&story, settings, &ctx.publisher, &translations),
             story => StoryView::new(&story, settings),
             recent => Card::list(&others(recent, RECENT), settings),
             more => Card::list(&others(more, MORE), settings),
             more_title => format!("More Stories From {}", story.section.name),
             more_url => section_path,
             also_carried_by => also,
+            translations => translations
+                .iter()
+                .map(|t| minijinja::context! { headline => t.headline.clone(), lang => t.language.clone(), url => story_url(t.slug.as_str()) })
+                .collect::<Vec<_>>(),
         },
     )?;
     let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);
-    let keys = [format!("story:{}", story.id), "front".to_owned(), format!("section:{}", story.section.id)];
+    let keys = [
+        format!("story:{}", story.id),
+        "front".to_owned(),
+        format!("section:{}", story.section.id),
+        format!("translations:{}", story.translation_of.unwrap_or(story.id)),
+    ];
     let deps = PageDeps::new(page_cache::story_cache_control(&story, state.clock.now()), keys);
     Ok(deps.attach((
         [(

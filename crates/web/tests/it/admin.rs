@@ -153,6 +153,38 @@ async fn a_story_is_written_published_updated_and_killed() {
 }
 
 #[tokio::test]
+async fn an_editor_marks_a_story_as_a_translation() {
+    let site = Site::new().await;
+    let mut client = site.signed_in(Role::Editor).await;
+    client.get("/admin/stories/new").await;
+    client.post("/admin/stories/new", &story_fields("Talks resume in Geneva", "publish", "0")).await;
+    let mut fields = story_fields("Les pourparlers reprennent", "publish", "0");
+    fields.retain(|(k, _)| *k != "language");
+    let unknown = [fields.clone(), vec![("language", "fr"), ("translation_of", "no-such-story")]].concat();
+    let refused = client.post("/admin/stories/new", &unknown).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(&refused.body).contains(r#"no story has the slug "no-such-story""#),
+        "{}",
+        text(&refused.body)
+    );
+    assert!(refused.body.contains(r#"value="no-such-story""#), "what was typed is kept");
+
+    let pasted = "https://news.example.com/story/talks-resume-in-geneva";
+    let created = client
+        .post("/admin/stories/new", &[fields, vec![("language", "fr"), ("translation_of", pasted)]].concat())
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let edit = client.get(created.header("location")).await;
+    assert!(edit.body.contains(r#"name="translation_of" value="talks-resume-in-geneva""#));
+    let original = site.get("/story/talks-resume-in-geneva").await.body;
+    assert!(
+        original
+            .contains(r#"hreflang="fr" href="https://news.example.com/story/les-pourparlers-reprennent""#)
+    );
+}
+
+#[tokio::test]
 async fn failed_saves_keep_the_text() {
     let site = Site::new().await;
     let mut client = site.signed_in(Role::Editor).await;

@@ -233,6 +233,18 @@ async fn a_story_through_the_admin_api_and_out_through_the_content_api() {
     let published =
         call(&site, Method::POST, &format!("/api/admin/v1/stories/{id}/publish"), Some(&admin), None).await;
     assert_eq!(published.json["status"], "published");
+    let mut translation = story_json("Ankara görüşmeleri");
+    translation["language"] = json!("tr");
+    translation["translation_of"] = json!(id);
+    let translated =
+        call(&site, Method::POST, "/api/admin/v1/stories", Some(&admin), Some(translation.clone())).await;
+    assert_eq!(
+        (translated.status, translated.json["translation_of"].as_i64()),
+        (StatusCode::CREATED, Some(id))
+    );
+    translation["translation_of"] = json!(987_654);
+    let orphan = call(&site, Method::POST, "/api/admin/v1/stories", Some(&admin), Some(translation)).await;
+    assert_eq!(orphan.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", orphan.json);
     let version = published.json["version"].as_i64().unwrap();
     assert_eq!(site.get("/story/ankara-talks").await.status, StatusCode::OK);
 
@@ -413,8 +425,10 @@ async fn taxonomy_users_and_settings_through_the_admin_api() {
     );
     settings["timezone"] = json!("Europe/Istanbul");
     settings["name"] = json!("Wire Daily");
+    settings["logo_url"] = json!("/assets/house-logo.png");
     let saved = call(&site, Method::PUT, "/api/admin/v1/settings", Some(&admin), Some(settings)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.json);
+    assert_eq!(saved.json["logo_url"], "/assets/house-logo.png");
     assert!(crate::support::text(&site.get("/").await.body).contains("Wire Daily"));
 
     let hook = call(

@@ -73,6 +73,140 @@ async fn story_page_has_every_element_of_the_design() {
     assert_eq!(ld["dateline"], "Istanbul");
     assert_eq!(ld["inLanguage"], "en");
     assert_eq!(ld["publisher"]["name"], "The Test Times");
+    assert_eq!(ld["publisher"]["@type"], "NewsMediaOrganization");
+    let logo = ld["publisher"]["logo"]["url"].as_str().unwrap();
+    assert!(logo.starts_with("https://news.example.com/assets/logo.png?v="), "{logo}");
+    let logo_file = site.get(logo.trim_start_matches("https://news.example.com")).await;
+    assert_eq!((logo_file.status, logo_file.header("content-type")), (StatusCode::OK, "image/png"));
+    assert_eq!(ld["author"][0]["url"], "https://news.example.com/author/ayesha-malik");
+    assert_eq!(ld["description"], "Leaders met for a second day of talks.");
+    let url = "https://news.example.com/story/peace-talks-resume-in-istanbul-after-a-week-long-pause";
+    assert_eq!((ld["url"].as_str(), ld["mainEntityOfPage"]["@id"].as_str()), (Some(url), Some(url)));
+    assert!(ld.get("image").is_none(), "no image, no image field");
+    assert!(!html.contains("hreflang"), "no translations, no hreflang links");
+}
+
+#[tokio::test]
+async fn fronts_carry_their_own_structured_data_and_the_logo_setting_is_used() {
+    let site = Site::new().await;
+    let mut draft = site.draft("Floods close the coastal highway");
+    draft.image = Some(StoryImage {
+        url: "/media/floods.jpg".into(),
+        alt: "A flooded road".into(),
+        caption: String::new(),
+    });
+    let story = site.publish(&draft, "2025-02-27T10:00:00Z").await;
+
+    let home = json_ld(&site.get("/").await.body);
+    let graph = home["@graph"].as_array().unwrap();
+    let website = graph.iter().find(|n| n["@type"] == "WebSite").unwrap();
+    assert_eq!(website["name"], "The Test Times");
+    assert_eq!(website["url"], "https://news.example.com/");
+    assert_eq!(
+        website["potentialAction"]["target"]["urlTemplate"],
+        "https://news.example.com/search?q={search_term_string}"
+    );
+    let publisher = graph.iter().find(|n| n["@type"] == "NewsMediaOrganization").unwrap();
+    assert_eq!(website["publisher"]["@id"], publisher["@id"]);
+
+    let section = site.get("/section/world").await.body;
+    let ld = json_ld(&section);
+    assert_eq!(ld["@type"], "CollectionPage");
+    assert_eq!(ld["name"], "World");
+    assert_eq!(ld["url"], "https://news.example.com/section/world");
+    let crumbs = ld["breadcrumb"]["itemListElement"].as_array().unwrap();
+    assert_eq!(
+        (crumbs[0]["name"].as_str(), crumbs[1]["name"].as_str()),
+        (Some("The Test Times"), Some("World"))
+    );
+    assert!(section.contains(r#"<meta property="og:url" content="https://news.example.com/section/world">"#));
+    assert_eq!(json_ld(&site.get("/tag/turkey").await.body)["@type"], "CollectionPage");
+
+    let path = format!("/story/{}", story.slug);
+    let page = site.get(&path).await.body;
+    assert_eq!(json_ld(&page)["image"][0], "https://news.example.com/media/floods.jpg");
+    assert!(
+        page.contains(r#"<meta property="og:image" content="https://news.example.com/media/floods.jpg">"#)
+    );
+
+    // A logo set by the editors replaces the built-in one on pages already cached.
+    let settings = SiteSettings {
+        logo_url: "https://cdn.example.com/logo-600x60.png".into(),
+        ..site.store.settings().await.unwrap()
+    };
+    site.store.save_settings(&settings).await.unwrap();
+    site.state.site_cache.clear();
+    assert_eq!(
+        json_ld(&site.get(&path).await.body)["publisher"]["logo"]["url"],
+        "https://cdn.example.com/logo-600x60.png"
+    );
+    let bad = SiteSettings { logo_url: "javascript:alert(1)".into(), ..settings };
+    assert!(site.store.save_settings(&bad).await.is_err(), "a logo must be an http(s) address or a path");
+
+    // A killed story leaves no structured data behind.
+    site.store.kill_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    let gone = site.get(&path).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(!gone.body.contains("NewsArticle"));
+    assert!(!gone.body.contains("og:image"));
+}
+
+#[tokio::test]
+async fn translations_link_to_each_other_with_hreflang() {
+    let site = Site::new().await;
+    let original = site.publish(&site.draft("Parliament passes the budget"), "2025-02-27T10:00:00Z").await;
+    let urdu = StoryDraft {
+        section: site.urdu.id,
+        language: "ur".into(),
+        translation_of: Some(original.id),
+        ..site.draft("پارلیمنٹ نے بجٹ منظور کر لیا")
+    };
+    let urdu = site.publish(&urdu, "2025-02-27T10:30:00Z").await;
+    // Naming a translation as the original puts the story in the same, flat group.
+    let arabic = StoryDraft {
+        language: "ar".into(),
+        translation_of: Some(urdu.id),
+        ..site.draft("البرلمان يقر الميزانية")
+    };
+    let arabic = site.store.create_story(&arabic, None, at("2025-02-27T10:40:00Z")).await.unwrap();
+    assert_eq!(arabic.translation_of, Some(original.id));
+
+    let en_path = format!("/story/{}", original.slug);
+    let ur_path = format!("/story/{}", urdu.slug);
+    let en = site.get(&en_path).await.body;
+    let base = "https://news.example.com";
+    assert!(en.contains(&format!(r#"<link rel="alternate" hreflang="en" href="{base}{en_path}">"#)), "{en}");
+    assert!(en.contains(&format!(r#"<link rel="alternate" hreflang="ur" href="{base}{ur_path}">"#)));
+    assert!(en.contains(&format!(r#"<link rel="alternate" hreflang="x-default" href="{base}{en_path}">"#)));
+    assert!(!en.contains(r#"hreflang="ar""#), "a draft translation is not offered");
+    assert!(text(&en).contains("پارلیمنٹ نے بجٹ منظور کر لیا"), "readers see the other language");
+    assert_eq!(json_ld(&en)["workTranslation"][0]["@id"], format!("{base}{ur_path}"));
+    let ur = site.get(&ur_path).await.body;
+    assert!(ur.contains(&format!(r#"<link rel="alternate" hreflang="en" href="{base}{en_path}">"#)));
+    assert!(ur.contains(&format!(r#"<link rel="alternate" hreflang="x-default" href="{base}{en_path}">"#)));
+    assert_eq!(json_ld(&ur)["translationOfWork"]["@id"], format!("{base}{en_path}"));
+
+    // Publishing the Arabic version adds it to the pages already cached; killing it removes it.
+    site.store.publish_story(arabic.id, at("2025-02-27T10:45:00Z")).await.unwrap();
+    assert!(site.get(&en_path).await.body.contains(r#"hreflang="ar""#));
+    assert!(site.get(&ur_path).await.body.contains(r#"hreflang="ar""#));
+    site.store.kill_story(arabic.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    assert!(!site.get(&en_path).await.body.contains(r#"hreflang="ar""#));
+    assert!(!site.get(&ur_path).await.body.contains(r#"hreflang="ar""#));
+
+    // A story cannot translate itself, nor a story that does not exist.
+    let own = StoryDraft { translation_of: Some(original.id), ..site.draft("Parliament passes the budget") };
+    let err = site.store.update_story(original.id, &own, original.version, at("2025-02-27T12:00:00Z")).await;
+    assert!(
+        matches!(err, Err(dateline_store::StoreError::Invalid(ref f)) if f[0].field == "translation_of"),
+        "{err:?}"
+    );
+    let missing = StoryDraft { translation_of: Some(StoryId(999_999)), ..site.draft("Orphan") };
+    let err = site.store.create_story(&missing, None, at("2025-02-27T12:00:00Z")).await;
+    assert!(
+        matches!(err, Err(dateline_store::StoreError::Invalid(ref f)) if f[0].field == "translation_of"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

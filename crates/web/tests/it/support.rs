@@ -127,6 +127,7 @@ impl Site {
             slug: None,
             image: None,
             prominence: Prominence::Normal,
+            translation_of: None,
         }
     }
 
