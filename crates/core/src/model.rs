@@ -20,7 +20,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(StoryId, SectionId, TagId, AuthorId, SourceId);
+id_type!(StoryId, SectionId, TagId, AuthorId, SourceId, MediaId);
 
 /// One entry of the site's navigation menu.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,12 +272,24 @@ pub struct Correction {
     pub created_at: Timestamp,
 }
 
-/// An image shown at the top of a story and on its cards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An image shown at the top of a story and on its cards: where it is, and how this story
+/// uses it (alt text, caption and credit may differ from the library's defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StoryImage {
     pub url: String,
     pub alt: String,
     pub caption: String,
+    #[serde(default)]
+    pub credit: String,
+    /// Pixel size, known for pictures from the media library (no layout shift, `srcset`).
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+    /// The point to keep in view when a card crops the picture, in percent from the left
+    /// and from the top.
+    #[serde(default)]
+    pub focal: Option<(u8, u8)>,
 }
 
 /// What an editor writes: every field of a story that a save can change.
@@ -548,6 +560,7 @@ mod tests {
                 url: "javascript:x".into(),
                 alt: String::new(),
                 caption: String::new(),
+                ..StoryImage::default()
             }),
             ..draft()
         };

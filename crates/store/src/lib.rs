@@ -28,6 +28,7 @@ use dateline_core::{
     WireConfig,
 };
 use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem, WireSource};
+use dateline_core::{Media, MediaId, MediaText, NewMedia};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -316,6 +317,17 @@ pub trait Store: Send + Sync + 'static {
     /// Every source with its wire settings and polling state, by name.
     async fn wire_sources(&self) -> Result<Vec<WireSource>>;
     async fn wire_source(&self, id: SourceId) -> Result<Option<WireSource>>;
+    /// Adds a picture to the media library, or returns the one with the same hash.
+    async fn add_media(&self, new: &NewMedia, now: Timestamp) -> Result<Media>;
+    async fn media(&self, id: MediaId) -> Result<Option<Media>>;
+    async fn media_by_hash(&self, hash: &str) -> Result<Option<Media>>;
+    /// The picture fetched from `origin` (an agency's address), if one was.
+    async fn media_by_origin(&self, origin: &str) -> Result<Option<Media>>;
+    /// The library, newest first.
+    async fn media_list(&self, page: PageRequest) -> Result<Vec<Media>>;
+    /// Changes a picture's alt text, caption, credit and focal point.
+    async fn set_media_text(&self, id: MediaId, text: &MediaText) -> Result<Media>;
+
     /// The other published language versions of a story (its original and translations).
     async fn translations(&self, story: StoryId) -> Result<Vec<Translation>>;
     /// Other agencies that carried the story made from a wire item (its near-duplicates).

@@ -18,6 +18,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_wire_groups.sql") },
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_page_changes.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_translations.sql") },
+    Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_media.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -28,6 +29,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../migrations/postgres/0006_wire_groups.sql") },
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_page_changes.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_translations.sql") },
+    Migration { version: 9, sql: include_str!("../migrations/postgres/0009_media.sql") },
 ];
 
 /// Applies every migration of `backend` not yet recorded in the database.

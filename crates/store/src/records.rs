@@ -20,8 +20,33 @@ pub(crate) fn slug(s: String) -> Result<Slug> {
     Slug::parse(&s).map_err(|e| StoreError::Corrupt(format!("slug {s:?}: {e}")))
 }
 
-pub(crate) fn image(url: Option<String>, alt: String, caption: String) -> Option<StoryImage> {
-    url.map(|url| StoryImage { url, alt, caption })
+/// A story's picture columns, `s.image_*` in every select list that reads them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ImageColumns {
+    image_url: Option<String>,
+    image_alt: String,
+    image_caption: String,
+    image_credit: String,
+    image_width: Option<i64>,
+    image_height: Option<i64>,
+    image_focal_x: Option<i64>,
+    image_focal_y: Option<i64>,
+}
+
+impl ImageColumns {
+    pub(crate) fn into_image(self) -> Option<StoryImage> {
+        let size = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+        let percent = |v: Option<i64>| v.and_then(|v| u8::try_from(v).ok()).filter(|p| *p <= 100);
+        Some(StoryImage {
+            url: self.image_url?,
+            alt: self.image_alt,
+            caption: self.image_caption,
+            credit: self.image_credit,
+            width: size(self.image_width),
+            height: size(self.image_height),
+            focal: percent(self.image_focal_x).zip(percent(self.image_focal_y)),
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -107,9 +132,8 @@ pub(crate) struct StoryRow {
     pub language: String,
     pub status: String,
     pub prominence: i64,
-    pub image_url: Option<String>,
-    pub image_alt: String,
-    pub image_caption: String,
+    #[sqlx(flatten)]
+    pub image: ImageColumns,
     pub created_at: i64,
     pub first_published_at: Option<i64>,
     pub published_at: Option<i64>,
@@ -140,9 +164,8 @@ pub(crate) struct SummaryRow {
     section_name: String,
     public_at: i64,
     prominence: i64,
-    image_url: Option<String>,
-    image_alt: String,
-    image_caption: String,
+    #[sqlx(flatten)]
+    image: ImageColumns,
 }
 
 impl SummaryRow {
@@ -157,14 +180,15 @@ impl SummaryRow {
             section_name: self.section_name,
             published_at: ts(self.public_at)?,
             prominence: Prominence::from_i64(self.prominence),
-            image: image(self.image_url, self.image_alt, self.image_caption),
+            image: self.image.into_image(),
         })
     }
 }
 
 /// The select list matching [`SummaryRow`]; `s` is stories, `sec` its section.
 pub(crate) const SUMMARY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.language, sec.slug AS section_slug, \
-     sec.name AS section_name, s.public_at, s.prominence, s.image_url, s.image_alt, s.image_caption";
+     sec.name AS section_name, s.public_at, s.prominence, s.image_url, s.image_alt, s.image_caption, s.image_credit, \
+     s.image_width, s.image_height, s.image_focal_x, s.image_focal_y";
 
 /// A finished story to load in bulk (demo content, imports): every field already decided,
 /// including its times, status and sanitised HTML.

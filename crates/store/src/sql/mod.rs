@@ -5,6 +5,7 @@
 mod accounts;
 mod bulk;
 pub(crate) mod changes;
+mod media;
 mod stories;
 mod taxonomy;
 mod webhooks;
@@ -23,6 +24,7 @@ use dateline_core::{
     WireConfig,
 };
 use dateline_core::{DeskAction, DuePoll, PollOutcome, PollStatus, WireListItem, WireSource};
+use dateline_core::{Media, MediaId, MediaText, NewMedia};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -456,6 +458,30 @@ impl Store for SqlStore {
             .await?;
         Ok(n.max(0) as u64)
     }
+    async fn add_media(&self, new: &NewMedia, now: Timestamp) -> Result<Media> {
+        media::add(&self.pool, new, now).await
+    }
+
+    async fn media(&self, id: MediaId) -> Result<Option<Media>> {
+        media::by_id(&self.pool, id).await
+    }
+
+    async fn media_by_hash(&self, hash: &str) -> Result<Option<Media>> {
+        media::by_hash(&self.pool, hash).await
+    }
+
+    async fn media_by_origin(&self, origin: &str) -> Result<Option<Media>> {
+        media::by_origin(&self.pool, origin).await
+    }
+
+    async fn media_list(&self, page: PageRequest) -> Result<Vec<Media>> {
+        media::list(&self.pool, page).await
+    }
+
+    async fn set_media_text(&self, id: MediaId, text: &MediaText) -> Result<Media> {
+        media::set_text(&self.pool, id, text).await
+    }
+
     async fn translations(&self, story: StoryId) -> Result<Vec<Translation>> {
         stories::translations(&self.pool, story).await
     }

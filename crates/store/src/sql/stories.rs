@@ -7,7 +7,7 @@
 
 use super::webhooks;
 use crate::records::{
-    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, image, opt_ts, slug, ts,
+    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, opt_ts, slug, ts,
 };
 use crate::{Result, StoreError};
 use dateline_core::ContentFilter;
@@ -71,9 +71,11 @@ pub(crate) async fn insert(
     let row = bind_draft(
         sqlx::query(
             "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, \
-             section_id, source_id, language, prominence, image_url, image_alt, image_caption, created_at, \
-             modified_at, created_by, status, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, 'draft', 1) \
+             section_id, source_id, language, prominence, image_url, image_alt, image_caption, image_credit, \
+             image_width, image_height, image_focal_x, image_focal_y, created_at, modified_at, created_by, status, \
+             version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, \
+             $21, 'draft', 1) \
              RETURNING id",
         ),
         slug.as_str(),
@@ -129,8 +131,9 @@ pub(crate) async fn update(
         sqlx::query(
             "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
              dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
-             image_url = $12, image_alt = $13, image_caption = $14, modified_at = $15, \
-             updated_at = COALESCE($16, updated_at), version = version + 1 WHERE id = $17",
+             image_url = $12, image_alt = $13, image_caption = $14, image_credit = $15, image_width = $16, \
+             image_height = $17, image_focal_x = $18, image_focal_y = $19, modified_at = $20, \
+             updated_at = COALESCE($21, updated_at), version = version + 1 WHERE id = $22",
         ),
         &slug,
         draft,
@@ -153,7 +156,7 @@ pub(crate) async fn update(
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
-/// Binds `$1` (the slug) and `$2`..`$14`, the columns an editor's draft decides, in the
+/// Binds `$1` (the slug) and `$2`..`$19`, the columns an editor's draft decides, in the
 /// order both the insert and the update of a story list them.
 fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQuery<'q> {
     let image = draft.image.as_ref();
@@ -172,6 +175,11 @@ fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQue
         .bind(image.map(|i| i.url.clone()))
         .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
         .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
+        .bind(image.map(|i| i.credit.clone()).unwrap_or_default())
+        .bind(image.and_then(|i| i.width).map(i64::from))
+        .bind(image.and_then(|i| i.height).map(i64::from))
+        .bind(image.and_then(|i| i.focal).map(|f| i64::from(f.0)))
+        .bind(image.and_then(|i| i.focal).map(|f| i64::from(f.1)))
 }
 
 /// Makes `id` a translation of `original` (or of nothing). Groups stay flat: naming a
@@ -441,7 +449,8 @@ async fn add_revision(
 
 const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_source, s.body_html, s.dateline_place, \
      s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
-     s.image_caption, s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
+     s.image_caption, s.image_credit, s.image_width, s.image_height, s.image_focal_x, s.image_focal_y, \
+     s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
      s.scheduled_at, s.created_by, s.translation_of";
 
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
@@ -503,7 +512,7 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
         authors: authors.into_iter().map(AuthorRow::into_author).collect::<Result<_>>()?,
         language: row.language,
         prominence: Prominence::from_i64(row.prominence),
-        image: image(row.image_url, row.image_alt, row.image_caption),
+        image: row.image.into_image(),
         created_at: ts(row.created_at)?,
         first_published_at: opt_ts(row.first_published_at)?,
         published_at: opt_ts(row.published_at)?,

@@ -29,6 +29,7 @@ pub struct StoryForm {
     pub image_url: String,
     pub image_alt: String,
     pub image_caption: String,
+    pub image_credit: String,
     pub prominence: String,
     /// The slug or address of the story this one translates.
     pub translation_of: String,
@@ -45,6 +46,20 @@ pub type FieldErrors = BTreeMap<String, String>;
 
 pub fn errors_map(errors: &[FieldError]) -> FieldErrors {
     errors.iter().map(|e| (e.field.to_owned(), e.message.clone())).collect()
+}
+
+/// A library picture as a story uses it: size and focal point from the library, and the
+/// library's words wherever the editor left a field empty.
+fn with_library_facts(typed: StoryImage, media: &dateline_core::Media) -> StoryImage {
+    let or = |mine: String, library: &str| if mine.is_empty() { library.to_owned() } else { mine };
+    let library = media.story_image();
+    StoryImage {
+        url: library.url,
+        alt: or(typed.alt, &media.text.alt),
+        caption: or(typed.caption, &media.text.caption),
+        credit: or(typed.credit, &media.text.credit),
+        ..library
+    }
 }
 
 /// The slug in what an editor pasted: a slug, `/story/SLUG` or the story's full address.
@@ -77,11 +92,7 @@ impl StoryForm {
     }
 
     fn filled(story: &Story, settings: &SiteSettings) -> Self {
-        let image = story.image.clone().unwrap_or(StoryImage {
-            url: String::new(),
-            alt: String::new(),
-            caption: String::new(),
-        });
+        let image = story.image.clone().unwrap_or_default();
         Self {
             headline: story.headline.clone(),
             standfirst: story.standfirst.clone(),
@@ -97,6 +108,7 @@ impl StoryForm {
             image_url: image.url,
             image_alt: image.alt,
             image_caption: image.caption,
+            image_credit: image.credit,
             prominence: match story.prominence {
                 Prominence::Lead => "lead",
                 Prominence::Top => "top",
@@ -215,11 +227,28 @@ impl StoryForm {
             "top" => Prominence::Top,
             _ => Prominence::Normal,
         };
-        let image = (!self.image_url.trim().is_empty()).then(|| StoryImage {
-            url: self.image_url.trim().to_owned(),
-            alt: self.image_alt.trim().to_owned(),
-            caption: self.image_caption.trim().to_owned(),
-        });
+        let image = match self.image_url.trim() {
+            "" => None,
+            url => {
+                let typed = StoryImage {
+                    url: url.to_owned(),
+                    alt: self.image_alt.trim().to_owned(),
+                    caption: self.image_caption.trim().to_owned(),
+                    credit: self.image_credit.trim().to_owned(),
+                    ..StoryImage::default()
+                };
+                match dateline_core::media::library_file(url) {
+                    None => Some(typed),
+                    Some((hash, _)) => match store.media_by_hash(hash).await? {
+                        Some(media) => Some(with_library_facts(typed, &media)),
+                        None => {
+                            errors.push(FieldError::new("image", "that picture is not in the media library"));
+                            None
+                        }
+                    },
+                }
+            }
+        };
         let translation_of = match story_slug_in(&self.translation_of) {
             None => None,
             Some(slug) => {

@@ -31,6 +31,7 @@ async fn site_and_list_feeds_parse_back_with_every_field() {
         url: "/media/talks.webp".into(),
         alt: "Delegates at the table".into(),
         caption: "Delegates meet on Tuesday.".into(),
+        ..StoryImage::default()
     });
     let first = site.publish(&with_image, "2025-02-27T08:00:00Z").await;
     let mut urdu = site.draft("اسلام آباد میں بارش");

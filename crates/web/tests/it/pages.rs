@@ -94,6 +94,7 @@ async fn fronts_carry_their_own_structured_data_and_the_logo_setting_is_used() {
         url: "/media/floods.jpg".into(),
         alt: "A flooded road".into(),
         caption: String::new(),
+        ..StoryImage::default()
     });
     let story = site.publish(&draft, "2025-02-27T10:00:00Z").await;
 

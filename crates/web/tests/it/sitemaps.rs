@@ -45,8 +45,12 @@ async fn sitemaps_list_every_public_story_by_month_and_the_news_of_two_days() {
     let site = Site::new().await;
     let old = site.publish(&site.draft("January budget vote"), "2025-01-15T10:00:00Z").await;
     let mut pictured = site.draft("Talks & \"deals\" resume");
-    pictured.image =
-        Some(StoryImage { url: "/media/talks.webp".into(), alt: "Delegates".into(), caption: String::new() });
+    pictured.image = Some(StoryImage {
+        url: "/media/talks.webp".into(),
+        alt: "Delegates".into(),
+        caption: String::new(),
+        ..StoryImage::default()
+    });
     let recent = site.publish(&pictured, "2025-02-26T10:00:00Z").await;
     let mut urdu = site.draft("اسلام آباد میں بارش");
     urdu.language = "ur-PK".into();

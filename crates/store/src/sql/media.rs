@@ -1,0 +1,130 @@
+//! The media library's rows. A picture is added once per content hash: adding the same file
+//! again returns the picture already there, with the words an editor gave it.
+
+use crate::records::ts;
+use crate::{Result, StoreError};
+use dateline_core::{FieldError, Media, MediaId, MediaText, NewMedia, PageRequest};
+use sqlx::AnyPool;
+
+const COLUMNS: &str =
+    "id, hash, format, width, height, bytes, alt, caption, credit, focal_x, focal_y, origin, created_at";
+
+#[derive(sqlx::FromRow)]
+struct MediaRow {
+    id: i64,
+    hash: String,
+    format: String,
+    width: i64,
+    height: i64,
+    bytes: i64,
+    alt: String,
+    caption: String,
+    credit: String,
+    focal_x: i64,
+    focal_y: i64,
+    origin: String,
+    created_at: i64,
+}
+
+impl MediaRow {
+    fn into_media(self) -> Result<Media> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("media {}: {what}", self.id));
+        Ok(Media {
+            id: MediaId(self.id),
+            width: u32::try_from(self.width).map_err(|_| corrupt("width"))?,
+            height: u32::try_from(self.height).map_err(|_| corrupt("height"))?,
+            bytes: u64::try_from(self.bytes).map_err(|_| corrupt("size"))?,
+            text: MediaText {
+                focal_x: u8::try_from(self.focal_x).map_err(|_| corrupt("focal point"))?,
+                focal_y: u8::try_from(self.focal_y).map_err(|_| corrupt("focal point"))?,
+                alt: self.alt,
+                caption: self.caption,
+                credit: self.credit,
+            },
+            created_at: ts(self.created_at)?,
+            hash: self.hash,
+            format: self.format,
+            origin: self.origin,
+        })
+    }
+}
+
+async fn one(pool: &AnyPool, filter: &str, value: &str) -> Result<Option<Media>> {
+    let sql = format!("SELECT {COLUMNS} FROM media WHERE {filter} = $1 ORDER BY id LIMIT 1");
+    let row: Option<MediaRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await?;
+    row.map(MediaRow::into_media).transpose()
+}
+
+pub(crate) async fn by_hash(pool: &AnyPool, hash: &str) -> Result<Option<Media>> {
+    one(pool, "hash", hash).await
+}
+
+pub(crate) async fn by_origin(pool: &AnyPool, origin: &str) -> Result<Option<Media>> {
+    if origin.is_empty() {
+        return Ok(None);
+    }
+    one(pool, "origin", origin).await
+}
+
+pub(crate) async fn by_id(pool: &AnyPool, id: MediaId) -> Result<Option<Media>> {
+    let sql = format!("SELECT {COLUMNS} FROM media WHERE id = $1");
+    let row: Option<MediaRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(pool).await?;
+    row.map(MediaRow::into_media).transpose()
+}
+
+pub(crate) async fn add(pool: &AnyPool, new: &NewMedia, now: jiff::Timestamp) -> Result<Media> {
+    new.text.validate().map_err(StoreError::Invalid)?;
+    if new.hash.len() != 64 || !new.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(FieldError::new("file", "the picture's hash is not a SHA-256").into());
+    }
+    sqlx::query(
+        "INSERT INTO media (hash, format, width, height, bytes, alt, caption, credit, focal_x, focal_y, origin, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(&new.hash)
+    .bind(&new.format)
+    .bind(i64::from(new.width))
+    .bind(i64::from(new.height))
+    .bind(i64::try_from(new.bytes).unwrap_or(i64::MAX))
+    .bind(&new.text.alt)
+    .bind(&new.text.caption)
+    .bind(&new.text.credit)
+    .bind(i64::from(new.text.focal_x))
+    .bind(i64::from(new.text.focal_y))
+    .bind(&new.origin)
+    .bind(now.as_second())
+    .execute(pool)
+    .await?;
+    by_hash(pool, &new.hash).await?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn list(pool: &AnyPool, page: PageRequest) -> Result<Vec<Media>> {
+    let sql = format!("SELECT {COLUMNS} FROM media ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2");
+    let rows: Vec<MediaRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(MediaRow::into_media).collect()
+}
+
+pub(crate) async fn set_text(pool: &AnyPool, id: MediaId, text: &MediaText) -> Result<Media> {
+    text.validate().map_err(StoreError::Invalid)?;
+    let done = sqlx::query(
+        "UPDATE media SET alt = $1, caption = $2, credit = $3, focal_x = $4, focal_y = $5 WHERE id = $6",
+    )
+    .bind(&text.alt)
+    .bind(&text.caption)
+    .bind(&text.credit)
+    .bind(i64::from(text.focal_x))
+    .bind(i64::from(text.focal_y))
+    .bind(id.0)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    by_id(pool, id).await?.ok_or(StoreError::NotFound)
+}

@@ -1,0 +1,76 @@
+//! The media library, and pictures as stories use them.
+
+use crate::stories::{draft, newsroom};
+use dateline_core::*;
+use dateline_store::{Store, StoreError};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+crate::on_both_backends!(pictures_are_added_once_listed_and_described, stories_keep_how_they_use_a_picture);
+
+fn picture(hash_byte: char, origin: &str) -> NewMedia {
+    NewMedia {
+        hash: hash_byte.to_string().repeat(64),
+        format: "jpg".into(),
+        width: 4000,
+        height: 3000,
+        bytes: 2_345_678,
+        text: MediaText { caption: "Floods in Sindh".into(), credit: "APP".into(), ..MediaText::default() },
+        origin: origin.into(),
+    }
+}
+
+async fn pictures_are_added_once_listed_and_described(store: Arc<dyn Store>) {
+    let t = |s: i64| Timestamp::from_second(1_740_000_000 + s).unwrap();
+    let first = store.add_media(&picture('a', ""), t(0)).await.unwrap();
+    assert_eq!((first.width, first.height, first.bytes), (4000, 3000, 2_345_678));
+    assert_eq!(first.url(), format!("/media/{}/original.jpg", "a".repeat(64)));
+    let again = NewMedia {
+        text: MediaText { caption: "Other words".into(), ..MediaText::default() },
+        ..picture('a', "")
+    };
+    let same = store.add_media(&again, t(5)).await.unwrap();
+    assert_eq!(same, first, "the same file twice is one picture, words kept");
+
+    let wire = store.add_media(&picture('b', "https://agency.example/p/1.jpg"), t(10)).await.unwrap();
+    assert_eq!(store.media_by_origin("https://agency.example/p/1.jpg").await.unwrap(), Some(wire.clone()));
+    assert_eq!(store.media_by_origin("").await.unwrap(), None, "uploads have no origin to find");
+    assert_eq!(store.media_by_hash(&"b".repeat(64)).await.unwrap().map(|m| m.id), Some(wire.id));
+    let listed = store.media_list(PageRequest { offset: 0, limit: 10 }).await.unwrap();
+    assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), [wire.id, first.id], "newest first");
+
+    let text = MediaText {
+        alt: "A flooded street".into(),
+        caption: "Water stands in Hyderabad".into(),
+        credit: "Photo: APP".into(),
+        focal_x: 30,
+        focal_y: 70,
+    };
+    let described = store.set_media_text(first.id, &text).await.unwrap();
+    assert_eq!(described.text, text);
+    assert_eq!(store.media(first.id).await.unwrap().unwrap().text, text);
+    let bad = MediaText { focal_x: 140, ..text.clone() };
+    match store.set_media_text(first.id, &bad).await {
+        Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "focal"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert!(matches!(store.set_media_text(MediaId(9_999), &text).await, Err(StoreError::NotFound)));
+    let bad_hash = NewMedia { hash: "not-a-hash".into(), ..picture('c', "") };
+    assert!(matches!(store.add_media(&bad_hash, t(20)).await, Err(StoreError::Invalid(_))));
+}
+
+async fn stories_keep_how_they_use_a_picture(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let t = Timestamp::from_second(1_740_000_000).unwrap();
+    let media = store.add_media(&picture('d', ""), t).await.unwrap();
+    let image = StoryImage { caption: "Our own caption".into(), ..media.story_image() };
+    let with_picture = StoryDraft { image: Some(image.clone()), ..draft(&n, "Floods in Sindh") };
+    let story = store.create_story(&with_picture, None, t).await.unwrap();
+    assert_eq!(story.image, Some(image.clone()));
+    assert_eq!(image.width, Some(4000));
+    assert_eq!(image.focal, Some((50, 50)));
+    assert_eq!(image.credit, "APP");
+    store.publish_story(story.id, t).await.unwrap();
+    let cards = store.published(StoryFilter::All, PageRequest { offset: 0, limit: 5 }).await.unwrap();
+    assert_eq!(cards[0].image, Some(image), "cards carry the size and focal point too");
+}
