@@ -40,7 +40,7 @@ impl Role {
             Self::Administrator => true,
             Self::Editor => !matches!(action, ManageUsers | ManageSettings | ManageSources | ManageTokens),
             Self::Author => match action {
-                CreateStory | ViewStories | CreateTags => true,
+                CreateStory | ViewStories | CreateTags | UploadMedia => true,
                 EditStory | PublishStory | ScheduleStory | UnpublishStory | AddCorrection | ViewRevisions
                 | RestoreRevision => own,
                 KillStory | ManageTaxonomy | ManageUsers | ManageSettings | ManageSources | ManageTokens => {
@@ -83,10 +83,12 @@ pub enum Action {
     ManageSettings,
     ManageSources,
     ManageTokens,
+    /// Add pictures to the media library and change their words.
+    UploadMedia,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Self::ViewStories,
         Self::CreateStory,
         Self::EditStory,
@@ -103,6 +105,7 @@ impl Action {
         Self::ManageSettings,
         Self::ManageSources,
         Self::ManageTokens,
+        Self::UploadMedia,
     ];
 }
 

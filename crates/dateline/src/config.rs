@@ -47,6 +47,26 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Theme folder.
     pub theme: Option<PathBuf>,
+    /// Where pictures are kept: `media/` in the data folder unless `s3_bucket` is set.
+    #[serde(default)]
+    pub media: MediaConfig,
+}
+
+/// `[media]` in `dateline.toml`: S3-compatible object storage for pictures. The keys come
+/// from `DATELINE_S3_ACCESS_KEY_ID` and `DATELINE_S3_SECRET_ACCESS_KEY` when not in the file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub s3_bucket: Option<String>,
+    /// The server, e.g. "http://127.0.0.1:9000"; AWS when absent.
+    pub s3_endpoint: Option<String>,
+    #[serde(default)]
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    /// Allow a plain-HTTP endpoint.
+    #[serde(default)]
+    pub s3_allow_http: bool,
 }
 
 /// The settings in force after flags, environment and file are merged.
@@ -56,6 +76,7 @@ pub struct Settings {
     pub data: PathBuf,
     pub database_url: Option<String>,
     pub theme: Option<PathBuf>,
+    pub media: MediaConfig,
 }
 
 const DEFAULT_FILE: &str = "dateline.toml";
@@ -75,7 +96,33 @@ impl Settings {
             data: store.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("dateline-data")),
             database_url: store.database_url.clone().or(file.database_url).filter(|u| !u.is_empty()),
             theme: serve.and_then(|s| s.theme.clone()).or(file.theme),
+            media: file.media,
         })
+    }
+
+    /// The picture storage: S3 when a bucket is configured, else `media/` in the data folder.
+    ///
+    /// # Errors
+    /// When the folder cannot be made or the S3 settings are incomplete.
+    pub fn media_storage(&self) -> anyhow::Result<dateline_media::MediaStorage> {
+        let m = &self.media;
+        let Some(bucket) = m.s3_bucket.clone() else {
+            return Ok(dateline_media::MediaStorage::local(&self.data.join("media"))?);
+        };
+        let key = |file: &Option<String>, var: &str| {
+            file.clone().or_else(|| std::env::var(var).ok()).with_context(|| {
+                format!("[media] s3_bucket is set, so {var} (or the key in the file) must be too")
+            })
+        };
+        let settings = dateline_media::S3Settings {
+            bucket,
+            endpoint: m.s3_endpoint.clone(),
+            region: m.s3_region.clone().unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: key(&m.s3_access_key_id, "DATELINE_S3_ACCESS_KEY_ID")?,
+            secret_access_key: key(&m.s3_secret_access_key, "DATELINE_S3_SECRET_ACCESS_KEY")?,
+            allow_http: m.s3_allow_http,
+        };
+        Ok(dateline_media::MediaStorage::s3(&settings)?)
     }
 
     /// Where the data is, for people (the password of a URL is hidden).

@@ -2,14 +2,16 @@
 //! agencies, tags, publish times spread over weeks with the newest minutes old, some
 //! updated, some corrected. The text is generated here from small word lists, so it is
 //! original and the same seed always gives the same site. Stories are loaded with the
-//! store's bulk insert, so a million of them take minutes.
+//! store's bulk insert, so a million of them take minutes. Pictures are drawn here too
+//! (landscapes from a few lines of arithmetic) and go through the media library.
 
 use anyhow::Context;
 use dateline_core::{
-    AuthorId, Correction, MenuItem, NewAuthor, NewSection, NewSource, NewTag, Prominence, SectionId,
-    SiteSettings, Slug, SourceId, StoryStatus, TagId, TagKind,
+    AuthorId, Correction, MediaText, MenuItem, NewAuthor, NewSection, NewSource, NewTag, Prominence,
+    SectionId, SiteSettings, Slug, SourceId, StoryImage, StoryStatus, TagId, TagKind,
 };
 use dateline_store::{BulkStory, Store};
+use dateline_web::media::{Pictures, take_into};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -218,6 +220,8 @@ struct Newsroom {
     staff_source: usize,
     authors: Vec<(AuthorId, String)>,
     tags: HashMap<String, TagId>,
+    /// The demo pictures, as stories use them.
+    pictures: Vec<StoryImage>,
 }
 
 fn slug(text: &str) -> anyhow::Result<Slug> {
@@ -295,6 +299,7 @@ async fn newsroom(store: &dyn Store, base_url: Option<&str>) -> anyhow::Result<N
         staff_source,
         authors: store.authors().await?.into_iter().map(|a| (a.id, a.name)).collect(),
         tags: store.tags().await?.into_iter().map(|t| (t.name, t.id)).collect(),
+        pictures: Vec::new(),
     })
 }
 
@@ -321,6 +326,68 @@ fn body(paragraphs: &[String]) -> (String, String) {
         let _ = writeln!(html, "<p>{p}</p>");
     }
     (source, html)
+}
+
+/// An RGB colour.
+type Colour = [u8; 3];
+
+/// The scenes of the demo pictures: (alt text, sky colours top and bottom, land colour).
+const SCENES: &[(&str, Colour, Colour, Colour)] = &[
+    ("Illustration: green hills under a morning sky", [120, 170, 230], [250, 220, 170], [60, 120, 60]),
+    ("Illustration: desert dunes at noon", [90, 150, 220], [200, 220, 240], [210, 170, 100]),
+    ("Illustration: a coast at dusk", [40, 40, 90], [240, 120, 80], [30, 60, 90]),
+    ("Illustration: mountains in winter", [150, 180, 210], [230, 235, 240], [220, 225, 230]),
+    ("Illustration: farmland after rain", [110, 120, 140], [190, 200, 205], [90, 140, 50]),
+    ("Illustration: a river valley at sunset", [60, 50, 110], [250, 160, 90], [50, 90, 70]),
+    ("Illustration: plains under a storm", [50, 60, 70], [120, 130, 140], [100, 110, 60]),
+    ("Illustration: islands in a calm sea", [100, 180, 240], [210, 235, 250], [20, 110, 150]),
+];
+
+/// A landscape-like picture, made here (nothing is downloaded): a sky gradient, a sun and
+/// two ranges of hills, as a JPEG.
+fn scene_picture(scene: usize, width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
+    let (_, top, bottom, land) = SCENES[scene % SCENES.len()];
+    let mix = |a: u8, b: u8, t: f32| (f32::from(a) * (1.0 - t) + f32::from(b) * t) as u8;
+    let (w, h) = (width as f32, height as f32);
+    let sun = (w * (0.2 + 0.1 * scene as f32 % 0.6), h * 0.3, h * 0.08);
+    let ridge = |x: f32, phase: f32, base: f32, amp: f32| {
+        h * base + (x / w * 6.0 + phase + scene as f32).sin() * h * amp + (x / w * 17.0).sin() * h * 0.02
+    };
+    // The hills depend on the column only: work them out once a column.
+    let ridges: Vec<(f32, f32)> =
+        (0..width).map(|x| (ridge(x as f32, 1.3, 0.78, 0.05), ridge(x as f32, 0.0, 0.62, 0.08))).collect();
+    let shade = |c: [u8; 3], k: f32| image::Rgb(c.map(|v| (f32::from(v) * k).min(255.0) as u8));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        let (fx, fy) = (x as f32, y as f32);
+        let (near, far) = ridges[x as usize];
+        if fy > near {
+            shade(land, 0.75)
+        } else if fy > far {
+            shade(land, 1.0 + (fy - far) / h * 0.3)
+        } else if (fx - sun.0).hypot(fy - sun.1) < sun.2 {
+            image::Rgb([255, 240, 200])
+        } else {
+            let t = fy / far.max(1.0);
+            image::Rgb([mix(top[0], bottom[0], t), mix(top[1], bottom[1], t), mix(top[2], bottom[2], t)])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg)?;
+    Ok(out.into_inner())
+}
+
+/// Makes the demo pictures and adds them to the media library (again: the same bytes are
+/// the same pictures, so a second run adds none).
+async fn demo_pictures(store: &dyn Store, pictures: &Pictures) -> anyhow::Result<Vec<StoryImage>> {
+    let mut images = Vec::with_capacity(SCENES.len());
+    for (i, (alt, ..)) in SCENES.iter().enumerate() {
+        let bytes = tokio::task::spawn_blocking(move || scene_picture(i, 1280, 720)).await??;
+        let text =
+            MediaText { alt: (*alt).to_owned(), credit: "Dateline demo".into(), ..MediaText::default() };
+        let media = take_into(store, pictures, bytes, text, "", Timestamp::now()).await?;
+        images.push(media.story_image());
+    }
+    Ok(images)
 }
 
 /// One story number `i` of `total`, published around `at`.
@@ -424,7 +491,9 @@ fn story(rng: &mut Rng, room: &Newsroom, i: u64, at: Timestamp, now: Timestamp) 
         language: language.unwrap_or("en").to_owned(),
         status,
         prominence,
-        image: None,
+        // Seven stories in ten have a picture; chosen by number, so the text stays the same.
+        image: (i % 10 < 7 && !room.pictures.is_empty())
+            .then(|| room.pictures[(i as usize * 7) % room.pictures.len()].clone()),
         created_at: at - SignedDuration::from_mins(5),
         published_at: (status == StoryStatus::Published).then_some(at),
         updated_at: updated_at.filter(|_| status == StoryStatus::Published),
@@ -433,9 +502,10 @@ fn story(rng: &mut Rng, room: &Newsroom, i: u64, at: Timestamp, now: Timestamp) 
 }
 
 /// Generates `options.stories` stories into `store`, with a progress bar, and reports the rate.
-pub async fn generate(store: &dyn Store, options: &Options) -> anyhow::Result<()> {
+pub async fn generate(store: &dyn Store, pictures: &Pictures, options: &Options) -> anyhow::Result<()> {
     let started = Instant::now();
-    let room = newsroom(store, options.base_url.as_deref()).await?;
+    let mut room = newsroom(store, options.base_url.as_deref()).await?;
+    room.pictures = demo_pictures(store, pictures).await?;
     let first_number = store.story_count().await?;
     let total = options.stories;
     let now = Timestamp::now();

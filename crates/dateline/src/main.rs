@@ -101,8 +101,10 @@ fn main() -> anyhow::Result<()> {
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;
+                let pictures = dateline_web::media::Pictures::new(settings.media_storage()?);
                 demo::generate(
                     store.as_ref(),
+                    &pictures,
                     &demo::Options { stories: args.stories, seed: args.seed, base_url: None },
                 )
                 .await?;
@@ -175,10 +177,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     let url = format!("http://{address}");
+    let pictures = dateline_web::media::Pictures::new(settings.media_storage()?);
     if args.demo {
         if store.story_count().await? == 0 {
             demo::generate(
                 store.as_ref(),
+                &pictures,
                 &demo::Options { stories: demo::SERVE_DEMO_STORIES, seed: 2025, base_url: Some(url.clone()) },
             )
             .await?;
@@ -194,7 +198,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!(%address, "serving");
     let search = open_search(&settings)?;
-    let state = dateline_web::AppState { search, ..dateline_web::AppState::new(store, theme) };
+    let state = dateline_web::AppState { search, pictures, ..dateline_web::AppState::new(store, theme) };
     dateline_web::serve(listener, state).await?;
     Ok(())
 }

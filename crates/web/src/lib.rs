@@ -7,6 +7,7 @@ mod admin;
 pub mod api;
 pub mod drop_folder;
 mod error;
+pub mod media;
 pub mod page_cache;
 pub mod poller;
 mod public;

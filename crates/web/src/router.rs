@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemaps/{file}", get(sitemaps::sitemap))
         .route("/assets/{*name}", get(assets::asset))
+        .route("/media/{hash}/{file}", get(crate::media::serve))
         .route("/admin", get(admin::dashboard::dashboard))
         .route("/admin/login", get(admin::login::form).post(admin::login::submit))
         .route("/admin/logout", post(admin::login::logout))
@@ -89,6 +90,15 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/webhooks", get(admin::manage::webhooks).post(admin::manage::create_webhook))
         .route("/admin/webhooks/deliveries", get(admin::manage::deliveries))
         .route("/admin/webhooks/{id}/{action}", post(admin::manage::webhook_action))
+        .route(
+            "/admin/media",
+            get(admin::media::library).post(admin::media::upload).layer(
+                axum::extract::DefaultBodyLimit::max(crate::media::max_upload_request(
+                    &dateline_media::Limits::default(),
+                )),
+            ),
+        )
+        .route("/admin/media/{id}", get(admin::media::item).post(admin::media::save))
         .route("/admin/wire", get(admin::wire::desk))
         .route("/admin/wire/{id}", get(admin::wire::preview))
         .route("/admin/wire/{id}/{action}", post(admin::wire::act))

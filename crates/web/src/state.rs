@@ -36,6 +36,7 @@ pub struct AppState {
     pub site_cache: SiteCache,
     pub page_cache: crate::page_cache::PageCache,
     pub search: crate::search::Search,
+    pub pictures: crate::media::Pictures,
 }
 
 impl AppState {
@@ -47,6 +48,7 @@ impl AppState {
             site_cache: SiteCache::default(),
             page_cache: crate::page_cache::PageCache::default(),
             search: crate::search::Search::in_memory(),
+            pictures: crate::media::Pictures::new(dateline_media::MediaStorage::memory()),
         }
     }
 }

@@ -128,16 +128,37 @@ pub struct Link {
     pub url: String,
 }
 
+/// A picture as templates show it: with its size (no layout shift), responsive sources
+/// when it is from the library, and the point to keep in view when cropped.
 #[derive(Debug, Serialize)]
 pub struct ImageView {
     pub url: String,
     pub alt: String,
     pub caption: String,
+    pub credit: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub sources: Option<crate::media::Sources>,
+    /// Classes that set the crop's `object-position` to the focal point, rounded to tens of
+    /// percent (the content security policy allows no inline styles), e.g. `fx-30 fy-70`.
+    pub focal_class: Option<String>,
 }
 
 impl From<&StoryImage> for ImageView {
     fn from(i: &StoryImage) -> Self {
-        Self { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }
+        Self {
+            url: i.url.clone(),
+            alt: i.alt.clone(),
+            caption: i.caption.clone(),
+            credit: i.credit.clone(),
+            width: i.width,
+            height: i.height,
+            sources: crate::media::sources(i),
+            focal_class: i.focal.filter(|f| *f != (50, 50)).map(|(x, y)| {
+                let tens = |p: u8| (u16::from(p.min(100)) + 5) / 10 * 10;
+                format!("fx-{} fy-{}", tens(x), tens(y))
+            }),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod editor;
 pub mod form;
 pub mod login;
 pub mod manage;
+pub mod media;
 pub mod revisions;
 pub mod stories;
 pub mod wire;
@@ -167,11 +168,12 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let role = s.user.role;
-        let entries: [(&str, &str, Action); 12] = [
+        let entries: [(&str, &str, Action); 13] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("Wire desk", "/admin/wire", Action::ViewStories),
             ("New story", "/admin/stories/new", Action::CreateStory),
+            ("Media", "/admin/media", Action::ViewStories),
             ("Sections", "/admin/sections", Action::ManageTaxonomy),
             ("Tags", "/admin/tags", Action::ManageTaxonomy),
             ("Authors", "/admin/authors", Action::ManageTaxonomy),

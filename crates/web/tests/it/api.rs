@@ -47,7 +47,7 @@ async fn call_raw(
     Reply { status, headers, json }
 }
 
-async fn token(site: &Site, scope: TokenScope) -> String {
+pub(crate) async fn token(site: &Site, scope: TokenScope) -> String {
     let (token, hash) = dateline_web::api::admin_taxonomy::new_token(scope).unwrap();
     site.store.create_token("test", scope, &hash, crate::support::at(crate::support::NOW)).await.unwrap();
     token

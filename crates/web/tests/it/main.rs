@@ -9,6 +9,7 @@ mod browser;
 mod caching;
 mod errors;
 mod feeds;
+mod media;
 mod pages;
 mod polling;
 mod scheduling;

@@ -36,6 +36,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent, for pictures and other binary answers.
+    pub raw: Vec<u8>,
 }
 
 impl Page {
@@ -138,12 +140,16 @@ impl Site {
     }
 
     pub async fn request(&self, method: Method, uri: &str) -> Page {
-        let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+        self.send(Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()).await
+    }
+
+    /// Sends any request to the site.
+    pub async fn send(&self, request: Request<Body>) -> Page {
         let response = dateline_web::router(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), raw: bytes.to_vec() }
     }
 
     pub async fn get(&self, uri: &str) -> Page {
@@ -238,7 +244,8 @@ impl<'a> Client<'a> {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let page = Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        let page =
+            Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), raw: bytes.to_vec() };
         let token = csrf_of(&page.body);
         if !token.is_empty() {
             self.csrf = token;

@@ -5,6 +5,7 @@
  * 2. A form marked data-unsaved-warning (the story editor) warns before the
  *    page is left once something was typed in it, but not when that form is
  *    being submitted.
+ * 3. Media upload forms take a dropped file.
  * No dependencies.
  */
 (function () {
@@ -61,5 +62,33 @@
     // Older browsers need a returnValue; the text itself is not shown.
     event.returnValue = "";
     return "";
+  });
+})();
+
+/* 3. Media upload forms (data-drop-zone): a file dropped anywhere on the form is put in its
+ *    file field, as if chosen with the button. */
+(function () {
+  "use strict";
+  var zones = document.querySelectorAll("form[data-drop-zone]");
+  Array.prototype.forEach.call(zones, function (form) {
+    var input = form.querySelector("input[type=file]");
+    if (!input) {
+      return;
+    }
+    form.addEventListener("dragover", function (event) {
+      event.preventDefault();
+      form.classList.add("is-dragging");
+    });
+    form.addEventListener("dragleave", function () {
+      form.classList.remove("is-dragging");
+    });
+    form.addEventListener("drop", function (event) {
+      event.preventDefault();
+      form.classList.remove("is-dragging");
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
   });
 })();

@@ -1,0 +1,294 @@
+//! Pictures on the web side: taking an upload or an agency's picture into the library
+//! (checked, processed off the async threads one at a time so memory stays bounded, stored,
+//! recorded) and serving the stored files, which never change, with immutable caching.
+
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dateline_core::{Media, MediaText, NewMedia, StoryImage};
+use dateline_media::{ImageFormat, Limits, MediaError, MediaStorage, VARIANT_WIDTHS};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Where pictures are kept and how big they may be.
+#[derive(Clone)]
+pub struct Pictures {
+    pub storage: MediaStorage,
+    pub limits: Limits,
+    /// One picture is decoded at a time: a 50-megapixel decode alone is 200 MB.
+    gate: Arc<Semaphore>,
+}
+
+impl Pictures {
+    pub fn new(storage: MediaStorage) -> Self {
+        Self { storage, limits: Limits::default(), gate: Arc::new(Semaphore::new(1)) }
+    }
+}
+
+/// Why a picture was not taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    /// The file itself is the problem; the message is for the editor.
+    #[error("{0}")]
+    Refused(MediaError),
+    #[error("the picture could not be stored: {0}")]
+    Storage(MediaError),
+    #[error(transparent)]
+    Store(#[from] dateline_store::StoreError),
+}
+
+impl TakeError {
+    /// 413 for a file too large, 422 for any other bad file, 500 for our own failures.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Refused(MediaError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Storage(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Checks, processes, stores and records `bytes` as a picture with `text`; `origin` is the
+/// agency address it came from (empty for uploads). The same file again is the same picture.
+///
+/// # Errors
+/// [`TakeError::Refused`] with an editor-facing message when the file is not a picture we
+/// accept; storage and database failures otherwise. Nothing is left behind on failure.
+pub async fn take_in(
+    state: &AppState,
+    bytes: Vec<u8>,
+    text: MediaText,
+    origin: &str,
+) -> Result<Media, TakeError> {
+    take_into(state.store.as_ref(), &state.pictures, bytes, text, origin, state.clock.now()).await
+}
+
+/// [`take_in`] for callers without an [`AppState`] (demo content, the wire).
+///
+/// # Errors
+/// As [`take_in`].
+pub async fn take_into(
+    store: &dyn dateline_store::Store,
+    pictures: &Pictures,
+    bytes: Vec<u8>,
+    text: MediaText,
+    origin: &str,
+    now: jiff::Timestamp,
+) -> Result<Media, TakeError> {
+    if bytes.len() > pictures.limits.max_bytes {
+        return Err(TakeError::Refused(MediaError::TooLarge {
+            bytes: bytes.len(),
+            max: pictures.limits.max_bytes,
+        }));
+    }
+    let hash = dateline_media::content_hash(&bytes);
+    if let Some(known) = store.media_by_hash(&hash).await? {
+        return Ok(known);
+    }
+    text.validate().map_err(dateline_store::StoreError::Invalid)?;
+    let processed = {
+        let _permit = pictures
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| TakeError::Storage(MediaError::Storage("shutting down".into())))?;
+        let limits = pictures.limits;
+        tokio::task::spawn_blocking(move || dateline_media::process(&bytes, &limits))
+            .await
+            .map_err(|e| TakeError::Storage(MediaError::Storage(format!("processing stopped: {e}"))))?
+    };
+    let processed = processed
+        .map_err(|e| if e.is_bad_input() { TakeError::Refused(e) } else { TakeError::Storage(e) })?;
+    pictures.storage.put_processed(&hash, &processed).await.map_err(TakeError::Storage)?;
+    let new = NewMedia {
+        hash,
+        format: processed.format.extension().to_owned(),
+        width: processed.width,
+        height: processed.height,
+        bytes: processed.original.len() as u64,
+        text,
+        origin: origin.to_owned(),
+    };
+    Ok(store.add_media(&new, now).await?)
+}
+
+/// Stored files never change: a year, immutable.
+const FOREVER: &str = "public, max-age=31536000, immutable";
+
+/// `GET /media/{hash}/{file}`: the original (`original.jpg`) or a variant (`640.webp`).
+pub async fn serve(
+    State(state): State<AppState>,
+    Path((hash, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((width, format)) = parse_file(&hash, &file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}-{file}\"", &hash[..16]);
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, FOREVER.to_owned())],
+        )
+            .into_response();
+    }
+    let key = dateline_media::variant_key(&hash, width, format);
+    match state.pictures.storage.get(&key).await {
+        Ok(Some(bytes)) => (
+            [
+                (header::CONTENT_TYPE, format.mime().to_owned()),
+                (header::CACHE_CONTROL, FOREVER.to_owned()),
+                (header::ETAG, etag),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, key, "media storage failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The width (`None` for the original) and format a file name asks for, when it is one we make.
+fn parse_file(hash: &str, file: &str) -> Option<(Option<u32>, ImageFormat)> {
+    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let (name, extension) = file.split_once('.')?;
+    let format = ImageFormat::from_extension(extension).filter(|f| f.extension() == extension)?;
+    let width = match name {
+        "original" => None,
+        w => Some(w.parse().ok().filter(|w| VARIANT_WIDTHS.contains(w))?),
+    };
+    Some((width, format))
+}
+
+/// The responsive sources of a library picture: `srcset` lists in WebP and in the
+/// original's family, for `<picture>`. `None` for a picture from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Sources {
+    pub webp: String,
+    /// `None` when the original is itself WebP (then `webp` says it all).
+    pub fallback: Option<String>,
+}
+
+pub fn sources(image: &StoryImage) -> Option<Sources> {
+    let (hash, extension) = dateline_core::media::library_file(&image.url)?;
+    let width = image.width?;
+    let original = ImageFormat::from_extension(extension)?;
+    let smaller = VARIANT_WIDTHS.iter().copied().filter(|w| *w < width);
+    let list = |ext: &str, with_original: bool| {
+        let mut items: Vec<String> = smaller
+            .clone()
+            .map(|w| format!("{} {w}w", dateline_core::media::media_path(hash, Some(w), ext)))
+            .collect();
+        if with_original {
+            items.push(format!("{} {width}w", image.url));
+        }
+        items.join(", ")
+    };
+    Some(match original {
+        ImageFormat::WebP => Sources { webp: list("webp", true), fallback: None },
+        ImageFormat::Gif => Sources { webp: list("webp", false), fallback: Some(list("png", true)) },
+        other => Sources { webp: list("webp", false), fallback: Some(list(other.extension(), true)) },
+    })
+}
+
+/// Largest request carrying an upload: the largest file plus room for the other fields.
+pub fn max_upload_request(limits: &Limits) -> usize {
+    limits.max_bytes + 64 * 1024
+}
+
+/// A multipart upload: the file (`file` field) and the words sent with it.
+pub struct Upload {
+    pub file: Option<Vec<u8>>,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Why an upload form could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the file is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("the form could not be read: {0}")]
+    Malformed(String),
+}
+
+impl Upload {
+    /// Reads every part, refusing a file over `max_bytes` as soon as it gets there.
+    ///
+    /// # Errors
+    /// [`UploadError`] for a broken or oversized form.
+    pub async fn read(
+        mut multipart: axum::extract::Multipart,
+        max_bytes: usize,
+    ) -> Result<Self, UploadError> {
+        let mut upload = Self { file: None, fields: Default::default() };
+        let failed = |e: axum::extract::multipart::MultipartError| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => UploadError::TooLarge { max: max_bytes },
+            _ => UploadError::Malformed(e.body_text()),
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(failed)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let limit = if name == "file" { max_bytes } else { 16 * 1024 };
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                if bytes.len() + chunk.len() > limit {
+                    return Err(if name == "file" {
+                        UploadError::TooLarge { max: max_bytes }
+                    } else {
+                        UploadError::Malformed(format!("the field {name:?} is too long"))
+                    });
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if name == "file" {
+                upload.file = Some(bytes).filter(|b| !b.is_empty());
+            } else {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| UploadError::Malformed(format!("the field {name:?} is not UTF-8 text")))?;
+                upload.fields.insert(name, text);
+            }
+        }
+        Ok(upload)
+    }
+
+    /// The alt text, caption, credit and focal point sent with the file.
+    ///
+    /// # Errors
+    /// Every field that is wrong.
+    pub fn text(&self) -> Result<MediaText, Vec<dateline_core::FieldError>> {
+        media_text(|name| self.fields.get(name).map(String::as_str))
+    }
+}
+
+/// Media words from form fields named alt, caption, credit, focal_x and focal_y.
+///
+/// # Errors
+/// Every field that is wrong.
+pub fn media_text<'a>(
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> Result<MediaText, Vec<dateline_core::FieldError>> {
+    let mut errors = Vec::new();
+    let mut percent = |name: &str| match field(name).map(str::trim).filter(|v| !v.is_empty()) {
+        None => 50,
+        Some(v) => v.parse::<u8>().ok().filter(|p| *p <= 100).unwrap_or_else(|| {
+            errors.push(dateline_core::FieldError::new(
+                "focal",
+                format!("{v:?} is not a percentage from 0 to 100"),
+            ));
+            50
+        }),
+    };
+    let (focal_x, focal_y) = (percent("focal_x"), percent("focal_y"));
+    let text = |name: &str| field(name).unwrap_or_default().trim().to_owned();
+    let media =
+        MediaText { alt: text("alt"), caption: text("caption"), credit: text("credit"), focal_x, focal_y };
+    if let Err(more) = media.validate() {
+        errors.extend(more);
+    }
+    if errors.is_empty() { Ok(media) } else { Err(errors) }
+}
