@@ -113,6 +113,7 @@ fn serve_demo_answers_over_http() {
         .spawn()
         .unwrap();
     let url = server_url(&mut child);
+    let data = dir.path().to_owned();
     let result = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -126,6 +127,16 @@ fn serve_demo_answers_over_http() {
             let page = client.get(format!("{url}/story/{story}")).send().await.unwrap();
             assert_eq!(page.status(), 200);
             assert!(page.text().await.unwrap().contains("Published "));
+            // Demo pictures are drawn locally, kept on the local disk and served in sizes.
+            let picture =
+                html.split("srcset=\"").nth(1).and_then(|s| s.split(' ').next()).expect("a picture");
+            assert!(picture.starts_with("/media/"), "{picture}");
+            let file = client.get(format!("{url}{picture}")).send().await.unwrap();
+            assert_eq!(file.status(), 200, "{picture}");
+            assert!(file.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+            let bytes = file.bytes().await.unwrap();
+            assert!(bytes.starts_with(b"RIFF") || bytes.starts_with(&[0xff, 0xd8]), "a WebP or JPEG");
+            assert!(std::fs::read_dir(data.join("media")).unwrap().next().is_some(), "stored on disk");
             for (path, want) in [("/section/urdu", 200), ("/readyz", 200), ("/no-such-page", 404)] {
                 let status = client.get(format!("{url}{path}")).send().await.unwrap().status();
                 assert_eq!(status, want, "{path}");

@@ -292,3 +292,77 @@ pub fn media_text<'a>(
     }
     if errors.is_empty() { Ok(media) } else { Err(errors) }
 }
+
+/// A story body with each library picture (`<img src="/media/…">`, as Markdown's `![alt](…)`
+/// gives it) turned into a responsive `<picture>` with its size, lazily loaded. Pictures
+/// from elsewhere are only made lazy.
+///
+/// # Errors
+/// A store failure while looking the pictures up.
+pub async fn responsive_body(
+    store: &dyn dateline_store::Store,
+    html: &str,
+) -> Result<String, dateline_store::StoreError> {
+    if !html.contains("<img ") {
+        return Ok(html.to_owned());
+    }
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(start) = rest.find("<img ") {
+        let Some(len) = rest[start..].find('>') else { break };
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..=start + len];
+        rest = &rest[start + len + 1..];
+        let attrs = attributes(tag);
+        let value = |name: &str| attrs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let src = value("src").unwrap_or_default();
+        let media = match dateline_core::media::library_file(src) {
+            Some((hash, _)) => store.media_by_hash(hash).await?,
+            None => None,
+        };
+        match media {
+            Some(media) => {
+                // The alt text is already escaped in the sanitised body: keep it as it is.
+                let alt = value("alt").unwrap_or_default();
+                let image = StoryImage {
+                    url: src.to_owned(),
+                    width: Some(media.width),
+                    height: Some(media.height),
+                    ..StoryImage::default()
+                };
+                let sizes = "(min-width: 64em) 44rem, 100vw";
+                let (w, h) = (media.width, media.height);
+                match sources(&image) {
+                    Some(Sources { webp, fallback: Some(fallback) }) => out.push_str(&format!(
+                        "<picture><source type=\"image/webp\" srcset=\"{webp}\" sizes=\"{sizes}\"><img src=\"{src}\" srcset=\"{fallback}\" sizes=\"{sizes}\" alt=\"{alt}\" width=\"{w}\" height=\"{h}\" loading=\"lazy\" decoding=\"async\"></picture>"
+                    )),
+                    Some(Sources { webp, fallback: None }) => out.push_str(&format!(
+                        "<img src=\"{src}\" srcset=\"{webp}\" sizes=\"{sizes}\" alt=\"{alt}\" width=\"{w}\" height=\"{h}\" loading=\"lazy\" decoding=\"async\">"
+                    )),
+                    None => out.push_str(&format!("<img src=\"{src}\" alt=\"{alt}\" width=\"{w}\" height=\"{h}\" loading=\"lazy\" decoding=\"async\">")),
+                }
+            }
+            None if !tag.contains(" loading=") => {
+                out.push_str(tag.trim_end_matches('>').trim_end_matches('/').trim_end());
+                out.push_str(" loading=\"lazy\">");
+            }
+            None => out.push_str(tag),
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The `name="value"` pairs of a sanitised tag (values stay escaped as they are).
+fn attributes(tag: &str) -> Vec<(&str, &str)> {
+    let mut pairs = Vec::new();
+    let mut rest = tag.trim_start_matches('<').trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    while let Some(eq) = rest.find("=\"") {
+        let name = rest[..eq].trim();
+        let after = &rest[eq + 2..];
+        let Some(end) = after.find('"') else { break };
+        pairs.push((name, &after[..end]));
+        rest = &after[end + 1..];
+    }
+    pairs
+}

@@ -88,7 +88,9 @@ pub(crate) async fn insert(
     .map_err(missing_reference)?;
     let id: i64 = row.try_get(0)?;
     let id = StoryId(id);
-    set_translation_of(tx, id, draft.translation_of).await?;
+    if draft.translation_of.is_some() {
+        set_translation_of(tx, id, draft.translation_of).await?;
+    }
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
     Ok(id)

@@ -48,13 +48,15 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         list.into_iter().filter(|s| s.id != story.id).take(n).collect()
     };
     let settings = &ctx.settings;
+    let mut view = StoryView::new(&story, settings);
+    view.body_html = crate::media::responsive_body(store.as_ref(), &view.body_html).await?;
     let section_path = section_url(story.section.slug.as_str());
     let html = state.theme.render(
         "story.html",
         crate::view_context! {
             site => ctx.site(&state, &section_path),
             page => story_meta(&story, settings, &ctx.publisher, &translations),
-            story => StoryView::new(&story, settings),
+            story => view,
             recent => Card::list(&others(recent, RECENT), settings),
             more => Card::list(&others(more, MORE), settings),
             more_title => format!("More Stories From {}", story.section.name),

@@ -248,9 +248,14 @@ async fn library_pictures_are_responsive_everywhere_a_story_shows() {
     ];
     let (_, media) = upload(&site, &admin, Some(("flood.jpg", &jpeg)), &fields).await;
     let media = site.store.media(MediaId(media["id"].as_i64().unwrap())).await.unwrap().unwrap();
+    let body = format!(
+        "Water rose overnight.\n\n![Map of the flooded area]({})\n\n![Agency photo](https://agency.example/p/7.jpg)",
+        media.url()
+    );
     let draft = StoryDraft {
         image: Some(media.story_image()),
         prominence: Prominence::Lead,
+        body,
         ..site.draft("Floods close the coastal highway")
     };
     let story = site.publish(&draft, "2025-02-27T10:00:00Z").await;
@@ -266,6 +271,18 @@ async fn library_pictures_are_responsive_everywhere_a_story_shows() {
         "{page}"
     );
     assert!(page.contains(r#"Water in Hyderabad <span class="image-credit">APP</span>"#));
+    // Pictures in the body are responsive too, and lazy.
+    assert!(
+        page.contains(&format!(
+            r#"<picture><source type="image/webp" srcset="{base}/320.webp 320w, {base}/640.webp 640w"#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(r#"alt="Map of the flooded area" width="1600" height="900" loading="lazy" decoding="async"></picture>"#), "{page}");
+    assert!(
+        page.contains(r#"<img src="https://agency.example/p/7.jpg" alt="Agency photo" loading="lazy">"#),
+        "{page}"
+    );
     let absolute = format!("https://news.example.com{base}/original.jpg");
     assert_eq!(json_ld(&page)["image"][0], absolute.as_str());
     assert!(page.contains(&format!(r#"<meta property="og:image" content="{absolute}">"#)));
