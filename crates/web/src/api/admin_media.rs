@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use dateline_core::media::media_path;
-use dateline_core::{FieldError, Media, MediaId, MediaText, PageRequest};
+use dateline_core::{FieldError, Media, MediaId, MediaText};
 use dateline_media::{Limits, VARIANT_WIDTHS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -171,13 +171,9 @@ async fn list_media(
     _t: AdminToken,
     Query(q): Query<MediaQuery>,
 ) -> Result<Json<Vec<MediaOut>>, ApiError> {
-    let page = q.page.unwrap_or(1);
-    if page == 0 || page > 10_000 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "page must be from 1 to 10000"));
-    }
-    let window = PageRequest { offset: u64::from(page - 1) * u64::from(PER_PAGE), limit: PER_PAGE };
+    let (_, window) = super::admin_stories::page_window(q.page, PER_PAGE)?;
     let list = state.store.media_list(window).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+    Ok(Json(list.into_iter().take(PER_PAGE as usize).map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/admin/v1/media/{id}", tag = "admin",

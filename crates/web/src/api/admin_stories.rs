@@ -129,12 +129,14 @@ async fn load(state: &AppState, id: i64) -> Result<Story, ApiError> {
     state.store.story(StoryId(id)).await?.ok_or_else(ApiError::not_found)
 }
 
-fn page_window(page: Option<u32>) -> Result<(u32, PageRequest), ApiError> {
+/// Page `page` (1 when absent) of `per_page` items, asking one more to learn whether a
+/// next page exists.
+pub(super) fn page_window(page: Option<u32>, per_page: u32) -> Result<(u32, PageRequest), ApiError> {
     let page = page.unwrap_or(1);
     if page == 0 || page > 10_000 {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "page must be from 1 to 10000"));
     }
-    Ok((page, PageRequest { offset: u64::from(page - 1) * u64::from(PER_PAGE), limit: PER_PAGE + 1 }))
+    Ok((page, PageRequest { offset: u64::from(page - 1) * u64::from(per_page), limit: per_page + 1 }))
 }
 
 /// Lists stories in any status, last saved first.
@@ -161,7 +163,7 @@ async fn list_stories(
         None | Some("") => None,
         Some(slug) => Some(store.author_by_slug(slug).await?.ok_or_else(ApiError::not_found)?.id),
     };
-    let (page, window) = page_window(q.page)?;
+    let (page, window) = page_window(q.page, PER_PAGE)?;
     let filter = AdminStoryFilter { status, section, author, query: q.q.filter(|s| !s.trim().is_empty()) };
     let mut items = store.admin_stories(&filter, window).await?;
     let more = items.len() > PER_PAGE as usize;
