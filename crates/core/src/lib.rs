@@ -18,6 +18,6 @@ pub mod text;
 pub use account::{Action, Email, Role};
 pub use house_style::HouseStyle;
 pub use language::TextDirection;
-pub use media::{Media, MediaText, NewMedia};
+pub use media::{Media, MediaText, NewMedia, WirePicture};
 pub use model::*;
 pub use slug::Slug;

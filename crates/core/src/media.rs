@@ -101,6 +101,49 @@ impl Media {
     }
 }
 
+/// The picture an agency sent with a wire item (RSS `media:content` or enclosure, a ninjs
+/// association, NewsML-G2 remote content): where to fetch it, and the agency's words for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePicture {
+    /// An `http` or `https` address.
+    pub url: String,
+    #[serde(default)]
+    pub caption: String,
+    /// The agency's credit for the picture; empty when it gave none.
+    #[serde(default)]
+    pub credit: String,
+}
+
+impl WirePicture {
+    /// The words a picture fetched from this address is kept with: the caption, also as alt
+    /// text (agencies seldom send one), and the agency's credit or else `source_credit` (the
+    /// credit of the source the item came from).
+    pub fn media_text(&self, source_credit: &str) -> MediaText {
+        let cut = |s: &str| crate::text::cut_at_word(s, MAX_TEXT_CHARS);
+        let credit = if self.credit.trim().is_empty() { source_credit } else { &self.credit };
+        MediaText {
+            alt: cut(&self.caption),
+            caption: cut(&self.caption),
+            credit: cut(credit),
+            ..MediaText::default()
+        }
+    }
+
+    /// The library picture `media`, fetched from this address, as a story made from the
+    /// item shows it: with this item's caption and credit (the same file may have come with
+    /// other words in another agency's item).
+    pub fn story_image(&self, media: &Media, source_credit: &str) -> StoryImage {
+        let text = self.media_text(source_credit);
+        let image = media.story_image();
+        StoryImage {
+            alt: if text.alt.is_empty() { image.alt.clone() } else { text.alt },
+            caption: if text.caption.is_empty() { image.caption.clone() } else { text.caption },
+            credit: text.credit,
+            ..image
+        }
+    }
+}
+
 /// The hash and extension of a library address (`/media/HASH/NAME.EXT`, or the same after
 /// a site's base URL), or `None` for any other address.
 pub fn library_file(url: &str) -> Option<(&str, &str)> {
@@ -127,6 +170,36 @@ mod tests {
         );
         assert_eq!(library_file("https://cdn.example.com/photo.jpg"), None);
         assert_eq!(library_file("/media/short/original.jpg"), None);
+    }
+
+    #[test]
+    fn wire_pictures_keep_the_agency_credit() {
+        let media = Media {
+            id: MediaId(1),
+            hash: "b".repeat(64),
+            format: "jpg".into(),
+            width: 1200,
+            height: 800,
+            bytes: 50_000,
+            text: MediaText { caption: "First words".into(), credit: "AFP".into(), ..MediaText::default() },
+            origin: "https://img.example.com/1.jpg".into(),
+            created_at: Timestamp::UNIX_EPOCH,
+        };
+        let given = WirePicture {
+            url: media.origin.clone(),
+            caption: "Rain in Lahore".into(),
+            credit: "Photo: Jane Doe / APP".into(),
+        };
+        let image = given.story_image(&media, "APP");
+        assert_eq!(
+            (image.caption.as_str(), image.credit.as_str()),
+            ("Rain in Lahore", "Photo: Jane Doe / APP")
+        );
+        assert_eq!((image.width, image.url), (Some(1200), media.url()));
+        let bare = WirePicture { caption: String::new(), credit: " ".into(), ..given };
+        let image = bare.story_image(&media, "APP");
+        assert_eq!((image.caption.as_str(), image.credit.as_str()), ("First words", "APP"));
+        assert_eq!(bare.media_text("APP").credit, "APP");
     }
 
     #[test]

@@ -751,6 +751,9 @@ pub struct IncomingItem {
     pub withdrawn: bool,
     /// The normalised item as JSON, kept for the wire desk and audit.
     pub json: String,
+    /// The picture the agency sent with the item, to be fetched into the media library.
+    #[serde(default)]
+    pub picture: Option<crate::media::WirePicture>,
 }
 
 /// What receiving one item did.

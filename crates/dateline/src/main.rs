@@ -198,7 +198,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!(%address, "serving");
     let search = open_search(&settings)?;
-    let state = dateline_web::AppState { search, pictures, ..dateline_web::AppState::new(store, theme) };
+    let state = dateline_web::AppState { search, pictures, ..dateline_web::AppState::new(store, theme) }
+        .with_wire_images(dateline_web::wire_images::Settings::default());
     dateline_web::serve(listener, state).await?;
     Ok(())
 }

@@ -51,11 +51,13 @@ fn item(entry: Entry, base: Option<&url::Url>, feed_language: Option<&str>) -> W
                 .as_ref()
                 .map(|d| plain(&d.content))
                 .or_else(|| m.title.as_ref().map(|t| plain(&t.content)));
+            let credit = m.credits.iter().map(|c| plain(&c.entity)).find(|c| !c.is_empty());
             m.content.iter().filter_map(move |c| {
                 c.url.as_ref().map(|u| Media {
                     url: u.to_string(),
                     kind: c.content_type.as_ref().map(ToString::to_string),
                     caption: caption.clone().filter(|c| !c.is_empty()),
+                    credit: credit.clone(),
                 })
             })
         })

@@ -20,6 +20,54 @@ pub struct Media {
     /// MIME type when known.
     pub kind: Option<String>,
     pub caption: Option<String>,
+    /// The agency's credit line for it (`media:credit`, a ninjs creditline or copyright
+    /// holder, a NewsML-G2 creditline), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+impl Media {
+    /// Whether this may be a picture worth fetching: a web address, and no type or an
+    /// image type (what it really is is decided from the bytes once fetched).
+    pub fn may_be_picture(&self) -> bool {
+        let web = ["http://", "https://"]
+            .iter()
+            .any(|scheme| self.url.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)));
+        web && self.kind.as_deref().is_none_or(|k| k.trim().to_ascii_lowercase().starts_with("image/"))
+    }
+}
+
+/// One rendition of a picture (a ninjs rendition, a NewsML-G2 `remoteContent`), for
+/// [`best_rendition`].
+pub(crate) struct Rendition<'a> {
+    /// The rendition's name or role (`original`, `rnd:thumbnail`...).
+    pub name: &'a str,
+    pub kind: Option<&'a str>,
+    pub width: Option<u32>,
+}
+
+/// Pictures are kept up to this width (the largest variant the site makes).
+const WANTED_WIDTH: u32 = 1920;
+
+/// Which of a picture's renditions to fetch: never a thumbnail or icon when there is
+/// anything else; the smallest at least [`WANTED_WIDTH`] wide when widths are given (a
+/// 6000-pixel original is only a longer download), else the widest. `None` when no rendition
+/// has an image type (or none).
+pub(crate) fn best_rendition(list: &[Rendition<'_>]) -> Option<usize> {
+    list.iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind.is_none_or(|k| k.trim().to_ascii_lowercase().starts_with("image/")))
+        .min_by_key(|&(i, r)| {
+            let name = r.name.to_ascii_lowercase();
+            let small = name.contains("thumb") || name.contains("icon");
+            let size = match r.width {
+                Some(w) if w >= WANTED_WIDTH => (0, w),
+                Some(w) => (1, u32::MAX - w),
+                None => (2, 0),
+            };
+            (small, size, i)
+        })
+        .map(|(i, _)| i)
 }
 
 /// One story as an agency or feed sent it. Plain-text fields have no markup and decoded
@@ -102,6 +150,55 @@ impl WireItem {
             place: self.place.clone().unwrap_or_default(),
             withdrawn: self.status == PubStatus::Withdrawn,
             json,
+            picture: self.media.iter().find(|m| m.may_be_picture()).map(|m| dateline_core::WirePicture {
+                url: m.url.trim().to_owned(),
+                caption: m.caption.clone().unwrap_or_default(),
+                credit: m.credit.clone().unwrap_or_default(),
+            }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(name: &'static str, kind: Option<&'static str>, width: Option<u32>) -> Rendition<'static> {
+        Rendition { name, kind, width }
+    }
+
+    #[test]
+    fn the_rendition_fetched_is_big_enough_and_no_bigger() {
+        let list = [
+            r("thumbnail", Some("image/jpeg"), Some(3000)),
+            r("original", Some("image/jpeg"), Some(6000)),
+            r("web", Some("image/jpeg"), Some(2048)),
+            r("preview", Some("image/jpeg"), Some(640)),
+        ];
+        assert_eq!(best_rendition(&list), Some(2), "the smallest at least 1920 wide, never the thumbnail");
+        let small = [r("a", None, Some(320)), r("b", Some("image/png"), Some(800)), r("c", None, None)];
+        assert_eq!(best_rendition(&small), Some(1), "else the widest");
+        let video = [r("main", Some("video/mp4"), Some(1920))];
+        assert_eq!(best_rendition(&video), None);
+        assert_eq!(
+            best_rendition(&[r("thumb", None, Some(100))]),
+            Some(0),
+            "a thumbnail rather than nothing"
+        );
+    }
+
+    #[test]
+    fn only_web_addresses_of_pictures_are_fetched() {
+        let media = |url: &str, kind: Option<&str>| Media {
+            url: url.into(),
+            kind: kind.map(Into::into),
+            caption: None,
+            credit: None,
+        };
+        assert!(media("https://img.example.com/a.jpg", Some("image/jpeg")).may_be_picture());
+        assert!(media("HTTP://img.example.com/a", None).may_be_picture());
+        assert!(!media("https://audio.example.com/a.mp3", Some("audio/mpeg")).may_be_picture());
+        assert!(!media("file:///etc/passwd", None).may_be_picture());
+        assert!(!media("ftp://img.example.com/a.jpg", Some("image/jpeg")).may_be_picture());
     }
 }

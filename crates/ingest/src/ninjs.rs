@@ -3,7 +3,7 @@
 //! `pubstatus` of withdrawn or canceled is a kill.
 
 use crate::IngestError;
-use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, WireItem};
+use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, Rendition, WireItem, best_rendition};
 use crate::prepare::{Input, json_error};
 use crate::text::{derived_guid, parse_time, plain, plain_opt};
 use dateline_core::html::sanitize;
@@ -39,44 +39,67 @@ fn version(v: &Value) -> Option<i64> {
     }
 }
 
+/// The renditions of an association (a map by name, or a list), with their names.
+fn renditions(a: &Value) -> Vec<(&str, &Value)> {
+    match a.get("renditions") {
+        Some(Value::Object(map)) => map.iter().map(|(name, r)| (name.as_str(), r)).collect(),
+        Some(Value::Array(list)) => {
+            list.iter().map(|r| (str_of(r, "name").or_else(|| str_of(r, "title")).unwrap_or(""), r)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn media(v: &Value) -> Vec<Media> {
     let mut out = Vec::new();
-    let mut push = |r: &Value, caption: Option<String>| {
-        if let Some(href) = str_of(r, "href") {
+    let Some(assoc) = v.get("associations") else { return out };
+    let items: Vec<&Value> = match assoc {
+        Value::Object(map) => map.values().collect(),
+        Value::Array(list) => list.iter().collect(),
+        _ => vec![],
+    };
+    for a in items {
+        let caption = plain_opt(
+            str_of(a, "description_text")
+                .or_else(|| str_of(a, "headline"))
+                .or_else(|| first_value(a, "descriptions", "caption")),
+        );
+        // The agency's credit line; else who holds the rights; else the photographer.
+        let credit = plain_opt(
+            str_of(a, "creditline")
+                .or_else(|| str_of(a, "copyrightholder"))
+                .or_else(|| str_of(a, "byline"))
+                .or_else(|| str_of(a, "by")),
+        );
+        let list = renditions(a);
+        let chosen = if list.is_empty() {
+            Some(a)
+        } else {
+            let described: Vec<Rendition<'_>> = list
+                .iter()
+                .map(|(name, r)| Rendition { name, kind: kind_of(r), width: width_of(r) })
+                .collect();
+            // Not a picture (a video, say): its first rendition, as listed.
+            best_rendition(&described).or(Some(0)).and_then(|i| list.get(i)).map(|(_, r)| *r)
+        };
+        if let Some(href) = chosen.and_then(|r| str_of(r, "href")) {
             out.push(Media {
                 url: href.to_owned(),
-                kind: str_of(r, "mimetype").or_else(|| str_of(r, "contenttype")).map(str::to_owned),
+                kind: chosen.and_then(kind_of).map(str::to_owned),
                 caption,
+                credit,
             });
-        }
-    };
-    if let Some(assoc) = v.get("associations") {
-        let items: Vec<&Value> = match assoc {
-            Value::Object(map) => map.values().collect(),
-            Value::Array(list) => list.iter().collect(),
-            _ => vec![],
-        };
-        for a in items {
-            let caption = plain_opt(
-                str_of(a, "description_text")
-                    .or_else(|| str_of(a, "headline"))
-                    .or_else(|| first_value(a, "descriptions", "caption")),
-            );
-            if let Some(renditions) = a.get("renditions") {
-                let list: Vec<&Value> = match renditions {
-                    Value::Object(map) => map.values().collect(),
-                    Value::Array(list) => list.iter().collect(),
-                    _ => vec![],
-                };
-                if let Some(best) = list.first() {
-                    push(best, caption);
-                }
-            } else {
-                push(a, caption);
-            }
         }
     }
     out
+}
+
+fn kind_of(r: &Value) -> Option<&str> {
+    str_of(r, "mimetype").or_else(|| str_of(r, "contenttype"))
+}
+
+fn width_of(r: &Value) -> Option<u32> {
+    r.get("width").and_then(Value::as_u64).and_then(|w| u32::try_from(w).ok())
 }
 
 /// Reads one ninjs document.

@@ -323,6 +323,19 @@ pub trait Store: Send + Sync + 'static {
     async fn media_by_hash(&self, hash: &str) -> Result<Option<Media>>;
     /// The picture fetched from `origin` (an agency's address), if one was.
     async fn media_by_origin(&self, origin: &str) -> Result<Option<Media>>;
+    /// Notes that the picture at `origin` (an agency's address) is `id`: the same file as a
+    /// picture already kept, so that [`Store::media_by_origin`] finds it there too.
+    async fn add_media_origin(&self, id: MediaId, origin: &str) -> Result<()>;
+    /// Gives the story made from wire item (`source`, `guid`) the item's picture once it is
+    /// in the library (found by its address, [`Store::media_by_origin`]) and if the story has
+    /// no picture yet; nothing else changes (no "Updated" stamp; a revision, the page-change
+    /// log and `story.updated` as for any change). The story given the picture, if any.
+    async fn attach_wire_picture(
+        &self,
+        source: SourceId,
+        guid: &str,
+        now: Timestamp,
+    ) -> Result<Option<StoryId>>;
     /// The library, newest first.
     async fn media_list(&self, page: PageRequest) -> Result<Vec<Media>>;
     /// Changes a picture's alt text, caption, credit and focal point.

@@ -19,6 +19,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_page_changes.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_translations.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_media.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_media_origins.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -30,6 +31,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_page_changes.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_translations.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_media.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/postgres/0010_media_origins.sql") },
 ];
 
 /// Applies every migration of `backend` not yet recorded in the database.

@@ -4,8 +4,10 @@
 //! and reading the same file again changes nothing. A file that cannot be read goes to
 //! `failed/` with the reason in `NAME.error.txt` beside it, and editors see the error in the
 //! source's status. Writers should write under another name (such as `.tmp`) and rename the
-//! finished file to `*.xml`, so that a half-written file is never read.
+//! finished file to `*.xml`, so that a half-written file is never read. Pictures the items
+//! carry are fetched afterwards by `wire_images`.
 
+use crate::wire_images::WireImages;
 use dateline_core::{PollOutcome, SourceId};
 use dateline_store::Store;
 use jiff::Timestamp;
@@ -14,8 +16,15 @@ use std::path::{Path, PathBuf};
 /// Files taken per look, so one flood of files cannot hold the poller for long.
 pub const FILES_PER_SCAN: usize = 500;
 
-/// Takes in the finished files waiting in `folder`, oldest name first.
-pub async fn scan(store: &dyn Store, source: SourceId, folder: &Path, now: Timestamp) -> PollOutcome {
+/// Takes in the finished files waiting in `folder`, oldest name first; their items' pictures
+/// go to `images`.
+pub async fn scan(
+    store: &dyn Store,
+    images: &WireImages,
+    source: SourceId,
+    folder: &Path,
+    now: Timestamp,
+) -> PollOutcome {
     let files = match waiting_files(folder).await {
         Ok(files) => files,
         Err(e) => {
@@ -27,7 +36,7 @@ pub async fn scan(store: &dyn Store, source: SourceId, folder: &Path, now: Times
     let mut unreadable = Vec::new();
     for file in files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match take_in(store, source, &file, now).await {
+        match take_in(store, images, source, &file, now).await {
             Ok(()) => {
                 if let Err(e) = move_into(&file, "processed").await {
                     return PollOutcome::Failure {
@@ -82,7 +91,13 @@ enum TakeIn {
     Store(dateline_store::StoreError),
 }
 
-async fn take_in(store: &dyn Store, source: SourceId, file: &Path, now: Timestamp) -> Result<(), TakeIn> {
+async fn take_in(
+    store: &dyn Store,
+    images: &WireImages,
+    source: SourceId,
+    file: &Path,
+    now: Timestamp,
+) -> Result<(), TakeIn> {
     let limit = dateline_ingest::prepare::MAX_BYTES;
     let size = tokio::fs::metadata(file).await.map_err(|e| TakeIn::Unreadable(e.to_string()))?.len();
     if size > limit as u64 {
@@ -92,7 +107,9 @@ async fn take_in(store: &dyn Store, source: SourceId, file: &Path, now: Timestam
     let parsed = dateline_ingest::parse(&bytes, Some(dateline_ingest::Format::NewsMl))
         .map_err(|e| TakeIn::Unreadable(e.to_string()))?;
     let items: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
-    store.ingest_items(source, &bytes, &items, now).await.map(drop).map_err(TakeIn::Store)
+    let actions = store.ingest_items(source, &bytes, &items, now).await.map_err(TakeIn::Store)?;
+    images.after_ingest(source, &items, &actions);
+    Ok(())
 }
 
 /// Moves `file` into the sub-folder `into` of its folder (made when missing).

@@ -18,6 +18,7 @@ mod state;
 mod theme;
 mod views;
 pub mod webhooks;
+pub mod wire_images;
 
 pub use error::WebError;
 pub use router::router;
@@ -32,7 +33,8 @@ pub use theme::{Theme, ThemeError};
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let scheduler = tokio::spawn(scheduler::run(state.store.clone(), state.clock.clone()));
     let deliveries = tokio::spawn(webhooks::run(state.store.clone(), state.clock.clone()));
-    let poller = tokio::spawn(poller::run(state.store.clone(), state.clock.clone()));
+    let poller =
+        tokio::spawn(poller::run(state.store.clone(), state.clock.clone(), state.wire_images.clone()));
     let page_changes = tokio::spawn(page_cache::run(state.clone()));
     let indexer = tokio::spawn(search::run(state.search.clone(), state.store.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

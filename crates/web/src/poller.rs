@@ -1,12 +1,14 @@
 //! The poller: looks at NewsML-G2 drop folders (see `drop_folder`) and fetches RSS, Atom
 //! and JSON Feed sources at their interval with a
 //! conditional GET (ETag / Last-Modified, so an unchanged feed costs a 304), a timeout, a
-//! size cap, gzip and at most five redirects, and takes the items in like a push. A failing
+//! size cap, gzip and at most five redirects, and takes the items in like a push (their
+//! pictures are then fetched by `wire_images`). A failing
 //! or hostile source only backs off itself (the store doubles its wait, up to an hour) and
 //! has its error recorded for editors; every source is fetched on its own task, so none
 //! can hold up another.
 
 use crate::state::Clock;
+use crate::wire_images::WireImages;
 use dateline_core::{DuePoll, PollOutcome};
 use dateline_store::Store;
 use std::sync::Arc;
@@ -46,11 +48,18 @@ async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u
     Ok(Some((body, outcome)))
 }
 
-async fn poll_one(store: Arc<dyn Store>, client: reqwest::Client, clock: Clock, poll: DuePoll) {
+async fn poll_one(
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    clock: Clock,
+    images: WireImages,
+    poll: DuePoll,
+) {
     let outcome = if poll.kind == "drop-newsml" {
-        crate::drop_folder::scan(&*store, poll.source, std::path::Path::new(&poll.url), clock.now()).await
+        let folder = std::path::Path::new(&poll.url);
+        crate::drop_folder::scan(&*store, &images, poll.source, folder, clock.now()).await
     } else {
-        fetch_and_take_in(&*store, &client, &clock, &poll).await
+        fetch_and_take_in(&*store, &client, &clock, &images, &poll).await
     };
     if let PollOutcome::Failure { error } = &outcome {
         tracing::warn!(source = %poll.source, location = %poll.url, %error, "poll failed");
@@ -64,6 +73,7 @@ async fn fetch_and_take_in(
     store: &dyn Store,
     client: &reqwest::Client,
     clock: &Clock,
+    images: &WireImages,
     poll: &DuePoll,
 ) -> PollOutcome {
     match fetch(client, poll).await {
@@ -72,7 +82,10 @@ async fn fetch_and_take_in(
             Ok(parsed) => {
                 let incoming: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
                 match store.ingest_items(poll.source, &body, &incoming, clock.now()).await {
-                    Ok(_) => success,
+                    Ok(actions) => {
+                        images.after_ingest(poll.source, &incoming, &actions);
+                        success
+                    }
                     Err(e) => PollOutcome::Failure { error: format!("storing failed: {e}") },
                 }
             }
@@ -82,8 +95,8 @@ async fn fetch_and_take_in(
     }
 }
 
-/// Runs for ever, polling due sources.
-pub async fn run(store: Arc<dyn Store>, clock: Clock) {
+/// Runs for ever, polling due sources; their items' pictures go to `images`.
+pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -104,7 +117,13 @@ pub async fn run(store: Arc<dyn Store>, clock: Clock) {
         match store.claim_polls(clock.now(), lease).await {
             Ok(due) => {
                 for poll in due {
-                    tokio::spawn(poll_one(store.clone(), client.clone(), clock.clone(), poll));
+                    tokio::spawn(poll_one(
+                        store.clone(),
+                        client.clone(),
+                        clock.clone(),
+                        images.clone(),
+                        poll,
+                    ));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the poll schedule"),

@@ -37,19 +37,42 @@ pub struct AppState {
     pub page_cache: crate::page_cache::PageCache,
     pub search: crate::search::Search,
     pub pictures: crate::media::Pictures,
+    /// Fetches wire pictures into `pictures`, recording them in `store`: made from those
+    /// fields, so it is made again ([`AppState::with_wire_images`]) when they change.
+    pub wire_images: crate::wire_images::WireImages,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
+        let pictures = crate::media::Pictures::new(dateline_media::MediaStorage::memory());
         Self {
+            wire_images: crate::wire_images::WireImages::new(
+                store.clone(),
+                pictures.clone(),
+                Clock::System,
+                crate::wire_images::Settings::default(),
+            ),
             store,
             theme: Arc::new(theme),
             clock: Clock::System,
             site_cache: SiteCache::default(),
             page_cache: crate::page_cache::PageCache::default(),
             search: crate::search::Search::in_memory(),
-            pictures: crate::media::Pictures::new(dateline_media::MediaStorage::memory()),
+            pictures,
         }
+    }
+
+    /// The state with its wire picture fetcher made anew from its store, pictures and clock:
+    /// call after setting those.
+    #[must_use]
+    pub fn with_wire_images(mut self, settings: crate::wire_images::Settings) -> Self {
+        self.wire_images = crate::wire_images::WireImages::new(
+            self.store.clone(),
+            self.pictures.clone(),
+            self.clock.clone(),
+            settings,
+        );
+        self
     }
 }
 

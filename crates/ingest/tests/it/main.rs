@@ -137,6 +137,117 @@ fn kills_and_versions_are_recognised() {
     assert_eq!(parsed("newsml_item.xml").items[0].place.as_deref(), Some("Islamabad"));
 }
 
+/// A NewsML-G2 newsItem: text (with links to other items) or a picture with renditions.
+fn newsml_item(guid: &str, class: &str, links: &[&str], renditions: &[(&str, u32)]) -> String {
+    let links: String =
+        links.iter().map(|r| format!(r#"<link rel="irel:seeAlso" residref="{r}"/>"#)).collect();
+    let content = if renditions.is_empty() {
+        "<inlineXML><html><body><p>Text.</p></body></html></inlineXML>".to_owned()
+    } else {
+        renditions
+            .iter()
+            .map(|(name, width)| {
+                format!(
+                    r#"<remoteContent rendition="rnd:{name}" href="https://img.example.com/{guid}-{width}.jpg" contenttype="image/jpeg" width="{width}"/>"#
+                )
+            })
+            .collect()
+    };
+    format!(
+        r#"<newsItem guid="{guid}" version="1"><itemMeta><itemClass qcode="ninat:{class}"/>{links}</itemMeta>
+           <contentMeta><headline>Headline {guid}</headline></contentMeta><contentSet>{content}</contentSet></newsItem>"#
+    )
+}
+
+fn newsml_message(parts: &[String]) -> dateline_ingest::ParsedFeed {
+    let xml = format!(
+        r#"<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>{}</itemSet></newsMessage>"#,
+        parts.concat()
+    );
+    parse(xml.as_bytes(), Some(Format::NewsMl)).unwrap()
+}
+
+#[test]
+fn wire_pictures_are_found_with_their_credit() {
+    let newsml = parsed("newsml_picture.xml");
+    assert_eq!(newsml.items.len(), 1, "the picture goes with its story, not on its own");
+    let picture = &newsml.items[0].media[0];
+    assert_eq!(
+        picture.url, "https://img.wire.example.com/2025/02/solar-park-2048.jpg",
+        "big enough, no bigger"
+    );
+    assert_eq!(picture.credit.as_deref(), Some("Photo: Farah Baig / Dateline Test Wire"));
+    assert_eq!(
+        picture.caption.as_deref(),
+        Some("Rows of solar panels at the Cholistan park near Bahawalpur on Tuesday.")
+    );
+    let incoming = newsml.items[0].incoming().picture.unwrap();
+    assert_eq!(
+        (incoming.url.as_str(), incoming.credit.as_str()),
+        (picture.url.as_str(), "Photo: Farah Baig / Dateline Test Wire")
+    );
+
+    let ninjs = &parsed("ninjs14_text.json").items[0];
+    let lead = ninjs.incoming().picture.unwrap();
+    assert_eq!(lead.url, "https://img.wire.example.com/2025/02/thatta-camp-2048.jpg", "not the thumbnail");
+    assert_eq!(lead.credit, "Photo: Kashif Memon");
+
+    let rss = br#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>W</title>
+        <item><guid>p1</guid><title>With a picture</title>
+        <media:content url="https://img.example.com/p1.jpg" type="image/jpeg"><media:credit>Jane Doe / Test Wire</media:credit></media:content></item>
+        <item><guid>p2</guid><title>With a sound</title><enclosure url="https://img.example.com/p2.mp3" length="5" type="audio/mpeg"/></item>
+        </channel></rss>"#;
+    let feed = parse(rss, None).unwrap();
+    let first = feed.items[0].incoming().picture.unwrap();
+    assert_eq!(
+        (first.url.as_str(), first.credit.as_str()),
+        ("https://img.example.com/p1.jpg", "Jane Doe / Test Wire")
+    );
+    assert_eq!(feed.items[1].incoming().picture, None, "a sound is no picture");
+}
+
+#[test]
+fn newsml_pictures_go_with_the_text_they_belong_to() {
+    // Two stories, each linking its own picture; a third picture linked by nobody stays an item.
+    let linked = newsml_message(&[
+        newsml_item("t1", "text", &["p1"], &[]),
+        newsml_item("t2", "text", &["p2"], &[]),
+        newsml_item("p1", "picture", &[], &[("thumbnail", 320), ("highRes", 3000)]),
+        newsml_item("p2", "picture", &[], &[("preview", 800)]),
+        newsml_item("p3", "picture", &[], &[("preview", 640)]),
+    ]);
+    let guids: Vec<&str> = linked.items.iter().map(|i| i.guid.as_str()).collect();
+    assert_eq!(guids, ["t1", "t2", "p3"]);
+    assert_eq!(linked.items[0].media[0].url, "https://img.example.com/p1-3000.jpg");
+    assert_eq!(linked.items[1].media[0].url, "https://img.example.com/p2-800.jpg");
+    assert_eq!(
+        linked.items[2].media[0].url, "https://img.example.com/p3-640.jpg",
+        "a picture item alone keeps its picture"
+    );
+    assert_eq!(linked.items[0].media[0].caption.as_deref(), Some("Headline p1"));
+
+    // A package groups a story and its picture.
+    let package = r#"<packageItem guid="pkg"><groupSet><group id="main"><itemRef residref="t2"/><itemRef residref="p2"/></group></groupSet></packageItem>"#.to_owned();
+    let packaged = newsml_message(&[
+        newsml_item("t1", "text", &[], &[]),
+        newsml_item("t2", "text", &[], &[]),
+        newsml_item("p2", "picture", &[], &[("preview", 800)]),
+        package,
+    ]);
+    assert_eq!(packaged.items.len(), 2);
+    assert!(packaged.items[0].media.is_empty());
+    assert_eq!(packaged.items[1].media.len(), 1);
+
+    // Nothing says which story: the message's only story takes the picture.
+    let lone = newsml_message(&[
+        newsml_item("p1", "picture", &[], &[("preview", 800)]),
+        newsml_item("t1", "text", &[], &[]),
+    ]);
+    assert_eq!(lone.items.len(), 1);
+    assert_eq!(lone.items[0].guid, "t1");
+    assert_eq!(lone.items[0].media.len(), 1);
+}
+
 #[test]
 fn atom_variants_are_read() {
     let atom = parsed("atom10_basic.xml");

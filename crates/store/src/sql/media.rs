@@ -4,7 +4,7 @@
 use crate::records::ts;
 use crate::{Result, StoreError};
 use dateline_core::{FieldError, Media, MediaId, MediaText, NewMedia, PageRequest};
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 const COLUMNS: &str =
     "id, hash, format, width, height, bytes, alt, caption, credit, focal_x, focal_y, origin, created_at";
@@ -49,22 +49,54 @@ impl MediaRow {
     }
 }
 
-async fn one(pool: &AnyPool, filter: &str, value: &str) -> Result<Option<Media>> {
+async fn one(conn: &mut AnyConnection, filter: &str, value: &str) -> Result<Option<Media>> {
     let sql = format!("SELECT {COLUMNS} FROM media WHERE {filter} = $1 ORDER BY id LIMIT 1");
     let row: Option<MediaRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(conn).await?;
     row.map(MediaRow::into_media).transpose()
 }
 
 pub(crate) async fn by_hash(pool: &AnyPool, hash: &str) -> Result<Option<Media>> {
-    one(pool, "hash", hash).await
+    one(&mut *pool.acquire().await?, "hash", hash).await
 }
 
-pub(crate) async fn by_origin(pool: &AnyPool, origin: &str) -> Result<Option<Media>> {
+/// The picture fetched from `origin`: its first address, or one noted since (see [`add_origin`]).
+pub(crate) async fn by_origin(conn: &mut AnyConnection, origin: &str) -> Result<Option<Media>> {
     if origin.is_empty() {
         return Ok(None);
     }
-    one(pool, "origin", origin).await
+    // `origin <> ''` lets both databases use the partial index on media(origin).
+    let first = format!("SELECT {COLUMNS} FROM media WHERE origin = $1 AND origin <> '' ORDER BY id LIMIT 1");
+    let row: Option<MediaRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(first)).bind(origin).fetch_optional(&mut *conn).await?;
+    if let Some(found) = row {
+        return found.into_media().map(Some);
+    }
+    let noted = format!(
+        "SELECT {COLUMNS} FROM media WHERE id = (SELECT media_id FROM media_origins WHERE origin = $1)"
+    );
+    let row: Option<MediaRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(noted)).bind(origin).fetch_optional(conn).await?;
+    row.map(MediaRow::into_media).transpose()
+}
+
+/// Notes that the picture at `origin` is `id` (the same file as one already kept).
+pub(crate) async fn add_origin(pool: &AnyPool, id: MediaId, origin: &str) -> Result<()> {
+    if origin.is_empty() {
+        return Err(FieldError::new("origin", "an address is needed").into());
+    }
+    sqlx::query(
+        "INSERT INTO media_origins (origin, media_id) VALUES ($1, $2) ON CONFLICT (origin) DO NOTHING",
+    )
+    .bind(origin)
+    .bind(id.0)
+    .execute(pool)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => e.into(),
+    })?;
+    Ok(())
 }
 
 pub(crate) async fn by_id(pool: &AnyPool, id: MediaId) -> Result<Option<Media>> {

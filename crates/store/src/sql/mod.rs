@@ -471,7 +471,23 @@ impl Store for SqlStore {
     }
 
     async fn media_by_origin(&self, origin: &str) -> Result<Option<Media>> {
-        media::by_origin(&self.pool, origin).await
+        media::by_origin(&mut *self.pool.acquire().await?, origin).await
+    }
+
+    async fn add_media_origin(&self, id: MediaId, origin: &str) -> Result<()> {
+        media::add_origin(&self.pool, id, origin).await
+    }
+
+    async fn attach_wire_picture(
+        &self,
+        source: SourceId,
+        guid: &str,
+        now: Timestamp,
+    ) -> Result<Option<StoryId>> {
+        let mut tx = self.write().await?;
+        let story = wire::attach_picture(&mut tx, source, guid, now).await?;
+        changes::commit(tx).await?;
+        Ok(story)
     }
 
     async fn media_list(&self, page: PageRequest) -> Result<Vec<Media>> {

@@ -7,15 +7,16 @@
 
 use super::webhooks;
 use crate::records::{
-    AuthorRow, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, opt_ts, slug, ts,
+    AuthorRow, ImageColumns, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, opt_ts,
+    slug, ts,
 };
 use crate::{Result, StoreError};
 use dateline_core::ContentFilter;
 use dateline_core::html::markdown_to_html;
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
-    StoryDraft, StoryEvent, StoryFilter, StoryId, StoryListItem, StoryStatus, StorySummary, Translation,
-    account::UserId,
+    StoryDraft, StoryEvent, StoryFilter, StoryId, StoryImage, StoryListItem, StoryStatus, StorySummary,
+    Translation, account::UserId,
 };
 use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -374,6 +375,67 @@ pub(crate) async fn add_correction(
         webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
     }
     sync_public_at(tx, id).await
+}
+
+/// The picture a story shows now, if any.
+pub(crate) async fn image_of(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<Option<StoryImage>> {
+    let columns: Option<ImageColumns> = sqlx::query_as(
+        "SELECT image_url, image_alt, image_caption, image_credit, image_width, image_height, image_focal_x, \
+         image_focal_y FROM stories WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(columns.and_then(ImageColumns::into_image).filter(|i| !i.url.is_empty()))
+}
+
+/// Gives a story `image` if it has none and was not killed, keeping everything else: no
+/// "Updated" stamp (the words did not change), a new revision with the picture so history and
+/// restores see it, `story.updated` for webhooks when public, and the pages it is on
+/// refreshed. Whether the picture was given.
+pub(crate) async fn attach_image(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    image: &StoryImage,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE stories SET image_url = $1, image_alt = $2, image_caption = $3, image_credit = $4, image_width = $5, \
+         image_height = $6, image_focal_x = $7, image_focal_y = $8, modified_at = $9, version = version + 1 \
+         WHERE id = $10 AND (image_url IS NULL OR image_url = '') AND status <> 'killed'",
+    )
+    .bind(image.url.clone())
+    .bind(image.alt.clone())
+    .bind(image.caption.clone())
+    .bind(image.credit.clone())
+    .bind(image.width.map(i64::from))
+    .bind(image.height.map(i64::from))
+    .bind(image.focal.map(|f| i64::from(f.0)))
+    .bind(image.focal.map(|f| i64::from(f.1)))
+    .bind(now.as_second())
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let latest: Option<String> = sqlx::query_scalar(
+        "SELECT draft_json FROM revisions WHERE story_id = $1 ORDER BY number DESC LIMIT 1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(json) = latest {
+        let mut draft: StoryDraft = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("the newest revision of story {id}: {e}")))?;
+        draft.image = Some(image.clone());
+        add_revision(tx, id, &draft, now).await?;
+    }
+    if is_public(tx, id).await? {
+        webhooks::enqueue(tx, StoryEvent::Updated, id, now).await?;
+    }
+    sync_public_at(tx, id).await?;
+    Ok(true)
 }
 
 /// Whether the story is on the public site right now.

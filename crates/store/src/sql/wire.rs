@@ -8,7 +8,7 @@ use super::stories;
 use crate::{Result, StoreError};
 use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
-    SourceId, StoryDraft, StoryId, StoryStatus, TagId, TagKind, WireConfig,
+    SourceId, StoryDraft, StoryId, StoryImage, StoryStatus, TagId, TagKind, WireConfig,
 };
 use dateline_core::{
     DeskAction, DuePoll, PollOutcome, PollStatus, Source, WireListItem, WireSource, fingerprint,
@@ -176,10 +176,46 @@ async fn draft_for(
             .filter(|l| dateline_core::language::is_language_tag(l))
             .unwrap_or_else(|| rules.language.clone()),
         slug: None,
-        image: None,
+        image: library_picture(tx, item, &rules.credit).await?,
         prominence: Prominence::Normal,
         translation_of: None,
     })
+}
+
+/// The item's picture as a story made from it shows it, once the picture is in the media
+/// library (the web layer fetches it after the item is stored).
+async fn library_picture(
+    tx: &mut Transaction<'static, Any>,
+    item: &IncomingItem,
+    source_credit: &str,
+) -> Result<Option<StoryImage>> {
+    let Some(picture) = &item.picture else { return Ok(None) };
+    let media = super::media::by_origin(tx, &picture.url).await?;
+    Ok(media.map(|m| picture.story_image(&m, source_credit)))
+}
+
+/// Gives the story made from item (`source`, `guid`) the item's picture, when the picture is
+/// in the library and the story has none yet; the story given it, if one was.
+pub(crate) async fn attach_picture(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    guid: &str,
+    now: Timestamp,
+) -> Result<Option<StoryId>> {
+    let row: Option<(String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT w.item_json, w.story_id, s.credit FROM wire_items w JOIN sources s ON s.id = w.source_id \
+         WHERE w.source_id = $1 AND w.guid = $2",
+    )
+    .bind(source.0)
+    .bind(guid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((json, Some(story), credit)) = row else { return Ok(None) };
+    let item: IncomingItem = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("wire item {guid:?} of source {source}: {e}")))?;
+    let Some(image) = library_picture(tx, &item, &credit).await? else { return Ok(None) };
+    let story = StoryId(story);
+    Ok(stories::attach_image(tx, story, &image, now).await?.then_some(story))
 }
 
 /// Takes in `items` received from `source` as `raw`, all in one transaction.
@@ -387,10 +423,14 @@ async fn ingest_one(
         if let Some((story_version, status, slug, translation_of)) = current
             && status == StoryStatus::Published.as_str()
         {
-            // The agency's new version replaces the text; what the desk decided stays.
+            // The agency's new version replaces the text; what the desk decided stays, and so
+            // does the picture the story has.
             let mut draft = draft_for(tx, source, rules, item).await?;
             draft.slug = Slug::parse(&slug).ok();
             draft.translation_of = translation_of.map(StoryId);
+            if let Some(image) = stories::image_of(tx, id).await? {
+                draft.image = Some(image);
+            }
             if draft.validate().is_ok() {
                 stories::update(tx, id, &draft, story_version, now).await?;
                 save_item(tx, row_id, item, "published", now).await?;

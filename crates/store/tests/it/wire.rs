@@ -6,7 +6,11 @@ use dateline_core::*;
 use dateline_store::Store;
 use std::sync::Arc;
 
-crate::on_both_backends!(items_follow_the_newsroom_rules, near_duplicates_from_other_agencies_are_grouped);
+crate::on_both_backends!(
+    items_follow_the_newsroom_rules,
+    near_duplicates_from_other_agencies_are_grouped,
+    wire_pictures_reach_their_stories
+);
 
 fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
     IncomingItem {
@@ -22,6 +26,7 @@ fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem 
         place: "Lahore".into(),
         withdrawn,
         json: "{}".into(),
+        picture: None,
     }
 }
 
@@ -222,4 +227,143 @@ async fn near_duplicates_from_other_agencies_are_grouped(store: Arc<dyn Store>) 
         ["Reuters"],
         "joins the group via Reuters' item"
     );
+}
+
+fn with_picture(item: IncomingItem, url: &str, credit: &str) -> IncomingItem {
+    let picture =
+        WirePicture { url: url.into(), caption: "Wheat at a market in Lahore".into(), credit: credit.into() };
+    IncomingItem { picture: Some(picture), ..item }
+}
+
+fn fetched(hash_byte: char, origin: &str) -> NewMedia {
+    NewMedia {
+        hash: hash_byte.to_string().repeat(64),
+        format: "jpg".into(),
+        width: 1200,
+        height: 800,
+        bytes: 80_000,
+        text: MediaText {
+            caption: "Library words".into(),
+            credit: "Library credit".into(),
+            ..MediaText::default()
+        },
+        origin: origin.into(),
+    }
+}
+
+async fn wire_pictures_reach_their_stories(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let config = WireConfig {
+        kind: "push-ninjs".into(),
+        location: None,
+        section: Some(n.section.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    store.configure_source(n.source.id, &config, None).await.unwrap();
+    let t = |m: i64| at("2025-02-27T10:00:00Z").checked_add(jiff::SignedDuration::from_mins(m)).unwrap();
+    let url = "https://img.wire.example.com/wheat.jpg";
+
+    // Published at once, before its picture is fetched: the picture comes later.
+    let got = store
+        .ingest_items(
+            n.source.id,
+            b"1",
+            &[with_picture(item("p1", 1, "Wheat price fixed", false), url, "")],
+            t(0),
+        )
+        .await
+        .unwrap();
+    let IngestAction::Published(story) = got[0] else { panic!("{got:?}") };
+    assert_eq!(store.story(story).await.unwrap().unwrap().image, None);
+    assert_eq!(store.attach_wire_picture(n.source.id, "p1", t(1)).await.unwrap(), None, "not fetched yet");
+    let media = store.add_media(&fetched('a', url), t(1)).await.unwrap();
+    let before = store.story(story).await.unwrap().unwrap();
+    let changes = store.last_page_change().await.unwrap();
+    assert_eq!(store.attach_wire_picture(n.source.id, "p1", t(1)).await.unwrap(), Some(story));
+    let after = store.story(story).await.unwrap().unwrap();
+    let image = after.image.clone().unwrap();
+    assert_eq!(image.url, media.url());
+    assert_eq!((image.width, image.height), (Some(1200), Some(800)));
+    assert_eq!(image.caption, "Wheat at a market in Lahore", "the agency's words");
+    assert_eq!(image.credit, "APP", "no credit with the picture: the source's");
+    assert_eq!(
+        (after.headline.as_str(), after.body_html.as_str()),
+        (before.headline.as_str(), before.body_html.as_str())
+    );
+    assert_eq!(after.updated_at, None, "a picture arriving is no \"Updated\"");
+    assert_eq!(after.version, before.version + 1, "an editor's open copy is stale now");
+    assert_eq!(store.revisions(story).await.unwrap().last().unwrap().draft.image, Some(image.clone()));
+    assert!(store.last_page_change().await.unwrap() > changes, "the pages it is on are refreshed");
+    let cards = store.published(StoryFilter::All, crate::stories::page()).await.unwrap();
+    assert_eq!(cards[0].image, Some(image.clone()));
+    assert_eq!(store.attach_wire_picture(n.source.id, "p1", t(2)).await.unwrap(), None, "once");
+
+    // A newer version keeps the picture; an item whose picture is known has it at once, with
+    // the agency's own credit.
+    let newer = store
+        .ingest_items(
+            n.source.id,
+            b"2",
+            &[with_picture(item("p1", 2, "Wheat price fixed again", false), url, "")],
+            t(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(newer, [IngestAction::Updated(story)]);
+    assert_eq!(store.story(story).await.unwrap().unwrap().image, Some(image));
+    let got = store
+        .ingest_items(
+            n.source.id,
+            b"3",
+            &[with_picture(item("p2", 1, "Flour mills reopen", false), url, "Photo: Jane Doe")],
+            t(4),
+        )
+        .await
+        .unwrap();
+    let IngestAction::Published(second) = got[0] else { panic!("{got:?}") };
+    assert_eq!(store.story(second).await.unwrap().unwrap().image.unwrap().credit, "Photo: Jane Doe");
+
+    // Held for the desk: publishing it as is brings the picture along, by its address.
+    store.configure_source(n.source.id, &WireConfig { auto_publish: false, ..config }, None).await.unwrap();
+    let other_url = "https://img.wire.example.com/mill.jpg";
+    let held = store
+        .ingest_items(
+            n.source.id,
+            b"4",
+            &[with_picture(item("p3", 1, "Mill workers strike", false), other_url, "")],
+            t(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(held, [IngestAction::Held]);
+    assert_eq!(store.attach_wire_picture(n.source.id, "p3", t(5)).await.unwrap(), None, "no story yet");
+    // The same file as a picture already kept, found at a second address.
+    store.add_media_origin(media.id, other_url).await.unwrap();
+    assert_eq!(store.media_by_origin(other_url).await.unwrap().map(|m| m.id), Some(media.id));
+    assert_eq!(store.media_by_origin(url).await.unwrap().map(|m| m.id), Some(media.id));
+    assert!(store.add_media_origin(MediaId(9_999), "https://x.example.com/1.jpg").await.is_err());
+    let id = store.wire_items(None, Some("waiting"), 5).await.unwrap()[0].id;
+    let published = store.act_on_wire_item(id, DeskAction::Publish, t(6)).await.unwrap().unwrap();
+    assert_eq!(store.story(published).await.unwrap().unwrap().image.unwrap().url, media.url());
+
+    // A killed story gets nothing.
+    let late = "https://img.wire.example.com/late.jpg";
+    store
+        .ingest_items(
+            n.source.id,
+            b"5",
+            &[with_picture(item("p4", 1, "Late picture", false), late, "")],
+            t(7),
+        )
+        .await
+        .unwrap();
+    let id = store.wire_items(None, Some("waiting"), 5).await.unwrap()[0].id;
+    let doomed = store.act_on_wire_item(id, DeskAction::Publish, t(8)).await.unwrap().unwrap();
+    store.kill_story(doomed, t(9)).await.unwrap();
+    store.add_media(&fetched('b', late), t(10)).await.unwrap();
+    assert_eq!(store.attach_wire_picture(n.source.id, "p4", t(10)).await.unwrap(), None);
+    assert_eq!(store.story(doomed).await.unwrap().unwrap().image, None);
+    assert_eq!(store.attach_wire_picture(n.source.id, "nobody", t(10)).await.unwrap(), None);
 }

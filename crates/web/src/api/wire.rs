@@ -1,7 +1,8 @@
 //! The wire push endpoint: an agency POSTs ninjs or NewsML-G2 to
 //! `/api/wire/v1/sources/{id}/items` with the source's own token. The items are parsed,
 //! stored and published (or held) in one transaction that is committed before the answer,
-//! so an acknowledged item is never lost.
+//! so an acknowledged item is never lost. Their pictures are fetched after the answer
+//! (`wire_images`), so a picture never delays a story.
 
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -61,6 +62,7 @@ async fn push_items(
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", e.to_string()))?;
     let incoming: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
     let actions = state.store.ingest_items(SourceId(id), &body, &incoming, state.clock.now()).await?;
+    state.wire_images.after_ingest(SourceId(id), &incoming, &actions);
     let actions = incoming
         .iter()
         .zip(actions)

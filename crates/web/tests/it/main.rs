@@ -19,3 +19,4 @@ mod sitemaps;
 mod support;
 mod webhooks;
 mod wire;
+mod wire_images;

@@ -1,0 +1,406 @@
+//! Wire pictures: the picture an agency sends with an item (RSS `media:content` or enclosure,
+//! a ninjs association, NewsML-G2 remote content; see `WireItem::incoming`) is fetched into
+//! the media library after the item is committed — never before a push is answered — and
+//! given to the item's story.
+//!
+//! The poller, the push endpoint and drop folders hand their ingest results to
+//! [`WireImages::after_ingest`], which queues each picture address once (items sharing an
+//! address wait on one download) and starts at most [`Settings::workers`] tasks; a task
+//! ends when the queue is empty. A download is bounded in time (the whole request, body
+//! included), in size (Content-Length first, then the bytes as they come, never more than
+//! the library's `max_bytes` in memory) and in redirects, and only `http`/`https` addresses
+//! are fetched. What the bytes are is decided by sniffing them (here for the first bytes,
+//! then by [`crate::media::take_into`]), never by the name or the declared type. An address
+//! already fetched is not fetched again ([`Store::media_by_origin`]). The store then gives
+//! the picture to the story if it has none ([`Store::attach_wire_picture`]); an item still
+//! on the desk gets it when published, the store finding it by its address. Failures are
+//! logged with the source and address and change nothing else.
+//!
+//! The queue lives in memory: pictures still waiting when the process stops are not fetched.
+
+use crate::media::{Pictures, TakeError, take_into};
+use crate::state::Clock;
+use dateline_core::{IncomingItem, IngestAction, Media, SourceId, WirePicture};
+use dateline_store::Store;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// How wire pictures are fetched.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The longest a download may take, from connecting to the last byte.
+    pub timeout: Duration,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    /// Downloads at a time.
+    pub workers: usize,
+    /// Addresses waiting at most; more are dropped (and logged) until the queue drains.
+    pub max_queued: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(15), max_redirects: 3, workers: 2, max_queued: 1000 }
+    }
+}
+
+/// Why a picture was not taken in.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("only http and https addresses are fetched")]
+    NotWeb,
+    #[error("the request failed: {0}")]
+    Request(String),
+    #[error("the address answered {0}")]
+    Status(reqwest::StatusCode),
+    #[error("the picture is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("the answer is not a JPEG, PNG, WebP, GIF or AVIF picture (it said it was {declared:?})")]
+    NotAPicture { declared: String },
+    #[error("no answer within {0:?}")]
+    TimedOut(Duration),
+    #[error("the picture was refused: {0}")]
+    Take(#[from] TakeError),
+    #[error("the database failed: {0}")]
+    Store(#[from] dateline_store::StoreError),
+    #[error("the download client could not be made")]
+    NoClient,
+}
+
+/// One picture address and the items waiting for it.
+struct Job {
+    /// The words of the first item that sent it (the library keeps those).
+    picture: WirePicture,
+    items: Vec<(SourceId, String)>,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// Addresses not yet started, oldest first.
+    waiting: VecDeque<String>,
+    /// Every address waiting or being fetched, with its items.
+    jobs: HashMap<String, Job>,
+    /// Tasks running.
+    workers: usize,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    pictures: Pictures,
+    clock: Clock,
+    settings: Settings,
+    client: OnceLock<Option<reqwest::Client>>,
+    queue: Mutex<Queue>,
+}
+
+/// The wire picture fetcher; cheap to clone (clones share the queue).
+#[derive(Clone)]
+pub struct WireImages {
+    inner: Arc<Inner>,
+}
+
+impl WireImages {
+    /// A fetcher keeping pictures in `pictures` (whose limits bound each download) and
+    /// recording them in `store`.
+    pub fn new(store: Arc<dyn Store>, pictures: Pictures, clock: Clock, settings: Settings) -> Self {
+        let inner = Inner {
+            store,
+            pictures,
+            clock,
+            settings,
+            client: OnceLock::new(),
+            queue: Mutex::new(Queue::default()),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Queues the pictures of items just taken in from `source` (`actions` as the store
+    /// returned them, one per item): those of new, updated and held items. Returns at once.
+    pub fn after_ingest(&self, source: SourceId, items: &[IncomingItem], actions: &[IngestAction]) {
+        let mut queue = self.inner.lock();
+        for (item, action) in items.iter().zip(actions) {
+            let wanted =
+                matches!(action, IngestAction::Published(_) | IngestAction::Updated(_) | IngestAction::Held);
+            let Some(picture) = item.picture.as_ref().filter(|_| wanted) else { continue };
+            let entry = (source, item.guid.clone());
+            if let Some(job) = queue.jobs.get_mut(&picture.url) {
+                if !job.items.contains(&entry) {
+                    job.items.push(entry);
+                }
+                continue;
+            }
+            if queue.waiting.len() >= self.inner.settings.max_queued {
+                tracing::warn!(%source, url = %picture.url, "wire picture dropped: too many waiting");
+                continue;
+            }
+            queue.waiting.push_back(picture.url.clone());
+            queue.jobs.insert(picture.url.clone(), Job { picture: picture.clone(), items: vec![entry] });
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        while queue.workers < self.inner.settings.workers.max(1) && queue.workers < queue.waiting.len() {
+            queue.workers += 1;
+            runtime.spawn(work(Running { inner: self.inner.clone(), counted: true, current: None }));
+        }
+    }
+
+    /// Whether nothing is waiting or being fetched (for tests).
+    pub fn is_idle(&self) -> bool {
+        let queue = self.inner.lock();
+        queue.jobs.is_empty() && queue.workers == 0
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn client(&self) -> Option<&reqwest::Client> {
+        self.client
+            .get_or_init(|| {
+                build_client(&self.settings)
+                    .inspect_err(|e| tracing::error!(error = %e, "the wire picture client could not be made"))
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The library picture for `url`: the one fetched before, or a new download.
+    async fn take(&self, url: &str, picture: &WirePicture, source: SourceId) -> Result<Media, Failure> {
+        if let Some(known) = self.store.media_by_origin(url).await? {
+            return Ok(known);
+        }
+        let client = self.client().ok_or(Failure::NoClient)?;
+        let max = self.pictures.limits.max_bytes;
+        let timeout = self.settings.timeout;
+        let bytes = tokio::time::timeout(timeout, download(client, url, max))
+            .await
+            .map_err(|_| Failure::TimedOut(timeout))??;
+        let credit = match self.store.wire_source(source).await? {
+            Some(s) => s.source.credit,
+            None => String::new(),
+        };
+        let text = picture.media_text(&credit);
+        let media =
+            take_into(self.store.as_ref(), &self.pictures, bytes, text, url, self.clock.now()).await?;
+        if media.origin != url {
+            // The same file as a picture already kept (another address, an upload).
+            self.store.add_media_origin(media.id, url).await?;
+        }
+        Ok(media)
+    }
+}
+
+/// A running task, counted in [`Queue::workers`] until it finds the queue empty (counted out
+/// under the same lock, so a picture queued meanwhile starts a new task) or stops otherwise
+/// (a panic: then the address it was on is dropped too, so nothing waits on it for ever).
+struct Running {
+    inner: Arc<Inner>,
+    counted: bool,
+    current: Option<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut queue = self.inner.lock();
+            queue.workers = queue.workers.saturating_sub(1);
+            if let Some(url) = self.current.take() {
+                queue.jobs.remove(&url);
+            }
+        }
+    }
+}
+
+async fn work(mut running: Running) {
+    let inner = running.inner.clone();
+    loop {
+        let (url, picture, first) = {
+            let mut queue = inner.lock();
+            let Some(url) = queue.waiting.pop_front() else {
+                queue.workers = queue.workers.saturating_sub(1);
+                running.counted = false;
+                return;
+            };
+            let Some((picture, first)) =
+                queue.jobs.get(&url).and_then(|job| Some((job.picture.clone(), job.items.first()?.0)))
+            else {
+                queue.jobs.remove(&url);
+                continue;
+            };
+            running.current = Some(url.clone());
+            (url, picture, first)
+        };
+        let outcome = inner.take(&url, &picture, first).await;
+        // Items that came for this address while it was fetched are served too.
+        let items = inner.lock().jobs.remove(&url).map(|job| job.items).unwrap_or_default();
+        running.current = None;
+        match outcome {
+            Ok(media) => {
+                for (source, guid) in items {
+                    match inner.store.attach_wire_picture(source, &guid, inner.clock.now()).await {
+                        Ok(Some(story)) => {
+                            tracing::info!(%source, %guid, %url, story = %story, media = %media.id, "wire picture given to its story");
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(%source, %guid, %url, error = %e, "wire picture not given to its story")
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let sources: Vec<String> = items.iter().map(|(s, _)| s.to_string()).collect();
+                tracing::warn!(source = %first, sources = %sources.join(","), %url, error = %e, "wire picture not taken in");
+            }
+        }
+    }
+}
+
+/// The HTTP client for pictures: the whole request bounded by the timeout, at most
+/// `max_redirects` redirects, and those only to `http`/`https` addresses.
+fn build_client(settings: &Settings) -> reqwest::Result<reqwest::Client> {
+    let max = settings.max_redirects;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            attempt.error(format!("more than {max} redirects"))
+        } else if !matches!(attempt.url().scheme(), "http" | "https") {
+            attempt.error("redirected to an address that is not http or https")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+        .redirect(policy)
+        .user_agent("Dateline-Pictures/1")
+        .build()
+}
+
+/// Fetches `url`, refusing more than `max` bytes (before reading when the length is given)
+/// and anything whose first bytes are not those of a picture.
+async fn download(client: &reqwest::Client, url: &str, max: usize) -> Result<Vec<u8>, Failure> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| Failure::NotWeb)?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Failure::NotWeb);
+    }
+    let mut response = client.get(parsed).send().await.map_err(|e| Failure::Request(causes(&e)))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(Failure::Status(status));
+    }
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(Failure::TooLarge { max });
+    }
+    let declared = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(64 * 1024);
+    let mut body = Vec::with_capacity(expected.min(max));
+    let mut sniffed = false;
+    while let Some(chunk) = response.chunk().await.map_err(|e| Failure::Request(causes(&e)))? {
+        if body.len() + chunk.len() > max {
+            return Err(Failure::TooLarge { max });
+        }
+        body.extend_from_slice(&chunk);
+        if !sniffed && body.len() >= SNIFF_BYTES {
+            sniffed = true;
+            if dateline_media::sniff(&body).is_none() {
+                return Err(Failure::NotAPicture { declared });
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// Enough of a file to tell every format `dateline_media::sniff` knows.
+const SNIFF_BYTES: usize = 32;
+
+/// An error with its causes, which reqwest keeps apart ("error sending request: connection
+/// refused").
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::body::{Body, Bytes};
+    use axum::http::header;
+    use axum::response::IntoResponse;
+
+    const JPEG: &[u8] =
+        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00 and the rest of a picture";
+
+    async fn server() -> String {
+        let endless = || async {
+            let head =
+                futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from_static(JPEG)) });
+            let tail = futures_util::stream::repeat_with(|| Ok(Bytes::from(vec![0u8; 8192])));
+            Body::from_stream(futures_util::StreamExt::chain(head, tail))
+        };
+        let app = axum::Router::new()
+            .route("/jpeg", axum::routing::get(|| async { JPEG }))
+            .route("/long", axum::routing::get(|| async { vec![0xFFu8; 5000] }))
+            .route("/endless", axum::routing::get(endless))
+            .route(
+                "/html",
+                axum::routing::get(|| async {
+                    (
+                        [(header::CONTENT_TYPE, "image/jpeg")],
+                        "<html><body>a login page, not a picture</body></html>",
+                    )
+                        .into_response()
+                }),
+            )
+            .route("/gone", axum::routing::get(|| async { axum::http::StatusCode::GONE }))
+            .route("/loop", axum::routing::get(|| async { axum::response::Redirect::temporary("/loop") }))
+            .route(
+                "/ftp",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("ftp://127.0.0.1/a.jpg") }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    fn client() -> reqwest::Client {
+        build_client(&Settings::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn downloads_are_bounded_and_sniffed() {
+        let base = server().await;
+        let client = client();
+        let get = async |path: &str, max: usize| download(&client, &format!("{base}{path}"), max).await;
+        assert_eq!(get("/jpeg", 1000).await.unwrap(), JPEG);
+        assert!(matches!(get("/long", 1000).await, Err(Failure::TooLarge { max: 1000 })), "by its length");
+        assert!(matches!(get("/endless", 100_000).await, Err(Failure::TooLarge { .. })), "by counting");
+        match get("/html", 1000).await {
+            Err(Failure::NotAPicture { declared }) => assert_eq!(declared, "image/jpeg"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(get("/gone", 1000).await, Err(Failure::Status(s)) if s.as_u16() == 410));
+        match get("/loop", 1000).await {
+            Err(Failure::Request(reason)) => assert!(reason.contains("more than 3 redirects"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(get("/ftp", 1000).await, Err(Failure::Request(_))));
+        assert!(matches!(download(&client, "file:///etc/passwd", 1000).await, Err(Failure::NotWeb)));
+        assert!(matches!(download(&client, "not an address", 1000).await, Err(Failure::NotWeb)));
+    }
+}
