@@ -296,6 +296,11 @@ async fn library_pictures_are_responsive_everywhere_a_story_shows() {
 
     let rss = site.get("/rss.xml").await.body;
     assert!(rss.contains(&format!(r#"<media:content url="{absolute}""#)), "{rss}");
+    let atom = site.get("/atom.xml").await.body;
+    assert!(
+        atom.contains(&format!(r#"<link rel="enclosure" type="image/jpeg" href="{absolute}"/>"#)),
+        "{atom}"
+    );
     let feed: Value = serde_json::from_str(&site.get("/feed.json").await.body).unwrap();
     assert_eq!(feed["items"][0]["image"], absolute.as_str());
     let news = site.get("/sitemaps/news.xml").await.body;
