@@ -37,11 +37,20 @@ pub struct Settings {
     pub workers: usize,
     /// Addresses waiting at most; more are dropped (and logged) until the queue drains.
     pub max_queued: usize,
+    /// Also fetch from loopback, private and link-local addresses. Off by default: an
+    /// address written in a feed must not reach the newsroom's own internal services.
+    pub allow_private_networks: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(15), max_redirects: 3, workers: 2, max_queued: 1000 }
+        Self {
+            timeout: Duration::from_secs(15),
+            max_redirects: 3,
+            workers: 2,
+            max_queued: 1000,
+            allow_private_networks: false,
+        }
     }
 }
 
@@ -50,6 +59,8 @@ impl Default for Settings {
 enum Failure {
     #[error("only http and https addresses are fetched")]
     NotWeb,
+    #[error("the address is on a private or local network")]
+    Private,
     #[error("the request failed: {0}")]
     Request(String),
     #[error("the address answered {0}")]
@@ -174,7 +185,8 @@ impl Inner {
         let client = self.client().ok_or(Failure::NoClient)?;
         let max = self.pictures.limits.max_bytes;
         let timeout = self.settings.timeout;
-        let bytes = tokio::time::timeout(timeout, download(client, url, max))
+        let private_ok = self.settings.allow_private_networks;
+        let bytes = tokio::time::timeout(timeout, download(client, url, max, private_ok))
             .await
             .map_err(|_| Failure::TimedOut(timeout))??;
         let credit = match self.store.wire_source(source).await? {
@@ -262,29 +274,96 @@ async fn work(mut running: Running) {
 /// `max_redirects` redirects, and those only to `http`/`https` addresses.
 fn build_client(settings: &Settings) -> reqwest::Result<reqwest::Client> {
     let max = settings.max_redirects;
+    let private_ok = settings.allow_private_networks;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max {
             attempt.error(format!("more than {max} redirects"))
         } else if !matches!(attempt.url().scheme(), "http" | "https") {
             attempt.error("redirected to an address that is not http or https")
+        } else if !private_ok && names_private_ip(attempt.url()) {
+            attempt.error("redirected to a private or local network")
         } else {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
         .redirect(policy)
-        .user_agent("Dateline-Pictures/1")
-        .build()
+        .user_agent("Dateline-Pictures/1");
+    if private_ok { builder.build() } else { builder.dns_resolver(Arc::new(PublicOnly)).build() }
 }
 
-/// Fetches `url`, refusing more than `max` bytes (before reading when the length is given)
-/// and anything whose first bytes are not those of a picture.
-async fn download(client: &reqwest::Client, url: &str, max: usize) -> Result<Vec<u8>, Failure> {
+/// Resolves names to their public addresses only, so that no name (in the first request or
+/// a redirect) leads to a loopback, private or link-local address.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> = found.filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{} has no public address", name.as_str()).into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether `url` names a non-public IP address directly (names go through [`PublicOnly`]).
+fn names_private_ip(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => !is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => !is_public(ip.into()),
+        _ => false,
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local,
+/// shared (CGNAT), unspecified, broadcast, documentation or reserved.
+fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || (a == 100 && (64..128).contains(&b))
+                || a == 0
+                || a >= 240)
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(v4.into()),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || first & 0xfe00 == 0xfc00
+                    || first & 0xffc0 == 0xfe80)
+            }
+        },
+    }
+}
+
+/// Fetches `url`, refusing more than `max` bytes (before reading when the length is given),
+/// anything whose first bytes are not those of a picture, and (unless `private_ok`) an
+/// address on a private or local network.
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    max: usize,
+    private_ok: bool,
+) -> Result<Vec<u8>, Failure> {
     let parsed = reqwest::Url::parse(url).map_err(|_| Failure::NotWeb)?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(Failure::NotWeb);
+    }
+    if !private_ok && names_private_ip(&parsed) {
+        return Err(Failure::Private);
     }
     let mut response = client.get(parsed).send().await.map_err(|e| Failure::Request(causes(&e)))?;
     let status = response.status();
@@ -378,15 +457,16 @@ mod tests {
         base
     }
 
+    /// A client that may reach the test server on 127.0.0.1.
     fn client() -> reqwest::Client {
-        build_client(&Settings::default()).unwrap()
+        build_client(&Settings { allow_private_networks: true, ..Settings::default() }).unwrap()
     }
 
     #[tokio::test]
     async fn downloads_are_bounded_and_sniffed() {
         let base = server().await;
         let client = client();
-        let get = async |path: &str, max: usize| download(&client, &format!("{base}{path}"), max).await;
+        let get = async |path: &str, max: usize| download(&client, &format!("{base}{path}"), max, true).await;
         assert_eq!(get("/jpeg", 1000).await.unwrap(), JPEG);
         assert!(matches!(get("/long", 1000).await, Err(Failure::TooLarge { max: 1000 })), "by its length");
         assert!(matches!(get("/endless", 100_000).await, Err(Failure::TooLarge { .. })), "by counting");
@@ -400,7 +480,44 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(get("/ftp", 1000).await, Err(Failure::Request(_))));
-        assert!(matches!(download(&client, "file:///etc/passwd", 1000).await, Err(Failure::NotWeb)));
-        assert!(matches!(download(&client, "not an address", 1000).await, Err(Failure::NotWeb)));
+        assert!(matches!(download(&client, "file:///etc/passwd", 1000, true).await, Err(Failure::NotWeb)));
+        assert!(matches!(download(&client, "not an address", 1000, true).await, Err(Failure::NotWeb)));
+    }
+
+    #[tokio::test]
+    async fn private_networks_are_out_of_reach_by_default() {
+        let base = server().await;
+        let strict = build_client(&Settings::default()).unwrap();
+        for url in [
+            format!("{base}/jpeg"),
+            "http://[::1]/x.jpg".into(),
+            "http://169.254.169.254/latest/meta-data".into(),
+            "http://10.0.0.7/a.jpg".into(),
+        ] {
+            assert!(matches!(download(&strict, &url, 1000, false).await, Err(Failure::Private)), "{url}");
+        }
+        // A name that resolves to a local address is refused by the resolver.
+        let named = base.replace("127.0.0.1", "localhost");
+        match download(&strict, &format!("{named}/jpeg"), 1000, false).await {
+            Err(Failure::Request(reason)) => assert!(reason.contains("no public address"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        for ip in ["8.8.8.8", "2001:4860:4860::8888"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
     }
 }
