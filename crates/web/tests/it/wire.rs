@@ -12,7 +12,8 @@ fn fixture(name: &str) -> Vec<u8> {
         .unwrap()
 }
 
-async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, String) {
+/// Makes the site's source a ninjs push source; returns it with its push token.
+pub(crate) async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, String) {
     let token = secrets::new_token("dl_push_").unwrap();
     let config = WireConfig {
         kind: "push-ninjs".into(),

@@ -7,11 +7,12 @@
 
 use crate::media::picture;
 use crate::support::{Site, text};
+use crate::wire::push_source;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::{DeskAction, NewSource, SourceId, StoryId, WireConfig, secrets};
+use dateline_core::{DeskAction, NewSource, SourceId, StoryId, WireConfig};
 use dateline_web::{Clock, poller, wire_images};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -159,20 +160,6 @@ async fn has_picture(site: &Site, story: StoryId) -> bool {
 /// The responsive `srcset` of a library picture, as a story page shows it.
 fn srcset_of(hash: &str) -> String {
     format!(r#"<source type="image/webp" srcset="/media/{hash}/320.webp 320w, /media/{hash}/640.webp 640w"#)
-}
-
-async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, String) {
-    let token = secrets::new_token("dl_push_").unwrap();
-    let config = WireConfig {
-        kind: "push-ninjs".into(),
-        location: None,
-        section: Some(site.world.id),
-        byline: String::new(),
-        language: None,
-        auto_publish,
-    };
-    site.store.configure_source(site.source.id, &config, Some(&secrets::token_hash(&token))).await.unwrap();
-    (site.source.id, token)
 }
 
 /// A ninjs 1.x item with a picture association at `href`.
