@@ -404,3 +404,25 @@ async fn snapshot_of_story_and_home() {
         insta::assert_snapshot!("home_page", home);
     });
 }
+
+#[tokio::test]
+async fn long_lists_have_previous_and_next_pages() {
+    let site = Site::new().await;
+    for i in 0..25 {
+        site.publish(
+            &site.draft(&format!("Harbour story number {i}")),
+            &format!("2025-02-2{}T10:{i:02}:00Z", 1 + i % 5),
+        )
+        .await;
+    }
+    let first = site.get("/section/world").await.body;
+    assert!(
+        first.contains(r#"<a class="pagination-next" rel="next" href="/section/world?page=2">Next</a>"#),
+        "{first}"
+    );
+    assert!(!first.contains("pagination-prev"));
+    let second = site.get("/section/world?page=2").await.body;
+    assert!(second.contains(r#"<a class="pagination-prev" rel="prev" href="/section/world">Previous</a>"#));
+    assert!(second.contains(r#"<span class="pagination-page">Page 2</span>"#));
+    assert!(!second.contains("pagination-next"), "25 stories make two pages of 20");
+}

@@ -27,7 +27,8 @@ pub(crate) async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, S
     (site.source.id, token)
 }
 
-async fn push(base: &str, id: SourceId, token: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+/// Pushes `body` to source `id` with `token`: the status and the JSON answer.
+pub(crate) async fn push(base: &str, id: SourceId, token: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/api/wire/v1/sources/{id}/items"))
         .header("authorization", format!("Bearer {token}"))

@@ -185,17 +185,41 @@ fn ninjs(guid: &str, headline: &str, href: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Pushes `body` to source `id`, expecting it to be taken.
 async fn push(base: &str, id: SourceId, token: &str, body: Vec<u8>) -> serde_json::Value {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/wire/v1/sources/{id}/items"))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
+    let (status, json) = crate::wire::push(base, id, token, body).await;
+    assert_eq!(status, 200, "{json}");
+    json
+}
+
+/// A new agency source (`slug`, named and credited `name`) that publishes what arrives at
+/// once, taking its copy as `kind` from `location`.
+async fn auto_publishing_source(
+    site: &Site,
+    slug: &str,
+    name: &str,
+    kind: &str,
+    location: String,
+) -> SourceId {
+    let source = site
+        .store
+        .create_source(&NewSource {
+            slug: dateline_core::Slug::parse(slug).unwrap(),
+            name: name.into(),
+            credit: name.into(),
+        })
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    let config = WireConfig {
+        kind: kind.into(),
+        location: Some(location),
+        section: Some(site.world.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: true,
+    };
+    site.store.configure_source(source.id, &config, None).await.unwrap();
+    source.id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,25 +239,8 @@ async fn rss_pictures_are_fetched_once_and_keep_the_agency_credit() {
           <enclosure url="{photo}" length="1000" type="image/jpeg"/></item>
         </channel></rss>"#
     );
-    let source = site
-        .store
-        .create_source(&NewSource {
-            slug: dateline_core::Slug::parse("good-wire").unwrap(),
-            name: "Good Wire".into(),
-            credit: "Good Wire".into(),
-        })
-        .await
-        .unwrap();
-    let config = WireConfig {
-        kind: "rss".into(),
-        location: Some(format!("{base}/feed")),
-        section: Some(site.world.id),
-        byline: String::new(),
-        language: None,
-        auto_publish: true,
-    };
-    site.store.configure_source(source.id, &config, None).await.unwrap();
-    site.store.set_polling(source.id, 3600, jiff::Timestamp::now()).await.unwrap();
+    let source = auto_publishing_source(&site, "good-wire", "Good Wire", "rss", format!("{base}/feed")).await;
+    site.store.set_polling(source, 3600, jiff::Timestamp::now()).await.unwrap();
     let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
 
     let pictured = wait_until(Duration::from_secs(10), async || {
@@ -398,24 +405,9 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
     let site = site().await;
     let (agency, pictures) = agency().await;
     let folder = tempfile::tempdir().unwrap();
-    let source = site
-        .store
-        .create_source(&NewSource {
-            slug: dateline_core::Slug::parse("drop-wire").unwrap(),
-            name: "Drop Wire".into(),
-            credit: "DW".into(),
-        })
-        .await
-        .unwrap();
-    let config = WireConfig {
-        kind: "drop-newsml".into(),
-        location: Some(folder.path().display().to_string()),
-        section: Some(site.world.id),
-        byline: String::new(),
-        language: None,
-        auto_publish: true,
-    };
-    site.store.save_wire_settings(source.id, &config, 1, None, jiff::Timestamp::now()).await.unwrap();
+    let location = folder.path().display().to_string();
+    let source = auto_publishing_source(&site, "drop-wire", "Drop Wire", "drop-newsml", location).await;
+    site.store.set_polling(source, 1, jiff::Timestamp::now()).await.unwrap();
     let fixture = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../ingest/tests/fixtures/wire/newsml_picture.xml"),
@@ -429,7 +421,7 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
     let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
 
     let pictured = wait_until(Duration::from_secs(10), async || {
-        let items = site.store.wire_items(Some(source.id), None, 5).await.unwrap();
+        let items = site.store.wire_items(Some(source), None, 5).await.unwrap();
         match items.first().and_then(|i| i.story) {
             Some(story) => has_picture(&site, story).await,
             None => false,
