@@ -103,3 +103,126 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// `dateline bench visible`: push-to-visible latency against a running server (DESIGN.md
+/// section 5: one pushed item on the site, in feeds and in search within one second).
+#[derive(clap::Args)]
+pub struct VisibleBench {
+    /// The running site, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub base: String,
+    /// Id of an auto-publishing push-ninjs source.
+    #[arg(long)]
+    pub source: i64,
+    /// That source's push token.
+    #[arg(long, env = "DATELINE_BENCH_PUSH_TOKEN")]
+    pub token: String,
+    /// How many items to push, one after the other.
+    #[arg(long, default_value_t = 20)]
+    pub items: usize,
+}
+
+/// The places a pushed story must reach, each read until the story shows.
+const PLACES: [(&str, &str); 3] = [("site", "/latest"), ("feed", "/rss.xml"), ("search", "/search?q=")];
+/// Longer than this and the item counts as lost.
+const GIVE_UP: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Pushes items one at a time and times each until its link is on the latest page, in the
+/// site feed and in search results. Prints p50/p95/max per place; fails when one never shows.
+pub async fn visible(args: VisibleBench) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let client = reqwest::Client::builder().timeout(GIVE_UP).build()?;
+    let base = args.base.trim_end_matches('/').to_owned();
+    let run = jiff::Timestamp::now().as_millisecond();
+    let mut waits: Vec<Vec<f64>> = vec![Vec::new(); PLACES.len()];
+    for i in 0..args.items {
+        // A word no demo story has, so the search finds exactly this story; the slug made
+        // from the headline carries it between hyphens, which only a link to it has.
+        let marker = letters(run as u64 * 1000 + i as u64);
+        let now = jiff::Timestamp::now();
+        let item = serde_json::json!({
+            "uri": format!("urn:dateline-bench:{run}:{i}"),
+            "type": "text",
+            "version": "1",
+            "versioncreated": now.to_string(),
+            "pubstatus": "usable",
+            "language": "en",
+            "headline": format!("Harbour pilots {marker} guide the night convoy"),
+            "body_html": format!("<p>The {marker} pilots guided twelve ships through the channel.</p>"),
+        });
+        let pushed = std::time::Instant::now();
+        let response = client
+            .post(format!("{base}/api/wire/v1/sources/{}/items", args.source))
+            .bearer_auth(&args.token)
+            .header("content-type", "application/json")
+            .body(item.to_string())
+            .send()
+            .await
+            .context("the push did not reach the server")?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        anyhow::ensure!(
+            status.is_success() && text.contains("\"published\""),
+            "push refused: {status} {text}"
+        );
+        let needle = format!("-{marker}-");
+        let checks = PLACES.iter().map(|(_, path)| {
+            let url =
+                if path.ends_with('=') { format!("{base}{path}{marker}") } else { format!("{base}{path}") };
+            wait_for(&client, url, &needle, pushed)
+        });
+        for (place, waited) in futures_util::future::join_all(checks).await.into_iter().enumerate() {
+            let waited = waited.with_context(|| format!("item {i} never showed in {}", PLACES[place].0))?;
+            waits[place].push(waited);
+        }
+    }
+    println!("push-to-visible over {} items (ms):", args.items);
+    for ((place, _), mut ms) in PLACES.iter().zip(waits) {
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "  {place}: p50 {:.1} p95 {:.1} max {:.1}",
+            percentile(&ms, 50.0),
+            percentile(&ms, 95.0),
+            ms.last().copied().unwrap_or(0.0)
+        );
+    }
+    Ok(())
+}
+
+/// Reads `url` every 5 ms until its body holds `needle`; the milliseconds since `since`.
+async fn wait_for(
+    client: &reqwest::Client,
+    url: String,
+    needle: &str,
+    since: std::time::Instant,
+) -> Option<f64> {
+    while since.elapsed() < GIVE_UP {
+        if let Ok(response) = client.get(&url).send().await
+            && response.status().is_success()
+            && response.text().await.is_ok_and(|body| body.contains(needle))
+        {
+            return Some(since.elapsed().as_secs_f64() * 1000.0);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    None
+}
+
+/// A lowercase word made from `n`, e.g. "qbkzvr": no digits, so search treats it as a word.
+fn letters(mut n: u64) -> String {
+    let mut word = String::from("zq");
+    while n > 0 {
+        word.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    word
+}
+
+/// The `p`th percentile of sorted figures (nearest rank).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}

@@ -58,6 +58,9 @@ enum Command {
 enum BenchCommand {
     /// Parse and store synthetic feed items into a fresh SQLite database.
     Ingest(bench::IngestBench),
+    /// Push items to a running server and time each until it shows on the site, in the
+    /// feed and in search.
+    Visible(bench::VisibleBench),
 }
 
 #[derive(Subcommand)]
@@ -97,6 +100,7 @@ fn main() -> anyhow::Result<()> {
             Command::Wire(command) => std::process::exit(wire::run(command)),
             Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
             Command::Bench(BenchCommand::Ingest(args)) => bench::ingest(args).await,
+            Command::Bench(BenchCommand::Visible(args)) => bench::visible(args).await,
             Command::Reindex(args) => reindex(args).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
