@@ -202,8 +202,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!(%address, "serving");
     let search = open_search(&settings)?;
-    let state = dateline_web::AppState { search, pictures, ..dateline_web::AppState::new(store, theme) }
-        .with_wire_images(dateline_web::wire_images::Settings::default());
+    let state = dateline_web::AppState::from(dateline_web::Parts {
+        search,
+        pictures,
+        ..dateline_web::Parts::new(store, theme)
+    })
+    .with_wire_images(dateline_web::wire_images::Settings::default());
     dateline_web::serve(listener, state).await?;
     Ok(())
 }

@@ -22,7 +22,7 @@ pub mod wire_images;
 
 pub use error::WebError;
 pub use router::router;
-pub use state::{AppState, Clock, SiteCache};
+pub use state::{AppState, Clock, Parts, SiteCache};
 pub use theme::{Theme, ThemeError};
 
 /// Serves `router` on `listener` until the process receives Ctrl-C or SIGTERM, with the

@@ -12,6 +12,10 @@
 //! cache reads the log when this process changed something, and a background task reads it
 //! every [`POLL`] for changes made by other processes, dropping exactly the pages that
 //! depend on a touched key. A page rendered while a change came in is not kept.
+//!
+//! Bursts: requests for a page that is being rendered wait for that render instead of
+//! rendering it too, and requests that find the cache behind after a write read the log
+//! once between them (docs/PERFORMANCE.md has the figures).
 
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
@@ -140,14 +144,51 @@ struct Inner {
     seen_local: AtomicU64,
     /// Bumped whenever pages are dropped: a page rendered across a bump is not kept.
     generation: AtomicU64,
+    /// Pages being rendered now, by address: a request for one of them waits for that
+    /// render instead of rendering the page too (a burst on a cold feed renders it once).
+    rendering: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    /// Cacheable pages rendered since start (misses), for tests and operators.
+    rendered: AtomicU64,
+}
+
+/// Held while a page is rendered; waiting requests wake when it is dropped.
+struct Rendering {
+    cache: PageCache,
+    url: String,
+    _done: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        self.cache.0.rendering.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.url);
+    }
+}
+
+/// Whether a request renders the page or waits for another request that is rendering it.
+enum Turn {
+    Render(Rendering),
+    Wait(tokio::sync::watch::Receiver<()>),
 }
 
 impl PageCache {
     /// Reads new rows of the change log and drops the pages they touch. Returns whether the
     /// whole site changed (settings, sections), so that other caches can be cleared too.
     pub async fn sync(&self, store: &dyn Store) -> dateline_store::Result<bool> {
+        self.sync_after(store, None).await
+    }
+
+    /// Like [`sync`](Self::sync), but when `seen` is the local change count a request found
+    /// the cache behind at, and another request has read the log since, returns at once:
+    /// requests that arrive together after a write read the log once, not once each.
+    async fn sync_after(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<bool> {
         let local = dateline_store::local_changes();
         let mut log = self.0.log.lock().await;
+        if let Some(seen) = seen
+            && self.0.seen_local.load(Ordering::Acquire) >= seen
+            && log.started
+        {
+            return Ok(false);
+        }
         let rows = store.page_changes_after(log.read_from()).await?;
         self.0.seen_local.store(local, Ordering::Release);
         let mut keys: HashSet<String> = HashSet::new();
@@ -184,9 +225,11 @@ impl PageCache {
         Ok(site)
     }
 
-    /// Whether this process changed something since the log was last read.
-    fn behind(&self) -> bool {
-        dateline_store::local_changes() != self.0.seen_local.load(Ordering::Acquire)
+    /// The local change count when this process changed something since the log was last
+    /// read.
+    fn behind(&self) -> Option<u64> {
+        let local = dateline_store::local_changes();
+        (local != self.0.seen_local.load(Ordering::Acquire)).then_some(local)
     }
 
     fn get(&self, url: &str) -> Option<Arc<Entry>> {
@@ -209,6 +252,17 @@ impl PageCache {
         pages.entries.insert(url, entry);
     }
 
+    /// Renders the page at `url`, or waits for the request already rendering it.
+    fn turn(&self, url: &str) -> Turn {
+        let mut rendering = self.0.rendering.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = rendering.get(url) {
+            return Turn::Wait(done.clone());
+        }
+        let (done, waiting) = tokio::sync::watch::channel(());
+        rendering.insert(url.to_owned(), waiting);
+        Turn::Render(Rendering { cache: self.clone(), url: url.to_owned(), _done: done })
+    }
+
     /// Counts a compressed copy made after the page was stored.
     fn grew(&self, by: usize) {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).bytes += by;
@@ -217,6 +271,11 @@ impl PageCache {
     /// Whether the page at `url` (path and query) is kept.
     pub fn contains(&self, url: &str) -> bool {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.contains_key(url)
+    }
+
+    /// How many cacheable pages were rendered since start: each one a miss.
+    pub fn rendered(&self) -> u64 {
+        self.0.rendered.load(Ordering::Relaxed)
     }
 
     /// How many pages are kept, for tests and the health page.
@@ -243,12 +302,12 @@ pub async fn run(state: AppState) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        sync(&state).await;
+        sync(&state, None).await;
     }
 }
 
-async fn sync(state: &AppState) {
-    match state.page_cache.sync(&*state.store).await {
+async fn sync(state: &AppState, seen: Option<u64>) {
+    match state.page_cache.sync_after(&*state.store, seen).await {
         Ok(true) => state.site_cache.clear(),
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the page change log"),
@@ -402,8 +461,8 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         return next.run(request).await;
     }
     let cache = &state.page_cache;
-    if cache.behind() {
-        sync(&state).await;
+    if let Some(seen) = cache.behind() {
+        sync(&state, Some(seen)).await;
     }
     let url = request
         .uri()
@@ -413,9 +472,22 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     if let Some(entry) = cache.get(&url) {
         return respond(cache, &entry, &headers, head_only);
     }
+    let _rendering = match cache.turn(&url) {
+        Turn::Render(rendering) => Some(rendering),
+        Turn::Wait(mut done) => {
+            // Wakes when the other render ends (its sender is dropped).
+            let _ = done.changed().await;
+            if let Some(entry) = cache.get(&url) {
+                return respond(cache, &entry, &headers, head_only);
+            }
+            // That page was not kept (not cacheable, or dropped meanwhile): render it here.
+            None
+        }
+    };
     let generation = cache.0.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
     let Some(deps) = response.extensions().get::<PageDeps>().cloned() else { return response };
+    cache.0.rendered.fetch_add(1, Ordering::Relaxed);
     if response.status() != StatusCode::OK || response.headers().contains_key(header::CONTENT_ENCODING) {
         return response;
     }

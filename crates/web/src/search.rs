@@ -30,6 +30,9 @@ struct Inner {
     dir: Option<PathBuf>,
     position: tokio::sync::Mutex<Option<i64>>,
     seen_local: AtomicU64,
+    /// Searches running at once: one per core. More only queue on the CPU, each with its
+    /// own thread and working memory; the semaphore queues them in order instead.
+    running: tokio::sync::Semaphore,
 }
 
 impl Search {
@@ -60,7 +63,21 @@ impl Search {
             dir,
             position: tokio::sync::Mutex::new(position),
             seen_local: AtomicU64::new(u64::MAX),
+            running: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         }))
+    }
+
+    /// Runs a query on the blocking pool, waiting for a free core first.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    pub async fn search(
+        &self,
+        query: dateline_search::SearchQuery,
+    ) -> anyhow::Result<dateline_search::SearchResults> {
+        let _turn = self.0.running.acquire().await?;
+        let index = self.0.index.clone();
+        Ok(tokio::task::spawn_blocking(move || index.search(&query)).await??)
     }
 
     pub fn index(&self) -> &SearchIndex {

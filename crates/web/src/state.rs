@@ -27,9 +27,16 @@ impl Clock {
     }
 }
 
-/// Shared state of the web layer; cheap to clone.
+/// Shared state of the web layer. It is one pointer: axum clones the state for every layer
+/// and handler of every request, and cloning one `Arc` instead of a dozen was a tenth of a
+/// cached page's CPU time (docs/PERFORMANCE.md).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Parts>);
+
+/// What the state holds; build one with [`Parts::new`] and struct update syntax, then turn
+/// it into an [`AppState`] with `into()`.
+#[derive(Clone)]
+pub struct Parts {
     pub store: Arc<dyn Store>,
     pub theme: Arc<Theme>,
     pub clock: Clock,
@@ -42,7 +49,7 @@ pub struct AppState {
     pub wire_images: crate::wire_images::WireImages,
 }
 
-impl AppState {
+impl Parts {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
         let pictures = crate::media::Pictures::new(dateline_media::MediaStorage::memory());
         Self {
@@ -61,18 +68,44 @@ impl AppState {
             pictures,
         }
     }
+}
+
+impl From<Parts> for AppState {
+    fn from(parts: Parts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
+        Parts::new(store, theme).into()
+    }
+
+    /// The parts, to change before serving; copied first when other clones of this state
+    /// exist, which keep the parts they had.
+    pub fn parts_mut(&mut self) -> &mut Parts {
+        Arc::make_mut(&mut self.0)
+    }
 
     /// The state with its wire picture fetcher made anew from its store, pictures and clock:
     /// call after setting those.
     #[must_use]
-    pub fn with_wire_images(mut self, settings: crate::wire_images::Settings) -> Self {
-        self.wire_images = crate::wire_images::WireImages::new(
-            self.store.clone(),
-            self.pictures.clone(),
-            self.clock.clone(),
+    pub fn with_wire_images(self, settings: crate::wire_images::Settings) -> Self {
+        let mut parts = (*self.0).clone();
+        parts.wire_images = crate::wire_images::WireImages::new(
+            parts.store.clone(),
+            parts.pictures.clone(),
+            parts.clock.clone(),
             settings,
         );
-        self
+        parts.into()
     }
 }
 

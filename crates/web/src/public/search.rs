@@ -76,11 +76,7 @@ pub async fn run(state: &AppState, query: SearchQuery) -> Result<SearchResults, 
     {
         tracing::warn!(error = %e, "search index behind the store");
     }
-    let index = state.search.index().clone();
-    tokio::task::spawn_blocking(move || index.search(&query))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Internal(e.to_string()))
+    state.search.search(query).await.map_err(|e| WebError::Internal(e.to_string()))
 }
 
 #[derive(Serialize)]

@@ -192,3 +192,36 @@ async fn a_change_drops_exactly_the_pages_it_touches() {
     let tag_page = String::from_utf8(get(&site, "/tag/turkey", &[]).await.body).unwrap();
     assert!(tag_page.contains("Urdu News"), "the menu on a kept page is current");
 }
+
+#[tokio::test]
+async fn a_burst_on_a_cold_page_renders_it_once_and_a_burst_after_a_change_sees_it() {
+    let site = Site::new().await;
+    site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
+    for path in ["/rss.xml", "/sitemaps/news.xml", "/section/world"] {
+        let before = site.state.page_cache.rendered();
+        let replies = futures_util::future::join_all((0..24).map(|_| get(&site, path, &[]))).await;
+        assert_eq!(site.state.page_cache.rendered() - before, 1, "{path}: rendered once for 24 requests");
+        assert!(replies.iter().all(|r| r.status == StatusCode::OK && r.body == replies[0].body), "{path}");
+        assert!(String::from_utf8_lossy(&replies[0].body).contains("Talks resume in Istanbul"), "{path}");
+    }
+
+    // A change, then a burst: every request sees it, and each page is rendered once again.
+    site.publish(&site.draft("Second day of talks"), "2025-02-27T10:00:00Z").await;
+    let before = site.state.page_cache.rendered();
+    let replies = futures_util::future::join_all((0..24).map(|_| get(&site, "/rss.xml", &[]))).await;
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            String::from_utf8_lossy(&reply.body).contains("Second day of talks"),
+            "the burst sees the change"
+        );
+    }
+    assert_eq!(site.state.page_cache.rendered() - before, 1);
+
+    // A page that is not kept (a search) is still answered for every request of a burst.
+    let replies = futures_util::future::join_all((0..8).map(|_| get(&site, "/search?q=talks", &[]))).await;
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(String::from_utf8_lossy(&reply.body).contains("Second day of talks"));
+    }
+}

@@ -210,7 +210,7 @@ async fn bad_files_are_refused_clearly_and_leave_nothing_behind() {
     let (status, _) = upload(&site, "dl_admin_forged", Some(("x.jpg", &jpeg)), &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    site.state.pictures.limits.max_bytes = jpeg.len() - 1;
+    site.state.parts_mut().pictures.limits.max_bytes = jpeg.len() - 1;
     let (status, body) = upload(&site, &admin, Some(("big.jpg", &jpeg)), &[]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
 

@@ -99,7 +99,11 @@ impl Site {
             .unwrap();
         let theme = Theme::new(theme).unwrap();
         let now = Arc::new(std::sync::atomic::AtomicI64::new(at(NOW).as_second()));
-        let state = AppState { clock: Clock::Manual(now.clone()), ..AppState::new(store.clone(), theme) };
+        let state: AppState = dateline_web::Parts {
+            clock: Clock::Manual(now.clone()),
+            ..dateline_web::Parts::new(store.clone(), theme)
+        }
+        .into();
         Self { store, state, world, urdu, tag, author, source, now, _dir: dir }
     }
 

@@ -115,7 +115,7 @@ async fn agency() -> (Agency, String) {
 /// A site taking pictures up to [`MAX_BYTES`], each download bounded by [`TIMEOUT`].
 async fn site() -> Site {
     let mut site = Site::new().await;
-    site.state.pictures.limits.max_bytes = MAX_BYTES;
+    site.state.parts_mut().pictures.limits.max_bytes = MAX_BYTES;
     // The agency's picture server is on 127.0.0.1 here; in production such addresses are refused.
     let settings = wire_images::Settings {
         timeout: TIMEOUT,
