@@ -128,13 +128,22 @@ const PLACES: [(&str, &str); 3] = [("site", "/latest"), ("feed", "/rss.xml"), ("
 const GIVE_UP: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Pushes items one at a time and times each until its link is on the latest page, in the
-/// site feed and in search results. Prints p50/p95/max per place; fails when one never shows.
+/// site feed and in search results, then withdraws it as an agency would. Prints p50/p95/max
+/// per place; fails when one never shows.
 pub async fn visible(args: VisibleBench) -> anyhow::Result<()> {
     use anyhow::Context;
     let client = reqwest::Client::builder().timeout(GIVE_UP).build()?;
     let base = args.base.trim_end_matches('/').to_owned();
     let run = jiff::Timestamp::now().as_millisecond();
     let mut waits: Vec<Vec<f64>> = vec![Vec::new(); PLACES.len()];
+    let push = |body: serde_json::Value| {
+        client
+            .post(format!("{base}/api/wire/v1/sources/{}/items", args.source))
+            .bearer_auth(&args.token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
     for i in 0..args.items {
         // A word no demo story has, so the search finds exactly this story; the slug made
         // from the headline carries it between hyphens, which only a link to it has.
@@ -151,14 +160,7 @@ pub async fn visible(args: VisibleBench) -> anyhow::Result<()> {
             "body_html": format!("<p>The {marker} pilots guided twelve ships through the channel.</p>"),
         });
         let pushed = std::time::Instant::now();
-        let response = client
-            .post(format!("{base}/api/wire/v1/sources/{}/items", args.source))
-            .bearer_auth(&args.token)
-            .header("content-type", "application/json")
-            .body(item.to_string())
-            .send()
-            .await
-            .context("the push did not reach the server")?;
+        let response = push(item).await.context("the push did not reach the server")?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         anyhow::ensure!(
@@ -175,6 +177,21 @@ pub async fn visible(args: VisibleBench) -> anyhow::Result<()> {
             let waited = waited.with_context(|| format!("item {i} never showed in {}", PLACES[place].0))?;
             waits[place].push(waited);
         }
+        // The agency withdraws it, so that bench items never pile up on the site's pages.
+        let withdrawn = push(serde_json::json!({
+            "uri": format!("urn:dateline-bench:{run}:{i}"),
+            "type": "text",
+            "version": "2",
+            "versioncreated": jiff::Timestamp::now().to_string(),
+            "pubstatus": "withdrawn",
+            "language": "en",
+            "headline": "WITHDRAWN: bench item",
+            "body_html": "<p>Withdrawn.</p>",
+        }))
+        .await
+        .context("the withdrawal did not reach the server")?;
+        let text = withdrawn.text().await.unwrap_or_default();
+        anyhow::ensure!(text.contains("\"killed\""), "withdrawal not applied: {text}");
     }
     println!("push-to-visible over {} items (ms):", args.items);
     for ((place, _), mut ms) in PLACES.iter().zip(waits) {

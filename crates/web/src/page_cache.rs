@@ -32,8 +32,9 @@ use std::time::Duration;
 
 /// How often the change log is read for other processes' changes.
 pub const POLL: Duration = Duration::from_millis(250);
-/// Memory the cached pages may use, all encodings counted.
-pub const MAX_BYTES: usize = 128 * 1024 * 1024;
+/// Memory the cached pages may use, all encodings counted: about 5,000 story pages in
+/// every encoding, within the 300 MB the whole process must stay under.
+pub const MAX_BYTES: usize = 96 * 1024 * 1024;
 /// A page larger than this is served but not kept.
 const MAX_PAGE: usize = 8 * 1024 * 1024;
 
@@ -492,9 +493,13 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         return response;
     }
     let (parts, body) = response.into_parts();
-    let Ok(identity) = axum::body::to_bytes(body, MAX_PAGE).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "The page is too large.").into_response();
+    // The handlers render whole pages in memory, so collecting the body costs nothing more.
+    let Ok(identity) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be read.").into_response();
     };
+    if identity.len() > MAX_PAGE {
+        return Response::from_parts(parts, Body::from(identity));
+    }
     let entry = Arc::new(Entry {
         content_type: parts
             .headers

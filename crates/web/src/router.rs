@@ -10,26 +10,43 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Headers every response carries unless its handler set its own.
+const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+    (header::CONTENT_SECURITY_POLICY, CSP),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (HeaderName::from_static("permissions-policy"), "interest-cohort=()"),
+];
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
 /// The whole application as a router, ready to serve or to drive in memory in tests.
+///
+/// The layers are one `ServiceBuilder` stack: each `Router::layer` call boxes every route
+/// again, and each box is cloned for every request (docs/PERFORMANCE.md).
 pub fn router(state: AppState) -> Router {
-    let security = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ];
-    let mut app = Router::new()
+    Router::new()
         .route("/", get(home::home))
         .route("/latest", get(lists::latest))
         .route("/story/{slug}", get(story::story))
@@ -108,21 +125,19 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .merge(crate::api::router())
         .fallback(|| async { WebError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), styled_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached));
-    for (name, value) in security {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
-    }
-    app.layer(SetResponseHeaderLayer::if_not_present(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("interest-cohort=()"),
-    ))
-    .layer(CompressionLayer::new())
-    .layer(TimeoutLayer::with_status_code(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        Duration::from_secs(30),
-    ))
-    .layer(CatchPanicLayer::new())
-    .layer(TraceLayer::new_for_http())
-    .with_state(state)
+        .layer(
+            // Outermost first.
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(30),
+                ))
+                .layer(CompressionLayer::new())
+                .layer(middleware::map_response(security_headers))
+                .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
+                .layer(middleware::from_fn_with_state(state.clone(), styled_errors)),
+        )
+        .with_state(state)
 }
