@@ -32,9 +32,10 @@ use std::time::Duration;
 
 /// How often the change log is read for other processes' changes.
 pub const POLL: Duration = Duration::from_millis(250);
-/// Memory the cached pages may use, all encodings counted: about 5,000 story pages in
-/// every encoding, within the 300 MB the whole process must stay under.
-pub const MAX_BYTES: usize = 96 * 1024 * 1024;
+/// Memory the cached pages may use, all encodings counted: about 3,000 story pages in
+/// every encoding (the recent ones readers load), within the 300 MB the whole process must
+/// stay under at 1,000,000 stories (docs/PERFORMANCE.md).
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// A page larger than this is served but not kept.
 const MAX_PAGE: usize = 8 * 1024 * 1024;
 
@@ -380,7 +381,8 @@ fn compress(encoding: Encoding, body: &[u8]) -> Bytes {
             out
         }
     };
-    Bytes::from(out)
+    // Exactly as long as the page: a kept copy must not hold a larger buffer's spare room.
+    Bytes::from(out.into_boxed_slice())
 }
 
 /// Whether the client's copy is current: If-None-Match first (any encoding's tag of this
@@ -514,7 +516,9 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             .unwrap_or_else(|| http_date(state.clock.now())),
         cache_control: deps.cache_control,
         keys: deps.keys.into_iter().chain(std::iter::once("site".to_owned())).collect(),
-        identity,
+        // A copy of exactly the page's length: the rendered String's buffer is up to twice
+        // as long, and the cache counts (and keeps) only what it holds.
+        identity: Bytes::copy_from_slice(&identity),
         gzip: OnceLock::new(),
         brotli: OnceLock::new(),
     });

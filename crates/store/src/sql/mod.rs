@@ -74,9 +74,9 @@ impl SqlStore {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // 8 MB a connection: with 8 connections, 64 MB at most of the
+                        // 4 MB a connection: with 8 connections, 32 MB at most of the
                         // 300 MB budget (the OS keeps the file cached as well).
-                        conn.execute("PRAGMA cache_size = -8000").await?;
+                        conn.execute("PRAGMA cache_size = -4000").await?;
                     }
                     Ok(())
                 })
