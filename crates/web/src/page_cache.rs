@@ -175,14 +175,10 @@ enum Turn {
 impl PageCache {
     /// Reads new rows of the change log and drops the pages they touch. Returns whether the
     /// whole site changed (settings, sections), so that other caches can be cleared too.
-    pub async fn sync(&self, store: &dyn Store) -> dateline_store::Result<bool> {
-        self.sync_after(store, None).await
-    }
-
-    /// Like [`sync`](Self::sync), but when `seen` is the local change count a request found
-    /// the cache behind at, and another request has read the log since, returns at once:
-    /// requests that arrive together after a write read the log once, not once each.
-    async fn sync_after(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<bool> {
+    /// When `seen` is the local change count a request found the cache behind at, and
+    /// another request has read the log since, returns at once: requests that arrive
+    /// together after a write read the log once, not once each.
+    async fn sync(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<bool> {
         let local = dateline_store::local_changes();
         let mut log = self.0.log.lock().await;
         if let Some(seen) = seen
@@ -309,7 +305,7 @@ pub async fn run(state: AppState) {
 }
 
 async fn sync(state: &AppState, seen: Option<u64>) {
-    match state.page_cache.sync_after(&*state.store, seen).await {
+    match state.page_cache.sync(&*state.store, seen).await {
         Ok(true) => state.site_cache.clear(),
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the page change log"),

@@ -80,10 +80,6 @@ impl Search {
         Ok(tokio::task::spawn_blocking(move || index.search(&query)).await??)
     }
 
-    pub fn index(&self) -> &SearchIndex {
-        &self.0.index
-    }
-
     /// Whether this process committed a write since the log was last read.
     pub fn behind(&self) -> bool {
         dateline_store::local_changes() != self.0.seen_local.load(Ordering::Acquire)
