@@ -1,7 +1,5 @@
-//! Newsroom accounts: who may do what. Roles follow the usual newsroom ladder — a
-//! contributor writes drafts, an author publishes their own stories, an editor handles
-//! everyone's stories, an administrator also runs the site (users, settings, sources,
-//! tokens). [`Role::may`] is the one place those rights are decided.
+//! Newsroom accounts: users and their roles, sessions and API tokens. What each role may
+//! do is decided in [`crate::rights`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,82 +29,12 @@ impl Role {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
-
-    /// Whether this role may do `action`; `own` says whether the story concerned is one of
-    /// the user's own (they are among its authors, or they created it).
-    pub fn may(self, action: Action, own: bool) -> bool {
-        use Action::*;
-        match self {
-            Self::Administrator => true,
-            Self::Editor => !matches!(action, ManageUsers | ManageSettings | ManageSources | ManageTokens),
-            Self::Author => match action {
-                CreateStory | ViewStories | CreateTags | UploadMedia => true,
-                EditStory | PublishStory | ScheduleStory | UnpublishStory | AddCorrection | ViewRevisions
-                | RestoreRevision => own,
-                KillStory | ManageTaxonomy | ManageUsers | ManageSettings | ManageSources | ManageTokens => {
-                    false
-                }
-            },
-            Self::Contributor => match action {
-                CreateStory | ViewStories | CreateTags => true,
-                EditStory | ViewRevisions | RestoreRevision => own,
-                _ => false,
-            },
-        }
-    }
 }
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Everything a signed-in user can try to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    ViewStories,
-    CreateStory,
-    /// Save changes to a story (a contributor only while it is not public: see the web layer).
-    EditStory,
-    PublishStory,
-    ScheduleStory,
-    UnpublishStory,
-    KillStory,
-    AddCorrection,
-    ViewRevisions,
-    RestoreRevision,
-    CreateTags,
-    /// Sections, tags and authors pages.
-    ManageTaxonomy,
-    ManageUsers,
-    ManageSettings,
-    ManageSources,
-    ManageTokens,
-    /// Add pictures to the media library and change their words.
-    UploadMedia,
-}
-
-impl Action {
-    pub const ALL: [Action; 17] = [
-        Self::ViewStories,
-        Self::CreateStory,
-        Self::EditStory,
-        Self::PublishStory,
-        Self::ScheduleStory,
-        Self::UnpublishStory,
-        Self::KillStory,
-        Self::AddCorrection,
-        Self::ViewRevisions,
-        Self::RestoreRevision,
-        Self::CreateTags,
-        Self::ManageTaxonomy,
-        Self::ManageUsers,
-        Self::ManageSettings,
-        Self::ManageSources,
-        Self::ManageTokens,
-        Self::UploadMedia,
-    ];
 }
 
 /// A checked, lower-cased e-mail address.
@@ -160,21 +88,6 @@ impl From<Email> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use Action::*;
-
-    #[test]
-    fn the_ladder_of_rights() {
-        assert!(!Role::Contributor.may(PublishStory, true));
-        assert!(Role::Contributor.may(EditStory, true));
-        assert!(!Role::Contributor.may(EditStory, false));
-        assert!(Role::Author.may(PublishStory, true));
-        assert!(!Role::Author.may(PublishStory, false));
-        assert!(!Role::Author.may(KillStory, true));
-        assert!(Role::Editor.may(PublishStory, false));
-        assert!(Role::Editor.may(KillStory, false));
-        assert!(!Role::Editor.may(ManageUsers, false));
-        assert!(Action::ALL.iter().all(|a| Role::Administrator.may(*a, false)));
-    }
 
     #[test]
     fn emails_are_checked_and_lowercased() {

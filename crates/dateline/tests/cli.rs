@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+use dateline_core::{Actor, StatusChange};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -419,9 +420,12 @@ fn changes_from_another_process_reach_the_page_cache_within_a_second() {
         };
         let now = jiff::Timestamp::now();
         let story = store.create_story(&draft, None, now).await.unwrap();
-        store.publish_story(story.id, now).await.unwrap();
+        store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
         let shown = within_a_second(true).await;
-        store.kill_story(story.id, jiff::Timestamp::now()).await.unwrap();
+        store
+            .change_status(story.id, &StatusChange::Kill, &Actor::System("test"), jiff::Timestamp::now())
+            .await
+            .unwrap();
         let gone = within_a_second(false).await;
         eprintln!("visible after {shown:?}, gone after {gone:?}");
     });

@@ -12,6 +12,9 @@ pub enum StoreError {
     Duplicate(&'static str),
     #[error("the story was saved by someone else meanwhile (now version {current})")]
     Conflict { current: i64 },
+    /// The story's status does not allow the change (it was killed, is already published...).
+    #[error(transparent)]
+    Refused(#[from] dateline_core::TransitionError),
     #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     #[error("configuration: {0}")]

@@ -18,6 +18,7 @@ pub use sql::changes::local_changes;
 
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
+use dateline_core::{Actor, HistoryEntry, StatusChange};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -127,17 +128,20 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         now: Timestamp,
     ) -> Result<Story>;
-    /// Puts a story on the public site. The first publication time is kept for ever.
-    async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story>;
-    /// Appends a correction note to a story.
-    async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story>;
-
-    /// Takes a story off the public site, keeping it for the newsroom.
-    async fn unpublish_story(&self, id: StoryId, now: Timestamp) -> Result<Story>;
-    /// Legal removal: the story leaves every public surface at once; its URL answers 410.
-    async fn kill_story(&self, id: StoryId, now: Timestamp) -> Result<Story>;
-    /// Schedules a story that is not public to be published at `at`.
-    async fn schedule_story(&self, id: StoryId, at: Timestamp, now: Timestamp) -> Result<Story>;
+    /// Appends a correction note to a story that has been public (history names `by`).
+    async fn add_correction(&self, id: StoryId, note: &str, by: &Actor, now: Timestamp) -> Result<Story>;
+    /// Applies a change of status (publish, schedule, unpublish, kill, reinstate) if the
+    /// lifecycle allows it from the story's status at the moment of the write:
+    /// [`StoreError::Refused`] otherwise. Written into the story's history with `by`.
+    async fn change_status(
+        &self,
+        id: StoryId,
+        change: &StatusChange,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Story>;
+    /// The story's history (status changes, corrections, restores), oldest first.
+    async fn history(&self, id: StoryId) -> Result<Vec<HistoryEntry>>;
     /// Publishes every scheduled story whose time is `now` or earlier, each exactly once.
     async fn publish_due(&self, now: Timestamp) -> Result<Vec<StoryId>>;
     /// Saves revision `number` again as the newest state of the story.
@@ -146,6 +150,7 @@ pub trait Store: Send + Sync + 'static {
         id: StoryId,
         number: i64,
         expected_version: i64,
+        by: &Actor,
         now: Timestamp,
     ) -> Result<Story>;
     /// The newsroom's list of stories in any status, last saved first.
@@ -304,7 +309,13 @@ pub trait Store: Send + Sync + 'static {
     /// How many items wait on the wire desk.
     async fn wire_waiting(&self) -> Result<u64>;
     /// The desk's decision on an item; the story made from it, if any.
-    async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>>;
+    async fn act_on_wire_item(
+        &self,
+        id: i64,
+        action: DeskAction,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Option<StoryId>>;
 
     /// Polls a feed source every `seconds` (at least 10), starting now.
     async fn set_polling(&self, id: SourceId, seconds: i64, now: Timestamp) -> Result<()>;

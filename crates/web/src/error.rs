@@ -25,6 +25,9 @@ pub enum WebError {
     Forbidden,
     #[error("the form's CSRF token did not match")]
     BadCsrf,
+    /// The story's lifecycle does not allow the change (killed, already published...).
+    #[error("refused: {0}")]
+    Refused(#[source] dateline_core::TransitionError),
     #[error("too many attempts")]
     TooManyRequests,
     #[error("service unavailable")]
@@ -38,6 +41,7 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound => Self::NotFound,
             StoreError::Unavailable(_) => Self::Unavailable,
+            StoreError::Refused(refused) => Self::Refused(refused),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -95,6 +99,11 @@ impl IntoResponse for WebError {
                 message: "The form's security token did not match. Go back, reload the page and try again."
                     .into(),
                 ..ErrorPage::for_status(StatusCode::FORBIDDEN)
+            },
+            Self::Refused(refused) => ErrorPage {
+                title: "Not possible now",
+                message: refused.message(),
+                ..ErrorPage::for_status(StatusCode::CONFLICT)
             },
             Self::TooManyRequests => ErrorPage::for_status(StatusCode::TOO_MANY_REQUESTS),
             Self::Unavailable => {

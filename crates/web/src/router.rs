@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/stories/{id}/correction", post(admin::editor::correction))
         .route("/admin/stories/{id}/unpublish", post(admin::editor::unpublish))
         .route("/admin/stories/{id}/kill", post(admin::editor::kill))
+        .route("/admin/stories/{id}/reinstate", post(admin::editor::reinstate))
         .route("/admin/stories/{id}/revisions", get(admin::revisions::list))
         .route("/admin/stories/{id}/revisions/{number}/restore", post(admin::revisions::restore))
         .route("/admin/sections", get(admin::manage::sections).post(admin::manage::create_section))

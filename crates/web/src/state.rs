@@ -2,30 +2,10 @@
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
+pub use dateline_newsroom::Clock;
 use dateline_store::Store;
-use jiff::Timestamp;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-
-/// The time source. Tests fix it so rendered pages are the same on every run.
-#[derive(Debug, Clone)]
-pub enum Clock {
-    System,
-    Fixed(Timestamp),
-    /// A clock a test moves by hand (unix seconds).
-    Manual(Arc<std::sync::atomic::AtomicI64>),
-}
-
-impl Clock {
-    pub fn now(&self) -> Timestamp {
-        match self {
-            Self::System => Timestamp::now(),
-            Self::Fixed(t) => *t,
-            Self::Manual(secs) => Timestamp::from_second(secs.load(std::sync::atomic::Ordering::SeqCst))
-                .unwrap_or(Timestamp::UNIX_EPOCH),
-        }
-    }
-}
 
 /// Shared state of the web layer. It is one pointer: axum clones the state for every layer
 /// and handler of every request, and cloning one `Arc` instead of a dozen was a tenth of a

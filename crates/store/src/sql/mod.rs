@@ -14,6 +14,7 @@ mod wire;
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
+use dateline_core::{Actor, HistoryEntry, StatusChange, Transition};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -224,39 +225,28 @@ impl Store for SqlStore {
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn publish_story(&self, id: StoryId, at: Timestamp) -> Result<Story> {
+    async fn add_correction(&self, id: StoryId, note: &str, by: &Actor, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
-        stories::publish(&mut tx, id, at).await?;
+        stories::add_correction(&mut tx, id, note, by, now).await?;
         changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn add_correction(&self, id: StoryId, note: &str, now: Timestamp) -> Result<Story> {
+    async fn change_status(
+        &self,
+        id: StoryId,
+        change: &StatusChange,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Story> {
         let mut tx = self.write().await?;
-        stories::add_correction(&mut tx, id, note, now).await?;
+        stories::change_status(&mut tx, id, change, by, now).await?;
         changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn unpublish_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
-        let mut tx = self.write().await?;
-        stories::set_status(&mut tx, id, StoryStatus::Unpublished, now).await?;
-        changes::commit(tx).await?;
-        self.story(id).await?.ok_or(StoreError::NotFound)
-    }
-
-    async fn kill_story(&self, id: StoryId, now: Timestamp) -> Result<Story> {
-        let mut tx = self.write().await?;
-        stories::set_status(&mut tx, id, StoryStatus::Killed, now).await?;
-        changes::commit(tx).await?;
-        self.story(id).await?.ok_or(StoreError::NotFound)
-    }
-
-    async fn schedule_story(&self, id: StoryId, at: Timestamp, now: Timestamp) -> Result<Story> {
-        let mut tx = self.write().await?;
-        stories::schedule(&mut tx, id, at, now).await?;
-        changes::commit(tx).await?;
-        self.story(id).await?.ok_or(StoreError::NotFound)
+    async fn history(&self, id: StoryId) -> Result<Vec<HistoryEntry>> {
+        stories::history(&self.pool, id).await
     }
 
     async fn publish_due(&self, now: Timestamp) -> Result<Vec<StoryId>> {
@@ -277,6 +267,7 @@ impl Store for SqlStore {
         id: StoryId,
         number: i64,
         expected_version: i64,
+        by: &Actor,
         now: Timestamp,
     ) -> Result<Story> {
         let revision = stories::revisions(&self.pool, id)
@@ -284,7 +275,20 @@ impl Store for SqlStore {
             .into_iter()
             .find(|r| r.number == number)
             .ok_or(StoreError::NotFound)?;
-        self.update_story(id, &revision.draft, expected_version, now).await
+        revision.draft.validate().map_err(StoreError::Invalid)?;
+        let mut tx = self.write().await?;
+        stories::update(&mut tx, id, &revision.draft, expected_version, now).await?;
+        stories::record_history(
+            &mut tx,
+            id,
+            Transition::RestoreRevision,
+            by,
+            &format!("revision {number}"),
+            now,
+        )
+        .await?;
+        changes::commit(tx).await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn admin_stories(
@@ -435,9 +439,15 @@ impl Store for SqlStore {
     async fn wire_item(&self, id: i64) -> Result<Option<WireListItem>> {
         wire::get(&self.pool, id).await
     }
-    async fn act_on_wire_item(&self, id: i64, action: DeskAction, now: Timestamp) -> Result<Option<StoryId>> {
+    async fn act_on_wire_item(
+        &self,
+        id: i64,
+        action: DeskAction,
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Option<StoryId>> {
         let mut tx = self.write().await?;
-        let story = wire::act(&mut tx, id, action, now).await?;
+        let story = wire::act(&mut tx, id, action, by, now).await?;
         changes::commit(tx).await?;
         Ok(story)
     }

@@ -11,8 +11,8 @@ use crate::records::{
     slug, ts,
 };
 use crate::{Result, StoreError};
-use dateline_core::ContentFilter;
 use dateline_core::html::markdown_to_html;
+use dateline_core::{Actor, ContentFilter, HistoryEntry, StatusChange, Transition};
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
     StoryDraft, StoryEvent, StoryFilter, StoryId, StoryImage, StoryListItem, StoryStatus, StorySummary,
@@ -110,6 +110,9 @@ pub(crate) async fn update(
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(StoreError::NotFound)?;
+    let status =
+        StoryStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("story {id} status")))?;
+    Transition::save_for(status).apply(status)?;
     if version != expected_version {
         return Err(StoreError::Conflict { current: version });
     }
@@ -129,14 +132,15 @@ pub(crate) async fn update(
         }
         _ => current_slug,
     };
-    let stamp_updated = (status == StoryStatus::Published.as_str()).then_some(now.as_second());
+    let stamp_updated = (status == StoryStatus::Published).then_some(now.as_second());
     bind_draft(
         sqlx::query(
             "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
              dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
              image_url = $12, image_alt = $13, image_caption = $14, image_credit = $15, image_width = $16, \
              image_height = $17, image_focal_x = $18, image_focal_y = $19, modified_at = $20, \
-             updated_at = COALESCE($21, updated_at), version = version + 1 WHERE id = $22",
+             updated_at = COALESCE($21, updated_at), version = version + 1 \
+             WHERE id = $22 AND version = $23 AND status = $24",
         ),
         &slug,
         draft,
@@ -144,6 +148,8 @@ pub(crate) async fn update(
     .bind(now.as_second())
     .bind(stamp_updated)
     .bind(id.0)
+    .bind(version)
+    .bind(status.as_str())
     .execute(&mut **tx)
     .await
     .map_err(missing_reference)?;
@@ -242,60 +248,127 @@ pub(crate) async fn translations(pool: &AnyPool, id: StoryId) -> Result<Vec<Tran
         .collect()
 }
 
-/// Moves a story to `status` (unpublish, kill), bumping its version; public copies follow.
-pub(crate) async fn set_status(
+/// Why a change guarded by `transition`'s from-states touched no row: the story is missing,
+/// or its status (read now, after any racing change) does not allow it.
+async fn refusal(tx: &mut Transaction<'static, Any>, id: StoryId, transition: Transition) -> StoreError {
+    let row: Result<Option<(String, i64)>, _> =
+        sqlx::query_as("SELECT status, version FROM stories WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await;
+    match row {
+        Err(e) => e.into(),
+        Ok(None) => StoreError::NotFound,
+        Ok(Some((s, version))) => match StoryStatus::parse(&s) {
+            Some(status) => match transition.apply(status) {
+                Err(refused) => StoreError::Refused(refused),
+                // Allowed now but not when the row was changed: a racing change in between.
+                Ok(_) => StoreError::Conflict { current: version },
+            },
+            None => StoreError::Corrupt(format!("story {id} has status {s:?}")),
+        },
+    }
+}
+
+/// Writes one step of a story's life into its history.
+pub(crate) async fn record_history(
     tx: &mut Transaction<'static, Any>,
     id: StoryId,
-    status: StoryStatus,
+    transition: Transition,
+    by: &Actor,
+    note: &str,
     now: Timestamp,
 ) -> Result<()> {
-    let was_public = is_public(tx, id).await?;
-    let done = sqlx::query(
-        "UPDATE stories SET status = $1, scheduled_at = NULL, modified_at = $2, version = version + 1 WHERE id = $3",
+    sqlx::query(
+        "INSERT INTO story_history (story_id, at, transition, actor, user_id, note) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(status.as_str())
-    .bind(now.as_second())
     .bind(id.0)
+    .bind(now.as_second())
+    .bind(transition.as_str())
+    .bind(by.to_string())
+    .bind(by.user_id().map(|u| u.0))
+    .bind(note.to_owned())
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Applies a change of status, if the story's status now is one the change may start
+/// from (named in the statement, so a racing change cannot slip between a check and the
+/// write). Bumps the version, keeps the public copies and the change log in step, queues
+/// the webhook, and writes the history.
+pub(crate) async fn change_status(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    change: &StatusChange,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<()> {
+    let transition = change.transition();
+    let was_public = is_public(tx, id).await?;
+    let from = transition.from_sql();
+    let mut note = String::new();
+    let sql = match change {
+        StatusChange::Publish => format!(
+            "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
+             published_at = COALESCE(published_at, $1), scheduled_at = NULL, modified_at = $1, version = version + 1 \
+             WHERE id = $2 AND status IN {from}"
+        ),
+        StatusChange::Schedule(at) => {
+            if *at <= now {
+                return Err(
+                    FieldError::new("schedule_at", "the time to publish must be in the future").into()
+                );
+            }
+            note = at.to_string();
+            format!(
+                "UPDATE stories SET status = 'scheduled', scheduled_at = {}, modified_at = $1, version = version + 1 \
+                 WHERE id = $2 AND status IN {from}",
+                at.as_second()
+            )
+        }
+        StatusChange::Unpublish | StatusChange::Kill | StatusChange::Reinstate { .. } => {
+            if let StatusChange::Reinstate { reason } = change {
+                note = reason.trim().to_owned();
+                if note.is_empty() {
+                    return Err(FieldError::new(
+                        "reason",
+                        "say why the kill is undone: it is kept in the history",
+                    )
+                    .into());
+                }
+            }
+            let to = transition.apply(transition.from()[0])?.as_str();
+            format!(
+                "UPDATE stories SET status = '{to}', scheduled_at = NULL, modified_at = $1, version = version + 1 \
+                 WHERE id = $2 AND status IN {from}"
+            )
+        }
+    };
+    let done = sqlx::query(AssertSqlSafe(sql)).bind(now.as_second()).bind(id.0).execute(&mut **tx).await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+        return Err(refusal(tx, id, transition).await);
     }
     sync_public_at(tx, id).await?;
-    let event = match status {
-        StoryStatus::Killed => Some(StoryEvent::Killed),
-        StoryStatus::Unpublished if was_public => Some(StoryEvent::Unpublished),
+    let event = match change {
+        StatusChange::Publish if !was_public => Some(StoryEvent::Published),
+        StatusChange::Kill => Some(StoryEvent::Killed),
+        StatusChange::Unpublish if was_public => Some(StoryEvent::Unpublished),
         _ => None,
     };
     if let Some(event) = event {
         webhooks::enqueue(tx, event, id, now).await?;
     }
-    Ok(())
+    record_history(tx, id, transition, by, &note, now).await
 }
 
-/// Schedules a story that is not public to go live at `at`.
-pub(crate) async fn schedule(
-    tx: &mut Transaction<'static, Any>,
-    id: StoryId,
-    at: Timestamp,
-    now: Timestamp,
-) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE stories SET status = 'scheduled', scheduled_at = $1, modified_at = $2, version = version + 1 \
-         WHERE id = $3 AND status IN ('draft', 'scheduled', 'unpublished')",
-    )
-    .bind(at.as_second())
-    .bind(now.as_second())
-    .bind(id.0)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::Invalid(vec![FieldError::new(
-            "schedule_at",
-            "only a story that is not public can be scheduled",
-        )]));
+/// The agency withdrew the item a story was made from: the story is killed, unless it
+/// already was (a withdrawal sent twice changes nothing).
+pub(crate) async fn withdraw(tx: &mut Transaction<'static, Any>, id: StoryId, now: Timestamp) -> Result<()> {
+    match change_status(tx, id, &StatusChange::Kill, &Actor::System("wire withdrawal"), now).await {
+        Err(StoreError::Refused(_)) => Ok(()),
+        other => other,
     }
-    sync_public_at(tx, id).await
 }
 
 /// Publishes every scheduled story whose time has come, each exactly once (the status
@@ -320,51 +393,34 @@ pub(crate) async fn publish_due(tx: &mut Transaction<'static, Any>, now: Timesta
         if done.rows_affected() == 1 {
             sync_public_at(tx, StoryId(id)).await?;
             webhooks::enqueue(tx, StoryEvent::Published, StoryId(id), now).await?;
+            record_history(tx, StoryId(id), Transition::Publish, &Actor::System("scheduler"), "", now)
+                .await?;
             published.push(StoryId(id));
         }
     }
     Ok(published)
 }
 
-pub(crate) async fn publish(tx: &mut Transaction<'static, Any>, id: StoryId, at: Timestamp) -> Result<()> {
-    let was_public = is_public(tx, id).await?;
-    let done = sqlx::query(
-        "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, $1), \
-         published_at = COALESCE(published_at, $1), scheduled_at = NULL, modified_at = $1, version = version + 1 \
-         WHERE id = $2",
-    )
-    .bind(at.as_second())
-    .bind(id.0)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    sync_public_at(tx, id).await?;
-    if !was_public {
-        webhooks::enqueue(tx, StoryEvent::Published, id, at).await?;
-    }
-    Ok(())
-}
-
 pub(crate) async fn add_correction(
     tx: &mut Transaction<'static, Any>,
     id: StoryId,
     note: &str,
+    by: &Actor,
     now: Timestamp,
 ) -> Result<()> {
     let note = note.trim();
     if note.is_empty() {
         return Err(FieldError::new("note", "a correction needs a note").into());
     }
-    let done = sqlx::query("UPDATE stories SET modified_at = $1, version = version + 1 WHERE id = $2")
-        .bind(now.as_second())
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
+    let sql = format!(
+        "UPDATE stories SET modified_at = $1, version = version + 1 WHERE id = $2 AND status IN {}",
+        Transition::Correct.from_sql()
+    );
+    let done = sqlx::query(AssertSqlSafe(sql)).bind(now.as_second()).bind(id.0).execute(&mut **tx).await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+        return Err(refusal(tx, id, Transition::Correct).await);
     }
+    record_history(tx, id, Transition::Correct, by, note, now).await?;
     sqlx::query("INSERT INTO corrections (story_id, note, created_at) VALUES ($1, $2, $3)")
         .bind(id.0)
         .bind(note)
@@ -399,23 +455,25 @@ pub(crate) async fn attach_image(
     image: &StoryImage,
     now: Timestamp,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let sql = format!(
         "UPDATE stories SET image_url = $1, image_alt = $2, image_caption = $3, image_credit = $4, image_width = $5, \
          image_height = $6, image_focal_x = $7, image_focal_y = $8, modified_at = $9, version = version + 1 \
-         WHERE id = $10 AND (image_url IS NULL OR image_url = '') AND status <> 'killed'",
-    )
-    .bind(image.url.clone())
-    .bind(image.alt.clone())
-    .bind(image.caption.clone())
-    .bind(image.credit.clone())
-    .bind(image.width.map(i64::from))
-    .bind(image.height.map(i64::from))
-    .bind(image.focal.map(|f| i64::from(f.0)))
-    .bind(image.focal.map(|f| i64::from(f.1)))
-    .bind(now.as_second())
-    .bind(id.0)
-    .execute(&mut **tx)
-    .await?;
+         WHERE id = $10 AND (image_url IS NULL OR image_url = '') AND status IN {}",
+        Transition::AttachWirePicture.from_sql()
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(image.url.clone())
+        .bind(image.alt.clone())
+        .bind(image.caption.clone())
+        .bind(image.credit.clone())
+        .bind(image.width.map(i64::from))
+        .bind(image.height.map(i64::from))
+        .bind(image.focal.map(|f| i64::from(f.0)))
+        .bind(image.focal.map(|f| i64::from(f.1)))
+        .bind(now.as_second())
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
@@ -509,6 +567,19 @@ async fn add_revision(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A story's history, oldest first.
+pub(crate) async fn history(pool: &AnyPool, id: StoryId) -> Result<Vec<HistoryEntry>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT at, transition, actor, note FROM story_history WHERE story_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(at, transition, actor, note)| Ok(HistoryEntry { at: ts(at)?, transition, actor, note }))
+        .collect()
 }
 
 const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_source, s.body_html, s.dateline_place, \

@@ -6,6 +6,7 @@
 use super::bulk::{Val, insert_rows};
 use super::stories;
 use crate::{Result, StoreError};
+use dateline_core::{Actor, StatusChange};
 use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryImage, StoryStatus, TagId, TagKind, WireConfig,
@@ -409,7 +410,7 @@ async fn ingest_one(
     }
     if item.withdrawn {
         if let Some(id) = story {
-            stories::set_status(tx, id, StoryStatus::Killed, now).await?;
+            stories::withdraw(tx, id, now).await?;
         }
         save_item(tx, row_id, item, "killed", now).await?;
         return Ok(IngestAction::Killed(story));
@@ -457,7 +458,8 @@ async fn first_sight(
         let draft = draft_for(tx, source, rules, item).await?;
         if draft.validate().is_ok() {
             let id = stories::insert(tx, &draft, None, now).await?;
-            stories::publish(tx, id, now).await?;
+            stories::change_status(tx, id, &StatusChange::Publish, &Actor::System("wire auto-publish"), now)
+                .await?;
             story = Some(id);
             state = "published";
         }
@@ -637,6 +639,7 @@ pub(crate) async fn act(
     tx: &mut Transaction<'static, Any>,
     id: i64,
     action: DeskAction,
+    by: &Actor,
     now: Timestamp,
 ) -> Result<Option<StoryId>> {
     let (source, state, json, story): (i64, String, String, Option<i64>) =
@@ -664,7 +667,7 @@ pub(crate) async fn act(
             draft.validate().map_err(StoreError::Invalid)?;
             let id = stories::insert(tx, &draft, None, now).await?;
             if action == DeskAction::Publish {
-                stories::publish(tx, id, now).await?;
+                stories::change_status(tx, id, &StatusChange::Publish, by, now).await?;
                 (Some(id), "published")
             } else {
                 (Some(id), "drafted")

@@ -70,7 +70,7 @@ async fn stories_keep_how_they_use_a_picture(store: Arc<dyn Store>) {
     assert_eq!(image.width, Some(4000));
     assert_eq!(image.focal, Some((50, 50)));
     assert_eq!(image.credit, "APP");
-    store.publish_story(story.id, t).await.unwrap();
+    store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), t).await.unwrap();
     let cards = store.published(StoryFilter::All, PageRequest { offset: 0, limit: 5 }).await.unwrap();
     assert_eq!(cards[0].image, Some(image), "cards carry the size and focal point too");
 }

@@ -11,6 +11,8 @@ crate::on_both_backends!(
     scheduled_stories_go_live_once_at_their_time,
     only_non_public_stories_can_be_scheduled,
     revisions_can_be_restored,
+    a_killed_story_stays_killed,
+    publish_racing_kill_never_outlives_the_kill,
     the_newsroom_list_filters_every_status,
 );
 
@@ -18,15 +20,27 @@ async fn unpublish_and_kill_leave_the_public_lists(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let story =
         store.create_story(&draft(&n, "To be pulled"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
-    store.publish_story(story.id, at("2025-02-27T10:00:00Z")).await.unwrap();
-    let pulled = store.unpublish_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    store
+        .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T10:00:00Z"))
+        .await
+        .unwrap();
+    let pulled = store
+        .change_status(story.id, &StatusChange::Unpublish, &Actor::System("test"), at("2025-02-27T11:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(pulled.status, StoryStatus::Unpublished);
     assert!(headlines(&store, StoryFilter::All).await.is_empty());
     assert!(headlines(&store, StoryFilter::Tag(n.tag.id)).await.is_empty());
-    let again = store.publish_story(story.id, at("2025-02-27T12:00:00Z")).await.unwrap();
+    let again = store
+        .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T12:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(again.published_at, Some(at("2025-02-27T10:00:00Z")), "republishing keeps the first date");
     assert_eq!(headlines(&store, StoryFilter::Author(n.author.id)).await, ["To be pulled"]);
-    let killed = store.kill_story(story.id, at("2025-02-27T13:00:00Z")).await.unwrap();
+    let killed = store
+        .change_status(story.id, &StatusChange::Kill, &Actor::System("test"), at("2025-02-27T13:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(killed.status, StoryStatus::Killed);
     for filter in [
         StoryFilter::All,
@@ -37,7 +51,14 @@ async fn unpublish_and_kill_leave_the_public_lists(store: Arc<dyn Store>) {
         assert!(headlines(&store, filter).await.is_empty(), "{filter:?}");
     }
     assert!(matches!(
-        store.kill_story(StoryId(999), at("2025-02-27T13:00:00Z")).await,
+        store
+            .change_status(
+                StoryId(999),
+                &StatusChange::Kill,
+                &Actor::System("test"),
+                at("2025-02-27T13:00:00Z")
+            )
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -45,8 +66,15 @@ async fn unpublish_and_kill_leave_the_public_lists(store: Arc<dyn Store>) {
 async fn scheduled_stories_go_live_once_at_their_time(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let story = store.create_story(&draft(&n, "Embargoed"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
-    let scheduled =
-        store.schedule_story(story.id, at("2025-02-27T12:00:00Z"), at("2025-02-27T10:01:00Z")).await.unwrap();
+    let scheduled = store
+        .change_status(
+            story.id,
+            &StatusChange::Schedule(at("2025-02-27T12:00:00Z")),
+            &Actor::System("test"),
+            at("2025-02-27T10:01:00Z"),
+        )
+        .await
+        .unwrap();
     assert_eq!(scheduled.status, StoryStatus::Scheduled);
     assert_eq!(scheduled.scheduled_at, Some(at("2025-02-27T12:00:00Z")));
     assert!(store.publish_due(at("2025-02-27T11:59:59Z")).await.unwrap().is_empty(), "not before its time");
@@ -64,9 +92,107 @@ async fn only_non_public_stories_can_be_scheduled(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let story =
         store.create_story(&draft(&n, "Already out"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
-    store.publish_story(story.id, at("2025-02-27T10:00:00Z")).await.unwrap();
-    let err = store.schedule_story(story.id, at("2025-02-28T10:00:00Z"), at("2025-02-27T10:01:00Z")).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    store
+        .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T10:00:00Z"))
+        .await
+        .unwrap();
+    let err = store
+        .change_status(
+            story.id,
+            &StatusChange::Schedule(at("2025-02-28T10:00:00Z")),
+            &Actor::System("test"),
+            at("2025-02-27T10:01:00Z"),
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::Refused(_))), "{err:?}");
+    let draft_story =
+        store.create_story(&draft(&n, "Too late"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let past = store
+        .change_status(
+            draft_story.id,
+            &StatusChange::Schedule(at("2025-02-27T09:00:00Z")),
+            &Actor::System("test"),
+            at("2025-02-27T10:01:00Z"),
+        )
+        .await;
+    assert!(matches!(past, Err(StoreError::Invalid(_))), "a time in the past is refused: {past:?}");
+}
+
+/// A kill holds against every change but reinstate, which needs a reason and is in the
+/// history with who did it.
+async fn a_killed_story_stays_killed(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let sys = Actor::System("test");
+    let t = at("2025-02-27T10:00:00Z");
+    let story = store.create_story(&draft(&n, "Legal trouble"), None, t).await.unwrap();
+    store.change_status(story.id, &StatusChange::Publish, &sys, t).await.unwrap();
+    let killed = store.change_status(story.id, &StatusChange::Kill, &sys, t).await.unwrap();
+    let later = at("2025-02-27T11:00:00Z");
+    for change in [
+        StatusChange::Publish,
+        StatusChange::Unpublish,
+        StatusChange::Kill,
+        StatusChange::Schedule(at("2025-02-28T10:00:00Z")),
+    ] {
+        let err = store.change_status(story.id, &change, &sys, later).await;
+        assert!(matches!(err, Err(StoreError::Refused(_))), "{change:?}: {err:?}");
+    }
+    let save = store.update_story(story.id, &draft(&n, "Back again"), killed.version, later).await;
+    assert!(matches!(save, Err(StoreError::Refused(_))), "{save:?}");
+    let restore = store.restore_revision(story.id, 1, killed.version, &sys, later).await;
+    assert!(matches!(restore, Err(StoreError::Refused(_))), "{restore:?}");
+    let correct = store.add_correction(story.id, "x", &sys, later).await;
+    assert!(matches!(correct, Err(StoreError::Refused(_))), "{correct:?}");
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
+    assert_eq!(store.story(story.id).await.unwrap().unwrap().status, StoryStatus::Killed);
+
+    let no_reason = StatusChange::Reinstate { reason: "  ".into() };
+    assert!(matches!(
+        store.change_status(story.id, &no_reason, &sys, later).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let edith = account::NewUser {
+        email: Email::parse("edith@news.example").unwrap(),
+        name: "Edith One".into(),
+        role: Role::Editor,
+        password_hash: "x".into(),
+        author: None,
+    };
+    let editor = Actor::from(&store.create_user(&edith, later).await.unwrap());
+    let reason = StatusChange::Reinstate { reason: "The court lifted the injunction.".into() };
+    let back = store.change_status(story.id, &reason, &editor, later).await.unwrap();
+    assert_eq!(back.status, StoryStatus::Unpublished, "reinstated stories wait for an editor to publish");
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
+    let history = store.history(story.id).await.unwrap();
+    let steps: Vec<_> = history.iter().map(|h| h.transition.as_str()).collect();
+    assert_eq!(steps, ["publish", "kill", "reinstate"]);
+    assert_eq!(history[2].actor, "Edith One (editor)");
+    assert_eq!(history[2].note, "The court lifted the injunction.");
+}
+
+/// Publish and kill of one story at the same moment, many times: whatever the order the
+/// database chose, the story is never public after its kill.
+async fn publish_racing_kill_never_outlives_the_kill(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let t = at("2025-02-27T10:00:00Z");
+    for round in 0..100 {
+        let story = store.create_story(&draft(&n, &format!("Race {round}")), None, t).await.unwrap();
+        let (a, b) = (store.clone(), store.clone());
+        let publish = tokio::spawn(async move {
+            a.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), t).await
+        });
+        let kill = tokio::spawn(async move {
+            b.change_status(story.id, &StatusChange::Kill, &Actor::System("test"), t).await
+        });
+        let (published, killed) = (publish.await.unwrap(), kill.await.unwrap());
+        killed.unwrap();
+        if let Err(e) = &published {
+            assert!(matches!(e, StoreError::Refused(_)), "round {round}: {e:?}");
+        }
+        let now = store.story(story.id).await.unwrap().unwrap();
+        assert_eq!(now.status, StoryStatus::Killed, "round {round}");
+    }
+    assert!(headlines(&store, StoryFilter::All).await.is_empty());
 }
 
 async fn revisions_can_be_restored(store: Arc<dyn Store>) {
@@ -77,17 +203,29 @@ async fn revisions_can_be_restored(store: Arc<dyn Store>) {
         .update_story(story.id, &draft(&n, "Second words"), 1, at("2025-02-27T10:05:00Z"))
         .await
         .unwrap();
-    let restored =
-        store.restore_revision(story.id, 1, second.version, at("2025-02-27T10:10:00Z")).await.unwrap();
+    let restored = store
+        .restore_revision(story.id, 1, second.version, &Actor::System("test"), at("2025-02-27T10:10:00Z"))
+        .await
+        .unwrap();
     assert_eq!(restored.headline, "First words");
     let numbers: Vec<_> = store.revisions(story.id).await.unwrap().iter().map(|r| r.number).collect();
     assert_eq!(numbers, [1, 2, 3], "a restore is a new revision; nothing is lost");
     assert!(matches!(
-        store.restore_revision(story.id, 1, second.version, at("2025-02-27T10:11:00Z")).await,
+        store
+            .restore_revision(story.id, 1, second.version, &Actor::System("test"), at("2025-02-27T10:11:00Z"))
+            .await,
         Err(StoreError::Conflict { .. })
     ));
     assert!(matches!(
-        store.restore_revision(story.id, 42, restored.version, at("2025-02-27T10:11:00Z")).await,
+        store
+            .restore_revision(
+                story.id,
+                42,
+                restored.version,
+                &Actor::System("test"),
+                at("2025-02-27T10:11:00Z")
+            )
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -100,7 +238,10 @@ async fn the_newsroom_list_filters_every_status(store: Arc<dyn Store>) {
         .create_story(&draft(&n, "Published budget story"), None, at("2025-02-27T10:01:00Z"))
         .await
         .unwrap();
-    store.publish_story(b.id, at("2025-02-27T10:02:00Z")).await.unwrap();
+    store
+        .change_status(b.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T10:02:00Z"))
+        .await
+        .unwrap();
     let other =
         StoryDraft { section: n.other_section.id, authors: vec![n.author.id], ..draft(&n, "World draft") };
     store.create_story(&other, None, at("2025-02-27T10:03:00Z")).await.unwrap();

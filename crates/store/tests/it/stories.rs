@@ -137,12 +137,26 @@ async fn published_stories_appear_in_every_list_newest_first(store: Arc<dyn Stor
         ..draft(&n, "Elsewhere")
     };
     let elsewhere = store.create_story(&elsewhere, None, at("2025-02-27T10:06:00Z")).await.unwrap();
-    let published = store.publish_story(older.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    let published = store
+        .change_status(older.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T11:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(published.status, StoryStatus::Published);
     assert_eq!(published.published_at, Some(at("2025-02-27T11:00:00Z")));
     assert_eq!(published.first_published_at, published.published_at);
-    store.publish_story(newer.id, at("2025-02-27T12:00:00Z")).await.unwrap();
-    store.publish_story(elsewhere.id, at("2025-02-27T13:00:00Z")).await.unwrap();
+    store
+        .change_status(newer.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T12:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .change_status(
+            elsewhere.id,
+            &StatusChange::Publish,
+            &Actor::System("test"),
+            at("2025-02-27T13:00:00Z"),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(headlines(&store, StoryFilter::All).await, ["Elsewhere", "Newer story", "Older story"]);
     assert_eq!(headlines(&store, StoryFilter::Section(n.section.id)).await, ["Newer story", "Older story"]);
@@ -174,7 +188,10 @@ async fn updates_stamp_updated_and_keep_revisions(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(edited.updated_at, None);
     assert_eq!(edited.version, 2);
-    let published = store.publish_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    let published = store
+        .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T11:00:00Z"))
+        .await
+        .unwrap();
     let mut changed = draft(&n, "Toll rises to 15");
     changed.tags.clear();
     let updated =
@@ -245,16 +262,28 @@ async fn corrections_are_appended(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let story =
         store.create_story(&draft(&n, "Minister resigns"), None, at("2025-02-27T10:00:00Z")).await.unwrap();
+    let early = store.add_correction(story.id, "x", &Actor::System("test"), at("2025-02-27T10:30:00Z")).await;
+    assert!(matches!(early, Err(StoreError::Refused(_))), "a draft has nothing to correct: {early:?}");
+    store
+        .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T10:30:00Z"))
+        .await
+        .unwrap();
     store
         .add_correction(
             story.id,
             "An earlier version misspelt the minister's name.",
+            &Actor::System("test"),
             at("2025-02-27T11:00:00Z"),
         )
         .await
         .unwrap();
     let story = store
-        .add_correction(story.id, "The date of the vote was wrong.", at("2025-02-27T12:00:00Z"))
+        .add_correction(
+            story.id,
+            "The date of the vote was wrong.",
+            &Actor::System("test"),
+            at("2025-02-27T12:00:00Z"),
+        )
         .await
         .unwrap();
     let notes: Vec<_> = story.corrections.iter().map(|c| c.note.as_str()).collect();
@@ -264,11 +293,11 @@ async fn corrections_are_appended(store: Arc<dyn Store>) {
     );
     assert_eq!(story.corrections[1].created_at, at("2025-02-27T12:00:00Z"));
     assert!(matches!(
-        store.add_correction(story.id, "  ", at("2025-02-27T12:00:00Z")).await,
+        store.add_correction(story.id, "  ", &Actor::System("test"), at("2025-02-27T12:00:00Z")).await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.add_correction(StoryId(9999), "x", at("2025-02-27T12:00:00Z")).await,
+        store.add_correction(StoryId(9999), "x", &Actor::System("test"), at("2025-02-27T12:00:00Z")).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -403,7 +432,7 @@ async fn translations_form_one_flat_group_of_public_versions(store: Arc<dyn Stor
         let store = store.clone();
         async move {
             let story = store.create_story(&draft, None, t).await.unwrap();
-            store.publish_story(story.id, t).await.unwrap()
+            store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), t).await.unwrap()
         }
     };
     let original = publish(draft(&n, "Budget passed")).await;
@@ -423,12 +452,12 @@ async fn translations_form_one_flat_group_of_public_versions(store: Arc<dyn Stor
         |list: Vec<Translation>| list.into_iter().map(|t| (t.language, t.original)).collect::<Vec<_>>();
     assert_eq!(langs(store.translations(original.id).await.unwrap()), [("ur".to_owned(), false)]);
     assert_eq!(langs(store.translations(urdu.id).await.unwrap()), [("en".to_owned(), true)]);
-    store.publish_story(arabic.id, t).await.unwrap();
+    store.change_status(arabic.id, &StatusChange::Publish, &Actor::System("test"), t).await.unwrap();
     assert_eq!(
         langs(store.translations(urdu.id).await.unwrap()),
         [("ar".to_owned(), false), ("en".to_owned(), true)]
     );
-    store.kill_story(arabic.id, t).await.unwrap();
+    store.change_status(arabic.id, &StatusChange::Kill, &Actor::System("test"), t).await.unwrap();
     assert_eq!(langs(store.translations(original.id).await.unwrap()), [("ur".to_owned(), false)]);
 
     // Making the original a translation of another story brings its translations along.

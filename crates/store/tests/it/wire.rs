@@ -345,7 +345,8 @@ async fn wire_pictures_reach_their_stories(store: Arc<dyn Store>) {
     assert_eq!(store.media_by_origin(url).await.unwrap().map(|m| m.id), Some(media.id));
     assert!(store.add_media_origin(MediaId(9_999), "https://x.example.com/1.jpg").await.is_err());
     let id = store.wire_items(None, Some("waiting"), 5).await.unwrap()[0].id;
-    let published = store.act_on_wire_item(id, DeskAction::Publish, t(6)).await.unwrap().unwrap();
+    let published =
+        store.act_on_wire_item(id, DeskAction::Publish, &Actor::System("test"), t(6)).await.unwrap().unwrap();
     assert_eq!(store.story(published).await.unwrap().unwrap().image.unwrap().url, media.url());
 
     // A killed story gets nothing.
@@ -360,8 +361,9 @@ async fn wire_pictures_reach_their_stories(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let id = store.wire_items(None, Some("waiting"), 5).await.unwrap()[0].id;
-    let doomed = store.act_on_wire_item(id, DeskAction::Publish, t(8)).await.unwrap().unwrap();
-    store.kill_story(doomed, t(9)).await.unwrap();
+    let doomed =
+        store.act_on_wire_item(id, DeskAction::Publish, &Actor::System("test"), t(8)).await.unwrap().unwrap();
+    store.change_status(doomed, &StatusChange::Kill, &Actor::System("test"), t(9)).await.unwrap();
     store.add_media(&fetched('b', late), t(10)).await.unwrap();
     assert_eq!(store.attach_wire_picture(n.source.id, "p4", t(10)).await.unwrap(), None);
     assert_eq!(store.story(doomed).await.unwrap().unwrap().image, None);

@@ -5,7 +5,7 @@
 //! what happened; nothing is overwritten silently (the version check).
 
 use super::form::{FieldErrors, StoryForm, errors_map};
-use super::{Editor, Flash, current_session, owns, render};
+use super::{Editor, Flash, current_session, render};
 use crate::error::WebError;
 use crate::state::AppState;
 use crate::views::story_url;
@@ -13,9 +13,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::{Action, Session};
+use dateline_core::account::Session;
 use dateline_core::html::markdown_to_html;
+use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::{FieldError, SiteSettings, Story, StoryId, StoryStatus};
+use dateline_core::{StatusChange, Transition};
 use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,7 @@ fn flash_for(done: &str) -> Option<Flash> {
         "corrected" => "Correction added.",
         "unpublished" => "Unpublished: the story is off the site.",
         "killed" => "Killed: the story is gone from every public page.",
+        "reinstated" => "Reinstated: the kill is undone and the story is unpublished; publish it when ready.",
         "restored" => "Revision restored as the newest version.",
         _ => return None,
     };
@@ -80,6 +83,7 @@ struct Can {
     publish: bool,
     kill: bool,
     schedule: bool,
+    reinstate: bool,
 }
 
 #[derive(Serialize)]
@@ -129,9 +133,11 @@ async fn editor_page(
 ) -> Result<Response, WebError> {
     let store = &state.store;
     let settings = store.settings().await?;
-    let own = story.is_none_or(|s| session.is_some_and(|sess| owns(sess, s)));
-    let role = session.map(|s| s.user.role);
-    let may = |action| role.is_some_and(|r| r.may(action, own));
+    let actor = session.map_or(Actor::SignedOut, |s| Actor::from(&s.user));
+    let target = story.map_or(Target::Site, |s| actor.target(s));
+    // A button shows when the rights table and the lifecycle both allow it.
+    let may =
+        |t: Transition| rights::may(&actor, t, target) && story.is_none_or(|s| t.apply(s.status).is_ok());
     let action =
         story.map_or_else(|| "/admin/stories/new".to_owned(), |s| format!("/admin/stories/{}", s.id));
     let context = minijinja::context! {
@@ -145,7 +151,7 @@ async fn editor_page(
         all_tags => crate::theme::to_value(store.tags().await?.into_iter().map(|t| t.name).collect::<Vec<_>>()),
         all_authors => crate::theme::to_value(store.authors().await?.into_iter().map(|a| a.name).collect::<Vec<_>>()),
         languages => crate::theme::to_value(LANGUAGES),
-        can => crate::theme::to_value(Can { publish: may(Action::PublishStory), kill: may(Action::KillStory), schedule: may(Action::ScheduleStory) && !story.is_some_and(Story::is_public) }),
+        can => crate::theme::to_value(Can { publish: may(Transition::Publish) || may(Transition::Update), kill: may(Transition::Kill), schedule: may(Transition::Schedule), reinstate: may(Transition::Reinstate) }),
         revisions_url => story.map(|s| format!("/admin/stories/{}/revisions", s.id)),
         corrections => crate::theme::to_value(story.map(|s| s.corrections.iter().map(|c| CorrectionLine { note: c.note.clone(), display: settings.house_style.byline_moment(c.created_at, &settings.time_zone()) }).collect::<Vec<_>>()).unwrap_or_default()),
         action => action,
@@ -159,7 +165,7 @@ async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
 }
 
 pub async fn new_form(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
-    editor.require(Action::CreateStory, true)?;
+    editor.require(Action::CreateStory, Target::Site)?;
     let settings = state.store.settings().await?;
     let byline = match editor.0.user.author {
         Some(id) => state.store.authors().await?.into_iter().find(|a| a.id == id).map(|a| a.name),
@@ -176,7 +182,7 @@ pub async fn edit_form(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let story = load_story(&state, id).await?;
-    editor.require(Action::ViewStories, editor.owns(&story))?;
+    editor.require(Action::ViewStories, editor.target(&story))?;
     let settings = state.store.settings().await?;
     let form = StoryForm::from_story(&state, &story, &settings).await?;
     let extras = Extras { flash: flash_for(&done.done), ..Extras::default() };
@@ -197,6 +203,11 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<StoryForm>,
 ) -> Result<Response, WebError> {
+    // Signed out: nothing about the story is read, so an existing and a missing id get the
+    // same answer (the form as typed, with no story data).
+    if current_session(&state, &headers).await?.is_none() {
+        return save(state, headers, None, form).await;
+    }
     let story = load_story(&state, id).await?;
     save(state, headers, Some(story), form).await
 }
@@ -227,11 +238,14 @@ async fn save(
         return again(StatusCode::FORBIDDEN, vec![FieldError::new("session", why)], None, Some(session))
             .await;
     }
-    let own = story.as_ref().is_none_or(|s| editor.owns(s));
-    let role = session.user.role;
+    let target = story.as_ref().map_or(Target::Site, |s| editor.target(s));
     match &story {
-        None => editor.require(Action::CreateStory, true)?,
-        Some(s) if !editor.may_edit(s) => return Err(WebError::Forbidden),
+        None => editor.require(Action::CreateStory, Target::Site)?,
+        Some(s) if !editor.may_edit(s) => {
+            // Say what the lifecycle refuses (a killed story) before what the role does.
+            Transition::save_for(s.status).apply(s.status).map_err(WebError::Refused)?;
+            return Err(WebError::Forbidden);
+        }
         Some(_) => {}
     }
     let wants = form.action.as_str();
@@ -240,15 +254,20 @@ async fn save(
         let extras = Extras { preview_html: Some(markdown_to_html(&form.body)), ..Extras::default() };
         return editor_page(&state, Some(&session), StatusCode::OK, story.as_ref(), &form, extras).await;
     }
-    let publishing = matches!(wants, "publish" | "update")
-        || story.as_ref().is_some_and(|s| s.status == StoryStatus::Published);
-    if publishing && !role.may(Action::PublishStory, own) {
-        return Err(WebError::Forbidden);
+    let then = match wants {
+        "publish" if story.as_ref().is_none_or(|s| s.status != StoryStatus::Published) => {
+            Some(Transition::Publish)
+        }
+        "schedule" => Some(Transition::Schedule),
+        _ => None,
+    };
+    if let Some(t) = then {
+        editor.require(t, target)?;
+        if let Some(s) = &story {
+            t.apply(s.status).map_err(WebError::Refused)?;
+        }
     }
-    if wants == "schedule" && !role.may(Action::ScheduleStory, own) {
-        return Err(WebError::Forbidden);
-    }
-    let draft = match form.to_draft(&state, role.may(Action::CreateTags, own)).await? {
+    let draft = match form.to_draft(&state, editor.may(Action::CreateTags, target)).await? {
         Ok(draft) => draft,
         Err(errors) => return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await,
     };
@@ -294,15 +313,24 @@ async fn save(
         }
         Err(e) => return Err(e.into()),
     };
-    let done = match (wants, schedule_at) {
-        ("schedule", Some(at)) => {
-            if let Err(StoreError::Invalid(errors)) = store.schedule_story(saved.id, at, now).await {
-                return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await;
+    let actor = editor.actor();
+    let done = match (then, schedule_at) {
+        (Some(Transition::Schedule), Some(at)) => {
+            match store.change_status(saved.id, &StatusChange::Schedule(at), &actor, now).await {
+                Ok(_) => "scheduled",
+                Err(StoreError::Invalid(errors)) => {
+                    let story = Some(saved.clone());
+                    let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
+                    let mut form = form.clone();
+                    form.version = saved.version.to_string();
+                    let status = StatusCode::UNPROCESSABLE_ENTITY;
+                    return editor_page(&state, Some(&session), status, story.as_ref(), &form, extras).await;
+                }
+                Err(e) => return Err(e.into()),
             }
-            "scheduled"
         }
-        ("publish", _) if saved.status != StoryStatus::Published => {
-            store.publish_story(saved.id, now).await?;
+        (Some(Transition::Publish), _) => {
+            store.change_status(saved.id, &StatusChange::Publish, &actor, now).await?;
             "published"
         }
         _ if saved.status == StoryStatus::Published => "updated",
@@ -325,11 +353,11 @@ async fn life_action(
     editor: &Editor,
     id: i64,
     form: &ActionForm,
-    action: Action,
+    transition: Transition,
 ) -> Result<Story, WebError> {
     editor.check_csrf(&form.csrf)?;
     let story = load_story(state, id).await?;
-    editor.require(action, editor.owns(&story))?;
+    editor.require(transition, editor.target(&story))?;
     Ok(story)
 }
 
@@ -339,8 +367,8 @@ pub async fn correction(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Action::AddCorrection).await?;
-    match state.store.add_correction(story.id, &form.note, state.clock.now()).await {
+    let story = life_action(&state, &editor, id, &form, Transition::Correct).await?;
+    match state.store.add_correction(story.id, &form.note, &editor.actor(), state.clock.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=corrected")).into_response()),
         Err(StoreError::Invalid(errors)) => {
             let settings = state.store.settings().await?;
@@ -366,8 +394,8 @@ pub async fn unpublish(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Action::UnpublishStory).await?;
-    state.store.unpublish_story(story.id, state.clock.now()).await?;
+    let story = life_action(&state, &editor, id, &form, Transition::Unpublish).await?;
+    state.store.change_status(story.id, &StatusChange::Unpublish, &editor.actor(), state.clock.now()).await?;
     tracing::info!(story.id = %story.id, user = %editor.0.user.email, "story unpublished");
     Ok(Redirect::to(&format!("/admin/stories/{id}?done=unpublished")).into_response())
 }
@@ -378,8 +406,33 @@ pub async fn kill(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Action::KillStory).await?;
-    state.store.kill_story(story.id, state.clock.now()).await?;
+    let story = life_action(&state, &editor, id, &form, Transition::Kill).await?;
+    state.store.change_status(story.id, &StatusChange::Kill, &editor.actor(), state.clock.now()).await?;
     tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story killed");
     Ok(Redirect::to(&format!("/admin/stories/{id}?done=killed")).into_response())
+}
+
+/// Undoes a kill (editors and administrators), with the reason kept in the history.
+pub async fn reinstate(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, WebError> {
+    let story = life_action(&state, &editor, id, &form, Transition::Reinstate).await?;
+    let change = StatusChange::Reinstate { reason: form.note.clone() };
+    match state.store.change_status(story.id, &change, &editor.actor(), state.clock.now()).await {
+        Ok(_) => {
+            tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story reinstated");
+            Ok(Redirect::to(&format!("/admin/stories/{id}?done=reinstated")).into_response())
+        }
+        Err(StoreError::Invalid(errors)) => {
+            let settings = state.store.settings().await?;
+            let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
+            let form = StoryForm::from_story(&state, &story, &settings).await?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            editor_page(&state, Some(&editor.0), status, Some(&story), &form, extras).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

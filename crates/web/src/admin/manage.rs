@@ -10,7 +10,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::{Action, Email, NewUser, Role, UserId};
+use dateline_core::Action;
+use dateline_core::account::{Email, NewUser, Role, UserId};
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
     TextDirection, secrets,
@@ -149,7 +150,7 @@ async fn answer(
 }
 
 pub(super) fn check(editor: &Editor, action: Action, fields: Option<&Fields>) -> Result<(), WebError> {
-    editor.require(action, false)?;
+    editor.require(action, dateline_core::Target::Site)?;
     if let Some(f) = fields {
         editor.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
     }
@@ -889,7 +890,7 @@ async fn webhooks_page(state: &AppState) -> Result<ListPage, WebError> {
 }
 
 pub async fn webhooks(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
-    check(&editor, Action::ManageSettings, None)?;
+    check(&editor, Action::ManageWebhooks, None)?;
     show(&state, &editor, webhooks_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
@@ -924,7 +925,7 @@ pub async fn create_webhook(
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    check(&editor, Action::ManageSettings, Some(&f))?;
+    check(&editor, Action::ManageWebhooks, Some(&f))?;
     match parse_webhook(&get(&f, "url"), &get(&f, "events")) {
         Ok((url, events)) => {
             let secret = secrets::random_hex(24).map_err(|e| WebError::Internal(e.to_string()))?;
@@ -962,7 +963,7 @@ pub async fn webhook_action(
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
-    check(&editor, Action::ManageSettings, Some(&f))?;
+    check(&editor, Action::ManageWebhooks, Some(&f))?;
     let active = match action.as_str() {
         "pause" => false,
         "resume" => true,
@@ -973,7 +974,7 @@ pub async fn webhook_action(
 }
 
 pub async fn deliveries(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
-    check(&editor, Action::ManageSettings, None)?;
+    check(&editor, Action::ManageWebhooks, None)?;
     let settings = state.store.settings().await?;
     let moment = |t: jiff::Timestamp| settings.house_style.byline_moment(t, &settings.time_zone());
     let items = state

@@ -10,8 +10,8 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::Action;
 use dateline_core::media::media_path;
+use dateline_core::{Action, Target};
 use dateline_core::{FieldError, Media, MediaId, PageRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -88,7 +88,7 @@ pub async fn library(
     editor: Editor,
     Query(q): Query<LibraryQuery>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::ViewStories, false)?;
+    editor.require(Action::ViewStories, Target::Site)?;
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     library_page(&state, &editor, StatusCode::OK, page, None, BTreeMap::new()).await
 }
@@ -98,7 +98,7 @@ pub async fn upload(
     editor: Editor,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    editor.require(Action::UploadMedia, false)?;
+    editor.require(Action::UploadMedia, Target::Site)?;
     let max = state.pictures.limits.max_bytes;
     let upload = match Upload::read(multipart, max).await {
         Ok(upload) => upload,
@@ -181,7 +181,7 @@ async fn item_page(
         form => typed.unwrap_or(saved),
         errors => errors,
         variants => variants,
-        may_edit => editor.0.user.role.may(Action::UploadMedia, false),
+        may_edit => editor.may(Action::UploadMedia, Target::Site),
     };
     render(state, Some(&editor.0), status, "media_item.html", "/admin/media", flash, context).await
 }
@@ -192,7 +192,7 @@ pub async fn item(
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::ViewStories, false)?;
+    editor.require(Action::ViewStories, Target::Site)?;
     let media = state.store.media(MediaId(id)).await?.ok_or(WebError::NotFound)?;
     let flash = match done.done.as_str() {
         "uploaded" => Some("Uploaded. Copy the address below into a story's image field."),
@@ -209,7 +209,7 @@ pub async fn save(
     Path(id): Path<i64>,
     Form(fields): Form<BTreeMap<String, String>>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::UploadMedia, false)?;
+    editor.require(Action::UploadMedia, Target::Site)?;
     editor.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
     let media = state.store.media(MediaId(id)).await?.ok_or(WebError::NotFound)?;
     let text = match media_text(|name| fields.get(name).map(String::as_str)) {

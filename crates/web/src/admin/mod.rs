@@ -3,7 +3,7 @@
 //!
 //! This module holds what every admin page shares: the signed-in [`Editor`] extractor
 //! (session cookie -> account), the CSRF check every form post goes through, and rendering
-//! in the admin layout. Rights are decided by `Role::may` in `dateline-core`.
+//! in the admin layout. Rights are decided by `dateline_core::rights::may`, the one rights table.
 
 pub mod dashboard;
 pub mod editor;
@@ -22,9 +22,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dateline_core::account::{Action, Session};
+use dateline_core::account::Session;
+use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::secrets;
-use dateline_core::{Story, StoryStatus};
+use dateline_core::{Story, Transition};
 use serde::Serialize;
 
 /// Name of the session cookie.
@@ -63,6 +64,11 @@ impl FromRequestParts<AppState> for Editor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match current_session(state, &parts.headers).await {
             Ok(Some(session)) => Ok(Self(session)),
+            // Signed out: nothing about the story is read, so an existing and a missing id
+            // get the same answer. Pages go to the sign-in page; other methods are refused.
+            Ok(None) if !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD) => {
+                Err(signed_out())
+            }
             Ok(None) => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
                 let target = format!("/admin/login?next={}", urlencode(next));
@@ -73,27 +79,38 @@ impl FromRequestParts<AppState> for Editor {
     }
 }
 
+/// The answer to a signed-out request that is not a page view: 401, nothing else said.
+pub fn signed_out() -> Response {
+    (StatusCode::UNAUTHORIZED, "Sign in first: /admin/login").into_response()
+}
+
 impl Editor {
-    /// Fails with 403 unless the user may do `action` (on their own story when `own`).
+    /// Who the signed-in user acts as.
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.0.user)
+    }
+
+    /// Whether the one rights table lets the user do `deed` to `target`.
+    pub fn may(&self, deed: impl Into<dateline_core::Deed>, target: Target) -> bool {
+        rights::may(&self.actor(), deed, target)
+    }
+
+    /// Fails with 403 unless the rights table lets the user do `deed` to `target`.
     ///
     /// # Errors
-    /// [`WebError::Forbidden`] when the role does not allow it.
-    pub fn require(&self, action: Action, own: bool) -> Result<(), WebError> {
-        if self.0.user.role.may(action, own) { Ok(()) } else { Err(WebError::Forbidden) }
+    /// [`WebError::Forbidden`] when it does not.
+    pub fn require(&self, deed: impl Into<dateline_core::Deed>, target: Target) -> Result<(), WebError> {
+        if self.may(deed, target) { Ok(()) } else { Err(WebError::Forbidden) }
     }
 
-    /// Whether `story` is one of this user's own: they created it or are among its authors.
-    pub fn owns(&self, story: &Story) -> bool {
-        owns(&self.0, story)
+    /// The facts about `story` the user's rights depend on.
+    pub fn target(&self, story: &Story) -> Target {
+        self.actor().target(story)
     }
 
-    /// Whether the user may change `story` as it is now: a contributor may not touch a
-    /// story once it has been public.
+    /// Whether the user may save new words to `story` as it is now.
     pub fn may_edit(&self, story: &Story) -> bool {
-        let own = self.owns(story);
-        let role = self.0.user.role;
-        role.may(Action::EditStory, own)
-            && (role.may(Action::PublishStory, own) || matches!(story.status, StoryStatus::Draft))
+        self.may(Transition::save_for(story.status), self.target(story))
     }
 
     /// Checks the CSRF token a form carried against the session's.
@@ -103,12 +120,6 @@ impl Editor {
     pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
         if secrets::constant_time_eq(sent, &self.0.csrf) { Ok(()) } else { Err(WebError::BadCsrf) }
     }
-}
-
-/// Whether `story` belongs to the session's user: they created it or are among its authors.
-pub fn owns(session: &Session, story: &Story) -> bool {
-    let user = &session.user;
-    story.created_by == Some(user.id) || user.author.is_some_and(|a| story.authors.iter().any(|s| s.id == a))
 }
 
 /// Percent-encodes a string for a query parameter.
@@ -167,7 +178,7 @@ pub async fn render(
     let settings = state.store.settings().await?;
     let mut nav = Vec::new();
     if let Some(s) = session {
-        let role = s.user.role;
+        let actor = Actor::from(&s.user);
         let entries: [(&str, &str, Action); 13] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
@@ -181,10 +192,10 @@ pub async fn render(
             ("Users", "/admin/users", Action::ManageUsers),
             ("Settings", "/admin/settings", Action::ManageSettings),
             ("API tokens", "/admin/tokens", Action::ManageTokens),
-            ("Webhooks", "/admin/webhooks", Action::ManageSettings),
+            ("Webhooks", "/admin/webhooks", Action::ManageWebhooks),
         ];
         for (label, url, action) in entries {
-            if role.may(action, false) {
+            if rights::may(&actor, action, Target::Site) {
                 let active = path == url
                     || (url == "/admin/stories"
                         && path.starts_with("/admin/stories/")

@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::Action;
+use dateline_core::Action;
 use dateline_core::{StoryDraft, StoryId};
 use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,7 @@ pub async fn list(
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, WebError> {
     let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
-    editor.require(Action::ViewRevisions, editor.owns(&story))?;
+    editor.require(Action::ViewRevisions, editor.target(&story))?;
     let settings = state.store.settings().await?;
     let revisions = state.store.revisions(story.id).await?;
     let last = revisions.last().map(|r| r.number);
@@ -157,10 +157,12 @@ pub async fn restore(
 ) -> Result<Response, WebError> {
     editor.check_csrf(&form.csrf)?;
     let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
-    if !editor.may_edit(&story) || !editor.0.user.role.may(Action::RestoreRevision, editor.owns(&story)) {
-        return Err(WebError::Forbidden);
-    }
-    match state.store.restore_revision(story.id, number, story.version, state.clock.now()).await {
+    editor.require(dateline_core::Transition::RestoreRevision, editor.target(&story))?;
+    match state
+        .store
+        .restore_revision(story.id, number, story.version, &editor.actor(), state.clock.now())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=restored")).into_response()),
         Err(StoreError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),

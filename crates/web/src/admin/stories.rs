@@ -11,7 +11,7 @@ use crate::views::Pagination;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dateline_core::account::Action;
+use dateline_core::{Action, Target};
 use dateline_core::{AdminStoryFilter, PageRequest, StoryStatus};
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,7 @@ pub async fn list(
     page: PageNumber,
     Query(filters): Query<Filters>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::ViewStories, false)?;
+    editor.require(Action::ViewStories, Target::Site)?;
     let store = &state.store;
     let settings = store.settings().await?;
     let sections = store.sections().await?;

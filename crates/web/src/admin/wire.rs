@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::Action;
+use dateline_core::{Action, Target};
 use dateline_core::{DeskAction, WireListItem};
 use dateline_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -98,7 +98,7 @@ pub async fn desk(
     editor: Editor,
     Query(filter): Query<DeskFilter>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::ViewStories, false)?;
+    editor.require(Action::ViewStories, Target::Site)?;
     let store = &state.store;
     let settings = store.settings().await?;
     let source = match filter.source.as_str() {
@@ -110,7 +110,7 @@ pub async fn desk(
         return Err(WebError::BadRequest("Unknown state.".into()));
     }
     let items = store.wire_items(source, wanted_state, 200).await?;
-    let can_act = editor.0.user.role.may(Action::PublishStory, false);
+    let can_act = editor.may(Action::ActOnWire, Target::Site);
     let rows: Vec<Row> = items.iter().map(|i| row(i, &settings, can_act)).collect();
     let option = |value: &str, label: &str| minijinja::context! { value => value, label => label };
     let mut source_options = vec![option("", "Any source")];
@@ -148,9 +148,9 @@ pub async fn preview(
     editor: Editor,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    editor.require(Action::ViewStories, false)?;
+    editor.require(Action::ViewStories, Target::Site)?;
     let item = state.store.wire_item(id).await?.ok_or(WebError::NotFound)?;
-    let can_act = editor.0.user.role.may(Action::PublishStory, false) && item.story.is_none();
+    let can_act = editor.may(Action::ActOnWire, Target::Site) && item.story.is_none();
     let actions = [
         ItemAction { action: "publish", label: "Publish as is", primary: true },
         ItemAction { action: "draft", label: "Edit then publish", primary: false },
@@ -183,14 +183,14 @@ pub async fn act(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     editor.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
-    editor.require(Action::PublishStory, false)?;
+    editor.require(Action::ActOnWire, Target::Site)?;
     let action = match action.as_str() {
         "publish" => DeskAction::Publish,
         "draft" => DeskAction::Draft,
         "ignore" => DeskAction::Ignore,
         _ => return Err(WebError::NotFound),
     };
-    match state.store.act_on_wire_item(id, action, state.clock.now()).await {
+    match state.store.act_on_wire_item(id, action, &editor.actor(), state.clock.now()).await {
         Ok(Some(story)) if action == DeskAction::Draft => {
             Ok(Redirect::to(&format!("/admin/stories/{story}")).into_response())
         }

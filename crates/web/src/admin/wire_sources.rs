@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::account::Action;
+use dateline_core::Action;
 use dateline_core::{FieldError, SectionId, SourceId, WireConfig, WireSource, secrets};
 use dateline_store::StoreError;
 

@@ -3,12 +3,14 @@
 
 use super::types::{ImageIo, StoryOut, StoryPage};
 use super::{AdminToken, ApiError, ApiJson, ErrorBody};
+use crate::WebError;
 use crate::admin::form::StoryForm;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use dateline_core::{AdminStoryFilter, PageRequest, Story, StoryId, StoryStatus};
+use dateline_core::rights;
+use dateline_core::{AdminStoryFilter, PageRequest, StatusChange, Story, StoryId, StoryStatus, Transition};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_story))
         .routes(routes!(unpublish_story))
         .routes(routes!(kill_story))
+        .routes(routes!(reinstate_story))
         .routes(routes!(schedule_story))
         .routes(routes!(add_correction))
         .routes(routes!(list_revisions))
@@ -129,6 +132,37 @@ async fn load(state: &AppState, id: i64) -> Result<Story, ApiError> {
     state.store.story(StoryId(id)).await?.ok_or_else(ApiError::not_found)
 }
 
+/// The story, if the rights table lets the token apply `transition` to it (403 otherwise)
+/// and the lifecycle allows it from the story's status (409 otherwise).
+async fn allowed(
+    state: &AppState,
+    token: &AdminToken,
+    id: i64,
+    transition: Transition,
+) -> Result<Story, ApiError> {
+    let story = load(state, id).await?;
+    let actor = token.actor();
+    if !rights::may(&actor, transition, actor.target(&story)) {
+        return Err(WebError::Forbidden.into());
+    }
+    transition.apply(story.status).map_err(WebError::Refused)?;
+    Ok(story)
+}
+
+/// Applies a change of status for the token; the store re-checks the status as it writes.
+async fn change(
+    state: &AppState,
+    token: &AdminToken,
+    id: i64,
+    change: StatusChange,
+) -> Result<Json<StoryOut>, ApiError> {
+    let story = allowed(state, token, id, change.transition()).await?;
+    Ok(Json(StoryOut::new(
+        &state.store.change_status(story.id, &change, &token.actor(), state.clock.now()).await?,
+        true,
+    )))
+}
+
 /// Page `page` (1 when absent) of `per_page` items, asking one more to learn whether a
 /// next page exists.
 pub(super) fn page_window(page: Option<u32>, per_page: u32) -> Result<(u32, PageRequest), ApiError> {
@@ -208,11 +242,17 @@ async fn get_story(
     responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<StoryIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
     let story = load(&state, id).await?;
+    let actor = token.actor();
+    let save = Transition::save_for(story.status);
+    if !rights::may(&actor, save, actor.target(&story)) {
+        return Err(WebError::Forbidden.into());
+    }
+    save.apply(story.status).map_err(WebError::Refused)?;
     let Some(version) = input.version else {
         return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
             "version",
@@ -226,45 +266,55 @@ async fn update_story(
 
 /// Publishes a story now.
 #[utoipa::path(post, path = "/api/admin/v1/stories/{id}/publish", tag = "admin", params(("id" = i64, Path)),
-    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn publish_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
-    if story.status == StoryStatus::Killed {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "A killed story cannot be published again.",
-        ));
-    }
-    Ok(Json(StoryOut::new(&state.store.publish_story(story.id, state.clock.now()).await?, true)))
+    change(&state, &token, id, StatusChange::Publish).await
 }
 
 /// Takes a story off the site.
 #[utoipa::path(post, path = "/api/admin/v1/stories/{id}/unpublish", tag = "admin", params(("id" = i64, Path)),
-    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn unpublish_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
-    Ok(Json(StoryOut::new(&state.store.unpublish_story(story.id, state.clock.now()).await?, true)))
+    change(&state, &token, id, StatusChange::Unpublish).await
 }
 
 /// Kills a story: gone from every public surface at once; its URL answers 410.
 #[utoipa::path(post, path = "/api/admin/v1/stories/{id}/kill", tag = "admin", params(("id" = i64, Path)),
-    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn kill_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
-    Ok(Json(StoryOut::new(&state.store.kill_story(story.id, state.clock.now()).await?, true)))
+    change(&state, &token, id, StatusChange::Kill).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReinstateIn {
+    /// Why the kill is undone; kept in the story's history.
+    reason: String,
+}
+
+/// Undoes a kill: the story comes back unpublished (not on the site) and the reason is kept
+/// in its history. Only a killed story can be reinstated.
+#[utoipa::path(post, path = "/api/admin/v1/stories/{id}/reinstate", tag = "admin", params(("id" = i64, Path)), request_body = ReinstateIn,
+    responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reinstate_story(
+    State(state): State<AppState>,
+    token: AdminToken,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ReinstateIn>,
+) -> Result<Json<StoryOut>, ApiError> {
+    change(&state, &token, id, StatusChange::Reinstate { reason: input.reason }).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -279,18 +329,17 @@ pub struct ScheduleIn {
     responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn schedule_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ScheduleIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
     let at: jiff::Timestamp = input.at.parse().map_err(|_| {
         ApiError::invalid(vec![dateline_core::FieldError::new(
             "at",
             "an RFC 3339 time such as 2025-02-27T15:00:00Z",
         )])
     })?;
-    Ok(Json(StoryOut::new(&state.store.schedule_story(story.id, at, state.clock.now()).await?, true)))
+    change(&state, &token, id, StatusChange::Schedule(at)).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -304,13 +353,13 @@ pub struct CorrectionIn {
     responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_correction(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<CorrectionIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
+    let story = allowed(&state, &token, id, Transition::Correct).await?;
     Ok(Json(StoryOut::new(
-        &state.store.add_correction(story.id, &input.note, state.clock.now()).await?,
+        &state.store.add_correction(story.id, &input.note, &token.actor(), state.clock.now()).await?,
         true,
     )))
 }
@@ -359,13 +408,16 @@ pub struct VersionIn {
     responses((status = 200, body = StoryOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn restore_revision(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     Path((id, number)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<VersionIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = load(&state, id).await?;
+    let story = allowed(&state, &token, id, Transition::RestoreRevision).await?;
     Ok(Json(StoryOut::new(
-        &state.store.restore_revision(story.id, number, input.version, state.clock.now()).await?,
+        &state
+            .store
+            .restore_revision(story.id, number, input.version, &token.actor(), state.clock.now())
+            .await?,
         true,
     )))
 }

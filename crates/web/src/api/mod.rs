@@ -103,6 +103,7 @@ impl From<StoreError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "duplicate", format!("That {what} is already taken."))
             }
             StoreError::Invalid(errors) => Self::invalid(errors),
+            StoreError::Refused(refused) => Self::new(StatusCode::CONFLICT, "refused", refused.message()),
             other => WebError::from(other).into(),
         }
     }
@@ -117,6 +118,7 @@ impl From<WebError> for ApiError {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed.")
             }
             WebError::Gone(m) => Self::new(StatusCode::GONE, "gone", m),
+            WebError::Refused(refused) => Self::new(StatusCode::CONFLICT, "refused", refused.message()),
             WebError::TooManyRequests => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Slow down.")
             }
@@ -188,6 +190,13 @@ async fn token(parts: &Parts, state: &AppState, scope: TokenScope) -> Result<Api
 
 /// A caller holding a token with scope `admin`.
 pub struct AdminToken(pub ApiToken);
+
+impl AdminToken {
+    /// Who the token acts as, for rights and history.
+    pub fn actor(&self) -> dateline_core::Actor {
+        dateline_core::Actor::AdminToken { id: self.0.id, name: self.0.name.clone() }
+    }
+}
 
 impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;

@@ -5,6 +5,7 @@
 use crate::support::Site;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use dateline_core::{Actor, StatusChange};
 use http_body_util::BodyExt;
 use std::io::Read;
 use tower::ServiceExt;
@@ -171,7 +172,10 @@ async fn a_change_drops_exactly_the_pages_it_touches() {
     assert!(urdu_front.contains("Second day of talks"), "in the section it joined");
 
     // A kill: gone from every surface at once.
-    site.store.kill_story(moved.id, site.state.clock.now()).await.unwrap();
+    site.store
+        .change_status(moved.id, &StatusChange::Kill, &Actor::System("test"), site.state.clock.now())
+        .await
+        .unwrap();
     assert_eq!(get(&site, &format!("/story/{}", moved.slug), &[]).await.status, StatusCode::GONE);
     for page in ["/", "/latest", "/section/urdu", "/rss.xml", "/sitemaps/news.xml", "/feed.json"] {
         let body = String::from_utf8(get(&site, page, &[]).await.body).unwrap();

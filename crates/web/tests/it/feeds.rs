@@ -4,6 +4,7 @@
 
 use crate::support::Site;
 use axum::http::StatusCode;
+use dateline_core::{Actor, StatusChange};
 use dateline_core::{StoryImage, StoryStatus};
 
 fn parse(body: &str) -> feed_rs::model::Feed {
@@ -111,7 +112,10 @@ async fn site_and_list_feeds_parse_back_with_every_field() {
     ));
 
     // A kill takes the story out of every feed.
-    site.store.kill_story(first.id, site.state.clock.now()).await.unwrap();
+    site.store
+        .change_status(first.id, &StatusChange::Kill, &Actor::System("test"), site.state.clock.now())
+        .await
+        .unwrap();
     for path in ["/rss.xml", "/atom.xml", "/feed.json", "/section/world/rss.xml", "/tag/turkey/feed.json"] {
         let body = site.get(path).await.body;
         assert!(!body.contains("Talks resume"), "{path} still has the killed story");
@@ -153,7 +157,11 @@ async fn a_story_as_ninjs_reads_back_through_the_wire_parser() {
     let raw: serde_json::Value = serde_json::from_str(&page.body).unwrap();
     assert_eq!((raw["pubstatus"].as_str(), raw["version"].as_str()), (Some("usable"), Some("2")));
 
-    let killed = site.store.kill_story(story.id, site.state.clock.now()).await.unwrap();
+    let killed = site
+        .store
+        .change_status(story.id, &StatusChange::Kill, &Actor::System("test"), site.state.clock.now())
+        .await
+        .unwrap();
     assert_eq!(killed.status, StoryStatus::Killed);
     assert_eq!(site.get(&format!("/story/{}/ninjs.json", story.slug)).await.status, StatusCode::GONE);
     assert_eq!(site.get("/story/no-such-story/ninjs.json").await.status, StatusCode::NOT_FOUND);

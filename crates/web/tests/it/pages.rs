@@ -22,7 +22,12 @@ async fn story_page_has_every_element_of_the_design() {
     let story = site.publish(&draft, "2025-02-27T15:34:00Z").await;
     site.store.update_story(story.id, &draft, story.version, at("2025-02-27T15:50:00Z")).await.unwrap();
     site.store
-        .add_correction(story.id, "An earlier version gave the wrong venue.", at("2025-02-27T15:55:00Z"))
+        .add_correction(
+            story.id,
+            "An earlier version gave the wrong venue.",
+            &Actor::System("test"),
+            at("2025-02-27T15:55:00Z"),
+        )
         .await
         .unwrap();
     site.publish(&site.draft("Earlier world story"), "2025-02-27T12:00:00Z").await;
@@ -145,7 +150,10 @@ async fn fronts_carry_their_own_structured_data_and_the_logo_setting_is_used() {
     assert!(site.store.save_settings(&bad).await.is_err(), "a logo must be an http(s) address or a path");
 
     // A killed story leaves no structured data behind.
-    site.store.kill_story(story.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    site.store
+        .change_status(story.id, &StatusChange::Kill, &Actor::System("test"), at("2025-02-27T11:00:00Z"))
+        .await
+        .unwrap();
     let gone = site.get(&path).await;
     assert_eq!(gone.status, StatusCode::GONE);
     assert!(!gone.body.contains("NewsArticle"));
@@ -188,10 +196,16 @@ async fn translations_link_to_each_other_with_hreflang() {
     assert_eq!(json_ld(&ur)["translationOfWork"]["@id"], format!("{base}{en_path}"));
 
     // Publishing the Arabic version adds it to the pages already cached; killing it removes it.
-    site.store.publish_story(arabic.id, at("2025-02-27T10:45:00Z")).await.unwrap();
+    site.store
+        .change_status(arabic.id, &StatusChange::Publish, &Actor::System("test"), at("2025-02-27T10:45:00Z"))
+        .await
+        .unwrap();
     assert!(site.get(&en_path).await.body.contains(r#"hreflang="ar""#));
     assert!(site.get(&ur_path).await.body.contains(r#"hreflang="ar""#));
-    site.store.kill_story(arabic.id, at("2025-02-27T11:00:00Z")).await.unwrap();
+    site.store
+        .change_status(arabic.id, &StatusChange::Kill, &Actor::System("test"), at("2025-02-27T11:00:00Z"))
+        .await
+        .unwrap();
     assert!(!site.get(&en_path).await.body.contains(r#"hreflang="ar""#));
     assert!(!site.get(&ur_path).await.body.contains(r#"hreflang="ar""#));
 
@@ -388,7 +402,12 @@ async fn snapshot_of_story_and_home() {
     let site = Site::new().await;
     let story = site.publish(&site.draft("Peace talks resume in Istanbul"), "2025-02-27T15:34:00Z").await;
     site.store
-        .add_correction(story.id, "An earlier version misspelt a name.", at("2025-02-27T15:40:00Z"))
+        .add_correction(
+            story.id,
+            "An earlier version misspelt a name.",
+            &Actor::System("test"),
+            at("2025-02-27T15:40:00Z"),
+        )
         .await
         .unwrap();
     site.publish(&site.draft("Ministers meet in Geneva over trade"), "2025-02-27T11:00:00Z").await;

@@ -2,6 +2,7 @@
 //! was down at that time.
 
 use crate::support::Site;
+use dateline_core::{Actor, StatusChange};
 use dateline_core::{StoryId, StoryStatus};
 use dateline_store::Store;
 use dateline_web::{Clock, scheduler};
@@ -27,7 +28,10 @@ async fn a_scheduled_story_goes_live_within_a_second() {
     let story = site.store.create_story(&site.draft("Embargo lifts"), None, Timestamp::now()).await.unwrap();
     let at = Timestamp::now() + SignedDuration::from_millis(1500);
     let at = Timestamp::from_second(at.as_second() + 1).unwrap();
-    site.store.schedule_story(story.id, at, Timestamp::now()).await.unwrap();
+    site.store
+        .change_status(story.id, &StatusChange::Schedule(at), &Actor::System("test"), Timestamp::now())
+        .await
+        .unwrap();
     let runner = tokio::spawn(scheduler::run(site.store.clone(), Clock::System));
     let seen = wait_until_published(&site.store, story.id, Duration::from_secs(6)).await.expect("published");
     runner.abort();
@@ -45,7 +49,10 @@ async fn a_story_due_while_the_process_was_down_goes_out_once_after_restart() {
     let story =
         site.store.create_story(&site.draft("Due during downtime"), None, Timestamp::now()).await.unwrap();
     let at = Timestamp::from_second(Timestamp::now().as_second() + 1).unwrap();
-    site.store.schedule_story(story.id, at, Timestamp::now()).await.unwrap();
+    site.store
+        .change_status(story.id, &StatusChange::Schedule(at), &Actor::System("test"), Timestamp::now())
+        .await
+        .unwrap();
     // No scheduler runs: the process is "down" past the story's time.
     tokio::time::sleep(Duration::from_millis(2200)).await;
     assert_eq!(site.store.story(story.id).await.unwrap().unwrap().status, StoryStatus::Scheduled);

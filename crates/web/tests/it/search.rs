@@ -4,6 +4,7 @@
 use crate::support::Site;
 use axum::http::StatusCode;
 use dateline_core::StoryStatus;
+use dateline_core::{Actor, StatusChange};
 
 fn hits(html: &str) -> Vec<String> {
     html.split("<li class=\"search-hit\">")
@@ -86,7 +87,11 @@ async fn publish_update_and_kill_reach_search_at_once() {
     site.store.update_story(story.id, &changed, story.version, site.state.clock.now()).await.unwrap();
     assert_eq!(hits(&site.get("/search?q=earthquake").await.body), ["Strong earthquake shakes the north"]);
 
-    let killed = site.store.kill_story(story.id, site.state.clock.now()).await.unwrap();
+    let killed = site
+        .store
+        .change_status(story.id, &StatusChange::Kill, &Actor::System("test"), site.state.clock.now())
+        .await
+        .unwrap();
     assert_eq!(killed.status, StoryStatus::Killed);
     assert!(hits(&site.get("/search?q=earthquake").await.body).is_empty(), "gone at once");
 }

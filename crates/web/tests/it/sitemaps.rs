@@ -5,6 +5,7 @@
 use crate::support::Site;
 use axum::http::StatusCode;
 use dateline_core::StoryImage;
+use dateline_core::{Actor, StatusChange};
 use quick_xml::events::Event;
 
 /// The text of every element named `name` (local name, any prefix), read by a strict parser.
@@ -112,7 +113,10 @@ async fn sitemaps_list_every_public_story_by_month_and_the_news_of_two_days() {
     }
 
     // A kill takes the story out of the sitemaps at once.
-    site.store.kill_story(recent.id, site.state.clock.now()).await.unwrap();
+    site.store
+        .change_status(recent.id, &StatusChange::Kill, &Actor::System("test"), site.state.clock.now())
+        .await
+        .unwrap();
     assert!(texts(&site.get("/sitemaps/news.xml").await.body, "loc").is_empty());
     assert_eq!(texts(&site.get("/sitemaps/stories-2025-02.xml").await.body, "loc").len(), 1);
 }

@@ -140,7 +140,10 @@ impl Site {
     /// Creates and publishes a story at `published` (UTC).
     pub async fn publish(&self, draft: &StoryDraft, published: &str) -> Story {
         let story = self.store.create_story(draft, None, at(published)).await.unwrap();
-        self.store.publish_story(story.id, at(published)).await.unwrap()
+        self.store
+            .change_status(story.id, &StatusChange::Publish, &Actor::System("test"), at(published))
+            .await
+            .unwrap()
     }
 
     pub async fn request(&self, method: Method, uri: &str) -> Page {

@@ -4,6 +4,7 @@
 use crate::support::Site;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use dateline_core::{Actor, StatusChange};
 use dateline_core::{DeliveryStatus, Role, StoryEvent};
 use dateline_web::{Clock, webhooks};
 use std::sync::{Arc, Mutex};
@@ -89,7 +90,15 @@ async fn events_are_signed_delivered_and_retried() {
         (DeliveryStatus::Delivered, 2, Some(204))
     );
 
-    site.store.kill_story(story.id, crate::support::at(crate::support::NOW)).await.unwrap();
+    site.store
+        .change_status(
+            story.id,
+            &StatusChange::Kill,
+            &Actor::System("test"),
+            crate::support::at(crate::support::NOW),
+        )
+        .await
+        .unwrap();
     let seen = wait_for(&receiver, 3, Duration::from_secs(8)).await;
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[2].0["x-dateline-event"], "story.killed");
@@ -163,7 +172,15 @@ async fn updates_and_unpublish_are_events_only_for_public_stories() {
         )
         .await
         .unwrap();
-    site.store.unpublish_story(draft.id, crate::support::at(crate::support::NOW)).await.unwrap();
+    site.store
+        .change_status(
+            draft.id,
+            &StatusChange::Unpublish,
+            &Actor::System("test"),
+            crate::support::at(crate::support::NOW),
+        )
+        .await
+        .expect_err("a draft is not on the site: nothing to unpublish");
     assert!(site.store.recent_deliveries(10).await.unwrap().is_empty(), "nothing public happened");
     let story = site.publish(&site.draft("Loud story"), crate::support::NOW).await;
     site.store
@@ -175,8 +192,19 @@ async fn updates_and_unpublish_are_events_only_for_public_stories() {
         )
         .await
         .unwrap();
-    site.store.add_correction(story.id, "Fixed.", crate::support::at(crate::support::NOW)).await.unwrap();
-    site.store.unpublish_story(story.id, crate::support::at(crate::support::NOW)).await.unwrap();
+    site.store
+        .add_correction(story.id, "Fixed.", &Actor::System("test"), crate::support::at(crate::support::NOW))
+        .await
+        .unwrap();
+    site.store
+        .change_status(
+            story.id,
+            &StatusChange::Unpublish,
+            &Actor::System("test"),
+            crate::support::at(crate::support::NOW),
+        )
+        .await
+        .unwrap();
     let events: Vec<_> =
         site.store.recent_deliveries(10).await.unwrap().into_iter().rev().map(|d| d.event).collect();
     assert_eq!(events, ["published", "updated", "updated", "unpublished"]);

@@ -12,6 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::Actor;
 use dateline_core::{DeskAction, NewSource, SourceId, StoryId, WireConfig};
 use dateline_web::{Clock, poller, wire_images};
 use futures_util::StreamExt;
@@ -375,7 +376,7 @@ async fn held_items_get_their_picture_when_published() {
     let item = site.store.wire_items(None, Some("waiting"), 5).await.unwrap().remove(0);
     let story = site
         .store
-        .act_on_wire_item(item.id, DeskAction::Publish, site.state.clock.now())
+        .act_on_wire_item(item.id, DeskAction::Publish, &Actor::System("test"), site.state.clock.now())
         .await
         .unwrap()
         .unwrap();
@@ -392,7 +393,7 @@ async fn held_items_get_their_picture_when_published() {
     let item = site.store.wire_items(None, Some("waiting"), 5).await.unwrap().remove(0);
     let story = site
         .store
-        .act_on_wire_item(item.id, DeskAction::Publish, site.state.clock.now())
+        .act_on_wire_item(item.id, DeskAction::Publish, &Actor::System("test"), site.state.clock.now())
         .await
         .unwrap()
         .unwrap();

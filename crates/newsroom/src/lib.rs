@@ -1,0 +1,13 @@
+//! The newsroom's application services: what an editor, the Admin API, a wire agency, an
+//! importer or the command line asks of Dateline, each as one call that takes the actor,
+//! checks the right in `dateline_core::rights`, and lets the store apply the change in one
+//! transaction. Surfaces (`dateline-web`, the `dateline` binary) parse input, make one
+//! call here and render the answer; they decide nothing themselves.
+//!
+//! The background work (scheduler, polls, drop folders, webhook delivery, wire pictures,
+//! the search indexer and the change-log follower) lives here too, started and stopped by
+//! the binary.
+
+pub mod clock;
+
+pub use clock::Clock;
