@@ -9,6 +9,7 @@ mod browser;
 mod caching;
 mod errors;
 mod feeds;
+mod lifecycle;
 mod media;
 mod pages;
 mod polling;

@@ -1,0 +1,158 @@
+//! The lifecycle through every surface: a kill holds against the editor form and the Admin
+//! API alike, only an editor's reinstate (with a reason, kept in the history) undoes it,
+//! and a signed-out request learns nothing about any story.
+
+use crate::api::token;
+use crate::support::{Site, story_fields, text};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use dateline_core::account::TokenScope;
+use dateline_core::{Role, StoryId, StoryStatus};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn api(
+    site: &Site,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (StatusCode, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = dateline_web::router(site.state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn a_kill_holds_on_every_surface_until_an_editor_reinstates_it() {
+    let site = Site::new().await;
+    let mut author = site.signed_in(Role::Author).await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let created = author.post("/admin/stories/new", &story_fields("Injunction story", "publish", "0")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id: i64 = created
+        .header("location")
+        .trim_start_matches("/admin/stories/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let killed = editor.post(&format!("/admin/stories/{id}/kill"), &[]).await;
+    assert_eq!(killed.status, StatusCode::SEE_OTHER);
+    let story = site.store.story(StoryId(id)).await.unwrap().unwrap();
+    let version = story.version.to_string();
+
+    // The author's editor form: publish, update, schedule, save.
+    for action in ["publish", "update", "schedule", "save"] {
+        let mut fields = story_fields("Injunction story", action, &version);
+        fields.push(("schedule_at", "2030-01-01T10:00"));
+        let tried = author.post(&format!("/admin/stories/{id}"), &fields).await;
+        assert_eq!(tried.status, StatusCode::CONFLICT, "{action}: {}", tried.body);
+        assert!(text(&tried.body).contains("This story was killed"), "{action}: {}", text(&tried.body));
+        assert_eq!(site.get("/story/injunction-story").await.status, StatusCode::GONE, "{action}");
+    }
+    // The author may not reinstate, even their own story.
+    let not_theirs = author.post(&format!("/admin/stories/{id}/reinstate"), &[("note", "please")]).await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+
+    // The Admin API: unpublish then publish, schedule (even in the past), restore, update.
+    let admin = token(&site, TokenScope::Admin).await;
+    let base = format!("/api/admin/v1/stories/{id}");
+    for (path, body) in [
+        ("/unpublish", serde_json::json!({})),
+        ("/publish", serde_json::json!({})),
+        ("/schedule", serde_json::json!({"at": "2001-01-01T00:00:00Z"})),
+        ("/schedule", serde_json::json!({"at": "2030-01-01T00:00:00Z"})),
+        ("/revisions/1/restore", serde_json::json!({"version": story.version})),
+        ("/kill", serde_json::json!({})),
+    ] {
+        let (status, body_text) = api(&site, Method::POST, &format!("{base}{path}"), &admin, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {body_text}");
+        assert!(body_text.contains("killed"), "{path}: {body_text}");
+    }
+    let update = serde_json::json!({"headline": "Back", "section": "world", "version": story.version});
+    let (status, _) = api(&site, Method::PUT, &base, &admin, update).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(site.get("/story/injunction-story").await.status, StatusCode::GONE);
+    assert_eq!(site.store.story(StoryId(id)).await.unwrap().unwrap().status, StoryStatus::Killed);
+
+    // Reinstate needs a reason; an editor's brings the story back unpublished.
+    let no_reason = editor.post(&format!("/admin/stories/{id}/reinstate"), &[("note", " ")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let back =
+        editor.post(&format!("/admin/stories/{id}/reinstate"), &[("note", "Injunction lifted.")]).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    let story = site.store.story(StoryId(id)).await.unwrap().unwrap();
+    assert_eq!(story.status, StoryStatus::Unpublished);
+    assert_eq!(
+        site.get("/story/injunction-story").await.status,
+        StatusCode::NOT_FOUND,
+        "not public until published"
+    );
+    let history = site.store.history(StoryId(id)).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!((last.transition.as_str(), last.note.as_str()), ("reinstate", "Injunction lifted."));
+    assert_eq!(last.actor, "editor user (editor)");
+    let (status, _) =
+        api(&site, Method::POST, &format!("{base}/publish"), &admin, serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "published again by choice");
+    assert_eq!(site.get("/story/injunction-story").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signed_out_requests_learn_nothing_about_stories() {
+    let site = Site::new().await;
+    let story = site.publish(&site.draft("Secret scheduled headline"), crate::support::NOW).await;
+    let existing = story.id.0;
+    let missing = existing + 1000;
+    let paths = |id: i64| {
+        [
+            format!("/admin/stories/{id}"),
+            format!("/admin/stories/{id}/kill"),
+            format!("/admin/stories/{id}/unpublish"),
+            format!("/admin/stories/{id}/reinstate"),
+            format!("/admin/stories/{id}/correction"),
+            format!("/admin/stories/{id}/revisions"),
+            format!("/admin/stories/{id}/revisions/1/restore"),
+        ]
+    };
+    for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
+        for (a, b) in paths(existing).iter().zip(paths(missing).iter()) {
+            let request = |uri: &str| {
+                Request::builder()
+                    .method(method.clone())
+                    .uri(uri)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("headline=x&action=save"))
+                    .unwrap()
+            };
+            let one = site.send(request(a)).await;
+            let other = site.send(request(b)).await;
+            assert_eq!(one.status, other.status, "{method} {a} vs {b}");
+            assert!(
+                matches!(
+                    one.status,
+                    StatusCode::SEE_OTHER
+                        | StatusCode::UNAUTHORIZED
+                        | StatusCode::FORBIDDEN
+                        | StatusCode::METHOD_NOT_ALLOWED
+                ),
+                "{method} {a}: {}",
+                one.status
+            );
+            for page in [&one, &other] {
+                assert!(!page.body.contains("Secret scheduled"), "{method} {a}: {}", page.body);
+                assert!(!page.body.contains("secret-scheduled"), "{method} {a}: {}", page.body);
+            }
+        }
+    }
+}
