@@ -338,7 +338,11 @@ pub(crate) async fn change_status(
                     .into());
                 }
             }
-            let to = transition.apply(transition.from()[0])?.as_str();
+            let to = match change {
+                StatusChange::Kill => StoryStatus::Killed,
+                _ => StoryStatus::Unpublished,
+            }
+            .as_str();
             format!(
                 "UPDATE stories SET status = '{to}', scheduled_at = NULL, modified_at = $1, version = version + 1 \
                  WHERE id = $2 AND status IN {from}"

@@ -361,6 +361,19 @@ async fn life_action(
     Ok(story)
 }
 
+/// The story's editor again, as stored, with what was wrong in a life action's fields.
+async fn refused_fields(
+    state: &AppState,
+    editor: &Editor,
+    story: &Story,
+    errors: &[FieldError],
+) -> Result<Response, WebError> {
+    let settings = state.store.settings().await?;
+    let extras = Extras { errors: errors_map(errors), ..Extras::default() };
+    let form = StoryForm::from_story(state, story, &settings).await?;
+    editor_page(state, Some(&editor.0), StatusCode::UNPROCESSABLE_ENTITY, Some(story), &form, extras).await
+}
+
 pub async fn correction(
     State(state): State<AppState>,
     editor: Editor,
@@ -370,20 +383,7 @@ pub async fn correction(
     let story = life_action(&state, &editor, id, &form, Transition::Correct).await?;
     match state.store.add_correction(story.id, &form.note, &editor.actor(), state.clock.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=corrected")).into_response()),
-        Err(StoreError::Invalid(errors)) => {
-            let settings = state.store.settings().await?;
-            let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
-            let form = StoryForm::from_story(&state, &story, &settings).await?;
-            editor_page(
-                &state,
-                Some(&editor.0),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&story),
-                &form,
-                extras,
-            )
-            .await
-        }
+        Err(StoreError::Invalid(errors)) => refused_fields(&state, &editor, &story, &errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -426,13 +426,7 @@ pub async fn reinstate(
             tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story reinstated");
             Ok(Redirect::to(&format!("/admin/stories/{id}?done=reinstated")).into_response())
         }
-        Err(StoreError::Invalid(errors)) => {
-            let settings = state.store.settings().await?;
-            let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
-            let form = StoryForm::from_story(&state, &story, &settings).await?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            editor_page(&state, Some(&editor.0), status, Some(&story), &form, extras).await
-        }
+        Err(StoreError::Invalid(errors)) => refused_fields(&state, &editor, &story, &errors).await,
         Err(e) => Err(e.into()),
     }
 }
