@@ -10,8 +10,8 @@ use dateline_core::{
     AuthorId, Correction, MediaText, MenuItem, NewAuthor, NewSection, NewSource, NewTag, Prominence,
     SectionId, SiteSettings, Slug, SourceId, StoryImage, StoryStatus, TagId, TagKind,
 };
+use dateline_newsroom::media::{Pictures, take_in};
 use dateline_store::{BulkStory, Store};
-use dateline_web::media::{Pictures, take_into};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -384,7 +384,7 @@ async fn demo_pictures(store: &dyn Store, pictures: &Pictures) -> anyhow::Result
         let bytes = tokio::task::spawn_blocking(move || scene_picture(i, 1280, 720)).await??;
         let text =
             MediaText { alt: (*alt).to_owned(), credit: "Dateline demo".into(), ..MediaText::default() };
-        let media = take_into(store, pictures, bytes, text, "", Timestamp::now()).await?;
+        let media = take_in(store, pictures, bytes, text, "", Timestamp::now()).await?;
         images.push(media.story_image());
     }
     Ok(images)

@@ -105,7 +105,7 @@ fn main() -> anyhow::Result<()> {
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;
-                let pictures = dateline_web::media::Pictures::new(settings.media_storage()?);
+                let pictures = dateline_newsroom::media::Pictures::new(settings.media_storage()?);
                 demo::generate(
                     store.as_ref(),
                     &pictures,
@@ -140,10 +140,10 @@ async fn open_store(settings: &config::Settings) -> anyhow::Result<Arc<dyn Store
 }
 
 /// The search index in the data folder (`search/`), made when missing.
-fn open_search(settings: &config::Settings) -> anyhow::Result<dateline_web::search::Search> {
+fn open_search(settings: &config::Settings) -> anyhow::Result<dateline_newsroom::search::Search> {
     let dir = settings.data.join("search");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot make {}", dir.display()))?;
-    dateline_web::search::Search::open(dir.clone()).with_context(|| {
+    dateline_newsroom::search::Search::open(dir.clone()).with_context(|| {
         format!("cannot open the search index in {} (is another server using it?)", dir.display())
     })
 }
@@ -181,7 +181,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     let url = format!("http://{address}");
-    let pictures = dateline_web::media::Pictures::new(settings.media_storage()?);
+    let pictures = dateline_newsroom::media::Pictures::new(settings.media_storage()?);
     if args.demo {
         if store.story_count().await? == 0 {
             demo::generate(
@@ -207,9 +207,62 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         pictures,
         ..dateline_web::Parts::new(store, theme)
     })
-    .with_wire_images(dateline_web::wire_images::Settings::default());
-    dateline_web::serve(listener, state).await?;
-    Ok(())
+    .with_wire_images(dateline_newsroom::wire_images::Settings::default());
+    let workers = dateline_newsroom::Workers::start(state.background());
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let http = tokio::spawn(dateline_web::serve(listener, state, stopping.clone().cancelled_owned()));
+    tokio::pin!(http);
+    tokio::select! {
+        () = shutdown_signal() => {}
+        ended = &mut http => {
+            // The server stopped on its own: an I/O error. Stop the workers and report it.
+            workers.stop().await;
+            ended??;
+            return Ok(());
+        }
+    }
+    tracing::info!("stopping: requests and background work already running get a few seconds");
+    stopping.cancel();
+    let (served, ()) = tokio::join!(
+        async {
+            // A client that keeps its connection open must not hold the stop up.
+            match tokio::time::timeout(STOP_HTTP_WITHIN, &mut http).await {
+                Ok(ended) => ended.map_err(anyhow::Error::from).and_then(|r| Ok(r?)),
+                Err(_) => {
+                    http.abort();
+                    Ok(())
+                }
+            }
+        },
+        workers.stop(),
+    );
+    tracing::info!("stopped");
+    served
+}
+
+/// How long requests already running may take once a stop is asked for.
+const STOP_HTTP_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Completes on Ctrl-C or SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
 }
 
 /// Prints a line for the operator; a closed standard output (the server piped into a

@@ -9,5 +9,15 @@
 //! the binary.
 
 pub mod clock;
+pub mod drop_folder;
+pub mod media;
+pub mod poller;
+pub mod scheduler;
+pub mod search;
+pub mod webhooks;
+pub mod wire;
+pub mod wire_images;
+pub mod worker;
 
 pub use clock::Clock;
+pub use worker::{Background, Follower, Workers};

@@ -248,6 +248,9 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         lease_secs: i64,
     ) -> Result<Vec<(Delivery, String)>>;
+    /// Gives back the claim on a delivery that was cut off (a shutdown): still pending, due
+    /// again at `now`.
+    async fn release_delivery(&self, id: i64, now: Timestamp) -> Result<()>;
     /// Records one delivery attempt: delivered, to retry at `retry_at`, or failed for good.
     #[allow(clippy::too_many_arguments)]
     async fn record_delivery_attempt(
@@ -320,7 +323,10 @@ pub trait Store: Send + Sync + 'static {
     /// Polls a feed source every `seconds` (at least 10), starting now.
     async fn set_polling(&self, id: SourceId, seconds: i64, now: Timestamp) -> Result<()>;
     /// Claims the polled sources that are due, for `lease_secs`.
-    async fn claim_polls(&self, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>>;
+    async fn claim_polls(&self, now: Timestamp, lease_secs: i64, limit: u32) -> Result<Vec<DuePoll>>;
+    /// Gives back the claim on a source whose poll was cut off (a shutdown): it is due again
+    /// at `now`.
+    async fn release_poll(&self, id: SourceId, now: Timestamp) -> Result<()>;
     /// Records a poll's outcome and when to poll next (backing off after failures).
     async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()>;
     /// How a polled source is doing, for editors.

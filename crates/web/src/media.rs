@@ -1,119 +1,44 @@
-//! Pictures on the web side: taking an upload or an agency's picture into the library
-//! (checked, processed off the async threads one at a time so memory stays bounded, stored,
-//! recorded) and serving the stored files, which never change, with immutable caching.
+//! Pictures on the web side: serving the stored files, which never change, with immutable
+//! caching, reading upload forms, and the responsive sources of a picture. Taking a picture
+//! in is the newsroom's (`dateline_newsroom::media`).
 
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dateline_core::{Media, MediaText, NewMedia, StoryImage};
-use dateline_media::{ImageFormat, Limits, MediaError, MediaStorage, VARIANT_WIDTHS};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use dateline_core::{Media, MediaText, StoryImage};
+use dateline_media::{ImageFormat, Limits, MediaError, VARIANT_WIDTHS};
+pub use dateline_newsroom::media::{Pictures, TakeError};
 
-/// Where pictures are kept and how big they may be.
-#[derive(Clone)]
-pub struct Pictures {
-    pub storage: MediaStorage,
-    pub limits: Limits,
-    /// One picture is decoded at a time, so memory stays bounded whatever arrives at once.
-    gate: Arc<Semaphore>,
-}
-
-impl Pictures {
-    pub fn new(storage: MediaStorage) -> Self {
-        // Processing a rotated 48-megapixel photo peaks near 335 MB; at 30 megapixels it
-        // stays near 250 MB, which keeps the whole server within its 300 MB.
-        let limits = Limits { max_pixels: 30_000_000, ..Limits::default() };
-        Self { storage, limits, gate: Arc::new(Semaphore::new(1)) }
+/// 413 for a file too large, 422 for any other bad file, 500 for our own failures.
+pub fn take_status(error: &TakeError) -> StatusCode {
+    match error {
+        TakeError::Refused(MediaError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        TakeError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        TakeError::Storage(_) | TakeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// Why a picture was not taken in.
-#[derive(Debug, thiserror::Error)]
-pub enum TakeError {
-    /// The file itself is the problem; the message is for the editor.
-    #[error("{0}")]
-    Refused(MediaError),
-    #[error("the picture could not be stored: {0}")]
-    Storage(MediaError),
-    #[error(transparent)]
-    Store(#[from] dateline_store::StoreError),
-}
-
-impl TakeError {
-    /// 413 for a file too large, 422 for any other bad file, 500 for our own failures.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Refused(MediaError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Storage(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// Checks, processes, stores and records `bytes` as a picture with `text`; `origin` is the
-/// agency address it came from (empty for uploads). The same file again is the same picture.
+/// Takes `bytes` into the library with the state's store, pictures and clock
+/// ([`dateline_newsroom::media::take_in`]).
 ///
 /// # Errors
-/// [`TakeError::Refused`] with an editor-facing message when the file is not a picture we
-/// accept; storage and database failures otherwise. Nothing is left behind on failure.
+/// As [`dateline_newsroom::media::take_in`].
 pub async fn take_in(
     state: &AppState,
     bytes: Vec<u8>,
     text: MediaText,
     origin: &str,
 ) -> Result<Media, TakeError> {
-    take_into(state.store.as_ref(), &state.pictures, bytes, text, origin, state.clock.now()).await
-}
-
-/// [`take_in`] for callers without an [`AppState`] (demo content, the wire).
-///
-/// # Errors
-/// As [`take_in`].
-pub async fn take_into(
-    store: &dyn dateline_store::Store,
-    pictures: &Pictures,
-    bytes: Vec<u8>,
-    text: MediaText,
-    origin: &str,
-    now: jiff::Timestamp,
-) -> Result<Media, TakeError> {
-    if bytes.len() > pictures.limits.max_bytes {
-        return Err(TakeError::Refused(MediaError::TooLarge {
-            bytes: bytes.len(),
-            max: pictures.limits.max_bytes,
-        }));
-    }
-    let hash = dateline_media::content_hash(&bytes);
-    if let Some(known) = store.media_by_hash(&hash).await? {
-        return Ok(known);
-    }
-    text.validate().map_err(dateline_store::StoreError::Invalid)?;
-    let processed = {
-        let _permit = pictures
-            .gate
-            .acquire()
-            .await
-            .map_err(|_| TakeError::Storage(MediaError::Storage("shutting down".into())))?;
-        let limits = pictures.limits;
-        tokio::task::spawn_blocking(move || dateline_media::process(&bytes, &limits))
-            .await
-            .map_err(|e| TakeError::Storage(MediaError::Storage(format!("processing stopped: {e}"))))?
-    };
-    let processed = processed
-        .map_err(|e| if e.is_bad_input() { TakeError::Refused(e) } else { TakeError::Storage(e) })?;
-    pictures.storage.put_processed(&hash, &processed).await.map_err(TakeError::Storage)?;
-    let new = NewMedia {
-        hash,
-        format: processed.format.extension().to_owned(),
-        width: processed.width,
-        height: processed.height,
-        bytes: processed.original.len() as u64,
+    dateline_newsroom::media::take_in(
+        state.store.as_ref(),
+        &state.pictures,
+        bytes,
         text,
-        origin: origin.to_owned(),
-    };
-    Ok(store.add_media(&new, now).await?)
+        origin,
+        state.clock.now(),
+    )
+    .await
 }
 
 /// Stored files never change: a year, immutable.

@@ -9,8 +9,8 @@
 //!
 //! Freshness: the store writes every public change to a change log as the keys it touched
 //! (`dateline_store::local_changes` moves when this process writes one). Before serving, the
-//! cache reads the log when this process changed something, and a background task reads it
-//! every [`POLL`] for changes made by other processes, dropping exactly the pages that
+//! cache reads the log when this process changed something, and the newsroom's workers read
+//! it every `dateline_newsroom::worker::FOLLOW` for changes made by other processes, dropping exactly the pages that
 //! depend on a touched key. A page rendered while a change came in is not kept.
 //!
 //! Bursts: requests for a page that is being rendered wait for that render instead of
@@ -28,10 +28,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
-/// How often the change log is read for other processes' changes.
-pub const POLL: Duration = Duration::from_millis(250);
 /// Memory the cached pages may use, all encodings counted: about 3,000 story pages in
 /// every encoding (the recent ones readers load), within the 300 MB the whole process must
 /// stay under at 1,000,000 stories (docs/PERFORMANCE.md).
@@ -294,13 +291,11 @@ fn evict(pages: &mut Pages) {
     }
 }
 
-/// Reads the change log every [`POLL`], for changes made by other processes.
-pub async fn run(state: AppState) {
-    let mut ticker = tokio::time::interval(POLL);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        sync(&state, None).await;
+/// The page cache follows the change log (run by the newsroom's workers every
+/// `dateline_newsroom::worker::FOLLOW`), for changes made by other processes.
+impl dateline_newsroom::Follower for AppState {
+    fn follow<'a>(&'a self, _store: &'a dyn Store) -> futures_util::future::BoxFuture<'a, ()> {
+        Box::pin(sync(self, None))
     }
 }
 

@@ -22,29 +22,29 @@ pub struct Parts {
     pub clock: Clock,
     pub site_cache: SiteCache,
     pub page_cache: crate::page_cache::PageCache,
-    pub search: crate::search::Search,
-    pub pictures: crate::media::Pictures,
+    pub search: dateline_newsroom::search::Search,
+    pub pictures: dateline_newsroom::media::Pictures,
     /// Fetches wire pictures into `pictures`, recording them in `store`: made from those
     /// fields, so it is made again ([`AppState::with_wire_images`]) when they change.
-    pub wire_images: crate::wire_images::WireImages,
+    pub wire_images: dateline_newsroom::wire_images::WireImages,
 }
 
 impl Parts {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
-        let pictures = crate::media::Pictures::new(dateline_media::MediaStorage::memory());
+        let pictures = dateline_newsroom::media::Pictures::new(dateline_media::MediaStorage::memory());
         Self {
-            wire_images: crate::wire_images::WireImages::new(
+            wire_images: dateline_newsroom::wire_images::WireImages::new(
                 store.clone(),
                 pictures.clone(),
                 Clock::System,
-                crate::wire_images::Settings::default(),
+                dateline_newsroom::wire_images::Settings::default(),
             ),
             store,
             theme: Arc::new(theme),
             clock: Clock::System,
             site_cache: SiteCache::default(),
             page_cache: crate::page_cache::PageCache::default(),
-            search: crate::search::Search::in_memory(),
+            search: dateline_newsroom::search::Search::in_memory(),
             pictures,
         }
     }
@@ -77,15 +77,28 @@ impl AppState {
     /// The state with its wire picture fetcher made anew from its store, pictures and clock:
     /// call after setting those.
     #[must_use]
-    pub fn with_wire_images(self, settings: crate::wire_images::Settings) -> Self {
+    pub fn with_wire_images(self, settings: dateline_newsroom::wire_images::Settings) -> Self {
         let mut parts = (*self.0).clone();
-        parts.wire_images = crate::wire_images::WireImages::new(
+        parts.wire_images = dateline_newsroom::wire_images::WireImages::new(
             parts.store.clone(),
             parts.pictures.clone(),
             parts.clock.clone(),
             settings,
         );
         parts.into()
+    }
+}
+
+impl AppState {
+    /// The newsroom's background work for this state: its store, clock and wire pictures,
+    /// with the search index and this state's page cache following the change log.
+    pub fn background(&self) -> dateline_newsroom::Background {
+        dateline_newsroom::Background {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            wire_images: self.wire_images.clone(),
+            followers: vec![Arc::new(self.search.clone()), Arc::new(self.clone())],
+        }
     }
 }
 

@@ -389,6 +389,9 @@ impl Store for SqlStore {
     ) -> Result<Vec<(Delivery, String)>> {
         webhooks::claim_due(&self.pool, now, limit, lease_secs).await
     }
+    async fn release_delivery(&self, id: i64, now: Timestamp) -> Result<()> {
+        webhooks::release(&self.pool, id, now).await
+    }
     async fn record_delivery_attempt(
         &self,
         id: i64,
@@ -455,8 +458,11 @@ impl Store for SqlStore {
     async fn set_polling(&self, id: SourceId, seconds: i64, now: Timestamp) -> Result<()> {
         wire::set_polling(&self.pool, id, seconds, now).await
     }
-    async fn claim_polls(&self, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>> {
-        wire::claim_polls(&self.pool, now, lease_secs).await
+    async fn claim_polls(&self, now: Timestamp, lease_secs: i64, limit: u32) -> Result<Vec<DuePoll>> {
+        wire::claim_polls(&self.pool, now, lease_secs, limit).await
+    }
+    async fn release_poll(&self, id: SourceId, now: Timestamp) -> Result<()> {
+        wire::release_poll(&self.pool, id, now).await
     }
     async fn record_poll(&self, id: SourceId, now: Timestamp, outcome: &PollOutcome) -> Result<()> {
         wire::record_poll(&self.pool, id, now, outcome).await

@@ -206,6 +206,18 @@ pub(crate) async fn claim_due(
     Ok(claimed)
 }
 
+/// Makes a claimed, still pending delivery due again at `now` (it was cut off unrecorded).
+pub(crate) async fn release(pool: &AnyPool, id: i64, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at > $1",
+    )
+    .bind(now.as_second())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Records an attempt: delivered, retried at `retry_at`, or failed for good (no `retry_at`).
 pub(crate) async fn record_attempt(
     pool: &AnyPool,

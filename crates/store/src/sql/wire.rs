@@ -702,13 +702,19 @@ pub(crate) async fn set_polling(pool: &AnyPool, id: SourceId, seconds: i64, now:
 
 /// Claims the polled sources whose time has come, for `lease_secs`, so that another node
 /// skips them meanwhile.
-pub(crate) async fn claim_polls(pool: &AnyPool, now: Timestamp, lease_secs: i64) -> Result<Vec<DuePoll>> {
+pub(crate) async fn claim_polls(
+    pool: &AnyPool,
+    now: Timestamp,
+    lease_secs: i64,
+    limit: u32,
+) -> Result<Vec<DuePoll>> {
     type DueRow = (i64, String, String, Option<String>, Option<String>, i64);
     let due: Vec<DueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, kind, location, etag, last_modified, next_poll_at FROM sources \
-         WHERE kind IN {POLLED} AND location IS NOT NULL AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 32"
+         WHERE kind IN {POLLED} AND location IS NOT NULL AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
     )))
     .bind(now.as_second())
+    .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
     let mut claimed = Vec::new();
@@ -724,6 +730,16 @@ pub(crate) async fn claim_polls(pool: &AnyPool, now: Timestamp, lease_secs: i64)
         }
     }
     Ok(claimed)
+}
+
+/// Makes a claimed source due again at `now` (its poll was cut off before it was recorded).
+pub(crate) async fn release_poll(pool: &AnyPool, id: SourceId, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE sources SET next_poll_at = $1 WHERE id = $2 AND next_poll_at > $1")
+        .bind(now.as_second())
+        .bind(id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Records a poll: the next one at the source's interval after a success, later and later

@@ -133,7 +133,7 @@ pub async fn upload(
     match take_in(&state, file, text, "").await {
         Ok(media) => Ok(Redirect::to(&format!("/admin/media/{}?done=uploaded", media.id)).into_response()),
         Err(e @ TakeError::Refused(_)) => {
-            let status = e.status();
+            let status = crate::media::take_status(&e);
             refuse(status, format!("The picture was not added: {e}.")).await
         }
         Err(TakeError::Store(e)) => Err(e.into()),

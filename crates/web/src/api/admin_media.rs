@@ -117,7 +117,7 @@ pub struct MediaQuery {
 
 impl From<TakeError> for ApiError {
     fn from(e: TakeError) -> Self {
-        let status = e.status();
+        let status = crate::media::take_status(&e);
         match e {
             TakeError::Refused(why) => ApiError::new(status, "bad_image", why.to_string()),
             TakeError::Store(store) => store.into(),

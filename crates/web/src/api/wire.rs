@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use dateline_core::{IngestAction, SourceId, secrets};
+use dateline_newsroom::wire::TakeInError;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -58,14 +59,25 @@ async fn push_items(
     if source != Some(SourceId(id)) {
         return Err(unauthorized());
     }
-    let parsed = dateline_ingest::parse(&body, None)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", e.to_string()))?;
-    let incoming: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
-    let actions = state.store.ingest_items(SourceId(id), &body, &incoming, state.clock.now()).await?;
-    state.wire_images.after_ingest(SourceId(id), &incoming, &actions);
-    let actions = incoming
+    let taken = dateline_newsroom::wire::take_in(
+        state.store.as_ref(),
+        &state.wire_images,
+        SourceId(id),
+        &body,
+        None,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        TakeInError::Unreadable(e) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", e.to_string())
+        }
+        TakeInError::Store(e) => e.into(),
+    })?;
+    let actions = taken
+        .items
         .iter()
-        .zip(actions)
+        .zip(taken.actions)
         .map(|(item, action)| {
             let (name, story) = match action {
                 IngestAction::Published(s) => ("published", Some(s.0)),

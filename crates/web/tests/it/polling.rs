@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{NewSource, Slug, WireConfig};
-use dateline_web::{Clock, poller};
+use dateline_newsroom::{Clock, poller};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -103,7 +103,12 @@ async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
     let base = start(feed.clone()).await;
     let good = polled_source(&site, "Good Wire", format!("{base}/feed")).await;
     let bad = polled_source(&site, "Bad Wire", format!("{base}/broken")).await;
-    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
 
     let seen = wait_until(Duration::from_secs(5), async || {
         crate::support::text(&site.get("/").await.body).contains("Polled story appears")
@@ -180,7 +185,12 @@ async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
     std::fs::write(dir.join("incoming.xml.tmp"), b"<newsItem").unwrap();
     std::fs::write(dir.join("001-budget.xml"), fixture("newsml_item.xml")).unwrap();
     std::fs::write(dir.join("002-junk.xml"), b"\x00\x01 not xml at all").unwrap();
-    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
 
     let seen = wait_until(Duration::from_secs(5), async || {
         crate::support::text(&site.get("/").await.body).contains("Pakistan, lenders resume budget talks")

@@ -4,8 +4,8 @@
 use crate::support::Site;
 use dateline_core::{Actor, StatusChange};
 use dateline_core::{StoryId, StoryStatus};
+use dateline_newsroom::{Clock, scheduler};
 use dateline_store::Store;
-use dateline_web::{Clock, scheduler};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +32,11 @@ async fn a_scheduled_story_goes_live_within_a_second() {
         .change_status(story.id, &StatusChange::Schedule(at), &Actor::System("test"), Timestamp::now())
         .await
         .unwrap();
-    let runner = tokio::spawn(scheduler::run(site.store.clone(), Clock::System));
+    let runner = tokio::spawn(scheduler::run(
+        site.store.clone(),
+        Clock::System,
+        tokio_util::sync::CancellationToken::new(),
+    ));
     let seen = wait_until_published(&site.store, story.id, Duration::from_secs(6)).await.expect("published");
     runner.abort();
     let delay = seen.duration_since(at);
@@ -59,8 +63,16 @@ async fn a_story_due_while_the_process_was_down_goes_out_once_after_restart() {
 
     // "Restart": a new store on the same database, and two schedulers racing (two nodes).
     let restarted = site.reopen().await;
-    let first = tokio::spawn(scheduler::run(restarted.clone(), Clock::System));
-    let second = tokio::spawn(scheduler::run(site.reopen().await, Clock::System));
+    let first = tokio::spawn(scheduler::run(
+        restarted.clone(),
+        Clock::System,
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    let second = tokio::spawn(scheduler::run(
+        site.reopen().await,
+        Clock::System,
+        tokio_util::sync::CancellationToken::new(),
+    ));
     let seen = wait_until_published(&restarted, story.id, Duration::from_secs(3)).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     first.abort();

@@ -7,7 +7,12 @@ pub async fn spawn(site: &Site) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = site.state.clone();
-    tokio::spawn(async move { dateline_web::serve(listener, state).await.unwrap() });
+    // The page cache and the search index follow the change log as in the binary.
+    let workers = dateline_newsroom::Workers::start(state.background());
+    tokio::spawn(async move {
+        dateline_web::serve(listener, state, std::future::pending()).await.unwrap();
+        workers.stop().await;
+    });
     url
 }
 

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use dateline_core::{Actor, StatusChange};
 use dateline_core::{DeliveryStatus, Role, StoryEvent};
-use dateline_web::{Clock, webhooks};
+use dateline_newsroom::{Clock, webhooks};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,7 +57,11 @@ async fn events_are_signed_delivered_and_retried() {
         .create_webhook(&url, "s3cret", &StoryEvent::ALL, crate::support::at(crate::support::NOW))
         .await
         .unwrap();
-    let worker = tokio::spawn(webhooks::run(site.store.clone(), Clock::System));
+    let worker = tokio::spawn(webhooks::run(
+        site.store.clone(),
+        Clock::System,
+        tokio_util::sync::CancellationToken::new(),
+    ));
 
     let story = site.publish(&site.draft("Hooked story"), crate::support::NOW).await;
     let seen = wait_for(&receiver, 2, Duration::from_secs(10)).await;
@@ -128,7 +132,11 @@ async fn an_unreachable_endpoint_is_retried_and_logged() {
         )
         .await
         .unwrap();
-    let worker = tokio::spawn(webhooks::run(site.store.clone(), Clock::System));
+    let worker = tokio::spawn(webhooks::run(
+        site.store.clone(),
+        Clock::System,
+        tokio_util::sync::CancellationToken::new(),
+    ));
     site.publish(&site.draft("Nobody listens"), crate::support::NOW).await;
     let started = std::time::Instant::now();
     let mut log = Vec::new();

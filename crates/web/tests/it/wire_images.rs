@@ -14,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Actor;
 use dateline_core::{DeskAction, NewSource, SourceId, StoryId, WireConfig};
-use dateline_web::{Clock, poller, wire_images};
+use dateline_newsroom::{Clock, poller, wire_images};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::HashMap;
@@ -242,7 +242,12 @@ async fn rss_pictures_are_fetched_once_and_keep_the_agency_credit() {
     );
     let source = auto_publishing_source(&site, "good-wire", "Good Wire", "rss", format!("{base}/feed")).await;
     site.store.set_polling(source, 3600, jiff::Timestamp::now()).await.unwrap();
-    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
 
     let pictured = wait_until(Duration::from_secs(10), async || {
         let items = site.store.wire_items(None, None, 10).await.unwrap();
@@ -419,7 +424,12 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
         &format!("{pictures}/pic/other.jpg"),
     );
     std::fs::write(folder.path().join("001-solar.xml"), message).unwrap();
-    let runner = tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone()));
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
 
     let pictured = wait_until(Duration::from_secs(10), async || {
         let items = site.store.wire_items(Some(source), None, 5).await.unwrap();

@@ -7,6 +7,7 @@
 //! finished file to `*.xml`, so that a half-written file is never read. Pictures the items
 //! carry are fetched afterwards by `wire_images`.
 
+use crate::wire::TakeInError;
 use crate::wire_images::WireImages;
 use dateline_core::{PollOutcome, SourceId};
 use dateline_store::Store;
@@ -104,12 +105,13 @@ async fn take_in(
         return Err(TakeIn::Unreadable(format!("the file is larger than {limit} bytes")));
     }
     let bytes = tokio::fs::read(file).await.map_err(|e| TakeIn::Unreadable(e.to_string()))?;
-    let parsed = dateline_ingest::parse(&bytes, Some(dateline_ingest::Format::NewsMl))
-        .map_err(|e| TakeIn::Unreadable(e.to_string()))?;
-    let items: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
-    let actions = store.ingest_items(source, &bytes, &items, now).await.map_err(TakeIn::Store)?;
-    images.after_ingest(source, &items, &actions);
-    Ok(())
+    match crate::wire::take_in(store, images, source, &bytes, Some(dateline_ingest::Format::NewsMl), now)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(TakeInError::Unreadable(e)) => Err(TakeIn::Unreadable(e.to_string())),
+        Err(TakeInError::Store(e)) => Err(TakeIn::Store(e)),
+    }
 }
 
 /// Moves `file` into the sub-folder `into` of its folder (made when missing).

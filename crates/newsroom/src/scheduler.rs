@@ -4,20 +4,19 @@
 //! story whose time passed while the process was down goes out at the first tick after a
 //! restart.
 
-use crate::state::Clock;
+use crate::Clock;
 use dateline_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// How often due stories are looked for.
 pub const TICK: Duration = Duration::from_millis(500);
 
-/// Runs for ever, publishing due stories.
-pub async fn run(store: Arc<dyn Store>, clock: Clock) {
-    let mut ticker = tokio::time::interval(TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
+/// Publishes due stories until `stop`.
+pub async fn run(store: Arc<dyn Store>, clock: Clock, stop: CancellationToken) {
+    let mut ticker = crate::worker::ticker(TICK);
+    while crate::worker::tick(&mut ticker, &stop).await {
         match store.publish_due(clock.now()).await {
             Ok(published) => {
                 for id in published {

@@ -5,13 +5,16 @@
 //! delivery log the admin shows. Deliveries are queued by the store in the transaction of
 //! the change itself, so a crash never loses one.
 
-use crate::state::Clock;
+use crate::Clock;
 use dateline_core::Delivery;
 use dateline_store::Store;
 use hmac::{KeyInit, Mac};
 use jiff::SignedDuration;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -78,8 +81,11 @@ async fn deliver(
     }
 }
 
-/// Runs for ever, delivering due webhook events.
-pub async fn run(store: Arc<dyn Store>, clock: Clock) {
+/// Delivers due webhook events until `stop`; deliveries still running [`GRACE`] after it are
+/// cut off and left pending, to be sent again at the next start.
+///
+/// [`GRACE`]: crate::worker::GRACE
+pub async fn run(store: Arc<dyn Store>, clock: Clock, stop: CancellationToken) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(3))
@@ -91,24 +97,31 @@ pub async fn run(store: Arc<dyn Store>, clock: Clock) {
             return;
         }
     };
-    let mut ticker = tokio::time::interval(TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        let lease = TIMEOUT.as_secs() as i64 * 3;
-        match store.claim_deliveries(clock.now(), 16, lease).await {
-            Ok(due) => {
-                // Endpoints are independent: a slow one must not hold up the others.
-                let mut sends = tokio::task::JoinSet::new();
-                for (delivery, secret) in due {
-                    let (store, client, clock) = (store.clone(), client.clone(), clock.clone());
-                    sends.spawn(
-                        async move { deliver(store.as_ref(), &client, &clock, delivery, secret).await },
-                    );
-                }
-                while sends.join_next().await.is_some() {}
+    let mut ticker = crate::worker::ticker(TICK);
+    let lease = TIMEOUT.as_secs() as i64 * 3;
+    while crate::worker::tick(&mut ticker, &stop).await {
+        let due = match store.claim_deliveries(clock.now(), 16, lease).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the webhook queue");
+                continue;
             }
-            Err(e) => tracing::warn!(error = %e, "could not read the webhook queue"),
+        };
+        // Endpoints are independent: a slow one must not hold up the others.
+        let mut sends = JoinSet::new();
+        let mut owners = HashMap::new();
+        for (delivery, secret) in due {
+            let id = delivery.id;
+            let (store, client, clock) = (store.clone(), client.clone(), clock.clone());
+            let task =
+                sends.spawn(async move { deliver(store.as_ref(), &client, &clock, delivery, secret).await });
+            owners.insert(task.id(), id);
+        }
+        for id in crate::worker::drain(&mut sends, &mut owners, &stop).await {
+            tracing::info!(delivery = id, "webhook delivery cut off by the shutdown; it stays queued");
+            if let Err(e) = store.release_delivery(id, clock.now()).await {
+                tracing::error!(delivery = id, error = %e, "could not release a webhook delivery");
+            }
         }
     }
 }

@@ -7,17 +7,22 @@
 //! has its error recorded for editors; every source is fetched on its own task, so none
 //! can hold up another.
 
-use crate::state::Clock;
+use crate::Clock;
 use crate::wire_images::WireImages;
 use dateline_core::{DuePoll, PollOutcome};
 use dateline_store::Store;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// How long a feed may take to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 /// How often due sources are looked for.
 pub const TICK: Duration = Duration::from_millis(500);
+/// Sources polled at once, so a flood of due sources cannot open unbounded connections.
+pub const MAX_POLLS: usize = 8;
 
 async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u8>, PollOutcome)>, String> {
     let mut request = client.get(&poll.url);
@@ -78,25 +83,22 @@ async fn fetch_and_take_in(
 ) -> PollOutcome {
     match fetch(client, poll).await {
         Ok(None) => PollOutcome::Success { etag: None, last_modified: None },
-        Ok(Some((body, success))) => match dateline_ingest::parse(&body, None) {
-            Ok(parsed) => {
-                let incoming: Vec<_> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
-                match store.ingest_items(poll.source, &body, &incoming, clock.now()).await {
-                    Ok(actions) => {
-                        images.after_ingest(poll.source, &incoming, &actions);
-                        success
-                    }
-                    Err(e) => PollOutcome::Failure { error: format!("storing failed: {e}") },
-                }
+        Ok(Some((body, success))) => {
+            match crate::wire::take_in(store, images, poll.source, &body, None, clock.now()).await {
+                Ok(_) => success,
+                Err(e) => PollOutcome::Failure { error: e.to_string() },
             }
-            Err(e) => PollOutcome::Failure { error: e.to_string() },
-        },
+        }
         Err(error) => PollOutcome::Failure { error },
     }
 }
 
-/// Runs for ever, polling due sources; their items' pictures go to `images`.
-pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages) {
+/// Polls due sources until `stop`, at most [`MAX_POLLS`] at a time; their items' pictures go
+/// to `images`. Polls still running [`GRACE`] after the stop are cut off and their sources
+/// released, to be polled again at the next start (taking an item in twice changes nothing).
+///
+/// [`GRACE`]: crate::worker::GRACE
+pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages, stop: CancellationToken) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -109,24 +111,39 @@ pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages) {
             return;
         }
     };
-    let mut ticker = tokio::time::interval(TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticker = crate::worker::ticker(TICK);
     let lease = TIMEOUT.as_secs() as i64 * 3;
-    loop {
-        ticker.tick().await;
-        match store.claim_polls(clock.now(), lease).await {
+    let mut running = JoinSet::new();
+    let mut owners = HashMap::new();
+    while crate::worker::tick(&mut ticker, &stop).await {
+        while let Some(done) = running.try_join_next_with_id() {
+            owners.remove(&done.map_or_else(|e| e.id(), |(id, ())| id));
+        }
+        let free = MAX_POLLS.saturating_sub(running.len());
+        if free == 0 {
+            continue;
+        }
+        match store.claim_polls(clock.now(), lease, free as u32).await {
             Ok(due) => {
                 for poll in due {
-                    tokio::spawn(poll_one(
+                    let source = poll.source;
+                    let task = running.spawn(poll_one(
                         store.clone(),
                         client.clone(),
                         clock.clone(),
                         images.clone(),
                         poll,
                     ));
+                    owners.insert(task.id(), source);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not read the poll schedule"),
+        }
+    }
+    for source in crate::worker::drain(&mut running, &mut owners, &stop).await {
+        tracing::info!(%source, "poll cut off by the shutdown; the source is due again");
+        if let Err(e) = store.release_poll(source, clock.now()).await {
+            tracing::error!(%source, error = %e, "could not release a poll");
         }
     }
 }

@@ -11,10 +11,7 @@ use dateline_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-/// How often the change log is read for changes made by other processes.
-pub const POLL: Duration = Duration::from_millis(250);
 /// Stories read from the store per batch when rebuilding.
 const BATCH: u32 = 1000;
 /// Where the last applied log row is kept, inside the index folder.
@@ -250,17 +247,5 @@ fn doc_of_story(s: &Story) -> SearchDoc {
         source: s.source.as_ref().map(|src| src.slug.to_string()),
         language: s.language.clone(),
         published_at: s.published_at.unwrap_or(s.modified_at).as_second(),
-    }
-}
-
-/// Follows the change log every [`POLL`], for changes made by other processes.
-pub async fn run(search: Search, store: Arc<dyn Store>) {
-    let mut ticker = tokio::time::interval(POLL);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        if let Err(e) = search.catch_up(&*store).await {
-            tracing::warn!(error = %e, "the search index could not follow the change log");
-        }
     }
 }

@@ -10,7 +10,7 @@
 //! included), in size (Content-Length first, then the bytes as they come, never more than
 //! the library's `max_bytes` in memory) and in redirects, and only `http`/`https` addresses
 //! are fetched. What the bytes are is decided by sniffing them (here for the first bytes,
-//! then by [`crate::media::take_into`]), never by the name or the declared type. An address
+//! then by [`crate::media::take_in`]), never by the name or the declared type. An address
 //! already fetched is not fetched again ([`Store::media_by_origin`]). The store then gives
 //! the picture to the story if it has none ([`Store::attach_wire_picture`]); an item still
 //! on the desk gets it when published, the store finding it by its address. Failures are
@@ -18,8 +18,8 @@
 //!
 //! The queue lives in memory: pictures still waiting when the process stops are not fetched.
 
-use crate::media::{Pictures, TakeError, take_into};
-use crate::state::Clock;
+use crate::Clock;
+use crate::media::{Pictures, TakeError, take_in};
 use dateline_core::{IncomingItem, IngestAction, Media, SourceId, WirePicture};
 use dateline_store::Store;
 use std::collections::{HashMap, VecDeque};
@@ -194,8 +194,7 @@ impl Inner {
             None => String::new(),
         };
         let text = picture.media_text(&credit);
-        let media =
-            take_into(self.store.as_ref(), &self.pictures, bytes, text, url, self.clock.now()).await?;
+        let media = take_in(self.store.as_ref(), &self.pictures, bytes, text, url, self.clock.now()).await?;
         if media.origin != url {
             // The same file as a picture already kept (another address, an upload).
             self.store.add_media_origin(media.id, url).await?;

@@ -1,0 +1,146 @@
+//! The newsroom's background work, started and stopped as one: the scheduler, the feed and
+//! drop-folder poller, webhook delivery and the change-log followers (the search index, and
+//! whatever a surface keeps in step, such as the web page cache). Wire pictures run on their
+//! own queue (`wire_images`), fed by the take-ins.
+//!
+//! [`Workers::stop`] is the graceful shutdown the binary runs on SIGTERM: every loop stops
+//! taking work at once, polls and deliveries already running get [`GRACE`] to finish, and
+//! those still running then are stopped and their leases released, so the next start (or
+//! another node) takes them up at once. Nothing is lost; a delivery cut off mid-request is
+//! sent again, with the same `X-Dateline-Delivery` id for the endpoint to recognise.
+
+use crate::Clock;
+use crate::search::Search;
+use crate::wire_images::WireImages;
+use dateline_store::Store;
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How long work already started may run on after a stop is asked for.
+pub const GRACE: Duration = Duration::from_secs(7);
+/// How often followers read the change log, for changes made by other processes.
+pub const FOLLOW: Duration = Duration::from_millis(250);
+
+/// Something kept in step with the store's change log (a cache, an index).
+pub trait Follower: Send + Sync + 'static {
+    /// Reads `store`'s change log from where it stopped and applies what changed.
+    fn follow<'a>(&'a self, store: &'a dyn Store) -> BoxFuture<'a, ()>;
+}
+
+impl Follower for Search {
+    fn follow<'a>(&'a self, store: &'a dyn Store) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.catch_up(store).await {
+                tracing::warn!(error = %e, "the search index could not follow the change log");
+            }
+        })
+    }
+}
+
+/// What the background work runs on.
+#[derive(Clone)]
+pub struct Background {
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub wire_images: WireImages,
+    /// Kept in step with the change log, each on its own loop.
+    pub followers: Vec<Arc<dyn Follower>>,
+}
+
+/// The running background work.
+pub struct Workers {
+    stop: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl Workers {
+    /// Starts every loop on the current runtime.
+    pub fn start(work: Background) -> Self {
+        let stop = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(crate::scheduler::run(work.store.clone(), work.clock.clone(), stop.clone()));
+        tasks.spawn(crate::poller::run(
+            work.store.clone(),
+            work.clock.clone(),
+            work.wire_images.clone(),
+            stop.clone(),
+        ));
+        tasks.spawn(crate::webhooks::run(work.store.clone(), work.clock.clone(), stop.clone()));
+        for follower in work.followers {
+            tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
+        }
+        Self { stop, tasks }
+    }
+
+    /// Stops taking work, gives work already running [`GRACE`] to finish, releases what is
+    /// still running then, and returns when every loop has ended.
+    pub async fn stop(mut self) {
+        self.stop.cancel();
+        // Each loop ends itself within GRACE; this bound only guards against a bug.
+        let ended = tokio::time::timeout(GRACE + Duration::from_secs(2), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if ended.is_err() {
+            tracing::error!("background work did not stop in time; stopping it now");
+            self.tasks.shutdown().await;
+        }
+    }
+}
+
+/// Runs `follower` every [`FOLLOW`] until `stop`.
+async fn follow(follower: Arc<dyn Follower>, store: Arc<dyn Store>, stop: CancellationToken) {
+    let mut ticker = ticker(FOLLOW);
+    while tick(&mut ticker, &stop).await {
+        follower.follow(store.as_ref()).await;
+    }
+}
+
+/// Waits for the next tick; `false` once `stop` is cancelled.
+pub(crate) async fn tick(ticker: &mut tokio::time::Interval, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        _ = ticker.tick() => true,
+    }
+}
+
+/// A loop's ticker: every `period`, a late tick delayed rather than bunched.
+pub(crate) fn ticker(period: Duration) -> tokio::time::Interval {
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
+}
+
+/// Waits for `running` (started work, each task answering what to release if cut off)
+/// until all have ended, or, once `stop` is cancelled, for at most [`GRACE`] more; then
+/// stops the rest and returns what each of those left to release.
+pub(crate) async fn drain<T: 'static>(
+    running: &mut JoinSet<()>,
+    owners: &mut std::collections::HashMap<tokio::task::Id, T>,
+    stop: &CancellationToken,
+) -> Vec<T> {
+    let deadline = async {
+        stop.cancelled().await;
+        tokio::time::sleep(GRACE).await;
+    };
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = running.join_next_with_id() => match next {
+                Some(Ok((id, ()))) => { owners.remove(&id); }
+                Some(Err(e)) => { owners.remove(&e.id()); }
+                None => return Vec::new(),
+            },
+            () = &mut deadline => {
+                running.abort_all();
+                while let Some(next) = running.join_next_with_id().await {
+                    if let Ok((id, ())) = next { owners.remove(&id); }
+                }
+                return owners.drain().map(|(_, v)| v).collect();
+            }
+        }
+    }
+}
