@@ -475,3 +475,206 @@ fn reindex_and_a_corrupt_index_rebuilt_at_start() {
     server.wait().unwrap();
     assert!(found, "the rebuilt index finds a story by a word of its headline");
 }
+
+/// What the test's agency and webhook endpoints saw: per path, the delivery ids (or polls)
+/// that arrived and those answered.
+#[derive(Clone, Default)]
+struct Endpoints {
+    arrived: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    answered: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Endpoints {
+    fn count(list: &std::sync::Mutex<Vec<String>>, what: &str) -> usize {
+        list.lock().unwrap().iter().filter(|w| *w == what).count()
+    }
+    fn arrived(&self, what: &str) -> usize {
+        Self::count(&self.arrived, what)
+    }
+    fn answered(&self, what: &str) -> usize {
+        Self::count(&self.answered, what)
+    }
+}
+
+/// Serves a feed (`/feed.xml`) and two webhook endpoints (`/hook/slow`, `/hook/quick`) on
+/// 127.0.0.1. The first request to the feed and to the slow hook hangs for a minute; the
+/// quick hook takes 3 s; later requests answer at once.
+async fn serve_endpoints(endpoints: Endpoints) -> String {
+    use axum::extract::{Path, State};
+    use axum::http::HeaderMap;
+    async fn feed(State(e): State<Endpoints>) -> ([(&'static str, &'static str); 1], String) {
+        let first = e.arrived("feed") == 0;
+        e.arrived.lock().unwrap().push("feed".into());
+        if first {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+        e.answered.lock().unwrap().push("feed".into());
+        let items: String = (1..=2)
+            .map(|n| {
+                format!(
+                    "<item><title>Slow feed item {n}</title><link>http://127.0.0.1/{n}</link>\
+                     <guid>urn:slow-feed:{n}</guid><pubDate>Sat, 05 Dec 2026 10:00:00 GMT</pubDate>\
+                     <description>Body {n}.</description></item>"
+                )
+            })
+            .collect();
+        let body = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Slow</title>\
+             <link>http://127.0.0.1/</link><description>Slow agency</description>{items}</channel></rss>"
+        );
+        ([("content-type", "application/rss+xml")], body)
+    }
+    async fn hook(State(e): State<Endpoints>, Path(which): Path<String>, headers: HeaderMap) {
+        let id = headers["x-dateline-delivery"].to_str().unwrap().to_owned();
+        let key = format!("{which}:{id}");
+        let first = e.arrived(&key) == 0;
+        e.arrived.lock().unwrap().push(key.clone());
+        match (which.as_str(), first) {
+            ("slow", true) => tokio::time::sleep(Duration::from_secs(60)).await,
+            ("quick", true) => tokio::time::sleep(Duration::from_secs(3)).await,
+            _ => {}
+        }
+        e.answered.lock().unwrap().push(key);
+    }
+    let app = axum::Router::new()
+        .route("/feed.xml", axum::routing::get(feed))
+        .route("/hook/{which}", axum::routing::post(hook))
+        .with_state(endpoints);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// SIGTERM while a feed poll and two webhook deliveries are running: the server exits
+/// within 10 s; the delivery that finished in the grace time is not sent again, the one cut
+/// off is sent again after the restart (same delivery id), the poll cut off is taken up at
+/// once, and every item is stored once.
+#[test]
+fn sigterm_finishes_or_releases_work_and_a_restart_does_it_once() {
+    use dateline_core::{DeliveryStatus, StoryEvent};
+    use dateline_store::{Location, SqlStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let endpoints = Endpoints::default();
+    let base = runtime.block_on(serve_endpoints(endpoints.clone()));
+    let demo = dateline().args(["demo", "--stories", "3", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(demo.status.success());
+    let added = dateline()
+        .args(["source", "add", "Slow Agency", "--kind", "rss", "--every", "600", "--auto-publish", "--url"])
+        .arg(format!("{base}/feed.xml"))
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+
+    // Two endpoints told of kills; one story killed: two deliveries queued.
+    let (slow, quick, stories_before) = runtime.block_on(async {
+        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+        let now = jiff::Timestamp::now();
+        let slow = store.create_webhook(&format!("{base}/hook/slow"), "s1", &[StoryEvent::Killed], now).await;
+        let quick =
+            store.create_webhook(&format!("{base}/hook/quick"), "s2", &[StoryEvent::Killed], now).await;
+        let section = store.sections().await.unwrap()[0].id;
+        let draft = dateline_core::StoryDraft {
+            headline: "Killed while the server stops".into(),
+            standfirst: String::new(),
+            body: "Body.".into(),
+            dateline_place: String::new(),
+            credit: String::new(),
+            section,
+            source: None,
+            tags: vec![],
+            authors: vec![],
+            language: "en".into(),
+            slug: None,
+            image: None,
+            prominence: dateline_core::Prominence::Normal,
+            translation_of: None,
+        };
+        let story = store.create_story(&draft, None, now).await.unwrap();
+        store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
+        store.change_status(story.id, &StatusChange::Kill, &Actor::System("test"), now).await.unwrap();
+        (slow.unwrap().id, quick.unwrap().id, store.story_count().await.unwrap())
+    });
+    let deliveries = || {
+        runtime.block_on(async {
+            let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+            store.recent_deliveries(10).await.unwrap()
+        })
+    };
+    let queued = deliveries();
+    assert_eq!(queued.len(), 2, "one delivery per endpoint");
+    let id_of = |webhook: i64| queued.iter().find(|d| d.webhook_id == webhook).unwrap().id;
+    let (slow_key, quick_key) = (format!("slow:{}", id_of(slow)), format!("quick:{}", id_of(quick)));
+
+    let (mut server, _url) = start_server(dir.path());
+    let wait_for = |what: &dyn Fn() -> bool, limit: Duration, failure: &str| {
+        let started = std::time::Instant::now();
+        while !what() {
+            assert!(started.elapsed() < limit, "{failure}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for(
+        &|| {
+            endpoints.arrived("feed") == 1
+                && endpoints.arrived(&slow_key) == 1
+                && endpoints.arrived(&quick_key) == 1
+        },
+        Duration::from_secs(20),
+        "the poll and both deliveries started",
+    );
+    let asked = std::time::Instant::now();
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = server.wait().unwrap();
+    let took = asked.elapsed();
+    eprintln!("stopped {took:?} after SIGTERM");
+    assert!(took < Duration::from_secs(10), "the server stopped within 10 s (took {took:?})");
+    assert!(status.success(), "a stop asked for is a clean exit: {status:?}");
+    assert_eq!(endpoints.answered(&quick_key), 1, "the quick delivery finished in the grace time");
+    let after_stop = deliveries();
+    let by_id = |list: &[dateline_core::Delivery], webhook: i64| {
+        list.iter().find(|d| d.webhook_id == webhook).unwrap().clone()
+    };
+    assert_eq!(by_id(&after_stop, quick).status, DeliveryStatus::Delivered);
+    let cut = by_id(&after_stop, slow);
+    assert_eq!(
+        (cut.status, cut.attempts),
+        (DeliveryStatus::Pending, 0),
+        "the cut-off delivery is still queued"
+    );
+
+    // The restart takes up what was cut off at once (the feed's next poll would be 10
+    // minutes away, the delivery's lease 30 s), and does it once.
+    let (mut restarted, _url) = start_server(dir.path());
+    wait_for(
+        &|| endpoints.answered(&slow_key) == 1 && endpoints.answered("feed") == 1,
+        Duration::from_secs(5),
+        "the cut-off delivery and poll were done again soon after the restart",
+    );
+    let stories_after = runtime.block_on(async {
+        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let count = store.story_count().await.unwrap();
+            if count >= stories_before + 2 || started.elapsed() > Duration::from_secs(5) {
+                break count;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    // Time for any wrong second delivery or poll to show.
+    std::thread::sleep(Duration::from_millis(1500));
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert_eq!(stories_after, stories_before + 2, "both feed items stored once");
+    assert_eq!(endpoints.arrived(&quick_key), 1, "a finished delivery is not sent again");
+    assert_eq!(endpoints.arrived(&slow_key), 2, "the cut-off delivery was sent again, with the same id");
+    assert_eq!(endpoints.arrived("feed"), 2, "one poll cut off, one done");
+    let done = deliveries();
+    assert_eq!(by_id(&done, slow).status, DeliveryStatus::Delivered);
+    assert_eq!(by_id(&done, slow).attempts, 1, "the cut-off send is not counted as an attempt");
+}

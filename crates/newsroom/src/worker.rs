@@ -102,6 +102,8 @@ async fn follow(follower: Arc<dyn Follower>, store: Arc<dyn Store>, stop: Cancel
 /// Waits for the next tick; `false` once `stop` is cancelled.
 pub(crate) async fn tick(ticker: &mut tokio::time::Interval, stop: &CancellationToken) -> bool {
     tokio::select! {
+        // A stop wins over a tick that is also due: no new work once a stop is asked for.
+        biased;
         () = stop.cancelled() => false,
         _ = ticker.tick() => true,
     }

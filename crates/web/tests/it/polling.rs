@@ -225,3 +225,52 @@ async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
     let status = site.store.poll_status(source.id).await.unwrap();
     assert_eq!(status.failures, 0, "good files since the bad one: the folder is healthy again");
 }
+
+/// Twelve slow feeds due at once: at most `MAX_POLLS` are fetched at a time, and every one
+/// is polled in the end; a stop asked for ends the poller within the grace time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polls_run_a_bounded_number_at_a_time() {
+    #[derive(Clone, Default)]
+    struct Slow {
+        now: Arc<std::sync::atomic::AtomicUsize>,
+        most: Arc<std::sync::atomic::AtomicUsize>,
+        done: Arc<std::sync::atomic::AtomicUsize>,
+    }
+    async fn slow_feed(State(s): State<Slow>) -> Response {
+        use std::sync::atomic::Ordering::SeqCst;
+        let running = s.now.fetch_add(1, SeqCst) + 1;
+        s.most.fetch_max(running, SeqCst);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        s.now.fetch_sub(1, SeqCst);
+        s.done.fetch_add(1, SeqCst);
+        ([(header::CONTENT_TYPE, "application/rss+xml")], rss("Slow item")).into_response()
+    }
+    let site = Site::new().await;
+    let slow = Slow::default();
+    let app = axum::Router::new().route("/slow/{n}", axum::routing::get(slow_feed)).with_state(slow.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    for n in 0..12 {
+        polled_source(&site, &format!("Slow Wire {n}"), format!("{base}/slow/{n}")).await;
+    }
+    let stop = tokio_util::sync::CancellationToken::new();
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        stop.clone(),
+    ));
+    let all = wait_until(Duration::from_secs(10), async || {
+        slow.done.load(std::sync::atomic::Ordering::SeqCst) >= 12
+    })
+    .await;
+    assert!(all, "every source was polled");
+    assert_eq!(
+        slow.most.load(std::sync::atomic::Ordering::SeqCst),
+        poller::MAX_POLLS,
+        "at most MAX_POLLS at once"
+    );
+    stop.cancel();
+    tokio::time::timeout(dateline_newsroom::worker::GRACE, runner).await.unwrap().unwrap();
+}
