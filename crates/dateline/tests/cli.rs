@@ -95,7 +95,14 @@ fn demo_generates_stories_into_postgres() {
         }
     }
     let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    let out = dateline().args(["demo", "--stories", "1200", "--database-url", &url]).output().unwrap();
+    // Pictures still go to the data folder: a temporary one, not the working directory.
+    let data = tempfile::tempdir().unwrap();
+    let out = dateline()
+        .args(["demo", "--stories", "1200", "--database-url", &url, "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!std::path::Path::new("dateline-data").exists(), "nothing written to the working directory");
     let count =
         Command::new("psql").args([url.as_str(), "-qAtc", "SELECT COUNT(*) FROM stories"]).output().unwrap();
     psql(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
