@@ -5,6 +5,7 @@
 //! Nothing here does I/O: `dateline-store` persists these types, `dateline-web` renders them.
 
 pub mod account;
+pub mod change;
 pub mod fingerprint;
 pub mod house_style;
 pub mod html;
@@ -18,6 +19,7 @@ pub mod slug;
 pub mod text;
 
 pub use account::{Email, Role};
+pub use change::ChangeKey;
 pub use house_style::HouseStyle;
 pub use language::TextDirection;
 pub use lifecycle::{HistoryEntry, StatusChange, Transition, TransitionError};

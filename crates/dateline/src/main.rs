@@ -1,6 +1,7 @@
-//! The `dateline` command: serves the site, fills a database with demo content, and (in
-//! later issues) manages users, sources and the search index. It only wires the library
-//! crates together; every real decision lives in them.
+//! The `dateline` command: serves the site (HTTP beside the newsroom's background work,
+//! both stopped gracefully on SIGTERM), fills a database with demo content, manages
+//! accounts, tokens and sources, reads wire files, rebuilds the search index and runs
+//! benchmarks. It only wires the library crates together; every real decision lives in them.
 
 mod bench;
 mod config;

@@ -6,7 +6,8 @@
 //! ninjs and NewsML-G2 have their own readers. Every piece of HTML that comes out has been
 //! sanitised by `dateline-core`.
 //!
-//! Nothing here does I/O: the poller and the push endpoint hand bytes in.
+//! Nothing here does I/O: the newsroom's wire take-in hands bytes in, from the push
+//! endpoint, the feed poller and drop folders.
 
 mod error;
 mod feeds;

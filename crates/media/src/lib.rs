@@ -7,9 +7,9 @@
 //! bytes; [`MediaStorage`] puts them on local disk or in S3-compatible object storage under
 //! content-addressed keys ([`variant_key`]).
 //!
-//! The crate knows nothing of stories or the web: the web crate calls [`process`] on a
-//! blocking thread (`spawn_blocking`), then [`MediaStorage::put_processed`], and serves the
-//! objects back with [`MediaStorage::get`]. Error messages are written for editors and may be
+//! The crate knows nothing of stories or the web: `dateline-newsroom`'s media take-in calls
+//! [`process`] on a blocking thread (`spawn_blocking`), then [`MediaStorage::put_processed`];
+//! the web crate serves the objects back with [`MediaStorage::get`]. Error messages are written for editors and may be
 //! shown to them as they are, except those [`MediaError::is_bad_input`] says are internal.
 //!
 //! ```

@@ -5,7 +5,7 @@
 //! it stopped; a missing, corrupt or too old index is rebuilt from the store in the
 //! background. Index calls block, so they run on the blocking pool.
 
-use dateline_core::{Story, StoryId, StoryText};
+use dateline_core::{ChangeKey, Story, StoryId, StoryText};
 use dateline_search::{SearchDoc, SearchIndex};
 use dateline_store::Store;
 use std::path::PathBuf;
@@ -139,19 +139,22 @@ impl Search {
             let rows = store.page_changes_after(from).await?;
             let Some((last, _)) = rows.last() else { break };
             let last = *last;
-            if rows.iter().any(|(_, keys)| keys.split_ascii_whitespace().any(|k| k == "bulk")) {
+            if rows.iter().any(|(_, keys)| keys.contains(&ChangeKey::Bulk)) {
                 from = self.rebuild(store, |_| {}).await?.0;
                 break;
             }
-            let mut ids: Vec<i64> = rows
+            let mut ids: Vec<StoryId> = rows
                 .iter()
-                .flat_map(|(_, keys)| keys.split_ascii_whitespace())
-                .filter_map(|k| k.strip_prefix("story:")?.parse().ok())
+                .flat_map(|(_, keys)| keys)
+                .filter_map(|k| match k {
+                    ChangeKey::Story(id) => Some(*id),
+                    _ => None,
+                })
                 .collect();
             ids.sort_unstable();
             ids.dedup();
             for id in ids {
-                self.reindex_story(store, StoryId(id)).await?;
+                self.reindex_story(store, id).await?;
             }
             from = last;
         }

@@ -6,10 +6,11 @@
 //! it when needed), takes stories as [`SearchDoc`]s, and answers a [`SearchQuery`] with ranked,
 //! filtered, paginated [`Hit`]s carrying highlighted snippets.
 //!
-//! It sits beside `dateline-store` and knows nothing of it: the web crate turns a published
-//! story into a `SearchDoc` and calls [`SearchIndex::upsert`] on publish and update,
-//! [`SearchIndex::remove`] on unpublish and kill, and [`SearchIndex::rebuild`] with every
-//! published story when [`SearchIndex::needs_rebuild`] says so or on `dateline reindex`.
+//! It sits beside `dateline-store` and knows nothing of it: `dateline-newsroom` follows the
+//! store's change log, turns each public story into a `SearchDoc` and calls
+//! [`SearchIndex::upsert`], [`SearchIndex::remove`] for a story that is no longer public, and
+//! [`SearchIndex::rebuild`] with every published story when [`SearchIndex::needs_rebuild`]
+//! says so or on `dateline reindex`.
 //! All calls block; from async code use `spawn_blocking`.
 //!
 //! ```

@@ -18,7 +18,7 @@ pub use sql::changes::local_changes;
 
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
-use dateline_core::{Actor, HistoryEntry, StatusChange};
+use dateline_core::{Actor, ChangeKey, HistoryEntry, StatusChange};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -368,9 +368,9 @@ pub trait Store: Send + Sync + 'static {
     async fn story_texts(&self, after: StoryId, limit: u32) -> Result<Vec<dateline_core::StoryText>>;
     /// The newest row of the page-cache change log (0 when empty).
     async fn last_page_change(&self) -> Result<i64>;
-    /// The page-cache change log after row `after`, oldest first: (row, space-separated keys).
+    /// The page-cache change log after row `after`, oldest first: (row, keys it touched).
     /// See [`local_changes`].
-    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>>;
+    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

@@ -32,8 +32,28 @@ pub enum WebError {
     TooManyRequests,
     #[error("service unavailable")]
     Unavailable,
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something failed on our side; the cause (with its own causes) is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl WebError {
+    /// An internal error keeping `cause`.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// Logs an internal error with its whole chain of causes, once, where it is answered.
+    pub(crate) fn log_internal(cause: &(dyn std::error::Error + 'static), answered: &str) {
+        let mut chain = cause.to_string();
+        let mut next = cause.source();
+        while let Some(inner) = next {
+            chain.push_str(": ");
+            chain.push_str(&inner.to_string());
+            next = inner.source();
+        }
+        tracing::error!(error = %chain, "{answered}");
+    }
 }
 
 impl From<StoreError> for WebError {
@@ -42,14 +62,14 @@ impl From<StoreError> for WebError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Unavailable(_) => Self::Unavailable,
             StoreError::Refused(refused) => Self::Refused(refused),
-            other => Self::Internal(other.to_string()),
+            other => Self::internal(other),
         }
     }
 }
 
 impl From<crate::theme::ThemeError> for WebError {
     fn from(e: crate::theme::ThemeError) -> Self {
-        Self::Internal(e.to_string())
+        Self::internal(e)
     }
 }
 
@@ -111,7 +131,7 @@ impl IntoResponse for WebError {
                 ErrorPage::for_status(StatusCode::SERVICE_UNAVAILABLE)
             }
             Self::Internal(cause) => {
-                tracing::error!(error = %cause, "request failed");
+                Self::log_internal(cause.as_ref(), "request failed");
                 ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
             }
         };

@@ -1,8 +1,9 @@
 //! The rendered-page cache and HTTP freshness of the public site.
 //!
 //! A public handler that can be cached says so by attaching [`PageDeps`] to its response:
-//! the cache keys the page depends on (`front`, `story:ID`, `section:ID`, `tag:ID`,
-//! `author:ID`, `source:ID`; every page also depends on `site`) and its `Cache-Control`.
+//! the change keys the page depends on (`dateline_core::ChangeKey`: the front, a story, a
+//! section, tag, author or source; every page also depends on the whole site) and its
+//! `Cache-Control`.
 //! The middleware [`serve_cached`] keeps such responses in memory with a strong ETag and a
 //! Last-Modified, answers `If-None-Match` / `If-Modified-Since` with 304, and compresses
 //! each page once per encoding (brotli, gzip) instead of on every request.
@@ -23,6 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use dateline_core::ChangeKey;
 use dateline_store::Store;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
@@ -55,12 +57,12 @@ pub fn story_cache_control(story: &dateline_core::Story, now: jiff::Timestamp) -
 /// What a cacheable page depends on, attached to its response by the handler.
 #[derive(Debug, Clone)]
 pub struct PageDeps {
-    pub keys: Vec<String>,
+    pub keys: Vec<ChangeKey>,
     pub cache_control: &'static str,
 }
 
 impl PageDeps {
-    pub fn new(cache_control: &'static str, keys: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(cache_control: &'static str, keys: impl IntoIterator<Item = ChangeKey>) -> Self {
         Self { keys: keys.into_iter().collect(), cache_control }
     }
 
@@ -77,7 +79,7 @@ struct Entry {
     etag: String,
     last_modified: HeaderValue,
     cache_control: &'static str,
-    keys: Vec<String>,
+    keys: Vec<ChangeKey>,
     identity: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
@@ -92,7 +94,7 @@ impl Entry {
 #[derive(Default)]
 struct Pages {
     entries: HashMap<String, Arc<Entry>>,
-    by_key: HashMap<String, HashSet<String>>,
+    by_key: HashMap<ChangeKey, HashSet<String>>,
     bytes: usize,
 }
 
@@ -186,7 +188,7 @@ impl PageCache {
         }
         let rows = store.page_changes_after(log.read_from()).await?;
         self.0.seen_local.store(local, Ordering::Release);
-        let mut keys: HashSet<String> = HashSet::new();
+        let mut keys: HashSet<ChangeKey> = HashSet::new();
         let mut everything = false;
         if !log.started {
             // Pages cached before the first read cannot be trusted.
@@ -195,14 +197,14 @@ impl PageCache {
         }
         for (id, row_keys) in &rows {
             if log.applied.insert(*id) {
-                keys.extend(row_keys.split_ascii_whitespace().map(str::to_owned));
+                keys.extend(row_keys.iter().copied());
             }
         }
         if let Some(&high) = log.applied.last() {
             log.applied = log.applied.split_off(&(high - REREAD));
         }
         drop(log);
-        let site = everything || keys.contains("site");
+        let site = everything || keys.contains(&ChangeKey::Site);
         if !site && keys.is_empty() {
             return Ok(false);
         }
@@ -242,7 +244,7 @@ impl PageCache {
         }
         pages.bytes += entry.bytes();
         for key in entry.keys.iter() {
-            pages.by_key.entry(key.clone()).or_default().insert(url.clone());
+            pages.by_key.entry(*key).or_default().insert(url.clone());
         }
         pages.entries.insert(url, entry);
     }
@@ -506,7 +508,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             .cloned()
             .unwrap_or_else(|| http_date(state.clock.now())),
         cache_control: deps.cache_control,
-        keys: deps.keys.into_iter().chain(std::iter::once("site".to_owned())).collect(),
+        keys: deps.keys.into_iter().chain(std::iter::once(ChangeKey::Site)).collect(),
         // A copy of exactly the page's length: the rendered String's buffer is up to twice
         // as long, and the cache counts (and keeps) only what it holds.
         identity: Bytes::copy_from_slice(&identity),

@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the theme and the clock.
+//! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
+//! site caches, search, pictures and the wire-picture queue.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;

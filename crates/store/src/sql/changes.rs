@@ -1,10 +1,10 @@
-//! The change log for page caches: every change to what the public sees is written, in the
-//! same transaction, as the cache keys it touched. Caches in every process read the log
-//! (see `dateline-web`'s page cache), and [`local_changes`] tells a cache in this process at
-//! once that there is something new to read.
+//! The change log: every change to what the public sees is written, in the same
+//! transaction, as the `ChangeKey`s it touched. Page caches in every process
+//! (`dateline-web`) and the search index (`dateline-newsroom`) follow the log, and
+//! [`local_changes`] tells a follower in this process at once that there is something new.
 
 use crate::Result;
-use dateline_core::StoryId;
+use dateline_core::{AuthorId, ChangeKey, StoryId, TagId};
 use sqlx::{Any, Transaction};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,11 +18,11 @@ pub fn local_changes() -> u64 {
     LOCAL_CHANGES.load(Ordering::Acquire)
 }
 
-/// Writes one change touching `keys` (space-separated).
-pub(crate) async fn record(tx: &mut Transaction<'static, Any>, keys: &str, at: i64) -> Result<()> {
+/// Writes one change touching `keys`.
+pub(crate) async fn record(tx: &mut Transaction<'static, Any>, keys: &[ChangeKey], at: i64) -> Result<()> {
     let id: i64 = sqlx::query_scalar("INSERT INTO page_changes (at, keys) VALUES ($1, $2) RETURNING id")
         .bind(at)
-        .bind(keys)
+        .bind(ChangeKey::join(keys))
         .fetch_one(&mut **tx)
         .await?;
     if id % 1000 == 0 {
@@ -41,7 +41,7 @@ pub(crate) async fn commit(tx: Transaction<'static, Any>) -> Result<()> {
 
 /// A change that touches every page (settings, the menu, names shown everywhere).
 pub(crate) async fn record_site(tx: &mut Transaction<'static, Any>) -> Result<()> {
-    record(tx, "site", jiff::Timestamp::now().as_second()).await
+    record(tx, &[ChangeKey::Site], jiff::Timestamp::now().as_second()).await
 }
 
 /// After any change to a story: when it is public, or was, records the pages it is on now
@@ -56,20 +56,27 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
     let now = match public {
         // `translations:ROOT` is on the page of every language version of the story.
         Some((section, source, root)) => {
-            let mut keys = format!("front story:{} section:{section} translations:{root}", id.0);
-            if let Some(source) = source {
-                keys.push_str(&format!(" source:{source}"));
-            }
-            for (table, column, prefix) in
-                [("story_tags", "tag_id", "tag"), ("story_authors", "author_id", "author")]
-            {
-                let sql = format!("SELECT {column} FROM {table} WHERE story_id = $1 ORDER BY {column}");
-                let ids: Vec<i64> =
-                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_all(&mut **tx).await?;
-                for other in ids {
-                    keys.push_str(&format!(" {prefix}:{other}"));
-                }
-            }
+            let mut keys = vec![
+                ChangeKey::Front,
+                ChangeKey::Story(id),
+                ChangeKey::Section(dateline_core::SectionId(section)),
+                ChangeKey::Translations(StoryId(root)),
+            ];
+            keys.extend(source.map(|s| ChangeKey::Source(dateline_core::SourceId(s))));
+            let linked = |table: &str, column: &str| {
+                format!("SELECT {column} FROM {table} WHERE story_id = $1 ORDER BY {column}")
+            };
+            let tags: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(linked("story_tags", "tag_id")))
+                .bind(id.0)
+                .fetch_all(&mut **tx)
+                .await?;
+            keys.extend(tags.into_iter().map(|t| ChangeKey::Tag(TagId(t))));
+            let authors: Vec<i64> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(linked("story_authors", "author_id")))
+                    .bind(id.0)
+                    .fetch_all(&mut **tx)
+                    .await?;
+            keys.extend(authors.into_iter().map(|a| ChangeKey::Author(AuthorId(a))));
             Some(keys)
         }
         None => None,
@@ -81,11 +88,11 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
     if now.is_none() && before.is_none() {
         return Ok(());
     }
-    let mut touched: Vec<&str> =
-        now.iter().chain(before.iter()).flat_map(|k| k.split_ascii_whitespace()).collect();
+    let mut touched: Vec<ChangeKey> =
+        now.iter().flatten().copied().chain(before.iter().flat_map(|k| ChangeKey::split(k))).collect();
     touched.sort_unstable();
     touched.dedup();
-    record(tx, &touched.join(" "), jiff::Timestamp::now().as_second()).await?;
+    record(tx, &touched, jiff::Timestamp::now().as_second()).await?;
     match &now {
         Some(keys) => {
             sqlx::query(
@@ -93,7 +100,7 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
                  ON CONFLICT (story_id) DO UPDATE SET keys = excluded.keys",
             )
             .bind(id.0)
-            .bind(keys)
+            .bind(ChangeKey::join(keys))
             .execute(&mut **tx)
             .await?;
         }

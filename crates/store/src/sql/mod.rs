@@ -1,6 +1,7 @@
 //! The SQL implementation of [`Store`] for both backends, over `sqlx::Any`. This file opens
-//! the pool and holds the trait implementation; the queries live in `taxonomy`, `stories`
-//! and `bulk`.
+//! the pool and holds the trait implementation; the queries live beside it, one module per
+//! subject: `stories` (and the lifecycle's guarded status changes), `taxonomy`, `accounts`,
+//! `media`, `wire`, `webhooks`, `changes` (the change log) and `bulk`.
 
 mod accounts;
 mod bulk;
@@ -14,7 +15,7 @@ mod wire;
 use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
-use dateline_core::{Actor, HistoryEntry, StatusChange, Transition};
+use dateline_core::{Actor, ChangeKey, HistoryEntry, StatusChange, Transition};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
     SectionId, SiteSettings, Slug, Source, Story, StoryDraft, StoryFilter, StoryId, StoryListItem,
@@ -642,18 +643,20 @@ impl Store for SqlStore {
         Ok(id.unwrap_or(0))
     }
 
-    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as("SELECT id, keys FROM page_changes WHERE id > $1 ORDER BY id LIMIT 5000")
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?)
+    async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, keys FROM page_changes WHERE id > $1 ORDER BY id LIMIT 5000")
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(id, keys)| (id, ChangeKey::split(&keys).collect())).collect())
     }
 
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
         let mut tx = self.write().await?;
         bulk::insert(&mut tx, self.backend, stories).await?;
         // `bulk`: many stories at once, which a search index takes in by rebuilding.
-        changes::record(&mut tx, "site bulk", Timestamp::now().as_second()).await?;
+        changes::record(&mut tx, &[ChangeKey::Site, ChangeKey::Bulk], Timestamp::now().as_second()).await?;
         changes::commit(tx).await?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 use super::bulk::{Val, insert_rows};
 use super::stories;
 use crate::{Result, StoreError};
-use dateline_core::{Actor, StatusChange};
+use dateline_core::{Actor, ChangeKey, StatusChange};
 use dateline_core::{
     AuthorId, FieldError, IncomingItem, IngestAction, NewAuthor, NewTag, Prominence, SectionId, Slug,
     SourceId, StoryDraft, StoryId, StoryImage, StoryStatus, TagId, TagKind, WireConfig,
@@ -184,7 +184,7 @@ async fn draft_for(
 }
 
 /// The item's picture as a story made from it shows it, once the picture is in the media
-/// library (the web layer fetches it after the item is stored).
+/// library (the newsroom's wire pictures fetch it after the item is stored).
 async fn library_picture(
     tx: &mut Transaction<'static, Any>,
     item: &IncomingItem,
@@ -321,8 +321,8 @@ impl Groups {
             .fetch_all(&mut **tx)
             .await?;
             if !stories.is_empty() {
-                let keys: Vec<String> = stories.iter().map(|id| format!("story:{id}")).collect();
-                super::changes::record(tx, &keys.join(" "), now.as_second()).await?;
+                let keys: Vec<ChangeKey> = stories.iter().map(|id| ChangeKey::Story(StoryId(*id))).collect();
+                super::changes::record(tx, &keys, now.as_second()).await?;
             }
         }
         Ok(())

@@ -67,7 +67,7 @@ async fn login_page(
     next: &str,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let token = secrets::random_hex(16).map_err(|e| WebError::Internal(e.to_string()))?;
+    let token = secrets::random_hex(16).map_err(WebError::internal)?;
     // The form carries the token in a field and the browser sends it back as a cookie.
     let context = minijinja::context! { error => error, email => email, next => next, csrf => token.clone() };
     let mut response = render(state, None, status, "login.html", "/admin/login", None, context).await?;
@@ -123,7 +123,7 @@ pub async fn submit(
     };
     let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+        .map_err(WebError::internal)?;
     let Some(user) = user.filter(|_| matches) else {
         store.record_login_failure(&[&account_key, &address_key], now).await?;
         tracing::info!(account = %email, "failed sign-in");
@@ -131,8 +131,8 @@ pub async fn submit(
         return login_page(&state, &headers, StatusCode::UNAUTHORIZED, &form.email, &next, Some(why)).await;
     };
     store.clear_login_failures(&account_key).await?;
-    let token = secrets::new_token("").map_err(|e| WebError::Internal(e.to_string()))?;
-    let csrf = secrets::random_hex(32).map_err(|e| WebError::Internal(e.to_string()))?;
+    let token = secrets::new_token("").map_err(WebError::internal)?;
+    let csrf = secrets::random_hex(32).map_err(WebError::internal)?;
     let expires = now + SignedDuration::from_hours(SESSION_HOURS);
     store.create_session(user.id, &secrets::token_hash(&token), &csrf, now, expires).await?;
     tracing::info!(user = %user.email, "signed in");

@@ -1,6 +1,7 @@
-//! The site's lists, one page each: sections, tags, authors, sources and users (create and
-//! list; users can also be disabled, re-enabled and given a new password), and the site
-//! settings. All share the `simple_list.html` template.
+//! The site's lists, one page each, with their create forms and edit pages: sections, tags,
+//! authors, sources, users (also disabled, re-enabled, given a new password or role), API
+//! tokens, webhooks and their delivery log; all share the `simple_list.html` template. The
+//! site settings have their own page (`settings.html`).
 
 use super::{Editor, render};
 use crate::error::WebError;
@@ -550,7 +551,7 @@ pub async fn create_user(
             .map(|a| Some(a.id))
             .ok_or_else(|| FieldError::new("author", "no such author")),
     };
-    let password = secrets::new_password().map_err(|e| WebError::Internal(e.to_string()))?;
+    let password = secrets::new_password().map_err(WebError::internal)?;
     let parsed = (|| {
         Ok(NewUser {
             email: Email::parse(&get(&f, "email")).map_err(|e| FieldError::new("email", e))?,
@@ -565,8 +566,8 @@ pub async fn create_user(
             let pw = password.clone();
             new.password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
                 .await
-                .map_err(|e| WebError::Internal(e.to_string()))?
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+                .map_err(WebError::internal)?
+                .map_err(WebError::internal)?;
             match state.store.create_user(&new, state.clock.now()).await {
                 Ok(user) => {
                     tracing::info!(user = %user.email, by = %editor.0.user.email, "account created");
@@ -621,12 +622,12 @@ pub async fn user_action(
             Ok(Redirect::to("/admin/users").into_response())
         }
         "reset-password" => {
-            let password = secrets::new_password().map_err(|e| WebError::Internal(e.to_string()))?;
+            let password = secrets::new_password().map_err(WebError::internal)?;
             let pw = password.clone();
             let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
                 .await
-                .map_err(|e| WebError::Internal(e.to_string()))?
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+                .map_err(WebError::internal)?
+                .map_err(WebError::internal)?;
             state.store.set_password(user.id, &hash).await?;
             let secret = Secret { label: format!("New password for {}", user.email), value: password };
             show(&state, &editor, users_page(&state).await?, StatusCode::OK, None, vec![], Some(secret)).await
@@ -835,8 +836,7 @@ pub async fn create_token(
             .await;
         }
     };
-    let (token, hash) =
-        crate::api::admin_taxonomy::new_token(scope).map_err(|e| WebError::Internal(e.to_string()))?;
+    let (token, hash) = crate::api::admin_taxonomy::new_token(scope).map_err(WebError::internal)?;
     state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
     let secret = Secret { label: format!("Token {name} ({})", scope.as_str()), value: token };
     show(&state, &editor, tokens_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret)).await
@@ -928,7 +928,7 @@ pub async fn create_webhook(
     check(&editor, Action::ManageWebhooks, Some(&f))?;
     match parse_webhook(&get(&f, "url"), &get(&f, "events")) {
         Ok((url, events)) => {
-            let secret = secrets::random_hex(24).map_err(|e| WebError::Internal(e.to_string()))?;
+            let secret = secrets::random_hex(24).map_err(WebError::internal)?;
             state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
             let shown = Secret { label: format!("Signing secret for {url}"), value: secret };
             show(

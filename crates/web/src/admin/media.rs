@@ -137,7 +137,7 @@ pub async fn upload(
             refuse(status, format!("The picture was not added: {e}.")).await
         }
         Err(TakeError::Store(e)) => Err(e.into()),
-        Err(TakeError::Storage(e)) => Err(WebError::Internal(format!("media storage: {e}"))),
+        Err(TakeError::Storage(e)) => Err(WebError::internal(e)),
     }
 }
 

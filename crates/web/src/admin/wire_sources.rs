@@ -177,7 +177,7 @@ pub async fn new_token(
     if !WireConfig::is_push(&w.config.kind) {
         return Err(WebError::BadRequest("Only push sources have a push token.".into()));
     }
-    let token = secrets::new_token("dl_push_").map_err(|e| WebError::Internal(e.to_string()))?;
+    let token = secrets::new_token("dl_push_").map_err(WebError::internal)?;
     state.store.configure_source(w.source.id, &w.config, Some(&secrets::token_hash(&token))).await?;
     let w = load(&state, id).await?;
     let secret = Secret { label: "The new push token".into(), value: token };

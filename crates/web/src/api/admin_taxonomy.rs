@@ -1,4 +1,5 @@
-//! Admin API: sections, tags, authors, sources, users, API tokens and site settings.
+//! Admin API: sections, tags, authors, sources, users, API tokens, webhooks with their
+//! delivery log, and site settings.
 
 use super::types::{AuthorOut, SectionOut, SourceOut, TagOut};
 use super::{AdminToken, ApiError, ApiJson, ErrorBody};
@@ -252,13 +253,13 @@ async fn create_user(
         return Err(ApiError::invalid(errors));
     };
     let name = required(&input.name, "name")?;
-    let password = secrets::new_password()
-        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let password =
+        secrets::new_password().map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
     let pw = password.clone();
     let password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
         .await
-        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+        .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?
+        .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
     let user = state
         .store
         .create_user(&NewUser { email, name, role, password_hash, author }, state.clock.now())
@@ -294,13 +295,13 @@ async fn user_action(
             store.set_user_role(user.id, role).await?;
         }
         "reset-password" => {
-            let new = secrets::new_password()
-                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+            let new =
+                secrets::new_password().map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
             let pw = new.clone();
             let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
                 .await
-                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?
-                .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+                .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?
+                .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
             store.set_password(user.id, &hash).await?;
             password = Some(new);
         }
@@ -367,8 +368,7 @@ async fn create_token(
     let name = required(&input.name, "name")?;
     let scope = TokenScope::parse(&input.scope)
         .ok_or_else(|| ApiError::invalid(vec![FieldError::new("scope", "admin or content")]))?;
-    let (token, hash) =
-        new_token(scope).map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let (token, hash) = new_token(scope).map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
     let stored = state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(TokenOut { token: Some(token), ..stored.into() })))
 }
@@ -506,8 +506,7 @@ async fn create_webhook(
 ) -> Result<(StatusCode, Json<WebhookOut>), ApiError> {
     let (url, events) = crate::admin::manage::parse_webhook(&input.url, &input.events.join(","))
         .map_err(|e| ApiError::invalid(vec![e]))?;
-    let secret = secrets::random_hex(24)
-        .map_err(|e| ApiError::from(crate::error::WebError::Internal(e.to_string())))?;
+    let secret = secrets::random_hex(24).map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
     let hook = state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(WebhookOut { secret: Some(secret), ..webhook_out(hook) })))
 }

@@ -147,7 +147,7 @@ async fn new_push_token(
     if !WireConfig::is_push(&w.config.kind) {
         return Err(ApiError::invalid(vec![FieldError::new("kind", "only push sources have a push token")]));
     }
-    let token = secrets::new_token("dl_push_").map_err(|e| crate::WebError::Internal(e.to_string()))?;
+    let token = secrets::new_token("dl_push_").map_err(crate::WebError::internal)?;
     state.store.configure_source(w.source.id, &w.config, Some(&secrets::token_hash(&token))).await?;
     let base = state.store.settings().await?.base_url;
     Ok(Json(PushTokenOut { token, push_url: format!("{base}/api/wire/v1/sources/{}/items", w.source.id) }))

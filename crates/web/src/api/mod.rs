@@ -126,7 +126,7 @@ impl From<WebError> for ApiError {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Try again shortly.")
             }
             WebError::Internal(cause) => {
-                tracing::error!(error = %cause, "API request failed");
+                WebError::log_internal(cause.as_ref(), "API request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An error occurred on our side.")
             }
         }

@@ -1,7 +1,8 @@
-//! The wire push endpoint: an agency POSTs ninjs or NewsML-G2 to
-//! `/api/wire/v1/sources/{id}/items` with the source's own token. The items are parsed,
-//! stored and published (or held) in one transaction that is committed before the answer,
-//! so an acknowledged item is never lost. Their pictures are fetched after the answer
+//! The wire push endpoint: an agency POSTs its copy (ninjs, NewsML-G2, or a feed document)
+//! to `/api/wire/v1/sources/{id}/items` with the source's own token. The items go through
+//! the newsroom's one wire take-in (`dateline_newsroom::wire`): parsed, stored and published
+//! (or held) in one transaction that is committed before the answer, so an acknowledged
+//! item is never lost. Their pictures are fetched after the answer
 //! (`wire_images`), so a picture never delays a story.
 
 use super::{ApiError, ErrorBody};

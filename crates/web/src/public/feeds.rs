@@ -12,7 +12,7 @@ use crate::views::{absolute, author_url, section_url, story_url, tag_url};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::Response;
-use dateline_core::{PageRequest, SiteSettings, Story, StoryStatus};
+use dateline_core::{ChangeKey, PageRequest, SiteSettings, Story, StoryStatus};
 use jiff::Timestamp;
 use serde_json::json;
 use std::fmt::Write;
@@ -352,7 +352,7 @@ pub async fn ninjs(State(state): State<AppState>, Path(slug): Path<String>) -> R
     let body = serde_json::to_string_pretty(&ninjs_of(&story, &ctx.settings)).unwrap_or_default();
     let deps = PageDeps::new(
         page_cache::story_cache_control(&story, state.clock.now()),
-        [format!("story:{}", story.id)],
+        [ChangeKey::Story(story.id)],
     );
     Ok(deps.attach(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)))
 }

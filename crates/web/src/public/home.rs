@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::views::{self, Card, PageMeta, section_url};
 use axum::extract::State;
 use axum::response::Html;
-use dateline_core::{PageRequest, Prominence, StoryFilter, StorySummary, TextDirection};
+use dateline_core::{ChangeKey, PageRequest, Prominence, StoryFilter, StorySummary, TextDirection};
 use serde::Serialize;
 
 const TOP_STORIES: usize = 4;
@@ -68,7 +68,7 @@ pub async fn home(State(state): State<AppState>) -> Result<axum::response::Respo
             sections => sections,
         },
     )?;
-    Ok(PageDeps::new(page_cache::FRONT, ["front".to_owned()]).attach(Html(html)))
+    Ok(PageDeps::new(page_cache::FRONT, [ChangeKey::Front]).attach(Html(html)))
 }
 
 /// The lead is the newest Lead story, else the newest story; top stories are the newest

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::views::{self, Card, PageMeta, Pagination, author_url, section_url, source_url, tag_url};
 use axum::extract::{Path, State};
 use axum::response::{Html, Response};
-use dateline_core::{StoryFilter, TextDirection};
+use dateline_core::{ChangeKey, StoryFilter, TextDirection};
 use std::sync::Arc;
 
 /// What distinguishes one list page from another (and one feed from another).
@@ -63,14 +63,8 @@ async fn render(
 
 impl ListSpec {
     /// The page-cache key of the list: its pages and feeds change when one of its stories does.
-    pub fn cache_key(&self) -> String {
-        match self.filter {
-            StoryFilter::All => "front".into(),
-            StoryFilter::Section(id) => format!("section:{id}"),
-            StoryFilter::Tag(id) => format!("tag:{id}"),
-            StoryFilter::Author(id) => format!("author:{id}"),
-            StoryFilter::Source(id) => format!("source:{id}"),
-        }
+    pub fn cache_key(&self) -> ChangeKey {
+        ChangeKey::of_list(&self.filter)
     }
 }
 

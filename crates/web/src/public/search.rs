@@ -76,7 +76,7 @@ pub async fn run(state: &AppState, query: SearchQuery) -> Result<SearchResults, 
     {
         tracing::warn!(error = %e, "search index behind the store");
     }
-    state.search.search(query).await.map_err(|e| WebError::Internal(e.to_string()))
+    state.search.search(query).await.map_err(WebError::internal)
 }
 
 #[derive(Serialize)]

@@ -12,7 +12,7 @@ use crate::views::{absolute, section_url, story_url};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::Response;
-use dateline_core::{PageRequest, SitemapEntry};
+use dateline_core::{ChangeKey, PageRequest, SitemapEntry};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 use std::fmt::Write;
@@ -28,8 +28,7 @@ const XML_TYPE: &str = "application/xml; charset=utf-8";
 
 /// Sitemaps change with every publication.
 fn xml_response(body: String) -> Response {
-    PageDeps::new(page_cache::SITEMAP, ["front".to_owned()])
-        .attach(([(header::CONTENT_TYPE, XML_TYPE)], body))
+    PageDeps::new(page_cache::SITEMAP, [ChangeKey::Front]).attach(([(header::CONTENT_TYPE, XML_TYPE)], body))
 }
 
 pub async fn robots(State(state): State<AppState>) -> Result<Response, WebError> {

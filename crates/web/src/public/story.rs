@@ -9,7 +9,7 @@ use crate::views::{Card, StoryView, section_url, story_meta, story_url};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use dateline_core::{PageRequest, StoryFilter, StoryStatus, StorySummary};
+use dateline_core::{ChangeKey, PageRequest, StoryFilter, StoryStatus, StorySummary};
 
 const RECENT: usize = 6;
 const MORE: usize = 5;
@@ -70,10 +70,10 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
     )?;
     let last_modified = story.updated_at.or(story.published_at).unwrap_or(story.modified_at);
     let keys = [
-        format!("story:{}", story.id),
-        "front".to_owned(),
-        format!("section:{}", story.section.id),
-        format!("translations:{}", story.translation_of.unwrap_or(story.id)),
+        ChangeKey::Story(story.id),
+        ChangeKey::Front,
+        ChangeKey::Section(story.section.id),
+        ChangeKey::Translations(story.translation_of.unwrap_or(story.id)),
     ];
     let deps = PageDeps::new(page_cache::story_cache_control(&story, state.clock.now()), keys);
     Ok(deps.attach((
