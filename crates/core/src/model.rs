@@ -247,9 +247,10 @@ impl StoryStatus {
 }
 
 /// How prominent a story is on the home page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Prominence {
+    #[default]
     Normal = 0,
     Top = 1,
     Lead = 2,

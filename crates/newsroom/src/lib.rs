@@ -14,6 +14,7 @@ pub mod media;
 pub mod poller;
 pub mod scheduler;
 pub mod search;
+pub mod stories;
 pub mod webhooks;
 pub mod wire;
 pub mod wire_images;

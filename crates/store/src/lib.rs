@@ -80,6 +80,21 @@ pub async fn open(location: &Location) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(SqlStore::open(location).await?))
 }
 
+/// One save of a story (see [`Store::save_story`]).
+#[derive(Debug, Clone, Copy)]
+pub struct StorySave<'a> {
+    /// The story and the version its editor read; `None` creates a story.
+    pub story: Option<(StoryId, i64)>,
+    pub draft: &'a StoryDraft,
+    /// Tags to make for this story.
+    pub new_tags: &'a [dateline_core::NewTag],
+    /// A change of status to apply once saved.
+    pub then: Option<&'a StatusChange>,
+    /// Who saves: a new story's creator when an account, and named in the history.
+    pub by: &'a Actor,
+    pub now: Timestamp,
+}
+
 /// Everything Dateline stores. Public lists only ever return published stories.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -128,6 +143,10 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         now: Timestamp,
     ) -> Result<Story>;
+    /// Creates or saves a story and applies [`StorySave::then`] (publish, schedule) in one
+    /// transaction: all of it or nothing. The tags in [`StorySave::new_tags`] are made in the
+    /// same transaction (a slug that exists meanwhile is reused) and added to the draft's.
+    async fn save_story(&self, save: &StorySave<'_>) -> Result<Story>;
     /// Appends a correction note to a story that has been public (history names `by`).
     async fn add_correction(&self, id: StoryId, note: &str, by: &Actor, now: Timestamp) -> Result<Story>;
     /// Applies a change of status (publish, schedule, unpublish, kill, reinstate) if the

@@ -28,6 +28,9 @@ pub enum WebError {
     /// The story's lifecycle does not allow the change (killed, already published...).
     #[error("refused: {0}")]
     Refused(#[source] dateline_core::TransitionError),
+    /// Someone else changed it meanwhile.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("too many attempts")]
     TooManyRequests,
     #[error("service unavailable")]
@@ -63,6 +66,24 @@ impl From<StoreError> for WebError {
             StoreError::Unavailable(_) => Self::Unavailable,
             StoreError::Refused(refused) => Self::Refused(refused),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<dateline_newsroom::stories::StoryError> for WebError {
+    fn from(e: dateline_newsroom::stories::StoryError) -> Self {
+        use dateline_newsroom::stories::StoryError;
+        match e {
+            StoryError::NotFound => Self::NotFound,
+            StoryError::Forbidden => Self::Forbidden,
+            StoryError::Refused(refused) => Self::Refused(refused),
+            StoryError::Invalid(errors) => {
+                Self::BadRequest(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+            }
+            StoryError::Conflict { current } => Self::Conflict(format!(
+                "Someone else saved this story meanwhile (now version {current}). Reload it and try again."
+            )),
+            StoryError::Store(e) => e.into(),
         }
     }
 }
@@ -123,6 +144,11 @@ impl IntoResponse for WebError {
             Self::Refused(refused) => ErrorPage {
                 title: "Not possible now",
                 message: refused.message(),
+                ..ErrorPage::for_status(StatusCode::CONFLICT)
+            },
+            Self::Conflict(why) => ErrorPage {
+                title: "Changed meanwhile",
+                message: why,
                 ..ErrorPage::for_status(StatusCode::CONFLICT)
             },
             Self::TooManyRequests => ErrorPage::for_status(StatusCode::TOO_MANY_REQUESTS),

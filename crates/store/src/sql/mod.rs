@@ -226,6 +226,30 @@ impl Store for SqlStore {
         self.story(id).await?.ok_or(StoreError::NotFound)
     }
 
+    async fn save_story(&self, save: &crate::StorySave<'_>) -> Result<Story> {
+        save.draft.validate().map_err(StoreError::Invalid)?;
+        let mut draft = save.draft.clone();
+        let mut tx = self.write().await?;
+        for tag in save.new_tags {
+            let id = stories::tag_named(&mut tx, tag).await?;
+            if !draft.tags.contains(&id) {
+                draft.tags.push(id);
+            }
+        }
+        let id = match save.story {
+            None => stories::insert(&mut tx, &draft, save.by.user_id(), save.now).await?,
+            Some((id, version)) => {
+                stories::update(&mut tx, id, &draft, version, save.now).await?;
+                id
+            }
+        };
+        if let Some(change) = save.then {
+            stories::change_status(&mut tx, id, change, save.by, save.now).await?;
+        }
+        changes::commit(tx).await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
     async fn add_correction(&self, id: StoryId, note: &str, by: &Actor, now: Timestamp) -> Result<Story> {
         let mut tx = self.write().await?;
         stories::add_correction(&mut tx, id, note, by, now).await?;

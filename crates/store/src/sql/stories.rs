@@ -16,7 +16,7 @@ use dateline_core::{Actor, ContentFilter, HistoryEntry, StatusChange, Transition
 use dateline_core::{
     AdminStoryFilter, Correction, FieldError, PageRequest, Prominence, Revision, SectionId, Slug, Story,
     StoryDraft, StoryEvent, StoryFilter, StoryId, StoryImage, StoryListItem, StoryStatus, StorySummary,
-    Translation, account::UserId,
+    TagId, Translation, account::UserId,
 };
 use jiff::Timestamp;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
@@ -95,6 +95,24 @@ pub(crate) async fn insert(
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
     Ok(id)
+}
+
+/// The id of the tag `tag` names, made when its slug is new.
+pub(crate) async fn tag_named(
+    tx: &mut Transaction<'static, Any>,
+    tag: &dateline_core::NewTag,
+) -> Result<TagId> {
+    sqlx::query("INSERT INTO tags (slug, name, kind) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
+        .bind(tag.slug.as_str())
+        .bind(&tag.name)
+        .bind(tag.kind.as_str())
+        .execute(&mut **tx)
+        .await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM tags WHERE slug = $1")
+        .bind(tag.slug.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(TagId(id))
 }
 
 pub(crate) async fn update(

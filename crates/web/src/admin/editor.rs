@@ -18,7 +18,7 @@ use dateline_core::html::markdown_to_html;
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::{FieldError, SiteSettings, Story, StoryId, StoryStatus};
 use dateline_core::{StatusChange, Transition};
-use dateline_store::StoreError;
+use dateline_newsroom::stories::{self, StoryError, Then};
 use serde::{Deserialize, Serialize};
 
 /// What the page says after a redirect (`?done=...`).
@@ -238,66 +238,38 @@ async fn save(
         return again(StatusCode::FORBIDDEN, vec![FieldError::new("session", why)], None, Some(session))
             .await;
     }
-    let target = story.as_ref().map_or(Target::Site, |s| editor.target(s));
-    match &story {
-        None => editor.require(Action::CreateStory, Target::Site)?,
-        Some(s) if !editor.may_edit(s) => {
-            // Say what the lifecycle refuses (a killed story) before what the role does.
-            Transition::save_for(s.status).apply(s.status).map_err(WebError::Refused)?;
-            return Err(WebError::Forbidden);
-        }
-        Some(_) => {}
-    }
+    let actor = editor.actor();
+    // Checked before a preview too: a preview shows what the user could save.
+    stories::may_save(&actor, story.as_ref())?;
     let wants = form.action.as_str();
     if wants == "preview" {
         // Nothing is saved or created on preview; the form comes back as typed.
         let extras = Extras { preview_html: Some(markdown_to_html(&form.body)), ..Extras::default() };
         return editor_page(&state, Some(&session), StatusCode::OK, story.as_ref(), &form, extras).await;
     }
-    let then = match wants {
-        "publish" if story.as_ref().is_none_or(|s| s.status != StoryStatus::Published) => {
-            Some(Transition::Publish)
-        }
-        "schedule" => Some(Transition::Schedule),
-        _ => None,
-    };
-    if let Some(t) = then {
-        editor.require(t, target)?;
-        if let Some(s) = &story {
-            t.apply(s.status).map_err(WebError::Refused)?;
-        }
-    }
-    let draft = match form.to_draft(&state, editor.may(Action::CreateTags, target)).await? {
-        Ok(draft) => draft,
-        Err(errors) => return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await,
-    };
     let settings = state.store.settings().await?;
-    let schedule_at = if wants == "schedule" {
-        match form.schedule_time(&settings) {
-            Ok(at) => Some(at),
+    let then = match wants {
+        "publish" => Then::Publish,
+        "schedule" => match form.schedule_time(&settings) {
+            Ok(at) => Then::Schedule(at),
             Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
-        }
-    } else {
-        None
+        },
+        _ => Then::Save,
     };
-    let now = state.clock.now();
-    let store = &state.store;
-    let saved = match &story {
-        None => store.create_story(&draft, Some(session.user.id), now).await,
-        Some(existing) => {
-            let version = match form.version() {
-                Ok(v) => v,
-                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
-            };
-            store.update_story(existing.id, &draft, version, now).await
-        }
+    let read = match &story {
+        Some(existing) => match form.version() {
+            Ok(version) => Some((existing.id, version)),
+            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+        },
+        None => None,
     };
-    let saved = match saved {
-        Ok(s) => s,
-        Err(StoreError::Invalid(errors)) => {
+    let save = stories::Save { story: read, fields: form.to_fields(), then };
+    let saved = match stories::save(state.store.as_ref(), &actor, save, state.clock.now()).await {
+        Ok(saved) => saved,
+        Err(StoryError::Invalid(errors)) => {
             return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await;
         }
-        Err(StoreError::Conflict { current }) => {
+        Err(StoryError::Conflict { current }) => {
             let conflict = Conflict {
                 message: format!(
                     "Someone else saved this story (now version {current}) after you opened it. Your text is below, unsaved. \
@@ -313,30 +285,13 @@ async fn save(
         }
         Err(e) => return Err(e.into()),
     };
-    let actor = editor.actor();
-    let done = match (then, schedule_at) {
-        (Some(Transition::Schedule), Some(at)) => {
-            match store.change_status(saved.id, &StatusChange::Schedule(at), &actor, now).await {
-                Ok(_) => "scheduled",
-                Err(StoreError::Invalid(errors)) => {
-                    let story = Some(saved.clone());
-                    let extras = Extras { errors: errors_map(&errors), ..Extras::default() };
-                    let mut form = form.clone();
-                    form.version = saved.version.to_string();
-                    let status = StatusCode::UNPROCESSABLE_ENTITY;
-                    return editor_page(&state, Some(&session), status, story.as_ref(), &form, extras).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        (Some(Transition::Publish), _) => {
-            store.change_status(saved.id, &StatusChange::Publish, &actor, now).await?;
-            "published"
-        }
+    let was_public = story.as_ref().is_some_and(|s| s.status == StoryStatus::Published);
+    let done = match then {
+        Then::Schedule(_) => "scheduled",
+        Then::Publish if !was_public => "published",
         _ if saved.status == StoryStatus::Published => "updated",
         _ => "saved",
     };
-    tracing::info!(story.id = %saved.id, user = %session.user.email, action = done, "story saved");
     Ok(Redirect::to(&format!("/admin/stories/{}?done={done}", saved.id)).into_response())
 }
 
@@ -346,19 +301,6 @@ pub struct ActionForm {
     csrf: String,
     #[serde(default)]
     note: String,
-}
-
-async fn life_action(
-    state: &AppState,
-    editor: &Editor,
-    id: i64,
-    form: &ActionForm,
-    transition: Transition,
-) -> Result<Story, WebError> {
-    editor.check_csrf(&form.csrf)?;
-    let story = load_story(state, id).await?;
-    editor.require(transition, editor.target(&story))?;
-    Ok(story)
 }
 
 /// The story's editor again, as stored, with what was wrong in a life action's fields.
@@ -374,18 +316,49 @@ async fn refused_fields(
     editor_page(state, Some(&editor.0), StatusCode::UNPROCESSABLE_ENTITY, Some(story), &form, extras).await
 }
 
+/// Applies a life action (a change of status, or a correction with its note) for the user,
+/// and shows the story again: with its fields' problems when the newsroom names some.
+async fn life_action(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    form: &ActionForm,
+    action: LifeAction,
+) -> Result<Response, WebError> {
+    editor.check_csrf(&form.csrf)?;
+    let (store, actor, now, id) = (state.store.as_ref(), editor.actor(), state.clock.now(), StoryId(id));
+    let (done, result) = match action {
+        LifeAction::Correct => ("corrected", stories::correct(store, &actor, id, &form.note, now).await),
+        LifeAction::Change(change) => {
+            let done = match change {
+                StatusChange::Unpublish => "unpublished",
+                StatusChange::Kill => "killed",
+                _ => "reinstated",
+            };
+            (done, stories::change_status(store, &actor, id, &change, now).await)
+        }
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done={done}")).into_response()),
+        Err(StoryError::Invalid(errors)) => {
+            refused_fields(state, editor, &load_story(state, id.0).await?, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+enum LifeAction {
+    Correct,
+    Change(StatusChange),
+}
+
 pub async fn correction(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Transition::Correct).await?;
-    match state.store.add_correction(story.id, &form.note, &editor.actor(), state.clock.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=corrected")).into_response()),
-        Err(StoreError::Invalid(errors)) => refused_fields(&state, &editor, &story, &errors).await,
-        Err(e) => Err(e.into()),
-    }
+    life_action(&state, &editor, id, &form, LifeAction::Correct).await
 }
 
 pub async fn unpublish(
@@ -394,10 +367,7 @@ pub async fn unpublish(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Transition::Unpublish).await?;
-    state.store.change_status(story.id, &StatusChange::Unpublish, &editor.actor(), state.clock.now()).await?;
-    tracing::info!(story.id = %story.id, user = %editor.0.user.email, "story unpublished");
-    Ok(Redirect::to(&format!("/admin/stories/{id}?done=unpublished")).into_response())
+    life_action(&state, &editor, id, &form, LifeAction::Change(StatusChange::Unpublish)).await
 }
 
 pub async fn kill(
@@ -406,10 +376,7 @@ pub async fn kill(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Transition::Kill).await?;
-    state.store.change_status(story.id, &StatusChange::Kill, &editor.actor(), state.clock.now()).await?;
-    tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story killed");
-    Ok(Redirect::to(&format!("/admin/stories/{id}?done=killed")).into_response())
+    life_action(&state, &editor, id, &form, LifeAction::Change(StatusChange::Kill)).await
 }
 
 /// Undoes a kill (editors and administrators), with the reason kept in the history.
@@ -419,14 +386,6 @@ pub async fn reinstate(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
-    let story = life_action(&state, &editor, id, &form, Transition::Reinstate).await?;
     let change = StatusChange::Reinstate { reason: form.note.clone() };
-    match state.store.change_status(story.id, &change, &editor.actor(), state.clock.now()).await {
-        Ok(_) => {
-            tracing::warn!(story.id = %story.id, user = %editor.0.user.email, "story reinstated");
-            Ok(Redirect::to(&format!("/admin/stories/{id}?done=reinstated")).into_response())
-        }
-        Err(StoreError::Invalid(errors)) => refused_fields(&state, &editor, &story, &errors).await,
-        Err(e) => Err(e.into()),
-    }
+    life_action(&state, &editor, id, &form, LifeAction::Change(change)).await
 }

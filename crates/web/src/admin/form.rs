@@ -1,12 +1,11 @@
 //! The story form as the browser sends it (every field a string, so nothing typed is ever
-//! lost), and its conversion into a `StoryDraft`: section and source by slug, tags by name
-//! (created on the fly), authors by name in byline order, schedule time in the site's zone.
+//! lost), and its conversion into the newsroom's `StoryFields` (comma-separated lists split,
+//! the schedule time read in the site's zone); the newsroom resolves names and slugs.
 
 use crate::error::WebError;
 use crate::state::AppState;
-use dateline_core::{
-    FieldError, NewTag, Prominence, SiteSettings, Slug, Story, StoryDraft, StoryImage, TagKind,
-};
+use dateline_core::{FieldError, Prominence, SiteSettings, Story, StoryImage};
+use dateline_newsroom::stories::{StoryFields, StoryRef};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,28 +45,6 @@ pub type FieldErrors = BTreeMap<String, String>;
 
 pub fn errors_map(errors: &[FieldError]) -> FieldErrors {
     errors.iter().map(|e| (e.field.to_owned(), e.message.clone())).collect()
-}
-
-/// A library picture as a story uses it: size and focal point from the library, and the
-/// library's words wherever the editor left a field empty.
-fn with_library_facts(typed: StoryImage, media: &dateline_core::Media) -> StoryImage {
-    let or = |mine: String, library: &str| if mine.is_empty() { library.to_owned() } else { mine };
-    let library = media.story_image();
-    StoryImage {
-        url: library.url,
-        alt: or(typed.alt, &media.text.alt),
-        caption: or(typed.caption, &media.text.caption),
-        credit: or(typed.credit, &media.text.credit),
-        ..library
-    }
-}
-
-/// The slug in what an editor pasted: a slug, `/story/SLUG` or the story's full address.
-fn story_slug_in(text: &str) -> Option<&str> {
-    let text = text.trim().trim_end_matches('/');
-    let slug = text.rsplit_once("/story/").map_or(text, |(_, slug)| slug);
-    let slug = slug.split(['?', '#']).next().unwrap_or_default();
-    (!slug.is_empty()).then_some(slug)
 }
 
 fn split_names(s: &str) -> Vec<String> {
@@ -159,125 +136,35 @@ impl StoryForm {
             .map_err(|_| FieldError::new("schedule_at", "that time does not exist in the site's time zone"))
     }
 
-    /// Resolves the form into a draft. Unknown tags are created when `may_create_tags`.
-    ///
-    /// # Errors
-    /// Every field problem, as a list; a store failure as a [`WebError`].
-    pub async fn to_draft(
-        &self,
-        state: &AppState,
-        may_create_tags: bool,
-    ) -> Result<Result<StoryDraft, Vec<FieldError>>, WebError> {
-        let store = &state.store;
-        let mut errors = Vec::new();
-        let section = store.section_by_slug(self.section.trim()).await?;
-        if section.is_none() {
-            errors.push(FieldError::new("section", "choose a section"));
-        }
-        let source = match self.source.trim() {
-            "" => None,
-            slug => {
-                let found = store.source_by_slug(slug).await?;
-                if found.is_none() {
-                    errors.push(FieldError::new("source", "unknown source"));
-                }
-                found
-            }
-        };
-        let all_authors = store.authors().await?;
-        let mut authors = Vec::new();
-        for name in split_names(&self.authors) {
-            match all_authors.iter().find(|a| a.name.eq_ignore_ascii_case(&name)) {
-                Some(a) => authors.push(a.id),
-                None => errors.push(FieldError::new("authors", format!("no author is called {name:?}"))),
-            }
-        }
-        let all_tags = store.tags().await?;
-        let mut tags = Vec::new();
-        for name in split_names(&self.tags) {
-            if let Some(t) = all_tags.iter().find(|t| t.name.eq_ignore_ascii_case(&name)) {
-                tags.push(t.id);
-                continue;
-            }
-            let Some(slug) = Slug::from_title(&name) else {
-                errors.push(FieldError::new("tags", format!("{name:?} cannot be a tag")));
-                continue;
-            };
-            if !may_create_tags {
-                errors.push(FieldError::new("tags", format!("no tag is called {name:?}")));
-                continue;
-            }
-            match store.tag_by_slug(slug.as_str()).await? {
-                Some(t) => tags.push(t.id),
-                None => tags.push(store.create_tag(&NewTag { slug, name, kind: TagKind::Topic }).await?.id),
-            }
-        }
-        let slug = match self.slug.trim() {
-            "" => None,
-            s => match Slug::parse(s) {
-                Ok(slug) => Some(slug),
-                Err(e) => {
-                    errors.push(FieldError::new("slug", e.to_string()));
-                    None
-                }
-            },
-        };
-        let prominence = match self.prominence.as_str() {
-            "lead" => Prominence::Lead,
-            "top" => Prominence::Top,
-            _ => Prominence::Normal,
-        };
-        let image = match self.image_url.trim() {
-            "" => None,
-            url => {
-                let typed = StoryImage {
-                    url: url.to_owned(),
-                    alt: self.image_alt.trim().to_owned(),
-                    caption: self.image_caption.trim().to_owned(),
-                    credit: self.image_credit.trim().to_owned(),
-                    ..StoryImage::default()
-                };
-                match dateline_core::media::library_file(url) {
-                    None => Some(typed),
-                    Some((hash, _)) => match store.media_by_hash(hash).await? {
-                        Some(media) => Some(with_library_facts(typed, &media)),
-                        None => {
-                            errors.push(FieldError::new("image", "that picture is not in the media library"));
-                            None
-                        }
-                    },
-                }
-            }
-        };
-        let translation_of = match story_slug_in(&self.translation_of) {
-            None => None,
-            Some(slug) => {
-                let found = store.story_by_slug(slug).await?;
-                if found.is_none() {
-                    errors.push(FieldError::new("translation_of", format!("no story has the slug {slug:?}")));
-                }
-                found.map(|s| s.id)
-            }
-        };
-        let draft = StoryDraft {
+    /// The fields as the newsroom resolves them (`dateline_newsroom::stories`): lists are
+    /// comma-separated, the original by its slug or address.
+    pub fn to_fields(&self) -> StoryFields {
+        let image = (!self.image_url.trim().is_empty()).then(|| StoryImage {
+            url: self.image_url.clone(),
+            alt: self.image_alt.clone(),
+            caption: self.image_caption.clone(),
+            credit: self.image_credit.clone(),
+            ..StoryImage::default()
+        });
+        StoryFields {
             headline: self.headline.clone(),
             standfirst: self.standfirst.clone(),
             body: self.body.clone(),
             dateline_place: self.dateline_place.clone(),
             credit: self.credit.clone(),
-            section: section.map(|s| s.id).unwrap_or(dateline_core::SectionId(0)),
-            source: source.map(|s| s.id),
-            tags,
-            authors,
-            language: self.language.trim().to_owned(),
-            slug,
+            section: self.section.clone(),
+            source: Some(self.source.clone()),
+            tags: split_names(&self.tags),
+            authors: split_names(&self.authors),
+            language: self.language.clone(),
+            slug: Some(self.slug.clone()),
             image,
-            prominence,
-            translation_of,
-        };
-        if let Err(more) = draft.validate() {
-            errors.extend(more);
+            prominence: match self.prominence.as_str() {
+                "lead" => Prominence::Lead,
+                "top" => Prominence::Top,
+                _ => Prominence::Normal,
+            },
+            translation_of: Some(StoryRef::Slug(self.translation_of.clone())),
         }
-        Ok(if errors.is_empty() { Ok(draft) } else { Err(errors) })
     }
 }

@@ -22,10 +22,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use dateline_core::Story;
 use dateline_core::account::Session;
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::secrets;
-use dateline_core::{Story, Transition};
 use serde::Serialize;
 
 /// Name of the session cookie.
@@ -106,11 +106,6 @@ impl Editor {
     /// The facts about `story` the user's rights depend on.
     pub fn target(&self, story: &Story) -> Target {
         self.actor().target(story)
-    }
-
-    /// Whether the user may save new words to `story` as it is now.
-    pub fn may_edit(&self, story: &Story) -> bool {
-        self.may(Transition::save_for(story.status), self.target(story))
     }
 
     /// Checks the CSRF token a form carried against the session's.

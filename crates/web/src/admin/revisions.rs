@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
 use dateline_core::{StoryDraft, StoryId};
-use dateline_store::StoreError;
+use dateline_newsroom::stories;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, Default)]
@@ -157,16 +157,9 @@ pub async fn restore(
 ) -> Result<Response, WebError> {
     editor.check_csrf(&form.csrf)?;
     let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
-    editor.require(dateline_core::Transition::RestoreRevision, editor.target(&story))?;
-    match state
-        .store
-        .restore_revision(story.id, number, story.version, &editor.actor(), state.clock.now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done=restored")).into_response()),
-        Err(StoreError::NotFound) => Err(WebError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    stories::restore(store, &editor.actor(), story.id, number, story.version, now).await?;
+    Ok(Redirect::to(&format!("/admin/stories/{id}?done=restored")).into_response())
 }
 
 #[cfg(test)]

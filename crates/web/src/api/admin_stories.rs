@@ -3,14 +3,13 @@
 
 use super::types::{ImageIo, StoryOut, StoryPage};
 use super::{AdminToken, ApiError, ApiJson, ErrorBody};
-use crate::WebError;
-use crate::admin::form::StoryForm;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use dateline_core::rights;
-use dateline_core::{AdminStoryFilter, PageRequest, StatusChange, Story, StoryId, StoryStatus, Transition};
+use dateline_core::{AdminStoryFilter, FieldError, PageRequest, Prominence, StatusChange, Story, StoryId};
+use dateline_core::{StoryImage, StoryStatus};
+use dateline_newsroom::stories::{self, StoryFields, StoryRef, Then};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -75,41 +74,41 @@ pub struct StoryIn {
 }
 
 impl StoryIn {
-    async fn to_draft(&self, state: &AppState) -> Result<dateline_core::StoryDraft, ApiError> {
-        if self.tags.iter().chain(&self.authors).any(|n| n.contains(',')) {
-            return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
-                "tags",
-                "names cannot contain commas",
-            )]));
-        }
-        let settings = state.store.settings().await?;
-        let image = self.image.clone();
-        let form = StoryForm {
+    /// The fields as the newsroom resolves them; the site's language when none is given.
+    async fn to_fields(&self, state: &AppState) -> Result<StoryFields, ApiError> {
+        let prominence = match self.prominence.as_deref() {
+            None | Some("normal") => Prominence::Normal,
+            Some("top") => Prominence::Top,
+            Some("lead") => Prominence::Lead,
+            Some(_) => {
+                return Err(ApiError::invalid(vec![FieldError::new("prominence", "normal, top or lead")]));
+            }
+        };
+        let language = match &self.language {
+            Some(language) => language.clone(),
+            None => state.store.settings().await?.language,
+        };
+        Ok(StoryFields {
             headline: self.headline.clone(),
             standfirst: self.standfirst.clone(),
             body: self.body.clone(),
             dateline_place: self.dateline_place.clone(),
             credit: self.credit.clone(),
             section: self.section.clone(),
-            source: self.source.clone().unwrap_or_default(),
-            tags: self.tags.join(", "),
-            authors: self.authors.join(", "),
-            language: self.language.clone().unwrap_or(settings.language),
-            slug: self.slug.clone().unwrap_or_default(),
-            image_url: image.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
-            image_alt: image.as_ref().map(|i| i.alt.clone()).unwrap_or_default(),
-            image_caption: image.map(|i| i.caption).unwrap_or_default(),
-            prominence: self.prominence.clone().unwrap_or_else(|| "normal".into()),
-            ..StoryForm::default()
-        };
-        if !matches!(form.prominence.as_str(), "normal" | "top" | "lead") {
-            return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
-                "prominence",
-                "normal, top or lead",
-            )]));
-        }
-        let draft = form.to_draft(state, true).await?.map_err(ApiError::invalid)?;
-        Ok(dateline_core::StoryDraft { translation_of: self.translation_of.map(StoryId), ..draft })
+            source: self.source.clone(),
+            tags: self.tags.clone(),
+            authors: self.authors.clone(),
+            language,
+            slug: self.slug.clone(),
+            image: self.image.as_ref().map(|i| StoryImage {
+                url: i.url.clone(),
+                alt: i.alt.clone(),
+                caption: i.caption.clone(),
+                ..StoryImage::default()
+            }),
+            prominence,
+            translation_of: self.translation_of.map(|id| StoryRef::Id(StoryId(id))),
+        })
     }
 }
 
@@ -132,35 +131,17 @@ async fn load(state: &AppState, id: i64) -> Result<Story, ApiError> {
     state.store.story(StoryId(id)).await?.ok_or_else(ApiError::not_found)
 }
 
-/// The story, if the rights table lets the token apply `transition` to it (403 otherwise)
-/// and the lifecycle allows it from the story's status (409 otherwise).
-async fn allowed(
-    state: &AppState,
-    token: &AdminToken,
-    id: i64,
-    transition: Transition,
-) -> Result<Story, ApiError> {
-    let story = load(state, id).await?;
-    let actor = token.actor();
-    if !rights::may(&actor, transition, actor.target(&story)) {
-        return Err(WebError::Forbidden.into());
-    }
-    transition.apply(story.status).map_err(WebError::Refused)?;
-    Ok(story)
-}
-
-/// Applies a change of status for the token; the store re-checks the status as it writes.
+/// Applies a change of status for the token, through the newsroom's one path.
 async fn change(
     state: &AppState,
     token: &AdminToken,
     id: i64,
     change: StatusChange,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = allowed(state, token, id, change.transition()).await?;
-    Ok(Json(StoryOut::new(
-        &state.store.change_status(story.id, &change, &token.actor(), state.clock.now()).await?,
-        true,
-    )))
+    let story =
+        stories::change_status(state.store.as_ref(), &token.actor(), StoryId(id), &change, state.clock.now())
+            .await?;
+    Ok(Json(StoryOut::new(&story, true)))
 }
 
 /// Page `page` (1 when absent) of `per_page` items, asking one more to learn whether a
@@ -217,11 +198,11 @@ async fn list_stories(
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_story(
     State(state): State<AppState>,
-    _token: AdminToken,
+    token: AdminToken,
     ApiJson(input): ApiJson<StoryIn>,
 ) -> Result<(StatusCode, Json<StoryOut>), ApiError> {
-    let draft = input.to_draft(&state).await?;
-    let story = state.store.create_story(&draft, None, state.clock.now()).await?;
+    let save = stories::Save { story: None, fields: input.to_fields(&state).await?, then: Then::Save };
+    let story = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(StoryOut::new(&story, true))))
 }
 
@@ -247,20 +228,17 @@ async fn update_story(
     ApiJson(input): ApiJson<StoryIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
     let story = load(&state, id).await?;
-    let actor = token.actor();
-    let save = Transition::save_for(story.status);
-    if !rights::may(&actor, save, actor.target(&story)) {
-        return Err(WebError::Forbidden.into());
-    }
-    save.apply(story.status).map_err(WebError::Refused)?;
+    // What the lifecycle and the rights say comes before what the body lacks.
+    stories::may_save(&token.actor(), Some(&story))?;
     let Some(version) = input.version else {
-        return Err(ApiError::invalid(vec![dateline_core::FieldError::new(
-            "version",
-            "send the version you read",
-        )]));
+        return Err(ApiError::invalid(vec![FieldError::new("version", "send the version you read")]));
     };
-    let draft = input.to_draft(&state).await?;
-    let saved = state.store.update_story(story.id, &draft, version, state.clock.now()).await?;
+    let save = stories::Save {
+        story: Some((story.id, version)),
+        fields: input.to_fields(&state).await?,
+        then: Then::Save,
+    };
+    let saved = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
     Ok(Json(StoryOut::new(&saved, true)))
 }
 
@@ -357,11 +335,10 @@ async fn add_correction(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<CorrectionIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = allowed(&state, &token, id, Transition::Correct).await?;
-    Ok(Json(StoryOut::new(
-        &state.store.add_correction(story.id, &input.note, &token.actor(), state.clock.now()).await?,
-        true,
-    )))
+    let story =
+        stories::correct(state.store.as_ref(), &token.actor(), StoryId(id), &input.note, state.clock.now())
+            .await?;
+    Ok(Json(StoryOut::new(&story, true)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -412,12 +389,7 @@ async fn restore_revision(
     Path((id, number)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<VersionIn>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    let story = allowed(&state, &token, id, Transition::RestoreRevision).await?;
-    Ok(Json(StoryOut::new(
-        &state
-            .store
-            .restore_revision(story.id, number, input.version, &token.actor(), state.clock.now())
-            .await?,
-        true,
-    )))
+    let (store, actor, now) = (state.store.as_ref(), token.actor(), state.clock.now());
+    let story = stories::restore(store, &actor, StoryId(id), number, input.version, now).await?;
+    Ok(Json(StoryOut::new(&story, true)))
 }

@@ -109,6 +109,19 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<dateline_newsroom::stories::StoryError> for ApiError {
+    fn from(e: dateline_newsroom::stories::StoryError) -> Self {
+        use dateline_newsroom::stories::StoryError;
+        match e {
+            StoryError::Invalid(errors) => Self::invalid(errors),
+            StoryError::Conflict { current } => StoreError::Conflict { current }.into(),
+            StoryError::Refused(refused) => StoreError::Refused(refused).into(),
+            StoryError::Store(e) => e.into(),
+            other => WebError::from(other).into(),
+        }
+    }
+}
+
 impl From<WebError> for ApiError {
     fn from(e: WebError) -> Self {
         match e {
@@ -119,6 +132,7 @@ impl From<WebError> for ApiError {
             }
             WebError::Gone(m) => Self::new(StatusCode::GONE, "gone", m),
             WebError::Refused(refused) => Self::new(StatusCode::CONFLICT, "refused", refused.message()),
+            WebError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             WebError::TooManyRequests => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Slow down.")
             }

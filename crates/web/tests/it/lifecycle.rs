@@ -156,3 +156,71 @@ async fn signed_out_requests_learn_nothing_about_stories() {
         }
     }
 }
+
+/// A save is all or nothing, on both surfaces: a new tag is not made when another field is
+/// wrong, and a schedule the store refuses leaves neither a new story nor new words behind
+/// (and is not reported as scheduled).
+#[tokio::test]
+async fn a_save_is_all_or_nothing_on_every_surface() {
+    let site = Site::new().await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let stories_before = site.store.story_count().await.unwrap();
+    let no_tag = |slug: &'static str| {
+        let store = site.store.clone();
+        async move { store.tag_by_slug(slug).await.unwrap().is_none() }
+    };
+
+    // The editor form: an unknown section with a new tag.
+    let mut fields = story_fields("Never saved", "save", "0");
+    fields.retain(|(k, _)| *k != "section" && *k != "tags");
+    fields.push(("section", "nowhere"));
+    fields.push(("tags", "Form Only Tag"));
+    let refused = editor.post("/admin/stories/new", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(text(&refused.body).contains("choose a section"), "{}", refused.body);
+    assert!(no_tag("form-only-tag").await, "no tag is made for a save that failed");
+
+    // The editor form: a schedule in the past, for a new story and for an existing one.
+    let mut fields = story_fields("Scheduled too late", "schedule", "0");
+    fields.push(("schedule_at", "2001-01-01T10:00"));
+    let late = editor.post("/admin/stories/new", &fields).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", late.body);
+    assert!(text(&late.body).contains("must be in the future"), "{}", late.body);
+    assert!(!late.header("location").contains("scheduled"));
+    assert_eq!(site.store.story_count().await.unwrap(), stories_before, "no story was made");
+    let kept_draft = site.draft("Kept as it was");
+    let draft =
+        site.store.create_story(&kept_draft, None, crate::support::at(crate::support::NOW)).await.unwrap();
+    let mut fields = story_fields("Changed words", "schedule", "1");
+    fields.push(("schedule_at", "2001-01-01T10:00"));
+    let late = editor.post(&format!("/admin/stories/{}", draft.id), &fields).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", late.body);
+    let kept = site.store.story(draft.id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.headline.as_str(), kept.version, kept.status),
+        ("Kept as it was", 1, StoryStatus::Draft)
+    );
+
+    // The Admin API: the same on create and on update.
+    let admin = token(&site, TokenScope::Admin).await;
+    let bad = serde_json::json!({"headline": "Never saved", "section": "nowhere", "tags": ["Api Only Tag"]});
+    let (status, body) = api(&site, Method::POST, "/api/admin/v1/stories", &admin, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("choose a section"), "{body}");
+    let bad = serde_json::json!({"headline": "Changed", "section": "nowhere", "tags": ["Api Only Tag"], "version": 1});
+    let (status, body) =
+        api(&site, Method::PUT, &format!("/api/admin/v1/stories/{}", draft.id), &admin, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(no_tag("api-only-tag").await, "no tag is made for a save that failed");
+    assert_eq!(site.store.story_count().await.unwrap(), stories_before + 1);
+
+    // A good save makes the new tag, in the same transaction as the story.
+    let good =
+        serde_json::json!({"headline": "Saved", "section": "world", "tags": ["Api Only Tag"], "version": 1});
+    let (status, body) =
+        api(&site, Method::PUT, &format!("/api/admin/v1/stories/{}", draft.id), &admin, good).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!no_tag("api-only-tag").await);
+    let saved = site.store.story(draft.id).await.unwrap().unwrap();
+    assert_eq!(saved.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Api Only Tag"]);
+}
