@@ -1,12 +1,14 @@
 //! `dateline user ...` and `dateline token ...`: accounts and API tokens from the command
-//! line. A new account gets a generated password and a new token its secret, each printed
-//! once; only hashes are stored.
+//! line, through the newsroom's accounts service as the admin and the API use it. A new
+//! account gets a generated password and a new token its secret, each printed once; only
+//! hashes are stored.
 
 use crate::config::{Settings, StoreArgs};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Subcommand;
-use dateline_core::account::{Email, NewUser, Role};
-use dateline_core::secrets;
+use dateline_core::Actor;
+use dateline_core::account::Email;
+use dateline_newsroom::accounts::{self, AccountError, AccountFields};
 use dateline_store::Store;
 
 #[derive(Subcommand)]
@@ -35,20 +37,18 @@ pub enum UserCommand {
     },
 }
 
+/// Who the command line acts as: the operator, who runs the site.
+const OPERATOR: Actor = Actor::System("command line");
+
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { email, role, name, author, store } => {
             let store = crate::open_store(&Settings::resolve(&store, None)?).await?;
-            let role = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}: use administrator, editor, author or contributor")
-            })?;
-            let author = match author {
-                Some(slug) => Some(
-                    store.author_by_slug(&slug).await?.with_context(|| format!("no author {slug:?}"))?.id,
-                ),
-                None => None,
-            };
-            let (user, password) = add(store.as_ref(), &email, role, name, author).await?;
+            let fields = AccountFields { email, name, role, author };
+            let (user, password) =
+                accounts::create(store.as_ref(), &OPERATOR, &fields, jiff::Timestamp::now())
+                    .await
+                    .map_err(flags)?;
             println!("Created {} ({}). Password (shown once): {password}", user.email, user.role);
             Ok(())
         }
@@ -58,47 +58,46 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             let Some((user, _)) = store.user_for_login(email.as_str()).await? else {
                 bail!("no account has the address {email}");
             };
-            let password = secrets::new_password()?;
-            store.set_password(user.id, &secrets::hash_password(&password)?).await?;
+            let (user, password) = accounts::reset_password(store.as_ref(), &OPERATOR, user.id).await?;
             println!("New password for {} (shown once): {password}", user.email);
             Ok(())
         }
     }
 }
 
-async fn add(
-    store: &dyn Store,
-    email: &str,
-    role: Role,
-    name: Option<String>,
-    author: Option<dateline_core::AuthorId>,
-) -> anyhow::Result<(dateline_core::account::User, String)> {
-    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
-    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_owned());
-    let password = secrets::new_password()?;
-    let password_hash = secrets::hash_password(&password)?;
-    let user = store
-        .create_user(&NewUser { email, name, role, password_hash, author }, jiff::Timestamp::now())
-        .await
-        .context("cannot create the account")?;
-    Ok((user, password))
+/// The newsroom's field errors as the command line's flags say them.
+fn flags(e: AccountError) -> anyhow::Error {
+    match e {
+        AccountError::Invalid(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| match e.field {
+                    "email" => format!("the address: {}", e.message),
+                    field => format!("--{field}: {}", e.message),
+                })
+                .collect();
+            anyhow::anyhow!("{}", lines.join("; "))
+        }
+        other => other.into(),
+    }
 }
 
 /// The demo site's administrator: created on first demo start, with a new password.
 pub async fn demo_administrator(store: &dyn Store) -> anyhow::Result<(String, String)> {
     const EMAIL: &str = "admin@dateline.example";
-    match store.user_for_login(EMAIL).await? {
-        Some((user, _)) => {
-            let password = secrets::new_password()?;
-            store.set_password(user.id, &secrets::hash_password(&password)?).await?;
-            Ok((EMAIL.to_owned(), password))
-        }
+    let password = match store.user_for_login(EMAIL).await? {
+        Some((user, _)) => accounts::reset_password(store, &OPERATOR, user.id).await?.1,
         None => {
-            let (_, password) =
-                add(store, EMAIL, Role::Administrator, Some("Demo Administrator".into()), None).await?;
-            Ok((EMAIL.to_owned(), password))
+            let fields = AccountFields {
+                email: EMAIL.into(),
+                name: Some("Demo Administrator".into()),
+                role: "administrator".into(),
+                author: None,
+            };
+            accounts::create(store, &OPERATOR, &fields, jiff::Timestamp::now()).await?.1
         }
-    }
+    };
+    Ok((EMAIL.to_owned(), password))
 }
 
 #[derive(Subcommand)]
@@ -117,19 +116,16 @@ pub enum TokenCommand {
 
 pub async fn run_token(command: TokenCommand) -> anyhow::Result<()> {
     let TokenCommand::Create { name, scope, store } = command;
-    let scope = dateline_core::account::TokenScope::parse(&scope)
-        .with_context(|| format!("unknown scope {scope:?}: use admin or content"))?;
-    if name.trim().is_empty() {
-        bail!("give the token a name");
-    }
     let store = crate::open_store(&Settings::resolve(&store, None)?).await?;
-    let (token, hash) = dateline_web::api::admin_taxonomy::new_token(scope)?;
-    let stored = store.create_token(&name, scope, &hash, jiff::Timestamp::now()).await?;
+    let (stored, token) =
+        accounts::create_token(store.as_ref(), &OPERATOR, &name, &scope, jiff::Timestamp::now())
+            .await
+            .map_err(flags)?;
     println!(
         "Created token {} ({}, scope {}). Token (shown once): {token}",
         stored.id,
         stored.name,
-        scope.as_str()
+        stored.scope.as_str()
     );
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! the search indexer and the change-log follower) lives here too, started and stopped by
 //! the binary.
 
+pub mod accounts;
 pub mod clock;
 pub mod drop_folder;
 pub mod media;

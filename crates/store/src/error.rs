@@ -17,6 +17,9 @@ pub enum StoreError {
     Refused(#[from] dateline_core::TransitionError),
     #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// The change would leave the site without an enabled administrator.
+    #[error("the site must keep at least one administrator")]
+    LastAdministrator,
     #[error("configuration: {0}")]
     Config(String),
     #[error("stored data is unreadable: {0}")]

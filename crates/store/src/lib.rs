@@ -216,9 +216,11 @@ pub trait Store: Send + Sync + 'static {
     async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>>;
     /// Replaces a password hash and ends the user's sessions.
     async fn set_password(&self, id: UserId, hash: &str) -> Result<()>;
-    /// Changes an account's role.
+    /// Changes an account's role; [`StoreError::LastAdministrator`] when it would leave no
+    /// enabled administrator.
     async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()>;
     /// Disables or re-enables an account; disabling ends its sessions.
+    /// [`StoreError::LastAdministrator`] when it would leave no enabled administrator.
     async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
     /// Records a session by the hash of its token.
     async fn create_session(

@@ -88,6 +88,25 @@ impl From<dateline_newsroom::stories::StoryError> for WebError {
     }
 }
 
+impl From<dateline_newsroom::accounts::AccountError> for WebError {
+    fn from(e: dateline_newsroom::accounts::AccountError) -> Self {
+        use dateline_newsroom::accounts::AccountError;
+        match e {
+            AccountError::NotFound => Self::NotFound,
+            AccountError::Forbidden => Self::Forbidden,
+            AccountError::NotYourself(why) => Self::BadRequest(why.to_owned()),
+            AccountError::LastAdministrator => {
+                Self::Conflict("The site must keep at least one enabled administrator.".to_owned())
+            }
+            AccountError::Invalid(errors) => {
+                Self::BadRequest(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+            }
+            AccountError::Secret(e) => Self::internal(e),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::theme::ThemeError> for WebError {
     fn from(e: crate::theme::ThemeError) -> Self {
         Self::internal(e)

@@ -1,10 +1,10 @@
 //! Users, sessions and login throttling.
 
 use crate::records::{UserRow, ts};
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
 use jiff::Timestamp;
-use sqlx::AnyPool;
+use sqlx::{Any, AnyPool, Transaction};
 
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.author_id, u.created_at, u.disabled";
 
@@ -76,17 +76,39 @@ pub(crate) async fn set_password(pool: &AnyPool, id: UserId, hash: &str) -> Resu
     Ok(())
 }
 
-pub(crate) async fn set_disabled(pool: &AnyPool, id: UserId, disabled: bool) -> Result<()> {
+/// Whether `id` is the only enabled administrator. On PostgreSQL the administrators' rows
+/// are locked until the transaction ends, so two administrators demoting each other at once
+/// cannot both succeed (SQLite runs one write transaction at a time anyway).
+async fn is_last_administrator(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    id: UserId,
+) -> Result<bool> {
+    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT id FROM users WHERE role = 'administrator' AND disabled = 0 ORDER BY id{lock}");
+    let admins: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **tx).await?;
+    Ok(admins == [id.0])
+}
+
+pub(crate) async fn set_disabled(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    id: UserId,
+    disabled: bool,
+) -> Result<()> {
+    if disabled && is_last_administrator(tx, backend, id).await? {
+        return Err(StoreError::LastAdministrator);
+    }
     let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -236,11 +258,19 @@ pub(crate) async fn revoke_token(pool: &AnyPool, id: i64, now: Timestamp) -> Res
     if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
-pub(crate) async fn set_role(pool: &AnyPool, id: UserId, role: dateline_core::account::Role) -> Result<()> {
+pub(crate) async fn set_role(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    id: UserId,
+    role: dateline_core::account::Role,
+) -> Result<()> {
+    if role != dateline_core::account::Role::Administrator && is_last_administrator(tx, backend, id).await? {
+        return Err(StoreError::LastAdministrator);
+    }
     let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
         .bind(role.as_str())
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }

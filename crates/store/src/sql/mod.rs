@@ -174,7 +174,10 @@ impl Store for SqlStore {
         Ok(done)
     }
     async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()> {
-        accounts::set_role(&self.pool, id, role).await
+        let mut tx = self.write().await?;
+        accounts::set_role(&mut tx, self.backend, id, role).await?;
+        tx.commit().await?;
+        Ok(())
     }
     async fn tags(&self) -> Result<Vec<Tag>> {
         taxonomy::tags(&self.pool).await
@@ -344,7 +347,10 @@ impl Store for SqlStore {
         accounts::set_password(&self.pool, id, hash).await
     }
     async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()> {
-        accounts::set_disabled(&self.pool, id, disabled).await
+        let mut tx = self.write().await?;
+        accounts::set_disabled(&mut tx, self.backend, id, disabled).await?;
+        tx.commit().await?;
+        Ok(())
     }
     async fn create_session(
         &self,

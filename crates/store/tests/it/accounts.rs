@@ -6,7 +6,12 @@ use dateline_store::{Store, StoreError};
 use jiff::Timestamp;
 use std::sync::Arc;
 
-crate::on_both_backends!(accounts_round_trip, sessions_expire_and_end, failed_logins_are_counted);
+crate::on_both_backends!(
+    accounts_round_trip,
+    sessions_expire_and_end,
+    failed_logins_are_counted,
+    two_administrators_demoting_each_other_leave_one,
+);
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -98,4 +103,45 @@ async fn failed_logins_are_counted(store: Arc<dyn Store>) {
         0
     );
     assert_eq!(store.login_failures_since("ip:127.0.0.1", at("2025-02-27T09:00:00Z")).await.unwrap(), 3);
+}
+
+/// Two administrators demote (or disable) each other at the same moment, many times: one
+/// change is refused, so the site always keeps an enabled administrator.
+async fn two_administrators_demoting_each_other_leave_one(store: Arc<dyn Store>) {
+    let now = at("2025-02-27T10:00:00Z");
+    let mut survivor = None;
+    for round in 0..30 {
+        let a =
+            store.create_user(&new_user(&format!("a{round}@news.example"), Role::Administrator), now).await;
+        let b =
+            store.create_user(&new_user(&format!("b{round}@news.example"), Role::Administrator), now).await;
+        let (a, b) = (a.unwrap().id, b.unwrap().id);
+        // The last round's survivor steps down, so that exactly these two are left.
+        if let Some(previous) = survivor {
+            store.set_user_role(previous, Role::Editor).await.unwrap();
+        }
+        let (one, two) = (store.clone(), store.clone());
+        let disable = round % 2 == 0;
+        let first = tokio::spawn(async move {
+            if disable {
+                one.set_user_disabled(a, true).await
+            } else {
+                one.set_user_role(a, Role::Editor).await
+            }
+        });
+        let second = tokio::spawn(async move { two.set_user_role(b, Role::Author).await });
+        let results = [first.await.unwrap(), second.await.unwrap()];
+        let refused = results.iter().filter(|r| matches!(r, Err(StoreError::LastAdministrator))).count();
+        assert_eq!(refused, 1, "round {round}: {results:?}");
+        let admins: Vec<_> = store
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.role == Role::Administrator && !u.disabled)
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(admins.len(), 1, "round {round}");
+        survivor = Some(admins[0]);
+    }
 }

@@ -12,11 +12,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
-use dateline_core::account::{Email, NewUser, Role, UserId};
+use dateline_core::account::{Role, UserId};
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
     TextDirection, secrets,
 };
+use dateline_newsroom::accounts::{self, AccountError, AccountFields};
 use dateline_store::StoreError;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -542,57 +543,24 @@ pub async fn create_user(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageUsers, Some(&f))?;
-    let author = match get(&f, "author").as_str() {
-        "" => Ok(None),
-        slug => state
-            .store
-            .author_by_slug(slug)
-            .await?
-            .map(|a| Some(a.id))
-            .ok_or_else(|| FieldError::new("author", "no such author")),
+    let fields = AccountFields {
+        email: get(&f, "email"),
+        name: Some(get(&f, "name")),
+        role: get(&f, "role"),
+        author: Some(get(&f, "author")),
     };
-    let password = secrets::new_password().map_err(WebError::internal)?;
-    let parsed = (|| {
-        Ok(NewUser {
-            email: Email::parse(&get(&f, "email")).map_err(|e| FieldError::new("email", e))?,
-            name: required(&f, "name", "the name")?,
-            role: Role::parse(&get(&f, "role")).ok_or_else(|| FieldError::new("role", "choose a role"))?,
-            password_hash: String::new(),
-            author: author?,
-        })
-    })();
-    let errors = match parsed {
-        Ok(mut new) => {
-            let pw = password.clone();
-            new.password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
+    match accounts::create(state.store.as_ref(), &editor.actor(), &fields, state.clock.now()).await {
+        Ok((user, password)) => {
+            let secret = Secret { label: format!("Password for {}", user.email), value: password };
+            show(&state, &editor, users_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret))
                 .await
-                .map_err(WebError::internal)?
-                .map_err(WebError::internal)?;
-            match state.store.create_user(&new, state.clock.now()).await {
-                Ok(user) => {
-                    tracing::info!(user = %user.email, by = %editor.0.user.email, "account created");
-                    let secret = Secret { label: format!("Password for {}", user.email), value: password };
-                    return show(
-                        &state,
-                        &editor,
-                        users_page(&state).await?,
-                        StatusCode::CREATED,
-                        None,
-                        vec![],
-                        Some(secret),
-                    )
-                    .await;
-                }
-                Err(StoreError::Duplicate(_)) => {
-                    vec![FieldError::new("email", "an account already uses that address")]
-                }
-                Err(e) => return Err(e.into()),
-            }
         }
-        Err(e) => vec![e],
-    };
-    show(&state, &editor, users_page(&state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None)
-        .await
+        Err(AccountError::Invalid(errors)) => {
+            let page = users_page(&state).await?;
+            show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn user_action(
@@ -602,38 +570,32 @@ pub async fn user_action(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageUsers, Some(&f))?;
-    let user = state.store.user(UserId(id)).await?.ok_or(WebError::NotFound)?;
+    let (store, actor, id) = (state.store.as_ref(), editor.actor(), UserId(id));
     match action.as_str() {
-        "disable" if user.id == editor.0.user.id => {
-            Err(WebError::BadRequest("You cannot disable your own account.".into()))
-        }
         "disable" | "enable" => {
-            state.store.set_user_disabled(user.id, action == "disable").await?;
-            Ok(Redirect::to("/admin/users").into_response())
+            accounts::set_disabled(store, &actor, id, action == "disable").await?;
         }
         role if role.starts_with("role-") => {
             let role = Role::parse(&role["role-".len()..]).ok_or(WebError::NotFound)?;
-            if user.id == editor.0.user.id && role != Role::Administrator {
-                return Err(WebError::BadRequest(
-                    "You cannot take away your own administrator rights.".into(),
-                ));
-            }
-            state.store.set_user_role(user.id, role).await?;
-            Ok(Redirect::to("/admin/users").into_response())
+            accounts::set_role(store, &actor, id, role).await?;
         }
         "reset-password" => {
-            let password = secrets::new_password().map_err(WebError::internal)?;
-            let pw = password.clone();
-            let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
-                .await
-                .map_err(WebError::internal)?
-                .map_err(WebError::internal)?;
-            state.store.set_password(user.id, &hash).await?;
+            let (user, password) = accounts::reset_password(store, &actor, id).await?;
             let secret = Secret { label: format!("New password for {}", user.email), value: password };
-            show(&state, &editor, users_page(&state).await?, StatusCode::OK, None, vec![], Some(secret)).await
+            return show(
+                &state,
+                &editor,
+                users_page(&state).await?,
+                StatusCode::OK,
+                None,
+                vec![],
+                Some(secret),
+            )
+            .await;
         }
-        _ => Err(WebError::NotFound),
+        _ => return Err(WebError::NotFound),
     }
+    Ok(Redirect::to("/admin/users").into_response())
 }
 
 // ---- settings ----
@@ -817,29 +779,21 @@ pub async fn create_token(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageTokens, Some(&f))?;
-    let name = required(&f, "name", "the name");
-    let scope = dateline_core::account::TokenScope::parse(&get(&f, "scope"))
-        .ok_or_else(|| FieldError::new("scope", "choose a scope"));
-    let (name, scope) = match (name, scope) {
-        (Ok(n), Ok(s)) => (n, s),
-        (n, s) => {
-            let errors = [n.err(), s.err()].into_iter().flatten().collect();
-            return show(
-                &state,
-                &editor,
-                tokens_page(&state).await?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&f),
-                errors,
-                None,
-            )
-            .await;
+    let (name, scope) = (get(&f, "name"), get(&f, "scope"));
+    match accounts::create_token(state.store.as_ref(), &editor.actor(), &name, &scope, state.clock.now())
+        .await
+    {
+        Ok((token, value)) => {
+            let secret = Secret { label: format!("Token {} ({})", token.name, token.scope.as_str()), value };
+            show(&state, &editor, tokens_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret))
+                .await
         }
-    };
-    let (token, hash) = crate::api::admin_taxonomy::new_token(scope).map_err(WebError::internal)?;
-    state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
-    let secret = Secret { label: format!("Token {name} ({})", scope.as_str()), value: token };
-    show(&state, &editor, tokens_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret)).await
+        Err(AccountError::Invalid(errors)) => {
+            let page = tokens_page(&state).await?;
+            show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn revoke_token(
@@ -849,7 +803,7 @@ pub async fn revoke_token(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageTokens, Some(&f))?;
-    state.store.revoke_token(id, state.clock.now()).await?;
+    accounts::revoke_token(state.store.as_ref(), &editor.actor(), id, state.clock.now()).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }
 

@@ -7,11 +7,12 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use dateline_core::account::{Email, NewUser, Role, TokenScope};
+use dateline_core::account::Role;
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
     TextDirection, secrets,
 };
+use dateline_newsroom::accounts::{self, AccountFields};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -210,112 +211,61 @@ pub struct UserIn {
 
 #[utoipa::path(get, path = "/api/admin/v1/users", tag = "admin", responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, _t: AdminToken) -> Result<Json<Vec<UserOut>>, ApiError> {
-    let users = state.store.users().await?;
-    Ok(Json(
-        users
-            .into_iter()
-            .map(|u| UserOut {
-                id: u.id.0,
-                email: u.email.to_string(),
-                name: u.name,
-                role: u.role.to_string(),
-                disabled: u.disabled,
-                password: None,
-            })
-            .collect(),
-    ))
+    Ok(Json(state.store.users().await?.into_iter().map(UserOut::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/admin/v1/users", tag = "admin", request_body = UserIn,
     responses((status = 201, body = UserOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
-    _t: AdminToken,
+    token: AdminToken,
     ApiJson(input): ApiJson<UserIn>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
-    let mut errors = Vec::new();
-    let email = Email::parse(&input.email).map_err(|e| errors.push(FieldError::new("email", e))).ok();
-    let role = Role::parse(&input.role);
-    if role.is_none() {
-        errors.push(FieldError::new("role", "administrator, editor, author or contributor"));
-    }
-    let author = match input.author.as_deref() {
-        None | Some("") => None,
-        Some(slug) => {
-            let found = state.store.author_by_slug(slug).await?;
-            if found.is_none() {
-                errors.push(FieldError::new("author", "no such author"));
-            }
-            found.map(|a| a.id)
-        }
-    };
-    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
-    let name = required(&input.name, "name")?;
-    let password =
-        secrets::new_password().map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-    let pw = password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
-        .await
-        .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?
-        .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-    let user = state
-        .store
-        .create_user(&NewUser { email, name, role, password_hash, author }, state.clock.now())
-        .await?;
-    let out = UserOut {
-        id: user.id.0,
-        email: user.email.to_string(),
-        name: user.name,
-        role: user.role.to_string(),
-        disabled: false,
-        password: Some(password),
-    };
-    Ok((StatusCode::CREATED, Json(out)))
+    let fields =
+        AccountFields { email: input.email, name: Some(input.name), role: input.role, author: input.author };
+    let (user, password) =
+        accounts::create(state.store.as_ref(), &token.actor(), &fields, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(UserOut { password: Some(password), ..UserOut::from(user) })))
 }
 
-/// Disables or re-enables an account (disabling signs it out everywhere), or gives it a new
-/// generated password, returned once.
+impl From<dateline_core::account::User> for UserOut {
+    fn from(u: dateline_core::account::User) -> Self {
+        Self {
+            id: u.id.0,
+            email: u.email.to_string(),
+            name: u.name,
+            role: u.role.to_string(),
+            disabled: u.disabled,
+            password: None,
+        }
+    }
+}
+
+/// Disables or re-enables an account (disabling signs it out everywhere), changes its role,
+/// or gives it a new generated password, returned once. The site keeps at least one enabled
+/// administrator: a change that would leave none is a 409.
 #[utoipa::path(post, path = "/api/admin/v1/users/{id}/{action}", tag = "admin",
     params(("id" = i64, Path), ("action" = String, Path, description = "disable, enable, reset-password or role-<role>")),
-    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn user_action(
     State(state): State<AppState>,
-    _t: AdminToken,
+    token: AdminToken,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Json<UserOut>, ApiError> {
-    let store = &state.store;
-    let user = store.user(dateline_core::account::UserId(id)).await?.ok_or_else(ApiError::not_found)?;
-    let mut password = None;
-    match action.as_str() {
-        "disable" | "enable" => store.set_user_disabled(user.id, action == "disable").await?,
+    let (store, actor, id) = (state.store.as_ref(), token.actor(), dateline_core::account::UserId(id));
+    let user = match action.as_str() {
+        "disable" | "enable" => accounts::set_disabled(store, &actor, id, action == "disable").await?.into(),
         role if role.starts_with("role-") => {
             let role = Role::parse(&role["role-".len()..]).ok_or_else(ApiError::not_found)?;
-            store.set_user_role(user.id, role).await?;
+            accounts::set_role(store, &actor, id, role).await?.into()
         }
         "reset-password" => {
-            let new =
-                secrets::new_password().map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-            let pw = new.clone();
-            let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw))
-                .await
-                .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?
-                .map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-            store.set_password(user.id, &hash).await?;
-            password = Some(new);
+            let (user, password) = accounts::reset_password(store, &actor, id).await?;
+            UserOut { password: Some(password), ..UserOut::from(user) }
         }
         _ => return Err(ApiError::not_found()),
-    }
-    let user = store.user(user.id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(Json(UserOut {
-        id: user.id.0,
-        email: user.email.to_string(),
-        name: user.name,
-        role: user.role.to_string(),
-        disabled: user.disabled,
-        password,
-    }))
+    };
+    Ok(Json(user))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -362,35 +312,23 @@ async fn list_tokens(State(state): State<AppState>, _t: AdminToken) -> Result<Js
     responses((status = 201, body = TokenOut), (status = 422, body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
-    _t: AdminToken,
+    token: AdminToken,
     ApiJson(input): ApiJson<TokenIn>,
 ) -> Result<(StatusCode, Json<TokenOut>), ApiError> {
-    let name = required(&input.name, "name")?;
-    let scope = TokenScope::parse(&input.scope)
-        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("scope", "admin or content")]))?;
-    let (token, hash) = new_token(scope).map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-    let stored = state.store.create_token(&name, scope, &hash, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, Json(TokenOut { token: Some(token), ..stored.into() })))
-}
-
-/// A new token for `scope` and the hash the store keeps.
-///
-/// # Errors
-/// When the system random generator fails.
-pub fn new_token(scope: TokenScope) -> Result<(String, String), secrets::SecretError> {
-    let token = secrets::new_token(&format!("dl_{}_", scope.as_str()))?;
-    let hash = secrets::token_hash(&token);
-    Ok((token, hash))
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    let (stored, secret) =
+        accounts::create_token(store, &token.actor(), &input.name, &input.scope, now).await?;
+    Ok((StatusCode::CREATED, Json(TokenOut { token: Some(secret), ..stored.into() })))
 }
 
 #[utoipa::path(delete, path = "/api/admin/v1/tokens/{id}", tag = "admin", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn revoke_token(
     State(state): State<AppState>,
-    _t: AdminToken,
+    token: AdminToken,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.revoke_token(id, state.clock.now()).await?;
+    accounts::revoke_token(state.store.as_ref(), &token.actor(), id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -122,6 +122,22 @@ impl From<dateline_newsroom::stories::StoryError> for ApiError {
     }
 }
 
+impl From<dateline_newsroom::accounts::AccountError> for ApiError {
+    fn from(e: dateline_newsroom::accounts::AccountError) -> Self {
+        use dateline_newsroom::accounts::AccountError;
+        match e {
+            AccountError::Invalid(errors) => Self::invalid(errors),
+            AccountError::NotYourself(why) => Self::new(StatusCode::CONFLICT, "refused", why),
+            AccountError::LastAdministrator => Self::new(
+                StatusCode::CONFLICT,
+                "refused",
+                "The site must keep at least one enabled administrator.",
+            ),
+            other => WebError::from(other).into(),
+        }
+    }
+}
+
 impl From<WebError> for ApiError {
     fn from(e: WebError) -> Self {
         match e {

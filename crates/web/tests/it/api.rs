@@ -48,9 +48,12 @@ async fn call_raw(
 }
 
 pub(crate) async fn token(site: &Site, scope: TokenScope) -> String {
-    let (token, hash) = dateline_web::api::admin_taxonomy::new_token(scope).unwrap();
-    site.store.create_token("test", scope, &hash, crate::support::at(crate::support::NOW)).await.unwrap();
-    token
+    let operator = dateline_core::Actor::System("test");
+    let now = crate::support::at(crate::support::NOW);
+    dateline_newsroom::accounts::create_token(site.store.as_ref(), &operator, "test", scope.as_str(), now)
+        .await
+        .unwrap()
+        .1
 }
 
 fn story_json(headline: &str) -> Value {

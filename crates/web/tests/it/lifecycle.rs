@@ -11,7 +11,7 @@ use dateline_core::{Role, StoryId, StoryStatus};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-async fn api(
+pub(crate) async fn api(
     site: &Site,
     method: Method,
     uri: &str,

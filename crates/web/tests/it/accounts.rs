@@ -1,0 +1,90 @@
+//! The account rules on every surface: nobody disables or demotes themself in the HTML
+//! admin, and neither the admin nor the Admin API can leave the site without an enabled
+//! administrator.
+
+use crate::api::token;
+use crate::lifecycle::api;
+use crate::support::Site;
+use axum::http::{Method, StatusCode};
+use dateline_core::Role;
+use dateline_core::account::{TokenScope, UserId};
+
+async fn id_of(site: &Site, email: &str) -> UserId {
+    site.store.users().await.unwrap().into_iter().find(|u| u.email.as_str() == email).unwrap().id
+}
+
+#[tokio::test]
+async fn the_site_keeps_an_administrator_and_nobody_locks_themself_out() {
+    let site = Site::new().await;
+    let mut chief = site.signed_in(Role::Administrator).await;
+    let me = id_of(&site, "administrator@news.example").await;
+
+    // The HTML admin: not yourself.
+    for action in ["disable", "role-editor"] {
+        let page = chief.post(&format!("/admin/users/{}/{action}", me.0), &[]).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{action}: {}", page.body);
+        assert!(page.body.contains("your own"), "{action}: {}", page.body);
+    }
+    let stored = site.store.user(me).await.unwrap().unwrap();
+    assert_eq!((stored.role, stored.disabled), (Role::Administrator, false));
+
+    // The Admin API acts as a token, not a person: the only administrator cannot be
+    // demoted or disabled there either.
+    let admin = token(&site, TokenScope::Admin).await;
+    for action in ["disable", "role-editor", "role-contributor"] {
+        let (status, body) = api(
+            &site,
+            Method::POST,
+            &format!("/api/admin/v1/users/{}/{action}", me.0),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{action}: {body}");
+        assert!(body.contains("at least one enabled administrator"), "{action}: {body}");
+    }
+    let stored = site.store.user(me).await.unwrap().unwrap();
+    assert_eq!((stored.role, stored.disabled), (Role::Administrator, false));
+
+    // With a second administrator, either may go; then the other is the last again.
+    site.account("deputy@news.example", Role::Administrator, false).await;
+    let deputy = id_of(&site, "deputy@news.example").await;
+    let (status, body) = api(
+        &site,
+        Method::POST,
+        &format!("/api/admin/v1/users/{}/role-editor", me.0),
+        &admin,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = api(
+        &site,
+        Method::POST,
+        &format!("/api/admin/v1/users/{}/disable", deputy.0),
+        &admin,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(!site.store.user(deputy).await.unwrap().unwrap().disabled);
+
+    // A disabled administrator does not count (disabled here through the HTML admin by a
+    // third administrator, who is then the last enabled one).
+    let mut deputy_client = crate::support::Client::new(&site);
+    let password = site.account("third@news.example", Role::Administrator, false).await;
+    let third = id_of(&site, "third@news.example").await;
+    deputy_client.sign_in("third@news.example", &password).await;
+    deputy_client.get("/admin").await;
+    let page = deputy_client.post(&format!("/admin/users/{}/disable", deputy.0), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let (status, _) = api(
+        &site,
+        Method::POST,
+        &format!("/api/admin/v1/users/{}/role-author", third.0),
+        &admin,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the disabled deputy does not count");
+}
