@@ -30,6 +30,26 @@ pub struct MenuItem {
     pub url: String,
 }
 
+impl MenuItem {
+    /// A label, and a link readers can follow safely: a path on the site (`/world`) or an
+    /// http(s) address; never `javascript:`, `data:` or a protocol-relative `//host`.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.label.trim().is_empty() {
+            return Err(FieldError::new("menu", format!("the link to {:?} needs a label", self.url)));
+        }
+        let url = self.url.trim();
+        let site_path = url.starts_with('/') && !url.starts_with("//");
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if !(site_path || web) || url.chars().any(char::is_whitespace) {
+            return Err(FieldError::new(
+                "menu",
+                format!("{:?}: a link must be a site path such as /world or an http(s) address", self.label),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Site-wide settings: identity, language, zone, menu and house style.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +131,9 @@ impl SiteSettings {
         }
         if jiff::tz::TimeZone::get(&self.timezone).is_err() {
             return Err(FieldError::new("timezone", format!("{:?} is not an IANA time zone", self.timezone)));
+        }
+        for item in &self.menu {
+            item.validate()?;
         }
         self.house_style.validate().map_err(|e| FieldError::new("house_style", e.to_string()))
     }
@@ -525,6 +548,26 @@ pub struct PageRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn menu_links_are_site_paths_or_web_addresses() {
+        let item = |label: &str, url: &str| MenuItem { label: label.into(), url: url.into() };
+        for good in ["/world", "/section/sport?page=2", "https://example.com/x", "http://example.com"] {
+            assert_eq!(item("Go", good).validate(), Ok(()), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+            "//evil.example",
+            "world",
+            "",
+            "/a b",
+        ] {
+            assert!(item("Go", bad).validate().is_err(), "{bad}");
+        }
+        assert!(item(" ", "/world").validate().is_err(), "a label is needed");
+    }
 
     fn draft() -> StoryDraft {
         StoryDraft {

@@ -15,6 +15,7 @@ pub mod media;
 pub mod poller;
 pub mod scheduler;
 pub mod search;
+pub mod site;
 pub mod stories;
 pub mod webhooks;
 pub mod wire;

@@ -13,6 +13,7 @@ use dateline_core::{
     TextDirection, secrets,
 };
 use dateline_newsroom::accounts::{self, AccountFields};
+use dateline_newsroom::site::{self, SiteError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -392,7 +393,12 @@ async fn put_settings(
         house_style: current.house_style,
         logo_url: input.logo_url,
     };
-    state.store.save_settings(&new).await?;
+    match site::save_settings(state.store.as_ref(), &t.actor(), &new).await {
+        Ok(()) => {}
+        Err(SiteError::Invalid(e)) => return Err(ApiError::invalid(vec![e])),
+        Err(SiteError::Forbidden) => return Err(crate::WebError::Forbidden.into()),
+        Err(SiteError::Store(e)) => return Err(e.into()),
+    }
     state.site_cache.clear();
     get_settings(State(state), t).await
 }

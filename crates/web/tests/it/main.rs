@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod accounts;
 mod admin;
 mod api;
 mod browser;
@@ -19,6 +18,7 @@ mod search;
 mod server;
 mod sitemaps;
 mod support;
+mod surfaces;
 mod webhooks;
 mod wire;
 mod wire_images;

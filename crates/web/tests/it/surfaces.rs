@@ -1,6 +1,6 @@
-//! The account rules on every surface: nobody disables or demotes themself in the HTML
-//! admin, and neither the admin nor the Admin API can leave the site without an enabled
-//! administrator.
+//! One rule, every surface: nobody disables or demotes themself in the HTML admin, neither
+//! the admin nor the Admin API can leave the site without an enabled administrator, and a
+//! menu link is checked the same way whichever surface saves it.
 
 use crate::api::token;
 use crate::lifecycle::api;
@@ -87,4 +87,46 @@ async fn the_site_keeps_an_administrator_and_nobody_locks_themself_out() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "the disabled deputy does not count");
+}
+
+#[tokio::test]
+async fn menu_links_are_checked_the_same_on_every_surface() {
+    let site = Site::new().await;
+    let mut chief = site.signed_in(Role::Administrator).await;
+    let before = site.store.settings().await.unwrap();
+    fn form(menu: &str) -> Vec<(&str, &str)> {
+        vec![
+            ("name", "The Test Times"),
+            ("base_url", "https://news.example.com"),
+            ("language", "en"),
+            ("direction", "ltr"),
+            ("timezone", "Asia/Karachi"),
+            ("menu", menu),
+            ("logo_url", ""),
+        ]
+    }
+    let admin = token(&site, TokenScope::Admin).await;
+    let body = |url: &str| {
+        serde_json::json!({
+            "name": "The Test Times", "base_url": "https://news.example.com", "language": "en",
+            "direction": "ltr", "timezone": "Asia/Karachi", "logo_url": "",
+            "menu": [{"label": "World", "url": "/world"}, {"label": "Click", "url": url}],
+        })
+    };
+    for bad in ["javascript:alert(1)", "//evil.example/", "data:text/html,hi"] {
+        let menu = format!("World | /world\nClick | {bad}");
+        let page = chief.post("/admin/settings", &form(&menu)).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "HTML {bad}: {}", page.body);
+        assert!(page.body.contains("a link must be a site path"), "HTML {bad}");
+        let (status, answer) = api(&site, Method::PUT, "/api/admin/v1/settings", &admin, body(bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "API {bad}: {answer}");
+        assert!(answer.contains("a link must be a site path"), "API {bad}: {answer}");
+    }
+    assert_eq!(site.store.settings().await.unwrap().menu, before.menu, "nothing was saved");
+    let (status, answer) =
+        api(&site, Method::PUT, "/api/admin/v1/settings", &admin, body("https://partner.example/")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let page =
+        chief.post("/admin/settings", &form("World | /world\nPartner | https://partner.example/")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
