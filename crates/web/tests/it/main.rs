@@ -13,6 +13,7 @@ mod lifecycle;
 mod media;
 mod pages;
 mod polling;
+mod rights_matrix;
 mod scheduling;
 mod search;
 mod server;
