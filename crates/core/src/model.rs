@@ -239,6 +239,56 @@ pub struct NewSource {
     pub credit: String,
 }
 
+/// The longest name a section, tag, author or source may have, in characters.
+pub const MAX_NAME: usize = 120;
+
+/// A name the newsroom can show: not blank, not too long.
+fn check_name(name: &str) -> Result<(), FieldError> {
+    if name.trim().is_empty() {
+        return Err(FieldError::new("name", "give the name"));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(FieldError::new("name", format!("at most {MAX_NAME} characters")));
+    }
+    Ok(())
+}
+
+impl NewSection {
+    /// A name, and a language tag when the section has its own language.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_name(&self.name)?;
+        match &self.language {
+            Some(l) if !crate::language::is_language_tag(l) => {
+                Err(FieldError::new("language", "a language tag such as ur"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl NewTag {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_name(&self.name)
+    }
+}
+
+impl NewAuthor {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_name(&self.name)
+    }
+}
+
+impl NewSource {
+    /// A name and the credit its stories are published under.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_name(&self.name)?;
+        if self.credit.trim().is_empty() {
+            return Err(FieldError::new("credit", "give the credit its stories carry"));
+        }
+        Ok(())
+    }
+}
+
 /// Where a story is in its life. Only `Published` stories are on the public site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,7 +1,7 @@
 //! Who may do what: the one rights table. Every surface (the HTML admin, the Admin API,
 //! the Content API, the command line, wire agencies and background jobs) acts as an
-//! [`Actor`], and `dateline-newsroom` asks [`may`] before each change. No handler decides a
-//! right on its own.
+//! [`Actor`], and `dateline-newsroom`'s services ask [`may`] before each change; the HTML
+//! admin also asks it which buttons to show. No handler decides a right on its own.
 //!
 //! Roles follow the usual newsroom ladder: a contributor writes drafts (their own, until
 //! one is public), an author publishes their own stories, an editor handles everyone's

@@ -144,8 +144,9 @@ pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
         None => None,
     };
     let credit = args.credit.clone().unwrap_or_else(|| args.name.clone());
-    let source = store
-        .create_source(&dateline_core::NewSource { slug, name: args.name.clone(), credit })
+    let new = dateline_core::NewSource { slug, name: args.name.clone(), credit };
+    let operator = dateline_core::Actor::System("command line");
+    let source = dateline_newsroom::taxonomy::create_source(store.as_ref(), &operator, &new)
         .await
         .context("cannot create the source")?;
     let token = if WireConfig::is_push(&args.kind) {

@@ -1,8 +1,10 @@
-//! The newsroom's application services: what an editor, the Admin API, a wire agency, an
-//! importer or the command line asks of Dateline, each as one call that takes the actor,
-//! checks the right in `dateline_core::rights`, and lets the store apply the change in one
-//! transaction. Surfaces (`dateline-web`, the `dateline` binary) parse input, make one
-//! call here and render the answer; they decide nothing themselves.
+//! The newsroom's application services: what an editor, the Admin API, a wire agency or
+//! the command line asks of Dateline, each as one call that takes the actor, checks the
+//! right in `dateline_core::rights` (and the lifecycle), and lets the store apply the change
+//! in one transaction: stories ([`stories`]), accounts and API tokens ([`accounts`]), site
+//! settings ([`site`]), agency copy ([`wire`]) and pictures ([`media`]). Surfaces
+//! (`dateline-web`, the `dateline` binary) parse input, make one call here and render the
+//! answer.
 //!
 //! The background work (scheduler, polls, drop folders, webhook delivery, wire pictures,
 //! the search indexer and the change-log follower) lives here too, started and stopped by
@@ -17,6 +19,7 @@ pub mod scheduler;
 pub mod search;
 pub mod site;
 pub mod stories;
+pub mod taxonomy;
 pub mod webhooks;
 pub mod wire;
 pub mod wire_images;

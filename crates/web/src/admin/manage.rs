@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
+use dateline_core::Actor;
 use dateline_core::account::{Role, UserId};
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
@@ -19,6 +20,7 @@ use dateline_core::{
 };
 use dateline_newsroom::accounts::{self, AccountError, AccountFields};
 use dateline_newsroom::site::{self, SiteError};
+use dateline_newsroom::taxonomy::{self, TaxonomyError};
 use dateline_store::StoreError;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -136,18 +138,18 @@ async fn answer(
     state: &AppState,
     editor: &Editor,
     typed: &Fields,
-    result: Result<Result<(), StoreError>, FieldError>,
+    result: Result<(), TaxonomyError>,
     list_path: &str,
     page: impl AsyncFnOnce(&AppState) -> Result<ListPage, WebError>,
 ) -> Result<Response, WebError> {
     let errors = match result {
-        Ok(Ok(())) => return Ok(Redirect::to(list_path).into_response()),
-        Ok(Err(StoreError::Duplicate(what))) => {
+        Ok(()) => return Ok(Redirect::to(list_path).into_response()),
+        Err(TaxonomyError::Store(StoreError::Duplicate(what))) => {
             vec![FieldError::new("slug", format!("that {what} is already taken"))]
         }
-        Ok(Err(StoreError::Invalid(errors))) => errors,
-        Ok(Err(e)) => return Err(e.into()),
-        Err(e) => vec![e],
+        Err(TaxonomyError::Invalid(errors)) => errors,
+        Err(TaxonomyError::Forbidden) => return Err(WebError::Forbidden),
+        Err(TaxonomyError::Store(e)) => return Err(e.into()),
     };
     show(state, editor, page(state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), errors, None).await
 }
@@ -237,8 +239,8 @@ pub async fn create_section(
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
     let parsed = parse_section(&f);
     let result = match parsed {
-        Ok(new) => Ok(state.store.create_section(&new).await.map(|_| ())),
-        Err(e) => Err(e),
+        Ok(new) => taxonomy::create_section(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
+        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
     };
     state.site_cache.clear();
     answer(&state, &editor, &f, result, "/admin/sections", sections_page).await
@@ -301,8 +303,8 @@ pub async fn create_tag(
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
     let parsed = parse_tag(&f);
     let result = match parsed {
-        Ok(new) => Ok(state.store.create_tag(&new).await.map(|_| ())),
-        Err(e) => Err(e),
+        Ok(new) => taxonomy::create_tag(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
+        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/tags", tags_page).await
 }
@@ -366,8 +368,8 @@ pub async fn create_author(
     check(&editor, Action::ManageTaxonomy, Some(&f))?;
     let parsed = parse_author(&f);
     let result = match parsed {
-        Ok(new) => Ok(state.store.create_author(&new).await.map(|_| ())),
-        Err(e) => Err(e),
+        Ok(new) => taxonomy::create_author(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
+        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/authors", authors_page).await
 }
@@ -447,8 +449,8 @@ pub async fn create_source(
     check(&editor, Action::ManageSources, Some(&f))?;
     let parsed = parse_source(&f);
     let result = match parsed {
-        Ok(new) => Ok(state.store.create_source(&new).await.map(|_| ())),
-        Err(e) => Err(e),
+        Ok(new) => taxonomy::create_source(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
+        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/sources", sources_page).await
 }
@@ -1047,14 +1049,27 @@ impl Kind {
     }
 
     /// Parses the form and saves it over item `id`.
-    async fn save(self, state: &AppState, id: i64, f: &Fields) -> Result<Result<(), StoreError>, FieldError> {
-        let store = &state.store;
-        Ok(match self {
-            Self::Sections => store.update_section(dateline_core::SectionId(id), &parse_section(f)?).await,
-            Self::Tags => store.update_tag(dateline_core::TagId(id), &parse_tag(f)?).await,
-            Self::Authors => store.update_author(dateline_core::AuthorId(id), &parse_author(f)?).await,
-            Self::Sources => store.update_source(dateline_core::SourceId(id), &parse_source(f)?).await,
-        })
+    async fn save(self, state: &AppState, actor: &Actor, id: i64, f: &Fields) -> Result<(), TaxonomyError> {
+        let store = state.store.as_ref();
+        let invalid = |e| TaxonomyError::Invalid(vec![e]);
+        match self {
+            Self::Sections => {
+                let new = parse_section(f).map_err(invalid)?;
+                taxonomy::update_section(store, actor, dateline_core::SectionId(id), &new).await
+            }
+            Self::Tags => {
+                let new = parse_tag(f).map_err(invalid)?;
+                taxonomy::update_tag(store, actor, dateline_core::TagId(id), &new).await
+            }
+            Self::Authors => {
+                let new = parse_author(f).map_err(invalid)?;
+                taxonomy::update_author(store, actor, dateline_core::AuthorId(id), &new).await
+            }
+            Self::Sources => {
+                let new = parse_source(f).map_err(invalid)?;
+                taxonomy::update_source(store, actor, dateline_core::SourceId(id), &new).await
+            }
+        }
     }
 }
 
@@ -1089,7 +1104,7 @@ pub async fn save_item(
 ) -> Result<Response, WebError> {
     let kind = Kind::parse(&kind)?;
     check(&editor, kind.right(), Some(&f))?;
-    let result = kind.save(&state, id, &f).await;
+    let result = kind.save(&state, &editor.actor(), id, &f).await;
     state.site_cache.clear();
     let list = kind.page(&state).await?.path;
     answer(&state, &editor, &f, result, list, async |s: &AppState| edit_page(s, kind, id).await).await

@@ -14,6 +14,7 @@ use dateline_core::{
 };
 use dateline_newsroom::accounts::{self, AccountFields};
 use dateline_newsroom::site::{self, SiteError};
+use dateline_newsroom::taxonomy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -82,11 +83,11 @@ async fn list_sections(
     responses((status = 201, body = SectionOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_section(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     ApiJson(input): ApiJson<SectionIn>,
 ) -> Result<(StatusCode, Json<SectionOut>), ApiError> {
     let new = new_section(input)?;
-    let section = state.store.create_section(&new).await?;
+    let section = taxonomy::create_section(state.store.as_ref(), &t.actor(), &new).await?;
     state.site_cache.clear();
     Ok((StatusCode::CREATED, Json((&section).into())))
 }
@@ -110,14 +111,15 @@ async fn list_tags(State(state): State<AppState>, _t: AdminToken) -> Result<Json
     responses((status = 201, body = TagOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_tag(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     ApiJson(input): ApiJson<TagIn>,
 ) -> Result<(StatusCode, Json<TagOut>), ApiError> {
     let name = required(&input.name, "name")?;
     let kind = TagKind::parse(&input.kind).ok_or_else(|| {
         ApiError::invalid(vec![FieldError::new("kind", "topic, person, place or organisation")])
     })?;
-    let tag = state.store.create_tag(&NewTag { slug: slug_of(&input.slug, &name)?, name, kind }).await?;
+    let new = NewTag { slug: slug_of(&input.slug, &name)?, name, kind };
+    let tag = taxonomy::create_tag(state.store.as_ref(), &t.actor(), &new).await?;
     Ok((StatusCode::CREATED, Json((&tag).into())))
 }
 
@@ -143,14 +145,12 @@ async fn list_authors(
     responses((status = 201, body = AuthorOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_author(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     ApiJson(input): ApiJson<AuthorIn>,
 ) -> Result<(StatusCode, Json<AuthorOut>), ApiError> {
     let name = required(&input.name, "name")?;
-    let author = state
-        .store
-        .create_author(&NewAuthor { slug: slug_of(&input.slug, &name)?, name, bio: input.bio })
-        .await?;
+    let new = NewAuthor { slug: slug_of(&input.slug, &name)?, name, bio: input.bio };
+    let author = taxonomy::create_author(state.store.as_ref(), &t.actor(), &new).await?;
     Ok((StatusCode::CREATED, Json((&author).into())))
 }
 
@@ -176,13 +176,13 @@ async fn list_sources(
     responses((status = 201, body = SourceOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_source(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     ApiJson(input): ApiJson<SourceIn>,
 ) -> Result<(StatusCode, Json<SourceOut>), ApiError> {
     let name = required(&input.name, "name")?;
     let credit = input.credit.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone());
-    let source =
-        state.store.create_source(&NewSource { slug: slug_of(&input.slug, &name)?, name, credit }).await?;
+    let new = NewSource { slug: slug_of(&input.slug, &name)?, name, credit };
+    let source = taxonomy::create_source(state.store.as_ref(), &t.actor(), &new).await?;
     Ok((StatusCode::CREATED, Json((&source).into())))
 }
 
@@ -514,13 +514,13 @@ fn new_section(input: SectionIn) -> Result<NewSection, ApiError> {
     responses((status = 200, body = SectionOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_section(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<SectionIn>,
 ) -> Result<Json<SectionOut>, ApiError> {
     let current = state.store.section_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
     let new = new_section(input)?;
-    state.store.update_section(current.id, &new).await?;
+    taxonomy::update_section(state.store.as_ref(), &t.actor(), current.id, &new).await?;
     state.site_cache.clear();
     let saved = state.store.section_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&saved).into()))
@@ -531,7 +531,7 @@ async fn update_section(
     responses((status = 200, body = TagOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_tag(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<TagIn>,
 ) -> Result<Json<TagOut>, ApiError> {
@@ -541,7 +541,7 @@ async fn update_tag(
         ApiError::invalid(vec![FieldError::new("kind", "topic, person, place or organisation")])
     })?;
     let new = NewTag { slug: slug_of(&input.slug, &name)?, name, kind };
-    state.store.update_tag(current.id, &new).await?;
+    taxonomy::update_tag(state.store.as_ref(), &t.actor(), current.id, &new).await?;
     let saved = state.store.tag_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&saved).into()))
 }
@@ -551,14 +551,14 @@ async fn update_tag(
     responses((status = 200, body = AuthorOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_author(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<AuthorIn>,
 ) -> Result<Json<AuthorOut>, ApiError> {
     let current = state.store.author_by_slug(&slug).await?.ok_or_else(ApiError::not_found)?;
     let name = required(&input.name, "name")?;
     let new = NewAuthor { slug: slug_of(&input.slug, &name)?, name, bio: input.bio };
-    state.store.update_author(current.id, &new).await?;
+    taxonomy::update_author(state.store.as_ref(), &t.actor(), current.id, &new).await?;
     let saved = state.store.author_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&saved).into()))
 }
@@ -568,7 +568,7 @@ async fn update_author(
     responses((status = 200, body = SourceOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_source(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<SourceIn>,
 ) -> Result<Json<SourceOut>, ApiError> {
@@ -576,7 +576,7 @@ async fn update_source(
     let name = required(&input.name, "name")?;
     let credit = input.credit.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| name.clone());
     let new = NewSource { slug: slug_of(&input.slug, &name)?, name, credit };
-    state.store.update_source(current.id, &new).await?;
+    taxonomy::update_source(state.store.as_ref(), &t.actor(), current.id, &new).await?;
     let saved = state.store.source_by_slug(new.slug.as_str()).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&saved).into()))
 }

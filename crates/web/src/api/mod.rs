@@ -138,6 +138,17 @@ impl From<dateline_newsroom::accounts::AccountError> for ApiError {
     }
 }
 
+impl From<dateline_newsroom::taxonomy::TaxonomyError> for ApiError {
+    fn from(e: dateline_newsroom::taxonomy::TaxonomyError) -> Self {
+        use dateline_newsroom::taxonomy::TaxonomyError;
+        match e {
+            TaxonomyError::Forbidden => WebError::Forbidden.into(),
+            TaxonomyError::Invalid(errors) => Self::invalid(errors),
+            TaxonomyError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<WebError> for ApiError {
     fn from(e: WebError) -> Self {
         match e {

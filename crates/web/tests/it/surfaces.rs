@@ -130,3 +130,36 @@ async fn menu_links_are_checked_the_same_on_every_surface() {
         chief.post("/admin/settings", &form("World | /world\nPartner | https://partner.example/")).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
+
+/// Sections, tags, authors and sources are checked by the one rule in core, whichever
+/// surface makes them: a name too long is refused by both, and nothing is stored.
+#[tokio::test]
+async fn taxonomy_is_checked_the_same_on_every_surface() {
+    let site = Site::new().await;
+    let mut chief = site.signed_in(Role::Administrator).await;
+    let admin = token(&site, TokenScope::Admin).await;
+    let long = "Long ".repeat(30);
+    for (page, api_path, extra) in [
+        ("/admin/sections", "/api/admin/v1/sections", None),
+        ("/admin/tags", "/api/admin/v1/tags", Some(("kind", "topic"))),
+        ("/admin/authors", "/api/admin/v1/authors", None),
+        ("/admin/sources", "/api/admin/v1/sources", None),
+    ] {
+        let mut fields = vec![("name", long.as_str()), ("slug", "too-long")];
+        fields.extend(extra);
+        let html = chief.post(page, &fields).await;
+        assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY, "{page}: {}", html.body);
+        assert!(html.body.contains("at most 120 characters"), "{page}");
+        let mut body = serde_json::json!({"name": long, "slug": "too-long"});
+        if let Some((k, v)) = extra {
+            body[k] = serde_json::json!(v);
+        }
+        let (status, answer) = api(&site, Method::POST, api_path, &admin, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{api_path}: {answer}");
+        assert!(answer.contains("at most 120 characters"), "{api_path}: {answer}");
+    }
+    assert!(site.store.section_by_slug("too-long").await.unwrap().is_none());
+    assert!(site.store.tag_by_slug("too-long").await.unwrap().is_none());
+    assert!(site.store.author_by_slug("too-long").await.unwrap().is_none());
+    assert!(site.store.source_by_slug("too-long").await.unwrap().is_none());
+}
