@@ -9,9 +9,9 @@ use dateline_core::{
 use dateline_core::{Source, SourceId, Tag, TagId};
 use dateline_store::{Store, StoreError};
 
-/// Why an entry was not made or changed.
+/// Why an administrative change (taxonomy, webhooks) was not made.
 #[derive(Debug, thiserror::Error)]
-pub enum TaxonomyError {
+pub enum AdminError {
     #[error("not allowed")]
     Forbidden,
     #[error("invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -19,9 +19,11 @@ pub enum TaxonomyError {
     /// The store's answer: a slug already taken, no such entry...
     #[error(transparent)]
     Store(StoreError),
+    #[error("the system's random generator failed")]
+    Secret(#[source] dateline_core::secrets::SecretError),
 }
 
-impl From<StoreError> for TaxonomyError {
+impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(errors) => Self::Invalid(errors),
@@ -31,29 +33,30 @@ impl From<StoreError> for TaxonomyError {
 }
 
 /// Runs `write` if `actor` may do `action` and the entry is `valid`.
-async fn guarded<T>(
+pub(crate) async fn guarded<T>(
     actor: &Actor,
     action: Action,
-    valid: Result<(), FieldError>,
+    valid: Result<(), Vec<FieldError>>,
     write: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, TaxonomyError> {
+) -> Result<T, AdminError> {
     if !rights::may(actor, action, Target::Site) {
-        return Err(TaxonomyError::Forbidden);
+        return Err(AdminError::Forbidden);
     }
-    valid.map_err(|e| TaxonomyError::Invalid(vec![e]))?;
+    valid.map_err(AdminError::Invalid)?;
     let done = write.await?;
     tracing::info!(%actor, ?action, "taxonomy changed");
     Ok(done)
 }
 
 /// # Errors
-/// [`TaxonomyError`]: not allowed, invalid, or the store's refusal (a taken slug).
+/// [`AdminError`]: not allowed, invalid, or the store's refusal (a taken slug).
 pub async fn create_section(
     store: &dyn Store,
     actor: &Actor,
     new: &NewSection,
-) -> Result<Section, TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.create_section(new)).await
+) -> Result<Section, AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.create_section(new))
+        .await
 }
 
 /// # Errors
@@ -63,35 +66,29 @@ pub async fn update_section(
     actor: &Actor,
     id: SectionId,
     new: &NewSection,
-) -> Result<(), TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.update_section(id, new)).await
+) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.update_section(id, new))
+        .await
 }
 
 /// # Errors
 /// As [`create_section`].
-pub async fn create_tag(store: &dyn Store, actor: &Actor, new: &NewTag) -> Result<Tag, TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.create_tag(new)).await
+pub async fn create_tag(store: &dyn Store, actor: &Actor, new: &NewTag) -> Result<Tag, AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.create_tag(new)).await
 }
 
 /// # Errors
 /// As [`update_section`].
-pub async fn update_tag(
-    store: &dyn Store,
-    actor: &Actor,
-    id: TagId,
-    new: &NewTag,
-) -> Result<(), TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.update_tag(id, new)).await
+pub async fn update_tag(store: &dyn Store, actor: &Actor, id: TagId, new: &NewTag) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.update_tag(id, new))
+        .await
 }
 
 /// # Errors
 /// As [`create_section`].
-pub async fn create_author(
-    store: &dyn Store,
-    actor: &Actor,
-    new: &NewAuthor,
-) -> Result<Author, TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.create_author(new)).await
+pub async fn create_author(store: &dyn Store, actor: &Actor, new: &NewAuthor) -> Result<Author, AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.create_author(new))
+        .await
 }
 
 /// # Errors
@@ -101,18 +98,15 @@ pub async fn update_author(
     actor: &Actor,
     id: AuthorId,
     new: &NewAuthor,
-) -> Result<(), TaxonomyError> {
-    guarded(actor, Action::ManageTaxonomy, new.validate(), store.update_author(id, new)).await
+) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageTaxonomy, new.validate().map_err(|e| vec![e]), store.update_author(id, new))
+        .await
 }
 
 /// # Errors
 /// As [`create_section`].
-pub async fn create_source(
-    store: &dyn Store,
-    actor: &Actor,
-    new: &NewSource,
-) -> Result<Source, TaxonomyError> {
-    guarded(actor, Action::ManageSources, new.validate(), store.create_source(new)).await
+pub async fn create_source(store: &dyn Store, actor: &Actor, new: &NewSource) -> Result<Source, AdminError> {
+    guarded(actor, Action::ManageSources, new.validate().map_err(|e| vec![e]), store.create_source(new)).await
 }
 
 /// # Errors
@@ -122,6 +116,7 @@ pub async fn update_source(
     actor: &Actor,
     id: SourceId,
     new: &NewSource,
-) -> Result<(), TaxonomyError> {
-    guarded(actor, Action::ManageSources, new.validate(), store.update_source(id, new)).await
+) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageSources, new.validate().map_err(|e| vec![e]), store.update_source(id, new))
+        .await
 }

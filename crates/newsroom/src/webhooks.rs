@@ -4,9 +4,14 @@
 //! (1 s, 2 s, 4 s ... up to an hour) for [`MAX_ATTEMPTS`] attempts. Every attempt is in the
 //! delivery log the admin shows. Deliveries are queued by the store in the transaction of
 //! the change itself, so a crash never loses one.
+//!
+//! Endpoints are added and paused here too ([`create`], [`set_active`]), the same way from
+//! the HTML admin and the Admin API: the rights table, then the address and events checked.
 
 use crate::Clock;
-use dateline_core::Delivery;
+use crate::taxonomy::{AdminError, guarded};
+use dateline_core::rights::{Action, Actor};
+use dateline_core::{Delivery, FieldError, StoryEvent, Webhook};
 use dateline_store::Store;
 use hmac::{KeyInit, Mac};
 use jiff::SignedDuration;
@@ -22,6 +27,57 @@ pub const MAX_ATTEMPTS: i64 = 8;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the queue is looked at.
 pub const TICK: Duration = Duration::from_millis(500);
+
+/// Adds an endpoint told of `events` (every event when empty); returns it with its new
+/// signing secret, to show once.
+///
+/// # Errors
+/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for an address that is not http(s)
+/// or an unknown event; a store or random-generator failure.
+pub async fn create(
+    store: &dyn Store,
+    actor: &Actor,
+    url: &str,
+    events: &[String],
+    now: jiff::Timestamp,
+) -> Result<(Webhook, String), AdminError> {
+    let parsed = parse(url, events);
+    let valid = parsed.as_ref().map(|_| ()).map_err(|e| vec![e.clone()]);
+    let secret = dateline_core::secrets::random_hex(24).map_err(AdminError::Secret)?;
+    let (url, events) = parsed.unwrap_or_default();
+    let hook =
+        guarded(actor, Action::ManageWebhooks, valid, store.create_webhook(&url, &secret, &events, now))
+            .await?;
+    Ok((hook, secret))
+}
+
+/// Pauses (`false`) or resumes an endpoint's deliveries.
+///
+/// # Errors
+/// [`AdminError::Forbidden`]; a missing webhook is the store's `NotFound`.
+pub async fn set_active(store: &dyn Store, actor: &Actor, id: i64, active: bool) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageWebhooks, Ok(()), store.set_webhook_active(id, active)).await
+}
+
+/// A webhook's address (http or https, no spaces) and events (all when none are named).
+fn parse(url: &str, events: &[String]) -> Result<(String, Vec<StoryEvent>), FieldError> {
+    let url = url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+        return Err(FieldError::new("url", "an http:// or https:// address"));
+    }
+    let named: Vec<&str> = events.iter().map(|e| e.trim()).filter(|e| !e.is_empty()).collect();
+    let events = if named.is_empty() {
+        StoryEvent::ALL.to_vec()
+    } else {
+        named
+            .into_iter()
+            .map(|e| {
+                StoryEvent::parse(e).ok_or_else(|| FieldError::new("events", format!("unknown event {e:?}")))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    Ok((url.to_owned(), events))
+}
 
 /// The signature header value for `body` under `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {

@@ -4,8 +4,10 @@
 //! holding against any re-send) and queues the items' pictures. What differs between the
 //! three is only how the bytes arrive.
 
+use crate::taxonomy::{AdminError, guarded};
 use crate::wire_images::WireImages;
-use dateline_core::{IncomingItem, IngestAction, SourceId};
+use dateline_core::rights::{Action, Actor};
+use dateline_core::{FieldError, IncomingItem, IngestAction, SourceId, WireConfig, WireSource};
 use dateline_ingest::Format;
 use dateline_store::Store;
 use jiff::Timestamp;
@@ -46,4 +48,56 @@ pub async fn take_in(
     let actions = store.ingest_items(source, bytes, &items, now).await?;
     images.after_ingest(source, &items, &actions);
     Ok(TakenIn { items, actions })
+}
+
+/// Saves how a source's copy arrives (checked by `WireConfig::validate`); a polled source
+/// is looked at again at once. The same for the HTML admin and the Admin API.
+///
+/// # Errors
+/// [`AdminError::Forbidden`] unless the actor manages sources; [`AdminError::Invalid`]
+/// with every field problem; a store failure.
+pub async fn configure(
+    store: &dyn Store,
+    actor: &Actor,
+    source: SourceId,
+    config: &WireConfig,
+    poll_seconds: i64,
+    now: Timestamp,
+) -> Result<(), AdminError> {
+    let valid = config.validate(poll_seconds);
+    guarded(
+        actor,
+        Action::ManageSources,
+        valid,
+        store.save_wire_settings(source, config, poll_seconds, None, now),
+    )
+    .await
+}
+
+/// Issues a new push token for a push source (the old one stops working at once) and
+/// returns it, to show once; only its hash is kept.
+///
+/// # Errors
+/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for a source that is not pushed to;
+/// a store or random-generator failure.
+pub async fn new_push_token(
+    store: &dyn Store,
+    actor: &Actor,
+    source: &WireSource,
+) -> Result<String, AdminError> {
+    let valid = if WireConfig::is_push(&source.config.kind) {
+        Ok(())
+    } else {
+        Err(vec![FieldError::new("kind", "only push sources have a push token")])
+    };
+    let token = dateline_core::secrets::new_token("dl_push_").map_err(AdminError::Secret)?;
+    let hash = dateline_core::secrets::token_hash(&token);
+    guarded(
+        actor,
+        Action::ManageSources,
+        valid,
+        store.configure_source(source.source.id, &source.config, Some(&hash)),
+    )
+    .await?;
+    Ok(token)
 }

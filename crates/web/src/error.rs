@@ -107,6 +107,20 @@ impl From<dateline_newsroom::accounts::AccountError> for WebError {
     }
 }
 
+impl From<dateline_newsroom::taxonomy::AdminError> for WebError {
+    fn from(e: dateline_newsroom::taxonomy::AdminError) -> Self {
+        use dateline_newsroom::taxonomy::AdminError;
+        match e {
+            AdminError::Forbidden => Self::Forbidden,
+            AdminError::Invalid(errors) => {
+                Self::BadRequest(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+            }
+            AdminError::Store(e) => e.into(),
+            AdminError::Secret(e) => Self::internal(e),
+        }
+    }
+}
+
 impl From<crate::theme::ThemeError> for WebError {
     fn from(e: crate::theme::ThemeError) -> Self {
         Self::internal(e)

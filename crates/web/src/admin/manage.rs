@@ -16,11 +16,12 @@ use dateline_core::Actor;
 use dateline_core::account::{Role, UserId};
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
-    TextDirection, secrets,
+    TextDirection,
 };
 use dateline_newsroom::accounts::{self, AccountError, AccountFields};
 use dateline_newsroom::site::{self, SiteError};
-use dateline_newsroom::taxonomy::{self, TaxonomyError};
+use dateline_newsroom::taxonomy::{self, AdminError};
+use dateline_newsroom::webhooks;
 use dateline_store::StoreError;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -138,18 +139,17 @@ async fn answer(
     state: &AppState,
     editor: &Editor,
     typed: &Fields,
-    result: Result<(), TaxonomyError>,
+    result: Result<(), AdminError>,
     list_path: &str,
     page: impl AsyncFnOnce(&AppState) -> Result<ListPage, WebError>,
 ) -> Result<Response, WebError> {
     let errors = match result {
         Ok(()) => return Ok(Redirect::to(list_path).into_response()),
-        Err(TaxonomyError::Store(StoreError::Duplicate(what))) => {
+        Err(AdminError::Store(StoreError::Duplicate(what))) => {
             vec![FieldError::new("slug", format!("that {what} is already taken"))]
         }
-        Err(TaxonomyError::Invalid(errors)) => errors,
-        Err(TaxonomyError::Forbidden) => return Err(WebError::Forbidden),
-        Err(TaxonomyError::Store(e)) => return Err(e.into()),
+        Err(AdminError::Invalid(errors)) => errors,
+        Err(e) => return Err(e.into()),
     };
     show(state, editor, page(state).await?, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), errors, None).await
 }
@@ -240,7 +240,7 @@ pub async fn create_section(
     let parsed = parse_section(&f);
     let result = match parsed {
         Ok(new) => taxonomy::create_section(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
-        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
+        Err(e) => Err(AdminError::Invalid(vec![e])),
     };
     state.site_cache.clear();
     answer(&state, &editor, &f, result, "/admin/sections", sections_page).await
@@ -304,7 +304,7 @@ pub async fn create_tag(
     let parsed = parse_tag(&f);
     let result = match parsed {
         Ok(new) => taxonomy::create_tag(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
-        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
+        Err(e) => Err(AdminError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/tags", tags_page).await
 }
@@ -369,7 +369,7 @@ pub async fn create_author(
     let parsed = parse_author(&f);
     let result = match parsed {
         Ok(new) => taxonomy::create_author(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
-        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
+        Err(e) => Err(AdminError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/authors", authors_page).await
 }
@@ -450,7 +450,7 @@ pub async fn create_source(
     let parsed = parse_source(&f);
     let result = match parsed {
         Ok(new) => taxonomy::create_source(state.store.as_ref(), &editor.actor(), &new).await.map(|_| ()),
-        Err(e) => Err(TaxonomyError::Invalid(vec![e])),
+        Err(e) => Err(AdminError::Invalid(vec![e])),
     };
     answer(&state, &editor, &f, result, "/admin/sources", sources_page).await
 }
@@ -854,66 +854,25 @@ pub async fn webhooks(State(state): State<AppState>, editor: Editor) -> Result<R
     show(&state, &editor, webhooks_page(&state).await?, StatusCode::OK, None, vec![], None).await
 }
 
-/// Parses a webhook's URL and event list.
-///
-/// # Errors
-/// A field error for a URL that is not http(s) or an unknown event.
-pub fn parse_webhook(
-    url: &str,
-    events: &str,
-) -> Result<(String, Vec<dateline_core::StoryEvent>), FieldError> {
-    let url = url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
-        return Err(FieldError::new("url", "an http:// or https:// address"));
-    }
-    let events: Vec<_> = if events.trim().is_empty() {
-        dateline_core::StoryEvent::ALL.to_vec()
-    } else {
-        events
-            .split(',')
-            .map(|e| {
-                dateline_core::StoryEvent::parse(e)
-                    .ok_or_else(|| FieldError::new("events", format!("unknown event {:?}", e.trim())))
-            })
-            .collect::<Result<_, _>>()?
-    };
-    Ok((url.to_owned(), events))
-}
-
 pub async fn create_webhook(
     State(state): State<AppState>,
     editor: Editor,
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageWebhooks, Some(&f))?;
-    match parse_webhook(&get(&f, "url"), &get(&f, "events")) {
-        Ok((url, events)) => {
-            let secret = secrets::random_hex(24).map_err(WebError::internal)?;
-            state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
-            let shown = Secret { label: format!("Signing secret for {url}"), value: secret };
-            show(
-                &state,
-                &editor,
-                webhooks_page(&state).await?,
-                StatusCode::CREATED,
-                None,
-                vec![],
-                Some(shown),
-            )
-            .await
+    let events: Vec<String> = get(&f, "events").split(',').map(str::to_owned).collect();
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    match webhooks::create(store, &editor.actor(), &get(&f, "url"), &events, now).await {
+        Ok((hook, secret)) => {
+            let shown = Secret { label: format!("Signing secret for {}", hook.url), value: secret };
+            let page = webhooks_page(&state).await?;
+            show(&state, &editor, page, StatusCode::CREATED, None, vec![], Some(shown)).await
         }
-        Err(e) => {
-            show(
-                &state,
-                &editor,
-                webhooks_page(&state).await?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&f),
-                vec![e],
-                None,
-            )
-            .await
+        Err(AdminError::Invalid(errors)) => {
+            let page = webhooks_page(&state).await?;
+            show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -929,7 +888,7 @@ pub async fn webhook_action(
         "resume" => true,
         _ => return Err(WebError::NotFound),
     };
-    state.store.set_webhook_active(id, active).await?;
+    webhooks::set_active(state.store.as_ref(), &editor.actor(), id, active).await?;
     Ok(Redirect::to("/admin/webhooks").into_response())
 }
 
@@ -1049,9 +1008,9 @@ impl Kind {
     }
 
     /// Parses the form and saves it over item `id`.
-    async fn save(self, state: &AppState, actor: &Actor, id: i64, f: &Fields) -> Result<(), TaxonomyError> {
+    async fn save(self, state: &AppState, actor: &Actor, id: i64, f: &Fields) -> Result<(), AdminError> {
         let store = state.store.as_ref();
-        let invalid = |e| TaxonomyError::Invalid(vec![e]);
+        let invalid = |e| AdminError::Invalid(vec![e]);
         match self {
             Self::Sections => {
                 let new = parse_section(f).map_err(invalid)?;

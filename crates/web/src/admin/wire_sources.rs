@@ -12,8 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
-use dateline_core::{FieldError, SectionId, SourceId, WireConfig, WireSource, secrets};
-use dateline_store::StoreError;
+use dateline_core::{FieldError, SectionId, SourceId, WireConfig, WireSource};
+use dateline_newsroom::taxonomy::AdminError;
+use dateline_newsroom::wire;
 
 async fn load(state: &AppState, id: i64) -> Result<WireSource, WebError> {
     state.store.wire_source(SourceId(id)).await?.ok_or(WebError::NotFound)
@@ -137,7 +138,6 @@ fn parse(f: &Fields) -> Result<(WireConfig, i64), Vec<FieldError>> {
         language: optional("language"),
         auto_publish: optional("auto_publish").is_some_and(|v| v != "0"),
     };
-    config.validate(poll_seconds)?;
     Ok((config, poll_seconds))
 }
 
@@ -151,13 +151,14 @@ pub async fn save(
     let w = load(&state, id).await?;
     let saved = match parse(&f) {
         Ok((config, seconds)) => {
-            state.store.save_wire_settings(w.source.id, &config, seconds, None, state.clock.now()).await
+            let (store, now) = (state.store.as_ref(), state.clock.now());
+            wire::configure(store, &editor.actor(), w.source.id, &config, seconds, now).await
         }
-        Err(errors) => Err(StoreError::Invalid(errors)),
+        Err(errors) => Err(AdminError::Invalid(errors)),
     };
     match saved {
         Ok(()) => Ok(Redirect::to(&path(w.source.id)).into_response()),
-        Err(StoreError::Invalid(errors)) => {
+        Err(AdminError::Invalid(errors)) => {
             let page = page(&state, &w).await?;
             show(&state, &editor, page, StatusCode::UNPROCESSABLE_ENTITY, Some(&f), errors, None).await
         }
@@ -174,11 +175,7 @@ pub async fn new_token(
 ) -> Result<Response, WebError> {
     check(&editor, Action::ManageSources, Some(&f))?;
     let w = load(&state, id).await?;
-    if !WireConfig::is_push(&w.config.kind) {
-        return Err(WebError::BadRequest("Only push sources have a push token.".into()));
-    }
-    let token = secrets::new_token("dl_push_").map_err(WebError::internal)?;
-    state.store.configure_source(w.source.id, &w.config, Some(&secrets::token_hash(&token))).await?;
+    let token = wire::new_push_token(state.store.as_ref(), &editor.actor(), &w).await?;
     let w = load(&state, id).await?;
     let secret = Secret { label: "The new push token".into(), value: token };
     let typed = saved_fields(&w);

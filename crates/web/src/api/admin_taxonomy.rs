@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use dateline_core::account::Role;
 use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
-    TextDirection, secrets,
+    TextDirection,
 };
 use dateline_newsroom::accounts::{self, AccountFields};
 use dateline_newsroom::site::{self, SiteError};
@@ -445,13 +445,12 @@ async fn list_webhooks(
     responses((status = 201, body = WebhookOut), (status = 422, body = ErrorBody)))]
 async fn create_webhook(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<(StatusCode, Json<WebhookOut>), ApiError> {
-    let (url, events) = crate::admin::manage::parse_webhook(&input.url, &input.events.join(","))
-        .map_err(|e| ApiError::invalid(vec![e]))?;
-    let secret = secrets::random_hex(24).map_err(|e| ApiError::from(crate::error::WebError::internal(e)))?;
-    let hook = state.store.create_webhook(&url, &secret, &events, state.clock.now()).await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    let (hook, secret) =
+        dateline_newsroom::webhooks::create(store, &t.actor(), &input.url, &input.events, now).await?;
     Ok((StatusCode::CREATED, Json(WebhookOut { secret: Some(secret), ..webhook_out(hook) })))
 }
 
@@ -587,7 +586,7 @@ async fn update_source(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn set_webhook_state(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<StatusCode, ApiError> {
     let active = match action.as_str() {
@@ -595,6 +594,6 @@ async fn set_webhook_state(
         "resume" => true,
         _ => return Err(ApiError::not_found()),
     };
-    state.store.set_webhook_active(id, active).await?;
+    dateline_newsroom::webhooks::set_active(state.store.as_ref(), &t.actor(), id, active).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@ use super::{AdminToken, ApiError, ApiJson, ErrorBody};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use dateline_core::{FieldError, WireConfig, WireSource, secrets};
+use dateline_core::{FieldError, WireConfig, WireSource};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -106,7 +106,7 @@ async fn get_wire(
     responses((status = 200, body = WireOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_wire(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<WireIn>,
 ) -> Result<Json<WireOut>, ApiError> {
@@ -130,7 +130,9 @@ async fn put_wire(
         language: input.language,
         auto_publish: input.auto_publish,
     };
-    state.store.save_wire_settings(w.source.id, &config, input.poll_seconds, None, state.clock.now()).await?;
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    dateline_newsroom::wire::configure(store, &t.actor(), w.source.id, &config, input.poll_seconds, now)
+        .await?;
     let saved = state.store.wire_source(w.source.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(out(&state, saved).await?))
 }
@@ -140,15 +142,11 @@ async fn put_wire(
     responses((status = 200, body = PushTokenOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn new_push_token(
     State(state): State<AppState>,
-    _t: AdminToken,
+    t: AdminToken,
     Path(slug): Path<String>,
 ) -> Result<Json<PushTokenOut>, ApiError> {
     let w = wire_source(&state, &slug).await?;
-    if !WireConfig::is_push(&w.config.kind) {
-        return Err(ApiError::invalid(vec![FieldError::new("kind", "only push sources have a push token")]));
-    }
-    let token = secrets::new_token("dl_push_").map_err(crate::WebError::internal)?;
-    state.store.configure_source(w.source.id, &w.config, Some(&secrets::token_hash(&token))).await?;
+    let token = dateline_newsroom::wire::new_push_token(state.store.as_ref(), &t.actor(), &w).await?;
     let base = state.store.settings().await?.base_url;
     Ok(Json(PushTokenOut { token, push_url: format!("{base}/api/wire/v1/sources/{}/items", w.source.id) }))
 }

@@ -138,13 +138,14 @@ impl From<dateline_newsroom::accounts::AccountError> for ApiError {
     }
 }
 
-impl From<dateline_newsroom::taxonomy::TaxonomyError> for ApiError {
-    fn from(e: dateline_newsroom::taxonomy::TaxonomyError) -> Self {
-        use dateline_newsroom::taxonomy::TaxonomyError;
+impl From<dateline_newsroom::taxonomy::AdminError> for ApiError {
+    fn from(e: dateline_newsroom::taxonomy::AdminError) -> Self {
+        use dateline_newsroom::taxonomy::AdminError;
         match e {
-            TaxonomyError::Forbidden => WebError::Forbidden.into(),
-            TaxonomyError::Invalid(errors) => Self::invalid(errors),
-            TaxonomyError::Store(e) => e.into(),
+            AdminError::Forbidden => WebError::Forbidden.into(),
+            AdminError::Invalid(errors) => Self::invalid(errors),
+            AdminError::Store(e) => e.into(),
+            AdminError::Secret(e) => WebError::internal(e).into(),
         }
     }
 }

@@ -163,3 +163,39 @@ async fn taxonomy_is_checked_the_same_on_every_surface() {
     assert!(site.store.author_by_slug("too-long").await.unwrap().is_none());
     assert!(site.store.source_by_slug("too-long").await.unwrap().is_none());
 }
+
+/// A webhook's address and events are checked the same on both surfaces, and only an
+/// administrator (or an admin token) adds one.
+#[tokio::test]
+async fn webhooks_are_checked_the_same_on_every_surface() {
+    let site = Site::new().await;
+    let mut chief = site.signed_in(Role::Administrator).await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let admin = token(&site, TokenScope::Admin).await;
+    for (url, events, field) in [
+        ("javascript:alert(1)", "published", "http:// or https://"),
+        ("https://hooks.example/in", "published, exploded", "unknown event"),
+    ] {
+        let html = chief.post("/admin/webhooks", &[("url", url), ("events", events)]).await;
+        assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", html.body);
+        assert!(html.body.contains(field), "{url}");
+        let listed: Vec<&str> = events.split(", ").collect();
+        let (status, answer) = api(
+            &site,
+            Method::POST,
+            "/api/admin/v1/webhooks",
+            &admin,
+            serde_json::json!({"url": url, "events": listed}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {answer}");
+        assert!(answer.contains(field), "{url}: {answer}");
+    }
+    let refused =
+        editor.post("/admin/webhooks", &[("url", "https://hooks.example/in"), ("events", "")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(site.store.webhooks().await.unwrap().is_empty(), "nothing was added");
+    let added = chief.post("/admin/webhooks", &[("url", "https://hooks.example/in"), ("events", "")]).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert_eq!(site.store.webhooks().await.unwrap()[0].events.len(), 4, "every event when none is named");
+}
