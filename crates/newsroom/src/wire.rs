@@ -7,7 +7,9 @@
 use crate::taxonomy::{AdminError, guarded};
 use crate::wire_images::WireImages;
 use dateline_core::rights::{Action, Actor};
-use dateline_core::{FieldError, IncomingItem, IngestAction, SourceId, WireConfig, WireSource};
+use dateline_core::{
+    DeskAction, FieldError, IncomingItem, IngestAction, SourceId, StoryId, WireConfig, WireSource,
+};
 use dateline_ingest::Format;
 use dateline_store::Store;
 use jiff::Timestamp;
@@ -100,4 +102,20 @@ pub async fn new_push_token(
     )
     .await?;
     Ok(token)
+}
+
+/// The wire desk's decision on a held item: publish it as a story, make it a draft to
+/// edit, or ignore it. Returns the story made, if any.
+///
+/// # Errors
+/// [`AdminError::Forbidden`] unless the actor works the wire desk; the store's refusal (an
+/// item already acted on is [`AdminError::Invalid`]).
+pub async fn act_on_item(
+    store: &dyn Store,
+    actor: &Actor,
+    item: i64,
+    action: DeskAction,
+    now: Timestamp,
+) -> Result<Option<StoryId>, AdminError> {
+    guarded(actor, Action::ActOnWire, Ok(()), store.act_on_wire_item(item, action, actor, now)).await
 }

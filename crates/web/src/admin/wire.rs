@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, Target};
 use dateline_core::{DeskAction, WireListItem};
-use dateline_store::StoreError;
+use dateline_newsroom::taxonomy::AdminError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -183,19 +183,19 @@ pub async fn act(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     editor.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
-    editor.require(Action::ActOnWire, Target::Site)?;
     let action = match action.as_str() {
         "publish" => DeskAction::Publish,
         "draft" => DeskAction::Draft,
         "ignore" => DeskAction::Ignore,
         _ => return Err(WebError::NotFound),
     };
-    match state.store.act_on_wire_item(id, action, &editor.actor(), state.clock.now()).await {
+    let (store, now) = (state.store.as_ref(), state.clock.now());
+    match dateline_newsroom::wire::act_on_item(store, &editor.actor(), id, action, now).await {
         Ok(Some(story)) if action == DeskAction::Draft => {
             Ok(Redirect::to(&format!("/admin/stories/{story}")).into_response())
         }
         Ok(_) => Ok(Redirect::to("/admin/wire").into_response()),
-        Err(StoreError::Invalid(errors)) => {
+        Err(AdminError::Invalid(errors)) => {
             Err(WebError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")))
         }
         Err(e) => Err(e.into()),

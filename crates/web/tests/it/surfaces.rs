@@ -199,3 +199,18 @@ async fn webhooks_are_checked_the_same_on_every_surface() {
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     assert_eq!(site.store.webhooks().await.unwrap()[0].events.len(), 4, "every event when none is named");
 }
+
+/// Only editors and administrators act on the wire desk: an author's decision is refused
+/// before anything about the item is read.
+#[tokio::test]
+async fn only_the_desk_acts_on_wire_items() {
+    let site = Site::new().await;
+    let mut author = site.signed_in(Role::Author).await;
+    for action in ["publish", "draft", "ignore"] {
+        let page = author.post(&format!("/admin/wire/1/{action}"), &[]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{action}: {}", page.body);
+    }
+    let mut editor = site.signed_in(Role::Editor).await;
+    let missing = editor.post("/admin/wire/999999/publish", &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+}
