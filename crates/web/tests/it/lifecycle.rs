@@ -224,3 +224,33 @@ async fn a_save_is_all_or_nothing_on_every_surface() {
     let saved = site.store.story(draft.id).await.unwrap().unwrap();
     assert_eq!(saved.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Api Only Tag"]);
 }
+
+/// An agency re-sending a killed item (same guid, newer version) does not bring it back:
+/// the kill holds, the words stay as they were killed, the page answers 410.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wire_resend_does_not_bring_a_killed_story_back() {
+    use crate::wire::{fixture, push, push_source};
+    let site = Site::new().await;
+    let (source, push_token) = push_source(&site, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (status, body) = push(&base, source, &push_token, fixture("ninjs14_text.json")).await;
+    assert_eq!(status, 200, "{body}");
+    let id = StoryId(body["actions"][0]["story_id"].as_i64().unwrap());
+    let mut editor = site.signed_in(Role::Editor).await;
+    let killed = editor.post(&format!("/admin/stories/{}/kill", id.0), &[]).await;
+    assert_eq!(killed.status, StatusCode::SEE_OTHER, "{}", killed.body);
+    let before = site.store.story(id).await.unwrap().unwrap();
+
+    site.advance(300);
+    let (status, again) = push(&base, source, &push_token, fixture("ninjs_update.json")).await;
+    assert_eq!(status, 200, "{again}");
+    assert_ne!(again["actions"][0]["action"], "updated", "{again}");
+    assert_ne!(again["actions"][0]["action"], "published", "{again}");
+    let after = site.store.story(id).await.unwrap().unwrap();
+    assert_eq!(after.status, StoryStatus::Killed);
+    assert_eq!((after.headline.as_str(), after.version), (before.headline.as_str(), before.version));
+    let page = reqwest::get(format!("{base}/story/{}", after.slug)).await.unwrap();
+    assert_eq!(page.status(), 410);
+    let history = site.store.history(id).await.unwrap();
+    assert_eq!(history.last().map(|h| h.transition.as_str()), Some("kill"), "{history:?}");
+}

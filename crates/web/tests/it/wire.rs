@@ -7,7 +7,7 @@ use crate::support::Site;
 use dateline_core::{SourceId, WireConfig, secrets};
 use std::path::Path;
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/wire").join(name))
         .unwrap()
 }
