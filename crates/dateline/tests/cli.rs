@@ -246,6 +246,26 @@ fn wire_parse_prints_json_or_one_clear_line() {
     assert_eq!(bad_format.status.code(), Some(2));
 }
 
+/// A story with only a headline and a body, in `section`.
+fn plain_draft(headline: &str, section: dateline_core::SectionId) -> dateline_core::StoryDraft {
+    dateline_core::StoryDraft {
+        headline: headline.into(),
+        standfirst: String::new(),
+        body: "Body.".into(),
+        dateline_place: String::new(),
+        credit: String::new(),
+        section,
+        source: None,
+        tags: vec![],
+        authors: vec![],
+        language: "en".into(),
+        slug: None,
+        image: None,
+        prominence: dateline_core::Prominence::Normal,
+        translation_of: None,
+    }
+}
+
 /// Starts `dateline serve` on a free port; returns the child and its base URL.
 fn start_server(dir: &std::path::Path) -> (std::process::Child, String) {
     let mut child = dateline()
@@ -409,22 +429,7 @@ fn changes_from_another_process_reach_the_page_cache_within_a_second() {
         assert_eq!(first, home().await, "kept and served again");
         let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
         let section = store.sections().await.unwrap()[0].id;
-        let draft = dateline_core::StoryDraft {
-            headline: "Published by another process".into(),
-            standfirst: String::new(),
-            body: "Body.".into(),
-            dateline_place: String::new(),
-            credit: String::new(),
-            section,
-            source: None,
-            tags: vec![],
-            authors: vec![],
-            language: "en".into(),
-            slug: None,
-            image: None,
-            prominence: dateline_core::Prominence::Normal,
-            translation_of: None,
-        };
+        let draft = plain_draft("Published by another process", section);
         let now = jiff::Timestamp::now();
         let story = store.create_story(&draft, None, now).await.unwrap();
         store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
@@ -584,22 +589,7 @@ fn sigterm_finishes_or_releases_work_and_a_restart_does_it_once() {
         let quick =
             store.create_webhook(&format!("{base}/hook/quick"), "s2", &[StoryEvent::Killed], now).await;
         let section = store.sections().await.unwrap()[0].id;
-        let draft = dateline_core::StoryDraft {
-            headline: "Killed while the server stops".into(),
-            standfirst: String::new(),
-            body: "Body.".into(),
-            dateline_place: String::new(),
-            credit: String::new(),
-            section,
-            source: None,
-            tags: vec![],
-            authors: vec![],
-            language: "en".into(),
-            slug: None,
-            image: None,
-            prominence: dateline_core::Prominence::Normal,
-            translation_of: None,
-        };
+        let draft = plain_draft("Killed while the server stops", section);
         let story = store.create_story(&draft, None, now).await.unwrap();
         store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
         store.change_status(story.id, &StatusChange::Kill, &Actor::System("test"), now).await.unwrap();
