@@ -11,6 +11,7 @@
 //! the binary.
 
 pub mod accounts;
+pub mod admin;
 pub mod clock;
 pub mod drop_folder;
 pub mod media;
@@ -25,5 +26,6 @@ pub mod wire;
 pub mod wire_images;
 pub mod worker;
 
+pub use admin::AdminError;
 pub use clock::Clock;
 pub use worker::{Background, Follower, Workers};

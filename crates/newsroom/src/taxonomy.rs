@@ -2,51 +2,11 @@
 //! and the Admin API: the rights table first (taxonomy for editors and administrators,
 //! sources for administrators), then the one validation in core, then the store.
 
-use dateline_core::rights::{self, Action, Actor, Target};
-use dateline_core::{
-    Author, AuthorId, FieldError, NewAuthor, NewSection, NewSource, NewTag, Section, SectionId,
-};
+use crate::admin::{AdminError, guarded};
+use dateline_core::rights::{Action, Actor};
+use dateline_core::{Author, AuthorId, NewAuthor, NewSection, NewSource, NewTag, Section, SectionId};
 use dateline_core::{Source, SourceId, Tag, TagId};
-use dateline_store::{Store, StoreError};
-
-/// Why an administrative change (taxonomy, webhooks) was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("not allowed")]
-    Forbidden,
-    #[error("invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<FieldError>),
-    /// The store's answer: a slug already taken, no such entry...
-    #[error(transparent)]
-    Store(StoreError),
-    #[error("the system's random generator failed")]
-    Secret(#[source] dateline_core::secrets::SecretError),
-}
-
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Invalid(errors) => Self::Invalid(errors),
-            other => Self::Store(other),
-        }
-    }
-}
-
-/// Runs `write` if `actor` may do `action` and the entry is `valid`.
-pub(crate) async fn guarded<T>(
-    actor: &Actor,
-    action: Action,
-    valid: Result<(), Vec<FieldError>>,
-    write: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, AdminError> {
-    if !rights::may(actor, action, Target::Site) {
-        return Err(AdminError::Forbidden);
-    }
-    valid.map_err(AdminError::Invalid)?;
-    let done = write.await?;
-    tracing::info!(%actor, ?action, "taxonomy changed");
-    Ok(done)
-}
+use dateline_store::Store;
 
 /// # Errors
 /// [`AdminError`]: not allowed, invalid, or the store's refusal (a taken slug).

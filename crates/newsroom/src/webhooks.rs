@@ -9,7 +9,7 @@
 //! the HTML admin and the Admin API: the rights table, then the address and events checked.
 
 use crate::Clock;
-use crate::taxonomy::{AdminError, guarded};
+use crate::admin::{AdminError, guarded};
 use dateline_core::rights::{Action, Actor};
 use dateline_core::{Delivery, FieldError, StoryEvent, Webhook};
 use dateline_store::Store;

@@ -4,7 +4,7 @@
 //! holding against any re-send) and queues the items' pictures. What differs between the
 //! three is only how the bytes arrive.
 
-use crate::taxonomy::{AdminError, guarded};
+use crate::admin::{AdminError, guarded};
 use crate::wire_images::WireImages;
 use dateline_core::rights::{Action, Actor};
 use dateline_core::{

@@ -107,9 +107,9 @@ impl From<dateline_newsroom::accounts::AccountError> for WebError {
     }
 }
 
-impl From<dateline_newsroom::taxonomy::AdminError> for WebError {
-    fn from(e: dateline_newsroom::taxonomy::AdminError) -> Self {
-        use dateline_newsroom::taxonomy::AdminError;
+impl From<dateline_newsroom::AdminError> for WebError {
+    fn from(e: dateline_newsroom::AdminError) -> Self {
+        use dateline_newsroom::AdminError;
         match e {
             AdminError::Forbidden => Self::Forbidden,
             AdminError::Invalid(errors) => {

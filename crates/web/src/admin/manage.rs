@@ -18,9 +18,10 @@ use dateline_core::{
     FieldError, MenuItem, NewAuthor, NewSection, NewSource, NewTag, SiteSettings, Slug, TagKind,
     TextDirection,
 };
+use dateline_newsroom::AdminError;
 use dateline_newsroom::accounts::{self, AccountError, AccountFields};
-use dateline_newsroom::site::{self, SiteError};
-use dateline_newsroom::taxonomy::{self, AdminError};
+use dateline_newsroom::site;
+use dateline_newsroom::taxonomy;
 use dateline_newsroom::webhooks;
 use dateline_store::StoreError;
 use serde::Serialize;
@@ -715,9 +716,8 @@ pub async fn save_settings(
     if errors.is_empty() {
         match site::save_settings(state.store.as_ref(), &editor.actor(), &new).await {
             Ok(()) => {}
-            Err(SiteError::Invalid(e)) => errors.push(e),
-            Err(SiteError::Forbidden) => return Err(WebError::Forbidden),
-            Err(SiteError::Store(e)) => return Err(e.into()),
+            Err(AdminError::Invalid(more)) => errors.extend(more),
+            Err(e) => return Err(e.into()),
         }
     }
     if !errors.is_empty() {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, Target};
 use dateline_core::{DeskAction, WireListItem};
-use dateline_newsroom::taxonomy::AdminError;
+use dateline_newsroom::AdminError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
 use dateline_core::{FieldError, SectionId, SourceId, WireConfig, WireSource};
-use dateline_newsroom::taxonomy::AdminError;
+use dateline_newsroom::AdminError;
 use dateline_newsroom::wire;
 
 async fn load(state: &AppState, id: i64) -> Result<WireSource, WebError> {

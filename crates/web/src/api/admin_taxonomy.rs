@@ -13,7 +13,7 @@ use dateline_core::{
     TextDirection,
 };
 use dateline_newsroom::accounts::{self, AccountFields};
-use dateline_newsroom::site::{self, SiteError};
+use dateline_newsroom::site;
 use dateline_newsroom::taxonomy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -393,12 +393,7 @@ async fn put_settings(
         house_style: current.house_style,
         logo_url: input.logo_url,
     };
-    match site::save_settings(state.store.as_ref(), &t.actor(), &new).await {
-        Ok(()) => {}
-        Err(SiteError::Invalid(e)) => return Err(ApiError::invalid(vec![e])),
-        Err(SiteError::Forbidden) => return Err(crate::WebError::Forbidden.into()),
-        Err(SiteError::Store(e)) => return Err(e.into()),
-    }
+    site::save_settings(state.store.as_ref(), &t.actor(), &new).await?;
     state.site_cache.clear();
     get_settings(State(state), t).await
 }

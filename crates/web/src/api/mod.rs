@@ -138,9 +138,9 @@ impl From<dateline_newsroom::accounts::AccountError> for ApiError {
     }
 }
 
-impl From<dateline_newsroom::taxonomy::AdminError> for ApiError {
-    fn from(e: dateline_newsroom::taxonomy::AdminError) -> Self {
-        use dateline_newsroom::taxonomy::AdminError;
+impl From<dateline_newsroom::AdminError> for ApiError {
+    fn from(e: dateline_newsroom::AdminError) -> Self {
+        use dateline_newsroom::AdminError;
         match e {
             AdminError::Forbidden => WebError::Forbidden.into(),
             AdminError::Invalid(errors) => Self::invalid(errors),
