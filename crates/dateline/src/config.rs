@@ -50,6 +50,47 @@ pub struct FileConfig {
     /// Where pictures are kept: `media/` in the data folder unless `s3_bucket` is set.
     #[serde(default)]
     pub media: MediaConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub egress: EgressConfig,
+    #[serde(default)]
+    pub wire: WireConfig,
+}
+
+/// `[http]` in `dateline.toml`: how the HTTP server treats connections and proxies.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds a client may take to send a request's headers.
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds an idle keep-alive connection is kept open.
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: Option<usize>,
+    /// Addresses or networks ("10.0.0.0/8", "127.0.0.1") of reverse proxies whose
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed. Empty: none are.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// `[egress]` in `dateline.toml`: what the server's own requests (feeds, webhooks, wire
+/// pictures) may reach besides public addresses.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressConfig {
+    /// Private addresses, networks or host names allowed, e.g. an agency on a private
+    /// network: ["10.20.0.0/16", "wire.agency.internal"].
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+/// `[wire]` in `dateline.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireConfig {
+    /// The only folder under which drop folders may be; none may be set when absent.
+    pub drop_root: Option<PathBuf>,
 }
 
 /// `[media]` in `dateline.toml`: S3-compatible object storage for pictures. The keys come
@@ -77,6 +118,9 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub theme: Option<PathBuf>,
     pub media: MediaConfig,
+    pub http: HttpConfig,
+    pub egress: EgressConfig,
+    pub wire: WireConfig,
 }
 
 const DEFAULT_FILE: &str = "dateline.toml";
@@ -97,6 +141,9 @@ impl Settings {
             database_url: store.database_url.clone().or(file.database_url).filter(|u| !u.is_empty()),
             theme: serve.and_then(|s| s.theme.clone()).or(file.theme),
             media: file.media,
+            http: file.http,
+            egress: file.egress,
+            wire: file.wire,
         })
     }
 
