@@ -62,11 +62,12 @@ pub struct FileConfig {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
-    /// Seconds a client may take to send a request's headers.
+    /// Seconds a client may take to send a request's headers [default: 10].
     pub header_timeout_secs: Option<u64>,
-    /// Seconds an idle keep-alive connection is kept open.
+    /// Seconds a connection may stay silent while no request on it is answered [default: 60].
     pub idle_timeout_secs: Option<u64>,
-    /// Connections served at once; more wait to be accepted.
+    /// Connections served at once; more wait to be accepted [default: 4096]. Keep it under
+    /// the process's open-file limit (`ulimit -n`).
     pub max_connections: Option<usize>,
     /// Addresses or networks ("10.0.0.0/8", "127.0.0.1") of reverse proxies whose
     /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed. Empty: none are.
@@ -170,6 +171,17 @@ impl Settings {
             allow_http: m.s3_allow_http,
         };
         Ok(dateline_media::MediaStorage::s3(&settings)?)
+    }
+
+    /// The HTTP server's limits: the `[http]` values, defaults for those not set.
+    pub fn http_limits(&self) -> dateline_web::Limits {
+        let default = dateline_web::Limits::default();
+        let secs = std::time::Duration::from_secs;
+        dateline_web::Limits {
+            header_timeout: self.http.header_timeout_secs.map_or(default.header_timeout, secs),
+            idle_timeout: self.http.idle_timeout_secs.map_or(default.idle_timeout, secs),
+            max_connections: self.http.max_connections.unwrap_or(default.max_connections),
+        }
     }
 
     /// Where the data is, for people (the password of a URL is hidden).

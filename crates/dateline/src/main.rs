@@ -3,9 +3,11 @@
 //! accounts, tokens and sources, reads wire files, rebuilds the search index and runs
 //! benchmarks. It only wires the library crates together; every real decision lives in them.
 
+mod abuse;
 mod bench;
 mod config;
 mod demo;
+mod logs;
 mod users;
 mod wire;
 
@@ -62,6 +64,8 @@ enum BenchCommand {
     /// Push items to a running server and time each until it shows on the site, in the
     /// feed and in search.
     Visible(bench::VisibleBench),
+    /// Attack a running server as an anonymous stranger would (for bench/run's abuse phase).
+    Abuse(abuse::AbuseBench),
 }
 
 #[derive(Subcommand)]
@@ -90,8 +94,8 @@ struct DemoArgs {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-
-    init_logs(cli.log_json);
+    private_files();
+    logs::init(cli.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
@@ -102,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
             Command::Bench(BenchCommand::Ingest(args)) => bench::ingest(args).await,
             Command::Bench(BenchCommand::Visible(args)) => bench::visible(args).await,
+            Command::Bench(BenchCommand::Abuse(args)) => abuse::run(args).await,
             Command::Reindex(args) => reindex(args).await,
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
@@ -117,17 +122,6 @@ fn main() -> anyhow::Result<()> {
             }
         }
     })
-}
-
-fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
 }
 
 async fn open_store(settings: &config::Settings) -> anyhow::Result<Arc<dyn Store>> {
@@ -211,7 +205,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_wire_images(dateline_newsroom::wire_images::Settings::default());
     let workers = dateline_newsroom::Workers::start(state.background());
     let stopping = tokio_util::sync::CancellationToken::new();
-    let http = tokio::spawn(dateline_web::serve(listener, state, stopping.clone().cancelled_owned()));
+    let limits = settings.http_limits();
+    let http =
+        tokio::spawn(dateline_web::serve_with(listener, state, limits, stopping.clone().cancelled_owned()));
     tokio::pin!(http);
     tokio::select! {
         () = shutdown_signal() => {}
@@ -239,6 +235,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     tracing::info!("stopped");
     served
+}
+
+/// Makes every file and folder this process creates (the database, the search index,
+/// pictures, logs written to a file) readable by its owner only: 0600 and 0700.
+fn private_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
 }
 
 /// How long requests already running may take once a stop is asked for.

@@ -73,6 +73,14 @@ fn demo_generates_stories_into_sqlite() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Generated 2500 demo stories") && text.contains("stories/s"), "{text}");
     assert!(dir.path().join("dateline.db").exists());
+    // Everything the command made is its owner's alone: the database, the pictures.
+    #[cfg(unix)]
+    for entry in walk(dir.path()) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777;
+        let private = if entry.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, private, "{} is {mode:o}", entry.display());
+    }
     // Running again adds more, with fresh slugs.
     let again = dateline().args(["demo", "--stories", "10", "--data"]).arg(dir.path()).output().unwrap();
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
@@ -247,6 +255,19 @@ fn wire_parse_prints_json_or_one_clear_line() {
 }
 
 /// A story with only a headline and a body, in `section`.
+/// Every file and folder under `dir`, itself excluded.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
+}
+
 fn plain_draft(headline: &str, section: dateline_core::SectionId) -> dateline_core::StoryDraft {
     dateline_core::StoryDraft {
         headline: headline.into(),

@@ -13,6 +13,7 @@ pub mod media;
 pub mod page_cache;
 mod public;
 mod router;
+mod server;
 mod state;
 mod theme;
 mod views;
@@ -20,11 +21,12 @@ mod views;
 pub use dateline_newsroom::{search, wire_images};
 pub use error::WebError;
 pub use router::router;
+pub use server::{Limits, serve_with};
 pub use state::{AppState, Clock, Parts, SiteCache};
 pub use theme::{Theme, ThemeError};
 
-/// Serves `router` on `listener` until `shutdown` completes; requests already running are
-/// answered first.
+/// Serves `router` on `listener` with the default [`Limits`] until `shutdown` completes;
+/// requests already running are answered first.
 ///
 /// # Errors
 /// The I/O error that stopped the server.
@@ -33,6 +35,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    serve_with(listener, state, Limits::default(), shutdown).await
 }

@@ -83,7 +83,12 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*name}", get(assets::asset))
         .route("/media/{hash}/{file}", get(crate::media::serve))
         .route("/admin", get(admin::dashboard::dashboard))
-        .route("/admin/login", get(admin::login::form).post(admin::login::submit))
+        .route(
+            "/admin/login",
+            get(admin::login::form)
+                .post(admin::login::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(admin::login::MAX_FORM_BYTES)),
+        )
         .route("/admin/logout", post(admin::login::logout))
         .route("/admin/stories", get(admin::stories::list))
         .route("/admin/stories/new", get(admin::editor::new_form).post(admin::editor::create))
@@ -138,7 +143,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new())
                 .layer(middleware::map_response(security_headers))
                 .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
-                .layer(middleware::from_fn_with_state(state.clone(), styled_errors)),
+                .layer(middleware::from_fn_with_state(state.clone(), styled_errors))
+                .layer(middleware::from_fn_with_state(state.clone(), admin::bound_signed_out_bodies)),
         )
         .with_state(state)
 }

@@ -48,6 +48,30 @@ pub(crate) async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<Tran
     })
 }
 
+/// Makes the data folder (readable by this user only, 0700, when it is new) and the
+/// database file with its journal files readable and writable by this user only (0600),
+/// tightening an existing file: the database holds password hashes and webhook secrets.
+fn make_private(dir: &std::path::Path, file: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(file)?;
+        for journal in ["", "-wal", "-shm"] {
+            let path = std::path::PathBuf::from(format!("{}{journal}", file.display()));
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)?;
+        let _ = file;
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// Connects to `location` and migrates it.
     ///
@@ -58,10 +82,10 @@ impl SqlStore {
         install_default_drivers();
         let (url, backend, max) = match location {
             Location::SqliteDir(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Config(format!("cannot create data folder {}: {e}", dir.display()))
-                })?;
                 let file = dir.join("dateline.db");
+                make_private(dir, &file).map_err(|e| {
+                    StoreError::Config(format!("cannot create the database in {}: {e}", dir.display()))
+                })?;
                 (format!("sqlite://{}?mode=rwc", file.display()), Backend::Sqlite, 8)
             }
             Location::Postgres(url) => (url.clone(), Backend::Postgres, 16),

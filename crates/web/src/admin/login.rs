@@ -20,6 +20,8 @@ const LOGIN_CSRF_COOKIE: &str = "dateline_login_csrf";
 pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 pub const THROTTLE_WINDOW_MINS: i64 = 15;
+/// The largest sign-in form read: an e-mail address, a password and two short fields.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
 #[derive(Deserialize)]
 pub struct NextQuery {

@@ -79,6 +79,43 @@ impl FromRequestParts<AppState> for Editor {
     }
 }
 
+/// The most a signed-out request may send to the newsroom: a long story typed before the
+/// session ended, still shown back as typed (`editor::create`), but no more, so strangers
+/// cannot make the server hold large bodies.
+pub const SIGNED_OUT_BODY: usize = 256 * 1024;
+
+/// Bounds what a signed-out POST to the newsroom may send, before anything reads it: over
+/// [`SIGNED_OUT_BODY`] as declared is answered 401 at once, and an undeclared body is cut
+/// at that size while it is read. The sign-in form has its own, smaller limit.
+pub async fn bound_signed_out_bodies(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let newsroom_post =
+        request.method() == axum::http::Method::POST && path.starts_with("/admin/") && path != "/admin/login";
+    if !newsroom_post {
+        return next.run(request).await;
+    }
+    match current_session(&state, request.headers()).await {
+        Ok(Some(_)) => return next.run(request).await,
+        Ok(None) => {}
+        Err(e) => return e.into_response(),
+    }
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > SIGNED_OUT_BODY as u64) {
+        return signed_out();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, SIGNED_OUT_BODY));
+    next.run(axum::extract::Request::from_parts(parts, body)).await
+}
+
 /// The answer to a signed-out request that is not a page view: 401, nothing else said.
 pub fn signed_out() -> Response {
     (StatusCode::UNAUTHORIZED, "Sign in first: /admin/login").into_response()

@@ -183,6 +183,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A body declared too large is refused before any of it is read; one not declared
+        // is cut at the limit as it is read.
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+        if declared.and_then(|v| v.parse::<u64>().ok()).is_some_and(|n| n > MAX_BODY as u64) {
+            let message = format!("The body is larger than {MAX_BODY} bytes.");
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message));
+        }
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => {

@@ -10,6 +10,7 @@ mod caching;
 mod errors;
 mod feeds;
 mod lifecycle;
+mod limits;
 mod media;
 mod pages;
 mod polling;

@@ -4,13 +4,18 @@ use crate::support::Site;
 
 /// Serves the site on 127.0.0.1 with a free port; returns its base URL.
 pub async fn spawn(site: &Site) -> String {
+    spawn_with(site, dateline_web::Limits::default()).await
+}
+
+/// [`spawn`] with the given connection limits.
+pub async fn spawn_with(site: &Site, limits: dateline_web::Limits) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = site.state.clone();
     // The page cache and the search index follow the change log as in the binary.
     let workers = dateline_newsroom::Workers::start(state.background());
     tokio::spawn(async move {
-        dateline_web::serve(listener, state, std::future::pending()).await.unwrap();
+        dateline_web::serve_with(listener, state, limits, std::future::pending()).await.unwrap();
         workers.stop().await;
     });
     url
