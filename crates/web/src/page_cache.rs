@@ -144,7 +144,7 @@ impl Pages {
             self.bytes = self.bytes.saturating_sub(cost(&url, &entry));
             for key in &entry.keys {
                 if let Some(urls) = self.by_key.get_mut(key) {
-                    urls.remove(url);
+                    urls.remove(&url);
                 }
             }
         }

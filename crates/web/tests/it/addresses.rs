@@ -109,11 +109,11 @@ fn locs(xml: &str) -> Vec<String> {
     let (mut out, mut inside) = (Vec::new(), false);
     loop {
         match reader.read_event().unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}")) {
-            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"loc" => inside = true,
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "loc" => inside = true,
             quick_xml::events::Event::Text(t) if inside => {
-                out.push(t.xml_content(quick_xml::XmlVersion::Implicit1_0).unwrap().into_owned());
+                out.push(t.xml_content(quick_xml::XmlVersion::Implicit1_0).into_owned());
             }
-            quick_xml::events::Event::End(e) if e.name().as_ref() == b"loc" => inside = false,
+            quick_xml::events::Event::End(e) if e.name().as_ref() == "loc" => inside = false,
             quick_xml::events::Event::Eof => break,
             _ => {}
         }
