@@ -631,10 +631,17 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     if let Some(seen) = cache.behind() {
         sync(&state, Some(seen)).await;
     }
-    let Some(url) = key_of(request.uri()) else { return next.run(request).await };
-    let url: Arc<str> = url.into();
+    let (url, keep): (Arc<str>, bool) = match key_of(request.uri()) {
+        Some(key) => (key.into(), true),
+        // Not a page the cache keeps (a search, say): a burst on the very same address still
+        // waits for one render at a time, so each sees the search index caught up.
+        None => match request.uri().path_and_query().map(|p| p.as_str()) {
+            Some(address) if address.len() <= MAX_KEY => (address.into(), false),
+            _ => return next.run(request).await,
+        },
+    };
     let headers = request.headers().clone();
-    if let Some(entry) = cache.get(&url) {
+    if keep && let Some(entry) = cache.get(&url) {
         return respond(cache, &url, &entry, &headers, head_only);
     }
     let _rendering = match cache.turn(&url) {
@@ -642,7 +649,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         Turn::Wait(mut done) => {
             // Wakes when the other render ends (its sender is dropped).
             let _ = done.changed().await;
-            if let Some(entry) = cache.get(&url) {
+            if keep && let Some(entry) = cache.get(&url) {
                 return respond(cache, &url, &entry, &headers, head_only);
             }
             // That page was not kept (not cacheable, or dropped meanwhile): render it here.
@@ -651,6 +658,9 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     };
     let generation = cache.0.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
+    if !keep {
+        return response;
+    }
     let Some(deps) = response.extensions().get::<PageDeps>().cloned() else { return response };
     cache.0.rendered.fetch_add(1, Ordering::Relaxed);
     if response.status() != StatusCode::OK || response.headers().contains_key(header::CONTENT_ENCODING) {

@@ -3,18 +3,10 @@
 //! into a sitemap, feed or `Location` header is percent-encoded (an Urdu slug included),
 //! while pages keep showing it readable.
 
-use crate::support::Site;
+use crate::support::{Site, uri_of as encoded};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use dateline_core::Slug;
-
-/// `address` as a client writes it: every byte outside ASCII percent-encoded.
-fn encoded(address: &str) -> String {
-    address
-        .bytes()
-        .map(|b| if b.is_ascii() { char::from(b).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
 
 #[tokio::test]
 async fn trailing_slashes_redirect_to_the_address_without_them() {
