@@ -23,7 +23,8 @@
 //! (`page` on a list, `v` on an asset); every other parameter is left out of the key, so
 //! `?utm_source=...` or 60 KB of random letters is the same page from the same entry. A
 //! parameter the page reads in a form it does not take, a path not written canonically or
-//! longer than [`MAX_KEY`], and every other address are answered without the cache. Keys
+//! longer than [`MAX_KEY`], and every other address are answered without the cache (a burst
+//! on one such address, a search, still waits for one render at a time). Keys
 //! are counted with their pages against [`MAX_BYTES`], and at most [`MAX_ENTRIES`] pages and
 //! [`MAX_RENDERING`] renders waited on are kept. Errors (a 404 for a random story) are never
 //! kept.
