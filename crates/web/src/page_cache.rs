@@ -17,11 +17,22 @@
 //! Bursts: requests for a page that is being rendered wait for that render instead of
 //! rendering it too, and requests that find the cache behind after a write read the log
 //! once between them (docs/PERFORMANCE.md has the figures).
+//!
+//! Bounds: anonymous requests choose the addresses, so an address is not a key as it comes.
+//! [`key_of`] knows the public pages the cache keeps and the query parameters each reads
+//! (`page` on a list, `v` on an asset); every other parameter is left out of the key, so
+//! `?utm_source=...` or 60 KB of random letters is the same page from the same entry. A
+//! parameter the page reads in a form it does not take, a path not written canonically or
+//! longer than [`MAX_KEY`], and every other address are answered without the cache (a burst
+//! on one such address, a search, still waits for one render at a time). Keys
+//! are counted with their pages against [`MAX_BYTES`], and at most [`MAX_ENTRIES`] pages and
+//! [`MAX_RENDERING`] renders waited on are kept. Errors (a 404 for a random story) are never
+//! kept.
 
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dateline_core::ChangeKey;
@@ -37,6 +48,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// A page larger than this is served but not kept.
 const MAX_PAGE: usize = 8 * 1024 * 1024;
+/// Pages kept at most, whatever their size: bounds the maps' own memory when many pages are
+/// small (robots.txt, feeds of short lists). 16,384 is over five times the story pages
+/// [`MAX_BYTES`] holds.
+pub const MAX_ENTRIES: usize = 16_384;
+/// The longest key kept, in bytes: a story's ninjs address with a 120-character Urdu slug,
+/// percent-encoded, is about 750 bytes.
+pub const MAX_KEY: usize = 2048;
+/// What a kept page costs besides its bodies and its key: the entry, its slots in the maps
+/// and its change keys (an estimate, on the high side).
+const ENTRY_OVERHEAD: usize = 512;
+/// Renders other requests may wait on at once; past this a request renders on its own.
+pub const MAX_RENDERING: usize = 1024;
 
 /// `Cache-Control` for fronts, lists and feeds: short, and stale while a fresh copy is got.
 pub const FRONT: &str = "public, max-age=30, stale-while-revalidate=60";
@@ -91,20 +114,38 @@ impl Entry {
     }
 }
 
+/// The limits of one cache: [`MAX_ENTRIES`] and [`MAX_BYTES`] unless a test asks smaller.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub entries: usize,
+    pub bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { entries: MAX_ENTRIES, bytes: MAX_BYTES }
+    }
+}
+
 #[derive(Default)]
 struct Pages {
-    entries: HashMap<String, Arc<Entry>>,
-    by_key: HashMap<ChangeKey, HashSet<String>>,
+    entries: HashMap<Arc<str>, Arc<Entry>>,
+    by_key: HashMap<ChangeKey, HashSet<Arc<str>>>,
     bytes: usize,
+}
+
+/// What a kept page counts against [`MAX_BYTES`]: its bodies, its key and the rest.
+fn cost(url: &str, entry: &Entry) -> usize {
+    entry.bytes() + url.len() + ENTRY_OVERHEAD
 }
 
 impl Pages {
     fn remove(&mut self, url: &str) {
-        if let Some(entry) = self.entries.remove(url) {
-            self.bytes = self.bytes.saturating_sub(entry.bytes());
+        if let Some((url, entry)) = self.entries.remove_entry(url) {
+            self.bytes = self.bytes.saturating_sub(cost(&url, &entry));
             for key in &entry.keys {
                 if let Some(urls) = self.by_key.get_mut(key) {
-                    urls.remove(url);
+                    urls.remove(&url);
                 }
             }
         }
@@ -139,6 +180,7 @@ pub struct PageCache(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
+    limits: Limits,
     pages: Mutex<Pages>,
     log: tokio::sync::Mutex<LogPosition>,
     /// The store's local change count when the log was last read.
@@ -147,7 +189,7 @@ struct Inner {
     generation: AtomicU64,
     /// Pages being rendered now, by address: a request for one of them waits for that
     /// render instead of rendering the page too (a burst on a cold feed renders it once).
-    rendering: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    rendering: Mutex<HashMap<Arc<str>, tokio::sync::watch::Receiver<()>>>,
     /// Cacheable pages rendered since start (misses), for tests and operators.
     rendered: AtomicU64,
 }
@@ -155,7 +197,7 @@ struct Inner {
 /// Held while a page is rendered; waiting requests wake when it is dropped.
 struct Rendering {
     cache: PageCache,
-    url: String,
+    url: Arc<str>,
     _done: tokio::sync::watch::Sender<()>,
 }
 
@@ -165,13 +207,19 @@ impl Drop for Rendering {
     }
 }
 
-/// Whether a request renders the page or waits for another request that is rendering it.
+/// Whether a request renders the page (with others waiting on it, or alone when too many
+/// renders are waited on already) or waits for another request that is rendering it.
 enum Turn {
-    Render(Rendering),
+    Render(Option<Rendering>),
     Wait(tokio::sync::watch::Receiver<()>),
 }
 
 impl PageCache {
+    /// A cache with other limits than [`MAX_ENTRIES`] and [`MAX_BYTES`] (tests use small ones).
+    pub fn with_limits(limits: Limits) -> Self {
+        Self(Arc::new(Inner { limits, ..Inner::default() }))
+    }
+
     /// Reads new rows of the change log and drops the pages they touch. Returns whether the
     /// whole site changed (settings, sections), so that other caches can be cleared too.
     /// When `seen` is the local change count a request found the cache behind at, and
@@ -233,16 +281,20 @@ impl PageCache {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.get(url).cloned()
     }
 
-    fn put(&self, url: String, entry: Arc<Entry>, generation: u64) {
+    fn put(&self, url: Arc<str>, entry: Arc<Entry>, generation: u64) {
+        let limits = self.0.limits;
+        let cost = cost(&url, &entry);
         let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if self.0.generation.load(Ordering::Acquire) != generation {
+        if self.0.generation.load(Ordering::Acquire) != generation || cost > limits.bytes {
             return;
         }
         pages.remove(&url);
-        if pages.bytes + entry.bytes() > MAX_BYTES {
+        while !pages.entries.is_empty()
+            && (pages.bytes + cost > limits.bytes || pages.entries.len() >= limits.entries)
+        {
             evict(&mut pages);
         }
-        pages.bytes += entry.bytes();
+        pages.bytes += cost;
         for key in entry.keys.iter() {
             pages.by_key.entry(*key).or_default().insert(url.clone());
         }
@@ -250,24 +302,47 @@ impl PageCache {
     }
 
     /// Renders the page at `url`, or waits for the request already rendering it.
-    fn turn(&self, url: &str) -> Turn {
+    fn turn(&self, url: &Arc<str>) -> Turn {
         let mut rendering = self.0.rendering.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(done) = rendering.get(url) {
             return Turn::Wait(done.clone());
         }
+        if rendering.len() >= MAX_RENDERING {
+            return Turn::Render(None);
+        }
         let (done, waiting) = tokio::sync::watch::channel(());
-        rendering.insert(url.to_owned(), waiting);
-        Turn::Render(Rendering { cache: self.clone(), url: url.to_owned(), _done: done })
+        rendering.insert(url.clone(), waiting);
+        Turn::Render(Some(Rendering { cache: self.clone(), url: url.clone(), _done: done }))
     }
 
-    /// Counts a compressed copy made after the page was stored.
-    fn grew(&self, by: usize) {
-        self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).bytes += by;
+    /// Counts a compressed copy of `entry` made after the page was stored, if it is still
+    /// kept (a dropped page no longer counts), making room when it passes the budget.
+    fn grew(&self, url: &str, entry: &Arc<Entry>, by: usize) {
+        let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if by == 0 || !pages.entries.get(url).is_some_and(|kept| Arc::ptr_eq(kept, entry)) {
+            return;
+        }
+        pages.bytes += by;
+        while pages.bytes > self.0.limits.bytes && !pages.entries.is_empty() {
+            evict(&mut pages);
+        }
     }
 
-    /// Whether the page at `url` (path and query) is kept.
+    /// Whether the page at `url` (path and query, as a client asks for it) is kept.
     pub fn contains(&self, url: &str) -> bool {
-        self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.contains_key(url)
+        let Ok(uri) = url.parse::<Uri>() else { return false };
+        let Some(key) = key_of(&uri) else { return false };
+        self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.contains_key(key.as_str())
+    }
+
+    /// The bytes the kept pages count against their budget: bodies, keys and overhead.
+    pub fn bytes(&self) -> usize {
+        self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).bytes
+    }
+
+    /// How many renders other requests may be waiting on now.
+    pub fn rendering(&self) -> usize {
+        self.0.rendering.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// How many cacheable pages were rendered since start: each one a miss.
@@ -287,10 +362,101 @@ impl PageCache {
 
 /// Drops about a quarter of the pages (the map's order is as good as random).
 fn evict(pages: &mut Pages) {
-    let victims: Vec<String> = pages.entries.keys().take(pages.entries.len() / 4 + 1).cloned().collect();
+    let victims: Vec<Arc<str>> = pages.entries.keys().take(pages.entries.len() / 4 + 1).cloned().collect();
     for url in victims {
         pages.remove(&url);
     }
+}
+
+/// The query parameter a kept page reads, by the page's path; `None` for an address the
+/// cache does not keep. This mirrors the router's public pages: the list pages read `page`
+/// (`crate::public::PageNumber`), assets read `v` (`crate::public::assets`), the others
+/// (home, stories, feeds, sitemaps, robots.txt, the favicon) read no parameter.
+fn parameter_read(path: &str) -> Option<Option<&'static str>> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    let ok = |s: &&str| !s.is_empty();
+    match segments.as_slice() {
+        ["" | "rss.xml" | "atom.xml" | "feed.json" | "robots.txt" | "sitemap.xml" | "favicon.ico"] => {
+            Some(None)
+        }
+        ["latest"] => Some(Some("page")),
+        ["section" | "tag" | "author" | "source", slug] if ok(slug) => Some(Some("page")),
+        ["section" | "tag" | "author" | "source", slug, file] if ok(slug) && ok(file) => Some(None),
+        ["story", slug] if ok(slug) => Some(None),
+        ["story", slug, "ninjs.json"] if ok(slug) => Some(None),
+        ["sitemaps", file] if ok(file) => Some(None),
+        ["assets", rest @ ..] if !rest.is_empty() && rest.iter().all(ok) => Some(Some("v")),
+        _ => None,
+    }
+}
+
+/// The path written one way only: percent-escapes in upper case, bytes outside ASCII
+/// escaped. `None` when it escapes a character that needs none (`%61` for `a`): the router
+/// would not read it as the same address, so such a request is answered without the cache.
+fn canonical_path(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let decoded = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+            if decoded.is_ascii_alphanumeric() || b"-._~".contains(&decoded) {
+                return None;
+            }
+            out.push_str(&format!("%{decoded:02X}"));
+            i += 3;
+        } else if b.is_ascii() {
+            out.push(char::from(b));
+            i += 1;
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The cache key of a request: its canonical path plus the one query parameter its page
+/// reads, if given (`page=1` is the first page, as no `page` is). `None` when the request is
+/// answered without the cache: not a page the cache keeps, a path not written canonically,
+/// a key over [`MAX_KEY`], or the parameter repeated or in a form the page refuses (the page
+/// answers those with an error, which is not kept either).
+pub fn key_of(uri: &Uri) -> Option<String> {
+    let path = canonical_path(uri.path())?;
+    let read = parameter_read(&path)?;
+    let mut key = path;
+    if let Some(name) = read
+        && uri.query().is_some()
+    {
+        let axum::extract::Query(pairs) =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).ok()?;
+        let mut values = pairs.into_iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+        match (values.next(), values.next()) {
+            (None, _) => {}
+            (Some(_), Some(_)) => return None,
+            (Some(value), None) => {
+                let value = match name {
+                    "page" => match value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=crate::public::MAX_PAGE).contains(n))?
+                    {
+                        1 => None,
+                        n => Some(n.to_string()),
+                    },
+                    _ => {
+                        Some(value).filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    }
+                };
+                if let Some(value) = value {
+                    key = format!("{key}?{name}={value}");
+                }
+            }
+        }
+    }
+    (key.len() <= MAX_KEY).then_some(key)
 }
 
 /// The page cache follows the change log (run by the newsroom's workers every
@@ -403,7 +569,13 @@ fn http_date(t: jiff::Timestamp) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
-fn respond(cache: &PageCache, entry: &Entry, headers: &HeaderMap, head_only: bool) -> Response {
+fn respond(
+    cache: &PageCache,
+    url: &str,
+    entry: &Arc<Entry>,
+    headers: &HeaderMap,
+    head_only: bool,
+) -> Response {
     let encoding = Encoding::choose(headers);
     let mut response = if not_modified(headers, entry) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -420,7 +592,7 @@ fn respond(cache: &PageCache, entry: &Entry, headers: &HeaderMap, head_only: boo
                         body
                     })
                     .clone();
-                cache.grew(made);
+                cache.grew(url, entry, made);
                 body
             }
         };
@@ -460,21 +632,26 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     if let Some(seen) = cache.behind() {
         sync(&state, Some(seen)).await;
     }
-    let url = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let (url, keep): (Arc<str>, bool) = match key_of(request.uri()) {
+        Some(key) => (key.into(), true),
+        // Not a page the cache keeps (a search, say): a burst on the very same address still
+        // waits for one render at a time, so each sees the search index caught up.
+        None => match request.uri().path_and_query().map(|p| p.as_str()) {
+            Some(address) if address.len() <= MAX_KEY => (address.into(), false),
+            _ => return next.run(request).await,
+        },
+    };
     let headers = request.headers().clone();
-    if let Some(entry) = cache.get(&url) {
-        return respond(cache, &entry, &headers, head_only);
+    if keep && let Some(entry) = cache.get(&url) {
+        return respond(cache, &url, &entry, &headers, head_only);
     }
     let _rendering = match cache.turn(&url) {
-        Turn::Render(rendering) => Some(rendering),
+        Turn::Render(rendering) => rendering,
         Turn::Wait(mut done) => {
             // Wakes when the other render ends (its sender is dropped).
             let _ = done.changed().await;
-            if let Some(entry) = cache.get(&url) {
-                return respond(cache, &entry, &headers, head_only);
+            if keep && let Some(entry) = cache.get(&url) {
+                return respond(cache, &url, &entry, &headers, head_only);
             }
             // That page was not kept (not cacheable, or dropped meanwhile): render it here.
             None
@@ -482,6 +659,9 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     };
     let generation = cache.0.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
+    if !keep {
+        return response;
+    }
     let Some(deps) = response.extensions().get::<PageDeps>().cloned() else { return response };
     cache.0.rendered.fetch_add(1, Ordering::Relaxed);
     if response.status() != StatusCode::OK || response.headers().contains_key(header::CONTENT_ENCODING) {
@@ -515,8 +695,8 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         gzip: OnceLock::new(),
         brotli: OnceLock::new(),
     });
-    cache.put(url, entry.clone(), generation);
-    let mut response = respond(cache, &entry, &headers, head_only);
+    cache.put(url.clone(), entry.clone(), generation);
+    let mut response = respond(cache, &url, &entry, &headers, head_only);
     for (name, value) in &parts.headers {
         if !response.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             response.headers_mut().insert(name.clone(), value.clone());

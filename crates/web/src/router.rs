@@ -8,9 +8,9 @@ use crate::public::{assets, health, home, lists, search, sitemaps, story};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -38,7 +38,37 @@ async fn security_headers(mut response: Response) -> Response {
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
+    // Every redirect's address as a URI (an Urdu slug percent-encoded), whoever wrote it.
+    if let Some(location) = headers.get(header::LOCATION)
+        && !location.as_bytes().is_ascii()
+        && let Ok(uri) =
+            HeaderValue::try_from(crate::views::to_uri(&String::from_utf8_lossy(location.as_bytes())))
+    {
+        headers.insert(header::LOCATION, uri);
+    }
     response
+}
+
+/// An address no route has: `/admin/`, `/latest/` or `/section/world/` is redirected to the
+/// address without the slash (308, so a form posted there is posted again), the query kept;
+/// anything else is a 404. A path that would start with `//` or `/\` once trimmed
+/// (`//evil.com/`) is a 404 too: as a `Location` it would lead to another site.
+async fn not_found(uri: Uri) -> Result<Response, WebError> {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.len() == path.len()
+        || trimmed.is_empty()
+        || trimmed.starts_with("//")
+        || trimmed.starts_with("/\\")
+    {
+        return Err(WebError::NotFound);
+    }
+    let target = match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    let location = HeaderValue::try_from(crate::views::to_uri(&target)).map_err(|_| WebError::NotFound)?;
+    Ok((StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, location)]).into_response())
 }
 
 /// The whole application as a router, ready to serve or to drive in memory in tests.
@@ -81,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemaps/{file}", get(sitemaps::sitemap))
         .route("/assets/{*name}", get(assets::asset))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/media/{hash}/{file}", get(crate::media::serve))
         .route("/admin", get(admin::dashboard::dashboard))
         .route(
@@ -130,7 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .merge(crate::api::router())
-        .fallback(|| async { WebError::NotFound })
+        .fallback(not_found)
         .layer(
             // Outermost first.
             ServiceBuilder::new()

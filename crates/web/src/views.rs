@@ -122,6 +122,32 @@ pub fn absolute(settings: &SiteSettings, url: &str) -> String {
     if url.starts_with('/') { format!("{}{url}", settings.base_url) } else { url.to_owned() }
 }
 
+/// [`absolute`], written as a URI ([`to_uri`]): for what machines read (sitemaps, feeds).
+pub fn absolute_uri(settings: &SiteSettings, url: &str) -> String {
+    to_uri(&absolute(settings, url))
+}
+
+/// An address as a URI (RFC 3987's mapping of an IRI): every byte outside ASCII, and every
+/// ASCII character a URI does not allow (space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`,
+/// `}`, controls), percent-encoded; a `%` not starting an escape becomes `%25`; the rest,
+/// escapes included, left as it is. `/story/کراچی` becomes `/story/%DA%A9%D8%B1...`.
+/// Pages show readable addresses; sitemaps, feeds and `Location` headers carry this form.
+pub fn to_uri(iri: &str) -> String {
+    let bytes = iri.as_bytes();
+    let mut out = String::with_capacity(iri.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let allowed = b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b);
+        let escape =
+            b == b'%' && bytes.get(i + 1..i + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit));
+        if allowed || escape {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[derive(Debug, Serialize)]
 pub struct Link {
     pub name: String,
@@ -459,5 +485,26 @@ impl Pagination {
             if p <= 1 { path.to_owned() } else { format!("{path}?page={p}") }
         };
         Self { page, prev_url: (page > 1).then(|| url(page - 1)), next_url: has_more.then(|| url(page + 1)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_uri;
+
+    #[test]
+    fn addresses_become_uris() {
+        assert_eq!(
+            to_uri("https://example.com/story/کراچی-بارش"),
+            "https://example.com/story/%DA%A9%D8%B1%D8%A7%DA%86%DB%8C-%D8%A8%D8%A7%D8%B1%D8%B4"
+        );
+        assert_eq!(
+            to_uri("/search?q=a b&x=\"<>\"|^`{}\\"),
+            "/search?q=a%20b&x=%22%3C%3E%22%7C%5E%60%7B%7D%5C"
+        );
+        assert_eq!(to_uri("/a%2Fb%zz%4"), "/a%2Fb%25zz%254", "escapes kept, a lone % escaped");
+        let plain = "https://user@example.com:8080/a-b_c.d~e/f?g=h&i=j;k=l+m*n!o$p'q(r)s,t#u[v]w";
+        assert_eq!(to_uri(plain), plain);
+        assert!(to_uri("\u{7f}\n\t").bytes().all(|b| b.is_ascii_graphic()));
     }
 }

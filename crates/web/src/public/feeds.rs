@@ -8,7 +8,7 @@ use super::lists::{ListKind, ListSpec, latest_spec, spec_for};
 use crate::error::WebError;
 use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
-use crate::views::{absolute, author_url, section_url, story_url, tag_url};
+use crate::views::{absolute_uri, author_url, section_url, story_url, tag_url};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::Response;
@@ -110,8 +110,8 @@ async fn feed(
         description: spec.intro.clone().unwrap_or_else(|| format!("The latest from {}", spec.heading)),
         title: spec.heading,
         language: spec.language.unwrap_or_else(|| settings.language.clone()),
-        page_url: absolute(settings, &page_path),
-        feed_url: absolute(settings, &format!("{}/{}", spec.path, format.file())),
+        page_url: absolute_uri(settings, &page_path),
+        feed_url: absolute_uri(settings, &format!("{}/{}", spec.path, format.file())),
     };
     let body = match format {
         FeedFormat::Rss => rss(&channel, &stories, settings),
@@ -188,7 +188,7 @@ fn rss(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String 
         xml(&channel.feed_url),
     );
     for story in stories {
-        let url = absolute(settings, &story_url(story.slug.as_str()));
+        let url = absolute_uri(settings, &story_url(story.slug.as_str()));
         let _ = write!(
             out,
             "<item>\n<title>{}</title>\n<link>{url}</link>\n<guid isPermaLink=\"true\">{url}</guid>\n<pubDate>{}</pubDate>\n",
@@ -207,7 +207,7 @@ fn rss(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String 
             let _ = writeln!(out, "<category>{}</category>", xml(&tag.name));
         }
         if let Some(image) = &story.image {
-            let src = absolute(settings, &image.url);
+            let src = absolute_uri(settings, &image.url);
             let _ = write!(
                 out,
                 "<media:content url=\"{}\" medium=\"image\" type=\"{}\">",
@@ -245,7 +245,7 @@ fn atom(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String
         xml(&settings.base_url),
     );
     for story in stories {
-        let url = absolute(settings, &story_url(story.slug.as_str()));
+        let url = absolute_uri(settings, &story_url(story.slug.as_str()));
         let _ = write!(
             out,
             "<entry xml:lang=\"{}\">\n<id>{url}</id>\n<title type=\"text\">{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n\
@@ -260,7 +260,7 @@ fn atom(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String
                 out,
                 "<author><name>{}</name><uri>{}</uri></author>",
                 xml(&author.name),
-                xml(&absolute(settings, &author_url(author.slug.as_str())))
+                xml(&absolute_uri(settings, &author_url(author.slug.as_str())))
             );
         }
         let _ = writeln!(
@@ -268,7 +268,7 @@ fn atom(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String
             "<category term=\"{}\" label=\"{}\" scheme=\"{}\"/>",
             xml(story.section.slug.as_str()),
             xml(&story.section.name),
-            xml(&absolute(settings, "/section/"))
+            xml(&absolute_uri(settings, "/section/"))
         );
         for tag in &story.tags {
             let _ = writeln!(
@@ -276,7 +276,7 @@ fn atom(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String
                 "<category term=\"{}\" label=\"{}\" scheme=\"{}\"/>",
                 xml(tag.slug.as_str()),
                 xml(&tag.name),
-                xml(&absolute(settings, "/tag/"))
+                xml(&absolute_uri(settings, "/tag/"))
             );
         }
         if !story.standfirst.is_empty() {
@@ -284,7 +284,7 @@ fn atom(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> String
         }
         let _ = writeln!(out, "<content type=\"html\">{}</content>", xml(&story.body_html));
         if let Some(image) = &story.image {
-            let src = absolute(settings, &image.url);
+            let src = absolute_uri(settings, &image.url);
             let _ = writeln!(
                 out,
                 "<link rel=\"enclosure\" type=\"{}\" href=\"{}\"/>",
@@ -302,7 +302,7 @@ fn json_feed(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> S
     let items: Vec<serde_json::Value> = stories
         .iter()
         .map(|story| {
-            let url = absolute(settings, &story_url(story.slug.as_str()));
+            let url = absolute_uri(settings, &story_url(story.slug.as_str()));
             let mut item = json!({
                 "id": url,
                 "url": url,
@@ -313,7 +313,7 @@ fn json_feed(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> S
                 "language": story.language,
                 "authors": story.authors.iter().map(|a| json!({
                     "name": a.name,
-                    "url": absolute(settings, &author_url(a.slug.as_str())),
+                    "url": absolute_uri(settings, &author_url(a.slug.as_str())),
                 })).collect::<Vec<_>>(),
                 "tags": std::iter::once(story.section.name.clone())
                     .chain(story.tags.iter().map(|t| t.name.clone()))
@@ -323,7 +323,7 @@ fn json_feed(channel: &Channel, stories: &[Story], settings: &SiteSettings) -> S
                 item["summary"] = json!(story.standfirst);
             }
             if let Some(image) = &story.image {
-                item["image"] = json!(absolute(settings, &image.url));
+                item["image"] = json!(absolute_uri(settings, &image.url));
             }
             item
         })
@@ -358,7 +358,7 @@ pub async fn ninjs(State(state): State<AppState>, Path(slug): Path<String>) -> R
 }
 
 fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {
-    let url = absolute(settings, &story_url(story.slug.as_str()));
+    let url = absolute_uri(settings, &story_url(story.slug.as_str()));
     let mut doc = json!({
         "$schema": "http://www.iptc.org/std/ninjs/ninjs-schema_2.0.json",
         "uri": url,
@@ -373,9 +373,9 @@ fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {
         "bodies": [{"role": "main", "contenttype": "text/html", "value": story.body_html}],
         "subjects": std::iter::once(json!({
             "name": story.section.name,
-            "uri": absolute(settings, &section_url(story.section.slug.as_str())),
+            "uri": absolute_uri(settings, &section_url(story.section.slug.as_str())),
         }))
-        .chain(story.tags.iter().map(|t| json!({"name": t.name, "uri": absolute(settings, &tag_url(t.slug.as_str()))})))
+        .chain(story.tags.iter().map(|t| json!({"name": t.name, "uri": absolute_uri(settings, &tag_url(t.slug.as_str()))})))
         .collect::<Vec<_>>(),
         "copyrightholder": settings.name,
     });
@@ -392,7 +392,7 @@ fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {
                 .map(|a| json!({
                     "name": a.name,
                     "rel": "author",
-                    "uri": absolute(settings, &author_url(a.slug.as_str())),
+                    "uri": absolute_uri(settings, &author_url(a.slug.as_str())),
                 }))
                 .collect::<Vec<_>>()
         );
@@ -405,7 +405,7 @@ fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {
         doc["infosources"] = json!([{"name": source.name, "role": "originating_agency"}]);
     }
     if let Some(image) = &story.image {
-        let src = absolute(settings, &image.url);
+        let src = absolute_uri(settings, &image.url);
         doc["associations"] = json!([{
             "name": "featureimage",
             "type": "picture",

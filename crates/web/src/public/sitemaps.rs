@@ -8,7 +8,7 @@ use super::feeds::xml;
 use crate::error::WebError;
 use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
-use crate::views::{absolute, section_url, story_url};
+use crate::views::{absolute_uri, section_url, story_url};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::Response;
@@ -33,7 +33,7 @@ fn xml_response(body: String) -> Response {
 
 pub async fn robots(State(state): State<AppState>) -> Result<Response, WebError> {
     let ctx = SiteContext::load(&state).await?;
-    let base = &ctx.settings.base_url;
+    let base = crate::views::to_uri(&ctx.settings.base_url);
     let body = format!(
         "User-agent: *\nDisallow: /admin\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\nSitemap: {base}/sitemaps/news.xml\n"
     );
@@ -61,7 +61,7 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, WebError> 
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     let mut entry = |path: &str, lastmod: Option<Timestamp>| {
-        let _ = write!(out, "<sitemap><loc>{}</loc>", xml(&absolute(settings, path)));
+        let _ = write!(out, "<sitemap><loc>{}</loc>", xml(&absolute_uri(settings, path)));
         if let Some(t) = lastmod {
             let _ = write!(out, "<lastmod>{t}</lastmod>");
         }
@@ -143,7 +143,7 @@ fn pages(ctx: &SiteContext) -> String {
         .into_iter()
         .chain(ctx.sections.iter().map(|s| section_url(s.slug.as_str())));
     for path in paths {
-        let _ = writeln!(out, "<url><loc>{}</loc></url>", xml(&absolute(settings, &path)));
+        let _ = writeln!(out, "<url><loc>{}</loc></url>", xml(&absolute_uri(settings, &path)));
     }
     out.push_str("</urlset>\n");
     out
@@ -154,7 +154,7 @@ fn image_tag(out: &mut String, settings: &dateline_core::SiteSettings, entry: &S
         let _ = write!(
             out,
             "<image:image><image:loc>{}</image:loc></image:image>",
-            xml(&absolute(settings, url))
+            xml(&absolute_uri(settings, url))
         );
     }
 }
@@ -172,7 +172,7 @@ async fn stories(state: &AppState, ctx: &SiteContext, month: Date, page: u32) ->
         let _ = write!(
             out,
             "<url><loc>{}</loc><lastmod>{}</lastmod>",
-            xml(&absolute(settings, &story_url(entry.slug.as_str()))),
+            xml(&absolute_uri(settings, &story_url(entry.slug.as_str()))),
             entry.modified_at
         );
         image_tag(&mut out, settings, entry);
@@ -203,7 +203,7 @@ async fn news(state: &AppState, ctx: &SiteContext) -> Result<Response, WebError>
             out,
             "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language>\
              </news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news>",
-            xml(&absolute(settings, &story_url(entry.slug.as_str()))),
+            xml(&absolute_uri(settings, &story_url(entry.slug.as_str()))),
             xml(&settings.name),
             xml(&news_language(&entry.language)),
             entry.published_at,

@@ -1,7 +1,8 @@
 //! Headless Chromium, driven through chromedriver (WebDriver), against a real server: the
 //! relative times are filled in by the page's script, and the section menu opens on a
-//! phone-sized screen. Without a browser the test is skipped locally but fails when
-//! `CI=true`.
+//! phone-sized screen; the public pages load every resource they name, the favicon
+//! included, with nothing logged to the console. Without a browser the test is skipped
+//! locally but fails when `CI=true`.
 
 use crate::support::Site;
 use fantoccini::{ClientBuilder, Locator};
@@ -69,6 +70,8 @@ async fn browser() -> (tokio::process::Child, fantoccini::Client, tempfile::Temp
             ],
         }),
     );
+    // The console kept, for `console_errors`.
+    caps.insert("goog:loggingPrefs".into(), serde_json::json!({"browser": "ALL"}));
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver_url)
@@ -135,6 +138,77 @@ async fn story_page_in_a_phone_sized_browser() {
     );
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join("story-375-menu-open.png"), png).unwrap();
+    client.close().await.unwrap();
+}
+
+/// Chromium's console since the last call, read through chromedriver's log endpoint.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The errors the page logged to the console (a resource that failed to load is one).
+async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
+    let log = client.issue_cmd(BrowserLog).await.expect("the browser's log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_load_every_resource_and_the_favicon() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let story = site.publish(&site.draft("Browser story"), "2025-02-27T08:00:00Z").await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    for page in ["/".to_owned(), format!("/story/{}", story.slug), "/section/world".to_owned()] {
+        client.goto(&format!("{base}{page}")).await.unwrap();
+        let icon = client
+            .execute(
+                "return new Promise(done => { const link = document.querySelector('link[rel=icon]'); \
+                 if (!link) return done('no icon link'); const img = new Image(); \
+                 img.onload = () => done(img.naturalWidth + 'x' + img.naturalHeight); \
+                 img.onerror = () => done('failed: ' + link.href); img.src = link.href; })",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(icon, "32x32", "{page}: the favicon loads");
+        let root = client
+            .execute(
+                "return fetch('/favicon.ico').then(r => r.status + ' ' + r.headers.get('content-type'))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(root, "200 image/x-icon", "{page}: /favicon.ico, where browsers look unasked");
+        let failed = client
+            .execute(
+                "return performance.getEntriesByType('resource').filter(e => e.responseStatus >= 400).map(e => e.name)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed, serde_json::json!([]), "{page}: resources that failed");
+        // The browser asks for the tab's icon on its own; give it the time to.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let errors = console_errors(&client).await;
+        assert!(errors.is_empty(), "{page}: console errors {errors:?}");
+    }
     client.close().await.unwrap();
 }
 

@@ -229,3 +229,173 @@ async fn a_burst_on_a_cold_page_renders_it_once_and_a_burst_after_a_change_sees_
         assert!(String::from_utf8_lossy(&reply.body).contains("Second day of talks"));
     }
 }
+
+/// Letters from a small xorshift generator: enough randomness to make every address new.
+fn random_letters(seed: &mut u64, n: usize) -> String {
+    (0..n)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            char::from(b'a' + (*seed % 26) as u8)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn random_queries_on_every_kept_page_are_answered_from_one_entry() {
+    let site = Site::new().await;
+    let story = site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
+    let story_page = format!("/story/{}", story.slug);
+    let ninjs = format!("{story_page}/ninjs.json");
+    let pages = [
+        "/",
+        "/latest",
+        "/section/world",
+        "/tag/turkey",
+        "/author/ayesha-malik",
+        "/source/app",
+        story_page.as_str(),
+        ninjs.as_str(),
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/section/world/rss.xml",
+        "/tag/turkey/atom.xml",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemaps/pages.xml",
+        "/sitemaps/news.xml",
+        "/sitemaps/stories-2025-02.xml",
+        "/assets/style.css",
+    ];
+    let mut first = Vec::new();
+    for page in pages {
+        let reply = get(&site, page, &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        first.push(reply.body);
+    }
+    assert_eq!(site.state.page_cache.len(), pages.len());
+    let kept_bytes = site.state.page_cache.bytes();
+    let rendered = site.state.page_cache.rendered();
+
+    let mut seed = 0x9E37_79B9_7F4A_7C15;
+    for (page, body) in pages.iter().zip(&first) {
+        for round in 0..20 {
+            // 60 KB of random letters as one name, other names, repeated, in any order;
+            // `page=1` is the first page.
+            let query = match round % 4 {
+                0 => random_letters(&mut seed, 60 * 1024),
+                1 => format!("utm_source={}&b=1&b=2", random_letters(&mut seed, 40)),
+                2 => format!("{}=x&page=1", random_letters(&mut seed, 12)),
+                _ => format!("v={}&q={}", random_letters(&mut seed, 300), random_letters(&mut seed, 8)),
+            };
+            let reply = get(&site, &format!("{page}?{query}"), &[]).await;
+            assert_eq!(reply.status, StatusCode::OK, "{page}?{}", &query[..query.len().min(40)]);
+            assert_eq!(&reply.body, body, "{page}: the same page");
+        }
+    }
+    assert_eq!(site.state.page_cache.len(), pages.len(), "no entry was added");
+    assert_eq!(site.state.page_cache.bytes(), kept_bytes, "no byte was added");
+    assert_eq!(site.state.page_cache.rendered(), rendered, "every one was answered from the cache");
+    assert_eq!(site.state.page_cache.rendering(), 0);
+}
+
+#[tokio::test]
+async fn the_page_parameter_is_its_own_page_whatever_the_order() {
+    let site = Site::new().await;
+    for n in 0..21 {
+        let published = format!("2025-02-{:02}T08:00:00Z", n + 1);
+        site.publish(&site.draft(&format!("Story number {n} of the month")), &published).await;
+    }
+    let one = get(&site, "/latest", &[]).await;
+    let two = get(&site, "/latest?page=2", &[]).await;
+    assert_eq!(two.status, StatusCode::OK);
+    let two_text = String::from_utf8(two.body.clone()).unwrap();
+    assert!(two_text.contains("Story number 0 of the month"), "the oldest story is on page 2");
+    assert!(!String::from_utf8(one.body.clone()).unwrap().contains("Story number 0 of the month"));
+    assert!(site.state.page_cache.contains("/latest?page=2"));
+    assert_eq!(site.state.page_cache.len(), 2);
+
+    let rendered = site.state.page_cache.rendered();
+    for (uri, expected) in [
+        ("/latest?utm_source=x&page=2", &two.body),
+        ("/latest?page=2&utm_source=y&a=b", &two.body),
+        ("/latest?a=1&page=02", &two.body),
+        ("/latest?page=1", &one.body),
+        ("/latest?utm_medium=email&page=1", &one.body),
+    ] {
+        let reply = get(&site, uri, &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(&reply.body, expected, "{uri}");
+    }
+    assert_eq!(site.state.page_cache.rendered(), rendered, "each answered from its page's entry");
+    assert_eq!(site.state.page_cache.len(), 2);
+
+    // A page number the list refuses is a 400 and never kept; a page past the end a 404.
+    for (uri, status) in [
+        ("/latest?page=abc", StatusCode::BAD_REQUEST),
+        ("/latest?page=2&page=3", StatusCode::BAD_REQUEST),
+        ("/latest?page=0", StatusCode::BAD_REQUEST),
+        ("/latest?page=3", StatusCode::NOT_FOUND),
+        ("/section/world?page=9999", StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(get(&site, uri, &[]).await.status, status, "{uri}");
+    }
+    assert_eq!(site.state.page_cache.len(), 2);
+}
+
+#[tokio::test]
+async fn a_flood_of_pages_and_misses_stays_within_the_caps() {
+    let mut site = Site::new().await;
+    let limits = dateline_web::page_cache::Limits { entries: 8, bytes: 200 * 1024 };
+    site.state.parts_mut().page_cache = dateline_web::page_cache::PageCache::with_limits(limits);
+    let mut stories = Vec::new();
+    for n in 0..30 {
+        stories.push(site.publish(&site.draft(&format!("Flood story {n}")), "2025-02-27T08:00:00Z").await);
+    }
+    for story in &stories {
+        let reply = get(&site, &format!("/story/{}", story.slug), &[(header::ACCEPT_ENCODING, "br")]).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let cache = &site.state.page_cache;
+        assert!(cache.len() <= limits.entries, "{} entries", cache.len());
+        assert!(cache.bytes() <= limits.bytes, "{} bytes", cache.bytes());
+    }
+    assert!(!site.state.page_cache.is_empty());
+    // Still the right page after evictions.
+    let last = get(&site, &format!("/story/{}", stories[3].slug), &[]).await;
+    assert!(String::from_utf8(last.body).unwrap().contains("Flood story 3"));
+
+    // Stories that do not exist, written in every way, and addresses too long: never kept.
+    let before = site.state.page_cache.len();
+    let mut seed = 7;
+    for n in 0..200 {
+        let slug = random_letters(&mut seed, if n % 10 == 0 { 3000 } else { 20 });
+        assert_eq!(get(&site, &format!("/story/{slug}"), &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(get(&site, &format!("/{slug}"), &[]).await.status, StatusCode::NOT_FOUND);
+    }
+    assert!(site.state.page_cache.len() <= before);
+    assert_eq!(site.state.page_cache.rendering(), 0);
+}
+
+#[tokio::test]
+async fn an_address_is_one_key_however_it_is_escaped() {
+    let site = Site::new().await;
+    let mut urdu = site.draft("کراچی میں بارش");
+    urdu.section = site.urdu.id;
+    let story = site.publish(&urdu, "2025-02-27T08:00:00Z").await;
+    let upper = format!("/story/{}", crate::support::urlencode(story.slug.as_str()).replace("%2D", "-"));
+    let lower = upper.to_lowercase();
+    assert_ne!(upper, lower);
+    let first = get(&site, &upper, &[]).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let rendered = site.state.page_cache.rendered();
+    let again = get(&site, &lower, &[]).await;
+    assert_eq!(again.body, first.body);
+    assert_eq!(site.state.page_cache.rendered(), rendered, "lower-case escapes are the same entry");
+    assert_eq!(site.state.page_cache.len(), 1);
+    // Escaping a letter that needs none is answered, but without the cache.
+    let odd = get(&site, "/st%6Fry/anything", &[]).await;
+    assert_eq!(odd.status, StatusCode::NOT_FOUND);
+    assert_eq!(site.state.page_cache.len(), 1);
+}

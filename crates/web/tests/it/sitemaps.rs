@@ -86,7 +86,7 @@ async fn sitemaps_list_every_public_story_by_month_and_the_news_of_two_days() {
         urls,
         [
             format!("https://news.example.com/story/{}", recent.slug),
-            format!("https://news.example.com/story/{}", rain.slug),
+            crate::support::uri_of(&format!("https://news.example.com/story/{}", rain.slug)),
         ]
     );
     assert_eq!(texts(&february.body, "lastmod")[0], "2025-02-26T10:00:00Z");

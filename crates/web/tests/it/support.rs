@@ -281,6 +281,15 @@ impl<'a> Client<'a> {
     }
 }
 
+/// `address` as sitemaps, feeds and `Location` headers carry it: every byte outside ASCII
+/// percent-encoded (an Urdu slug included).
+pub fn uri_of(address: &str) -> String {
+    address
+        .bytes()
+        .map(|b| if b.is_ascii() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
