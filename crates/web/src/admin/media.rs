@@ -6,7 +6,7 @@ use super::{Editor, Flash, render};
 use crate::error::WebError;
 use crate::media::{TakeError, Upload, UploadError, media_text, take_in};
 use crate::state::AppState;
-use axum::Form;
+use crate::input::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

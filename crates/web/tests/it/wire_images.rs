@@ -246,6 +246,7 @@ async fn rss_pictures_are_fetched_once_and_keep_the_agency_credit() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -428,6 +429,7 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
