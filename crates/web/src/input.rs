@@ -30,7 +30,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         // A form sent by GET is a query string; no handler takes one, so it is read as is.
         if req.method() == Method::GET || req.method() == Method::HEAD {
-            let axum::Form(value) = axum::Form::<T>::from_request(req, state).await.map_err(|e| e.into_response())?;
+            let axum::Form(value) =
+                axum::Form::<T>::from_request(req, state).await.map_err(|e| e.into_response())?;
             return Ok(Self(value));
         }
         let (mut head, body) = req.into_parts();
@@ -38,7 +39,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         let RawForm(bytes) = raw.map_err(|e| e.into_response())?;
         head.headers.remove(header::CONTENT_LENGTH);
         let cleaned = Request::from_parts(head, Body::from(clean_form(&bytes)));
-        let axum::Form(value) = axum::Form::<T>::from_request(cleaned, state).await.map_err(|e| e.into_response())?;
+        let axum::Form(value) =
+            axum::Form::<T>::from_request(cleaned, state).await.map_err(|e| e.into_response())?;
         Ok(Self(value))
     }
 }
@@ -81,7 +83,8 @@ mod tests {
 
     #[test]
     fn form_values_are_cleaned_but_identifiers_and_passwords_kept() {
-        let body = Bytes::from_static(b"headline=Budget%00+passed%0D%0Anow&slug=a%00b&new_password=p%01w&x=%C2%85");
+        let body =
+            Bytes::from_static(b"headline=Budget%00+passed%0D%0Anow&slug=a%00b&new_password=p%01w&x=%C2%85");
         let cleaned: Vec<(String, String)> =
             url::form_urlencoded::parse(clean_form(&body).as_bytes()).into_owned().collect();
         assert_eq!(

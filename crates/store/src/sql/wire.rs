@@ -63,7 +63,9 @@ pub(crate) async fn set_push_token(pool: &AnyPool, id: SourceId, hash: Option<&s
         sqlx::query_scalar("SELECT id FROM sources WHERE id = $1").bind(id.0).fetch_optional(pool).await?;
     match exists {
         None => Err(StoreError::NotFound),
-        Some(_) => Err(StoreError::Invalid(vec![FieldError::new("kind", "only push sources have a push token")])),
+        Some(_) => {
+            Err(StoreError::Invalid(vec![FieldError::new("kind", "only push sources have a push token")]))
+        }
     }
 }
 
@@ -393,7 +395,8 @@ async fn known_guids(
     for chunk in items.chunks(500) {
         // The guids are bound ($2, $3...), never written into the SQL.
         let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
-        let sql = format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({})", list.join(", "));
+        let sql =
+            format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({})", list.join(", "));
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source.0);
         for item in chunk {
             query = query.bind(item.guid.clone());

@@ -394,7 +394,8 @@ async fn wire_text_is_stored_exactly(store: Arc<dyn Store>) {
         auto_publish: false,
     };
     store.configure_source(n.source.id, &config, None).await.unwrap();
-    let held = [item(&format!("{tricky}-1"), 1, tricky, false), item(&format!("{tricky}-2"), 1, "Plain", false)];
+    let held =
+        [item(&format!("{tricky}-1"), 1, tricky, false), item(&format!("{tricky}-2"), 1, "Plain", false)];
     let now = at("2025-02-27T10:00:00Z");
     assert_eq!(store.ingest_items(n.source.id, b"raw", &held, now).await.unwrap(), [IngestAction::Held; 2]);
     // Sent again: the guids with backslashes are found, so nothing is taken in twice.
@@ -407,10 +408,8 @@ async fn wire_text_is_stored_exactly(store: Arc<dyn Store>) {
     assert_eq!(stored[0].item.title, tricky, "the kept item too");
 
     store.configure_source(n.source.id, &WireConfig { auto_publish: true, ..config }, None).await.unwrap();
-    let published = store
-        .ingest_items(n.source.id, b"raw", &[item("published-1", 1, tricky, false)], now)
-        .await
-        .unwrap();
+    let published =
+        store.ingest_items(n.source.id, b"raw", &[item("published-1", 1, tricky, false)], now).await.unwrap();
     let IngestAction::Published(story) = published[0] else { panic!("{published:?}") };
     assert_eq!(store.story(story).await.unwrap().unwrap().headline, tricky);
 }

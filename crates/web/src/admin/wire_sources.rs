@@ -6,8 +6,8 @@
 use super::Editor;
 use super::manage::{Field, Fields, Item, ItemAction, ListPage, Opt, Secret, check, field, get, show};
 use crate::error::WebError;
-use crate::state::AppState;
 use crate::input::Form;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

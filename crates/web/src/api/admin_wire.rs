@@ -13,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_wire, put_wire)).routes(routes!(new_push_token, revoke_push_token))
+    OpenApiRouter::new()
+        .routes(routes!(get_wire, put_wire))
+        .routes(routes!(new_push_token, revoke_push_token))
 }
 
 /// How a source's copy arrives and is handled.

@@ -46,7 +46,8 @@ pub struct Pusher(SourceId);
 impl FromRequestParts<AppState> for Pusher {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Path(id) = Path::<i64>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        let Path(id) =
+            Path::<i64>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

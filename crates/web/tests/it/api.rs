@@ -16,7 +16,13 @@ pub(crate) struct Reply {
     pub json: Value,
 }
 
-pub(crate) async fn call(site: &Site, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+pub(crate) async fn call(
+    site: &Site,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     call_raw(site, method, uri, token, body.map(|b| ("application/json", b.to_string().into_bytes()))).await
 }
 

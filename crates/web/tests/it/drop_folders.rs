@@ -68,7 +68,8 @@ async fn a_drop_folder_must_be_inside_the_root() {
     assert_eq!(site.store.wire_source(site.source.id).await.unwrap().unwrap().config.kind, "manual");
 
     let inside = format!("{r}/agency/../agency");
-    let saved = admin.post(&path, &[("kind", "drop-newsml"), ("location", &inside), ("poll_seconds", "5")]).await;
+    let saved =
+        admin.post(&path, &[("kind", "drop-newsml"), ("location", &inside), ("poll_seconds", "5")]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let w = site.store.wire_source(site.source.id).await.unwrap().unwrap();
     let real = std::fs::canonicalize(root.path().join("agency")).unwrap();
@@ -130,7 +131,8 @@ async fn the_poller_follows_no_symlink_out_of_the_root() {
         site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
-    let error_of = async |source| site.store.poll_status(source).await.unwrap().last_error.unwrap_or_default();
+    let error_of =
+        async |source| site.store.poll_status(source).await.unwrap().last_error.unwrap_or_default();
     let settled = wait_until(Duration::from_secs(8), async || {
         r.join("agency/processed/good.xml").exists()
             && error_of(moves).await.contains("cannot be moved")

@@ -20,8 +20,14 @@ async fn control_characters_typed_in_a_form_are_not_stored() {
     fields.push(("standfirst", standfirst));
     let created = client.post("/admin/stories/new", &fields).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let id: i64 =
-        created.header("location").trim_start_matches("/admin/stories/").split('?').next().unwrap().parse().unwrap();
+    let id: i64 = created
+        .header("location")
+        .trim_start_matches("/admin/stories/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let story = site.store.story(dateline_core::StoryId(id)).await.unwrap().unwrap();
     assert_eq!(story.headline, "Budget passed at last");
     assert_eq!(story.standfirst, "One line\nand another[31m");

@@ -369,7 +369,6 @@ async fn a_nul_in_a_guid_is_cleaned_once_so_the_same_push_again_is_a_duplicate()
     let items = site.store.wire_items(Some(id), None, 10).await.unwrap();
     assert_eq!(items.len(), 1, "one item, not two");
     assert_eq!(items[0].guid, "urn:dateline-test:wire:nulinguid");
-
 }
 
 /// Pushes a large body (above the API's body limit) with `token`.
@@ -389,12 +388,15 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
         client.request(method, format!("{base}/api/admin/v1/sources/app/{path}")).bearer_auth(&admin)
     };
     let id = site.source.id;
-    let put = api(reqwest::Method::PUT, "wire").json(&serde_json::json!({"kind": "push-ninjs"}));
+    let put = api(reqwest::Method::PUT, "wire")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "push-ninjs"}).to_string());
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
     let issue = async || {
         let reply = api(reqwest::Method::POST, "push-token").send().await.unwrap();
         assert_eq!(reply.status(), StatusCode::OK);
-        reply.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        let body: serde_json::Value = serde_json::from_str(&reply.text().await.unwrap()).unwrap();
+        body["token"].as_str().unwrap().to_owned()
     };
     let first = issue().await;
     assert_eq!(push(&base, id, &first, fixture("ninjs14_text.json")).await.0, 200);
@@ -413,21 +415,24 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
     let revoked = api(reqwest::Method::DELETE, "push-token").send().await.unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     assert_eq!(push(&base, id, &second, fixture("ninjs14_text.json")).await.0, 401, "revoked");
-    let shown = api(reqwest::Method::GET, "wire").send().await.unwrap().json::<serde_json::Value>().await;
-    assert_eq!(shown.unwrap()["has_push_token"], false);
+    let shown = api(reqwest::Method::GET, "wire").send().await.unwrap().text().await.unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["has_push_token"], false);
     let third = issue().await;
     assert_eq!(push(&base, id, &third, fixture("ninjs14_text.json")).await.0, 200, "a new token after");
 
     // No longer a push source: the token is cleared, and pushes refused.
     let put = api(reqwest::Method::PUT, "wire")
-        .json(&serde_json::json!({"kind": "rss", "location": "https://wire.example.com/rss.xml"}));
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "rss", "location": "https://wire.example.com/rss.xml"}).to_string());
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
     assert!(!site.store.wire_source(id).await.unwrap().unwrap().has_push_token, "cleared");
     assert_eq!(push(&base, id, &third, fixture("ninjs14_text.json")).await.0, 401);
     let refused = api(reqwest::Method::POST, "push-token").send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a feed gets no push token");
     // A push source again: the old token stays dead; revoking and issuing work again.
-    let put = api(reqwest::Method::PUT, "wire").json(&serde_json::json!({"kind": "push-newsml"}));
+    let put = api(reqwest::Method::PUT, "wire")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "push-newsml"}).to_string());
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(push(&base, id, &third, fixture("newsml_item.xml")).await.0, 401, "not revived");
     let fourth = issue().await;
