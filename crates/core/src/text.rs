@@ -1,4 +1,45 @@
-//! Plain-text helpers for the front pages: headlines cut to fit and one-line teasers.
+//! Plain-text helpers: input hygiene for every text that comes from outside (agency copy,
+//! forms, API bodies), and headlines cut to fit and one-line teasers for the front pages.
+
+use std::borrow::Cow;
+
+/// Whether `c` is a control character that text from outside may not carry: C0 (NUL
+/// included), DEL and C1, except tab and newline. A carriage return counts: [`clean`] turns
+/// it into a newline.
+pub fn is_unwanted_control(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\n'
+}
+
+/// Normalises text that comes from outside, once, at the edge: line ends become `\n` (a
+/// `\r\n` pair or a lone `\r`), and NUL and every other C0 and C1 control character but tab
+/// and newline are removed. Neither database stores NUL in text, and control characters
+/// show as nothing or garbage on a page, in a feed or in a log. Borrows when nothing
+/// changes, which is nearly always.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unwanted_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            c if is_unwanted_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`clean`] in place, for owned fields.
+pub fn clean_in_place(text: &mut String) {
+    if let Cow::Owned(cleaned) = clean(text) {
+        *text = cleaned;
+    }
+}
 
 /// Cuts `text` to at most `max_chars` characters at a word boundary, adding "…" when
 /// anything was cut. A single word longer than the limit is cut inside the word.
@@ -32,6 +73,18 @@ pub fn teaser(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_removes_nul_and_controls_and_keeps_tab_and_newline() {
+        assert_eq!(clean("a\0b\u{1}c\u{7f}d\u{85}e\u{9b}f"), "abcdef");
+        assert_eq!(clean("one\ttwo\nthree"), "one\ttwo\nthree");
+        assert_eq!(clean("a\r\nb\rc\r\r\nd"), "a\nb\nc\n\nd");
+        assert_eq!(clean("کراچی\u{0}میں"), "کراچیمیں");
+        assert!(matches!(clean("plain text, \u{200f} and all"), Cow::Borrowed(_)));
+        let mut owned = String::from("guid\0-1");
+        clean_in_place(&mut owned);
+        assert_eq!(owned, "guid-1");
+    }
 
     #[test]
     fn short_text_is_left_alone() {

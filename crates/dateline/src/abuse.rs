@@ -143,7 +143,8 @@ pub async fn run(args: AbuseBench) -> anyhow::Result<()> {
             while Instant::now() < until {
                 let target = targets[i % targets.len()];
                 i += 1;
-                tally.count("oversized body", oversized_body(&host, target).await);
+                let path = target.split(' ').nth(1).unwrap_or("");
+                tally.count("oversized body", format!("{path}: {}", oversized_body(&host, target).await));
             }
         });
     }

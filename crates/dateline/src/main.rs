@@ -200,6 +200,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = dateline_web::AppState::from(dateline_web::Parts {
         search,
         pictures,
+        drop_root: dateline_newsroom::drop_folder::DropRoot::new(settings.wire.drop_root.clone()),
         ..dateline_web::Parts::new(store, theme)
     })
     .with_wire_images(dateline_newsroom::wire_images::Settings::default());

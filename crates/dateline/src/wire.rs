@@ -134,10 +134,20 @@ pub async fn add_source(args: SourceAdd) -> anyhow::Result<()> {
         let lines: Vec<String> = errors.iter().map(|e| format!("{}: {}", flag(e.field), e.message)).collect();
         anyhow::bail!("{}", lines.join("; "));
     }
-    if let Some(folder) = config.location.as_deref().filter(|_| args.kind == "drop-newsml") {
-        std::fs::create_dir_all(folder).with_context(|| format!("cannot make the drop folder {folder}"))?;
+    let settings = crate::config::Settings::resolve(&args.store, None)?;
+    if let Some(folder) = config.location.clone().filter(|_| args.kind == "drop-newsml") {
+        // Only under the drop root: checked before the folder is made, and again (symlinks
+        // followed) once it exists.
+        let root = settings.wire.drop_root.as_deref().and_then(|r| std::fs::canonicalize(r).ok());
+        if !root.is_some_and(|root| std::path::Path::new(&folder).starts_with(root)) {
+            anyhow::bail!("--folder: drop folders must be under [wire] drop_root in dateline.toml");
+        }
+        std::fs::create_dir_all(&folder).with_context(|| format!("cannot make the drop folder {folder}"))?;
+        let root = dateline_newsroom::drop_folder::DropRoot::new(settings.wire.drop_root.clone());
+        let resolved = root.resolve(&folder).map_err(|e| anyhow::anyhow!("--folder: {e}"))?;
+        config.location = Some(resolved.display().to_string());
     }
-    let store = crate::open_store(&crate::config::Settings::resolve(&args.store, None)?).await?;
+    let store = crate::open_store(&settings).await?;
     let slug = dateline_core::Slug::from_title(&args.name).context("the name needs letters or digits")?;
     let section = match &args.section {
         Some(s) => Some(store.section_by_slug(s).await?.with_context(|| format!("no section {s:?}"))?.id),

@@ -109,8 +109,11 @@ pub struct ParsedFeed {
 }
 
 impl ParsedFeed {
-    /// Drops repeated items (same guid and version), keeping the first, and trims bodies.
+    /// Cleans every text (NUL and other control characters out, see
+    /// `dateline_core::text::clean`), drops repeated items (same guid and version), keeping
+    /// the first, and trims bodies.
     pub(crate) fn tidy(&mut self) {
+        self.clean_text();
         let mut seen = std::collections::HashSet::new();
         self.items.retain(|i| seen.insert((i.guid.clone(), i.version)));
         for item in &mut self.items {
@@ -127,6 +130,43 @@ impl ParsedFeed {
                     .or_else(|| item.body_html.as_deref().map(crate::text::plain))
                     .unwrap_or_default();
                 item.title = dateline_core::text::cut_at_word(&text, 100);
+            }
+        }
+    }
+}
+
+impl ParsedFeed {
+    /// Every string of the document through `dateline_core::text::clean`, once, before
+    /// anything compares or stores it: a guid with a NUL in it is the same guid on every
+    /// arrival, and neither database is handed a NUL.
+    fn clean_text(&mut self) {
+        use dateline_core::text::clean_in_place as clean;
+        let some = |s: &mut Option<String>| s.iter_mut().for_each(clean);
+        let FeedInfo { title, link, language } = &mut self.feed;
+        [title, link, language].into_iter().for_each(some);
+        for item in &mut self.items {
+            let WireItem {
+                guid,
+                version: _,
+                title,
+                link,
+                summary,
+                body_html,
+                published,
+                updated,
+                authors,
+                categories,
+                language,
+                media,
+                place,
+                status: _,
+            } = item;
+            [guid, title].into_iter().for_each(clean);
+            [link, summary, body_html, published, updated, language, place].into_iter().for_each(some);
+            authors.iter_mut().chain(categories.iter_mut()).for_each(clean);
+            for Media { url, kind, caption, credit } in media {
+                clean(url);
+                [kind, caption, credit].into_iter().for_each(some);
             }
         }
     }

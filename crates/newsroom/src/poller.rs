@@ -8,6 +8,7 @@
 //! can hold up another.
 
 use crate::Clock;
+use crate::drop_folder::DropRoot;
 use crate::wire_images::WireImages;
 use dateline_core::{DuePoll, PollOutcome};
 use dateline_store::Store;
@@ -58,11 +59,11 @@ async fn poll_one(
     client: reqwest::Client,
     clock: Clock,
     images: WireImages,
+    drop_root: DropRoot,
     poll: DuePoll,
 ) {
     let outcome = if poll.kind == "drop-newsml" {
-        let folder = std::path::Path::new(&poll.url);
-        crate::drop_folder::scan(&*store, &images, poll.source, folder, clock.now()).await
+        crate::drop_folder::scan(&*store, &images, poll.source, &drop_root, &poll.url, clock.now()).await
     } else {
         fetch_and_take_in(&*store, &client, &clock, &images, &poll).await
     };
@@ -94,11 +95,17 @@ async fn fetch_and_take_in(
 }
 
 /// Polls due sources until `stop`, at most [`MAX_POLLS`] at a time; their items' pictures go
-/// to `images`. Polls still running [`GRACE`] after the stop are cut off and their sources
+/// to `images`; drop folders are looked at only inside `drop_root`. Polls still running [`GRACE`] after the stop are cut off and their sources
 /// released, to be polled again at the next start (taking an item in twice changes nothing).
 ///
 /// [`GRACE`]: crate::worker::GRACE
-pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages, stop: CancellationToken) {
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Clock,
+    images: WireImages,
+    drop_root: DropRoot,
+    stop: CancellationToken,
+) {
     let client = match reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -132,6 +139,7 @@ pub async fn run(store: Arc<dyn Store>, clock: Clock, images: WireImages, stop: 
                         client.clone(),
                         clock.clone(),
                         images.clone(),
+                        drop_root.clone(),
                         poll,
                     ));
                     owners.insert(task.id(), source);

@@ -5,6 +5,7 @@
 //! three is only how the bytes arrive.
 
 use crate::admin::{AdminError, guarded};
+use crate::drop_folder::DropRoot;
 use crate::wire_images::WireImages;
 use dateline_core::rights::{Action, Actor};
 use dateline_core::{
@@ -52,26 +53,39 @@ pub async fn take_in(
     Ok(TakenIn { items, actions })
 }
 
-/// Saves how a source's copy arrives (checked by `WireConfig::validate`); a polled source
-/// is looked at again at once. The same for the HTML admin and the Admin API.
+/// Saves how a source's copy arrives (checked by `WireConfig::validate`, a drop folder
+/// resolved inside `drop_root` and saved as the real folder); a polled source is looked at
+/// again at once; a source no longer pushed to loses its push token. The same for the HTML
+/// admin and the Admin API.
 ///
 /// # Errors
 /// [`AdminError::Forbidden`] unless the actor manages sources; [`AdminError::Invalid`]
-/// with every field problem; a store failure.
+/// with every field problem (a drop folder when no root is set, or outside it, included);
+/// a store failure.
 pub async fn configure(
     store: &dyn Store,
     actor: &Actor,
+    drop_root: &DropRoot,
     source: SourceId,
     config: &WireConfig,
     poll_seconds: i64,
     now: Timestamp,
 ) -> Result<(), AdminError> {
-    let valid = config.validate(poll_seconds);
+    let mut config = config.clone();
+    let mut valid = config.validate(poll_seconds);
+    if config.kind == "drop-newsml"
+        && let (Ok(()), Some(location)) = (&valid, config.location.as_deref())
+    {
+        match drop_root.resolve(location) {
+            Ok(folder) => config.location = Some(folder.display().to_string()),
+            Err(message) => valid = Err(vec![FieldError::new("location", message)]),
+        }
+    }
     guarded(
         actor,
         Action::ManageSources,
         valid,
-        store.save_wire_settings(source, config, poll_seconds, None, now),
+        store.save_wire_settings(source, &config, poll_seconds, None, now),
     )
     .await
 }
@@ -94,14 +108,49 @@ pub async fn new_push_token(
     };
     let token = dateline_core::secrets::new_token("dl_push_").map_err(AdminError::Secret)?;
     let hash = dateline_core::secrets::token_hash(&token);
-    guarded(
-        actor,
-        Action::ManageSources,
-        valid,
-        store.configure_source(source.source.id, &source.config, Some(&hash)),
-    )
-    .await?;
+    guarded(actor, Action::ManageSources, valid, store.set_push_token(source.source.id, Some(&hash))).await?;
     Ok(token)
+}
+
+/// Revokes a source's push token: its pushes are refused until a new token is issued.
+///
+/// # Errors
+/// [`AdminError::Forbidden`]; a store failure.
+pub async fn revoke_push_token(store: &dyn Store, actor: &Actor, source: SourceId) -> Result<(), AdminError> {
+    guarded(actor, Action::ManageSources, Ok(()), store.set_push_token(source, None)).await
+}
+
+/// Why a push was refused before its body was read.
+#[derive(Debug, thiserror::Error)]
+pub enum PushRefused {
+    /// No token, or not this source's.
+    #[error("send this source's push token")]
+    Unauthorized,
+    /// The token is this source's, but the source is not (or no longer) a push source.
+    #[error("this source does not take pushes")]
+    NotPushSource,
+    #[error(transparent)]
+    Store(#[from] dateline_store::StoreError),
+}
+
+/// Checks a push to `source` with the bearer `token` (the secret, as sent): the token must
+/// be this source's, and the source a push source.
+///
+/// # Errors
+/// [`PushRefused`].
+pub async fn check_push(store: &dyn Store, source: SourceId, token: &str) -> Result<(), PushRefused> {
+    if token.is_empty() {
+        return Err(PushRefused::Unauthorized);
+    }
+    let found = store.source_by_push_token(&dateline_core::secrets::token_hash(token)).await?;
+    if found != Some(source) {
+        return Err(PushRefused::Unauthorized);
+    }
+    let kind = store.wire_source(source).await?.map(|w| w.config.kind);
+    if !kind.is_some_and(|k| WireConfig::is_push(&k)) {
+        return Err(PushRefused::NotPushSource);
+    }
+    Ok(())
 }
 
 /// The wire desk's decision on a held item: publish it as a story, make it a draft to

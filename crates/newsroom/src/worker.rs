@@ -46,6 +46,8 @@ pub struct Background {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub wire_images: WireImages,
+    /// The folder drop folders must be under (`[wire] drop_root`).
+    pub drop_root: crate::drop_folder::DropRoot,
     /// Kept in step with the change log, each on its own loop.
     pub followers: Vec<Arc<dyn Follower>>,
 }
@@ -66,6 +68,7 @@ impl Workers {
             work.store.clone(),
             work.clock.clone(),
             work.wire_images.clone(),
+            work.drop_root.clone(),
             stop.clone(),
         ));
         tasks.spawn(crate::webhooks::run(work.store.clone(), work.clock.clone(), stop.clone()));

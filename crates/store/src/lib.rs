@@ -287,12 +287,20 @@ pub trait Store: Send + Sync + 'static {
     async fn recent_deliveries(&self, limit: u32) -> Result<Vec<Delivery>>;
 
     /// Sets how a source's copy arrives and is handled; a new push token hash when given.
+    /// A kind that is not pushed to clears the push token.
     async fn configure_source(
         &self,
         id: SourceId,
         config: &WireConfig,
         push_token_hash: Option<&str>,
     ) -> Result<()>;
+    /// Sets a new push token hash for a push source (the old token stops working at once),
+    /// or with `None` clears it (pushes are refused until a new one is set).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; [`StoreError::Invalid`] when setting one on a source that
+    /// is not a push source.
+    async fn set_push_token(&self, id: SourceId, push_token_hash: Option<&str>) -> Result<()>;
     /// Checks and saves a source's wire settings (a new push token hash when given) and, for
     /// polled kinds, looks at it now and every `poll_seconds` after.
     async fn save_wire_settings(

@@ -9,6 +9,7 @@
 mod admin;
 pub mod api;
 mod error;
+mod input;
 pub mod media;
 pub mod page_cache;
 mod public;

@@ -178,7 +178,8 @@ impl Upload {
             } else {
                 let text = String::from_utf8(bytes)
                     .map_err(|_| UploadError::Malformed(format!("the field {name:?} is not UTF-8 text")))?;
-                upload.fields.insert(name, text);
+                // Cleaned like every form field (`crate::input`).
+                upload.fields.insert(name, dateline_core::text::clean(&text).into_owned());
             }
         }
         Ok(upload)

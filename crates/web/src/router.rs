@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/sources", get(admin::manage::sources).post(admin::manage::create_source))
         .route("/admin/sources/{id}/wire", get(admin::wire_sources::settings).post(admin::wire_sources::save))
         .route("/admin/sources/{id}/wire/token", post(admin::wire_sources::new_token))
+        .route("/admin/sources/{id}/wire/token/revoke", post(admin::wire_sources::revoke_token))
         .route("/admin/users", get(admin::manage::users).post(admin::manage::create_user))
         .route("/admin/users/{id}/{action}", post(admin::manage::user_action))
         .route("/admin/settings", get(admin::manage::settings).post(admin::manage::save_settings))

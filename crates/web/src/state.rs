@@ -28,6 +28,8 @@ pub struct Parts {
     /// Fetches wire pictures into `pictures`, recording them in `store`: made from those
     /// fields, so it is made again ([`AppState::with_wire_images`]) when they change.
     pub wire_images: dateline_newsroom::wire_images::WireImages,
+    /// The folder drop folders must be under (`[wire] drop_root`); none by default.
+    pub drop_root: dateline_newsroom::drop_folder::DropRoot,
 }
 
 impl Parts {
@@ -47,6 +49,7 @@ impl Parts {
             page_cache: crate::page_cache::PageCache::default(),
             search: dateline_newsroom::search::Search::in_memory(),
             pictures,
+            drop_root: dateline_newsroom::drop_folder::DropRoot::default(),
         }
     }
 }
@@ -98,6 +101,7 @@ impl AppState {
             store: self.store.clone(),
             clock: self.clock.clone(),
             wire_images: self.wire_images.clone(),
+            drop_root: self.drop_root.clone(),
             followers: vec![Arc::new(self.search.clone()), Arc::new(self.clone())],
         }
     }

@@ -470,6 +470,9 @@ impl Store for SqlStore {
     ) -> Result<()> {
         wire::configure(&self.pool, id, config, push_token_hash).await
     }
+    async fn set_push_token(&self, id: SourceId, push_token_hash: Option<&str>) -> Result<()> {
+        wire::set_push_token(&self.pool, id, push_token_hash).await
+    }
     async fn source_by_push_token(&self, token_hash: &str) -> Result<Option<SourceId>> {
         wire::source_by_push_token(&self.pool, token_hash).await
     }

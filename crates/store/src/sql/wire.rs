@@ -3,7 +3,7 @@
 //! same item again ignored, a newer version updating its story, a withdrawal killing it,
 //! and new items published at once or held for the wire desk as the source says.
 
-use super::bulk::{Val, insert_rows};
+use super::bulk::{Val, insert_bound_rows};
 use super::stories;
 use crate::{Result, StoreError};
 use dateline_core::{Actor, ChangeKey, StatusChange};
@@ -23,9 +23,11 @@ pub(crate) async fn configure(
     config: &WireConfig,
     push_token_hash: Option<&str>,
 ) -> Result<()> {
+    // A source that stops being pushed to loses its push token here, whoever forgot to ask.
     let done = sqlx::query(
         "UPDATE sources SET kind = $1, location = $2, section_id = $3, byline = $4, language = $5, auto_publish = $6, \
-         push_token_hash = COALESCE($7, push_token_hash) WHERE id = $8",
+         push_token_hash = CASE WHEN $1 LIKE 'push-%' THEN COALESCE($7, push_token_hash) ELSE NULL END \
+         WHERE id = $8",
     )
     .bind(&config.kind)
     .bind(config.location.clone())
@@ -42,6 +44,29 @@ pub(crate) async fn configure(
         other => other,
     })?;
     if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Sets (rotates) or clears a source's push token hash; setting one is refused for a source
+/// that is not a push source.
+pub(crate) async fn set_push_token(pool: &AnyPool, id: SourceId, hash: Option<&str>) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE sources SET push_token_hash = $1 WHERE id = $2 AND ($1 IS NULL OR kind LIKE 'push-%')",
+    )
+    .bind(hash.map(str::to_owned))
+    .bind(id.0)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() > 0 {
+        return Ok(());
+    }
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM sources WHERE id = $1").bind(id.0).fetch_optional(pool).await?;
+    match exists {
+        None => Err(StoreError::NotFound),
+        Some(_) => {
+            Err(StoreError::Invalid(vec![FieldError::new("kind", "only push sources have a push token")]))
+        }
+    }
 }
 
 pub(crate) async fn source_by_push_token(pool: &AnyPool, hash: &str) -> Result<Option<SourceId>> {
@@ -357,7 +382,7 @@ async fn insert_wire_rows(tx: &mut Transaction<'static, Any>, rows: Vec<Vec<Val>
         "fingerprint",
         "cluster_id",
     ];
-    insert_rows(tx, "wire_items", &columns, rows).await
+    insert_bound_rows(tx, "wire_items", &columns, rows).await
 }
 
 /// Which of the items' guids this source has sent before.
@@ -368,16 +393,15 @@ async fn known_guids(
 ) -> Result<std::collections::HashSet<String>> {
     let mut known = std::collections::HashSet::new();
     for chunk in items.chunks(500) {
-        let mut list = String::new();
-        for (i, item) in chunk.iter().enumerate() {
-            if i > 0 {
-                list.push_str(", ");
-            }
-            Val::Text(item.guid.clone()).write_sql(&mut list);
+        // The guids are bound ($2, $3...), never written into the SQL.
+        let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql =
+            format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({})", list.join(", "));
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source.0);
+        for item in chunk {
+            query = query.bind(item.guid.clone());
         }
-        let sql = format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({list})");
-        let found: Vec<String> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source.0).fetch_all(&mut **tx).await?;
+        let found: Vec<String> = query.fetch_all(&mut **tx).await?;
         known.extend(found);
     }
     Ok(known)

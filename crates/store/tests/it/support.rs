@@ -22,6 +22,12 @@ impl TestDb {
     }
 
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(None).await
+    }
+
+    /// A fresh PostgreSQL database with `setting` (such as `standard_conforming_strings = off`)
+    /// as its default for every connection, set before the store connects.
+    pub async fn postgres_with(setting: Option<&str>) -> Option<Self> {
         let base = std::env::var("DATELINE_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_owned());
         sqlx::any::install_default_drivers();
         let mut admin = match sqlx::AnyConnection::connect(&base).await {
@@ -37,6 +43,12 @@ impl TestDb {
             .execute(&mut admin)
             .await
             .unwrap();
+        if let Some(setting) = setting {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} SET {setting}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
         let store = SqlStore::open(&Location::Postgres(url)).await.unwrap();
         Some(Self { store: Arc::new(store), _dir: None, pg_name: Some(name) })

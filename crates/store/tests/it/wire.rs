@@ -9,8 +9,18 @@ use std::sync::Arc;
 crate::on_both_backends!(
     items_follow_the_newsroom_rules,
     near_duplicates_from_other_agencies_are_grouped,
-    wire_pictures_reach_their_stories
+    wire_pictures_reach_their_stories,
+    wire_text_is_stored_exactly
 );
+
+/// PostgreSQL with `standard_conforming_strings` off, where a backslash in a quoted literal
+/// is an escape: wire text is bound, so it is stored exactly all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wire_text_is_stored_exactly_on_postgres_with_backslash_escapes() {
+    let setting = Some("standard_conforming_strings = off");
+    let Some(db) = crate::support::TestDb::postgres_with(setting).await else { return };
+    wire_text_is_stored_exactly(db.store.clone()).await;
+}
 
 fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
     IncomingItem {
@@ -368,4 +378,38 @@ async fn wire_pictures_reach_their_stories(store: Arc<dyn Store>) {
     assert_eq!(store.attach_wire_picture(n.source.id, "p4", t(10)).await.unwrap(), None);
     assert_eq!(store.story(doomed).await.unwrap().unwrap().image, None);
     assert_eq!(store.attach_wire_picture(n.source.id, "nobody", t(10)).await.unwrap(), None);
+}
+
+/// Quotes and backslashes in every stored text of an item, held (the batch insert) and
+/// published (the story), come back exactly as sent.
+async fn wire_text_is_stored_exactly(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let tricky = r#"It\'s "C:\path\n""#;
+    let config = WireConfig {
+        kind: "push-ninjs".into(),
+        location: None,
+        section: Some(n.section.id),
+        byline: String::new(),
+        language: None,
+        auto_publish: false,
+    };
+    store.configure_source(n.source.id, &config, None).await.unwrap();
+    let held =
+        [item(&format!("{tricky}-1"), 1, tricky, false), item(&format!("{tricky}-2"), 1, "Plain", false)];
+    let now = at("2025-02-27T10:00:00Z");
+    assert_eq!(store.ingest_items(n.source.id, b"raw", &held, now).await.unwrap(), [IngestAction::Held; 2]);
+    // Sent again: the guids with backslashes are found, so nothing is taken in twice.
+    let again = store.ingest_items(n.source.id, b"raw", &held, now).await.unwrap();
+    assert_eq!(again, [IngestAction::Unchanged; 2]);
+    let mut stored = store.wire_items(Some(n.source.id), None, 10).await.unwrap();
+    stored.sort_by(|a, b| a.guid.cmp(&b.guid));
+    assert_eq!(stored.len(), 2);
+    assert_eq!((stored[0].guid.as_str(), stored[0].title.as_str()), (format!("{tricky}-1").as_str(), tricky));
+    assert_eq!(stored[0].item.title, tricky, "the kept item too");
+
+    store.configure_source(n.source.id, &WireConfig { auto_publish: true, ..config }, None).await.unwrap();
+    let published =
+        store.ingest_items(n.source.id, b"raw", &[item("published-1", 1, tricky, false)], now).await.unwrap();
+    let IngestAction::Published(story) = published[0] else { panic!("{published:?}") };
+    assert_eq!(store.story(story).await.unwrap().unwrap().headline, tricky);
 }

@@ -7,9 +7,9 @@
 use super::form::{FieldErrors, StoryForm, errors_map};
 use super::{Editor, Flash, current_session, render};
 use crate::error::WebError;
+use crate::input::Form;
 use crate::state::AppState;
 use crate::views::story_url;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -5,8 +5,8 @@
 
 use super::{SESSION_COOKIE, SESSION_HOURS, cookie, render};
 use crate::error::WebError;
+use crate::input::Form;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -4,9 +4,9 @@
 
 use super::{Editor, Flash, render};
 use crate::error::WebError;
+use crate::input::Form;
 use crate::media::{TakeError, Upload, UploadError, media_text, take_in};
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -5,9 +5,9 @@
 
 use super::{Editor, render};
 use crate::error::WebError;
+use crate::input::Form;
 use crate::state::AppState;
 use crate::theme::to_value;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,13 +1,13 @@
 //! A source's wire settings in the admin: how its copy arrives (pushed, polled feed or drop
 //! folder), where it goes (section, byline, language, auto-publish or hold for the desk),
 //! how polling is going (last success, last error, failures in a row), and a new push
-//! token, shown once. Saving also looks at a polled source again at once.
+//! token, shown once, or none (revoked). Saving also looks at a polled source again at once.
 
 use super::Editor;
 use super::manage::{Field, Fields, Item, ItemAction, ListPage, Opt, Secret, check, field, get, show};
 use crate::error::WebError;
+use crate::input::Form;
 use crate::state::AppState;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -68,6 +68,14 @@ async fn status_rows(state: &AppState, w: &WireSource) -> Result<Vec<Item>, WebE
             method: "post",
             danger: w.has_push_token,
         });
+        if w.has_push_token {
+            token_row.actions.push(ItemAction {
+                label: "Revoke push token",
+                url: format!("{}/token/revoke", path(w.source.id)),
+                method: "post",
+                danger: true,
+            });
+        }
         rows.push(token_row);
     }
     Ok(rows)
@@ -77,8 +85,10 @@ async fn page(state: &AppState, w: &WireSource) -> Result<ListPage, WebError> {
     let mut kind = field("kind", "Kind", "select", true);
     kind.options = WireConfig::KINDS.iter().map(|k| Opt { value: (*k).into(), label: (*k).into() }).collect();
     let mut location = field("location", "Feed address or drop folder", "text", false);
-    location.hint =
-        Some("http(s) address for rss, atom and jsonfeed; an absolute folder path for drop-newsml");
+    location.hint = Some(
+        "http(s) address for rss, atom and jsonfeed; for drop-newsml, an absolute path to a folder \
+         under the server's drop root ([wire] drop_root)",
+    );
     let mut every = field("poll_seconds", "Seconds between looks", "text", false);
     every.hint = Some("at least 10 for feeds, 1 for drop folders");
     let mut section = field("section", "Section", "select", false);
@@ -152,7 +162,8 @@ pub async fn save(
     let saved = match parse(&f) {
         Ok((config, seconds)) => {
             let (store, now) = (state.store.as_ref(), state.clock.now());
-            wire::configure(store, &editor.actor(), w.source.id, &config, seconds, now).await
+            let root = &state.drop_root;
+            wire::configure(store, &editor.actor(), root, w.source.id, &config, seconds, now).await
         }
         Err(errors) => Err(AdminError::Invalid(errors)),
     };
@@ -180,4 +191,17 @@ pub async fn new_token(
     let secret = Secret { label: "The new push token".into(), value: token };
     let typed = saved_fields(&w);
     show(&state, &editor, page(&state, &w).await?, StatusCode::OK, Some(&typed), vec![], Some(secret)).await
+}
+
+/// Revokes the push token: the source's pushes are refused until a new one is issued.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    check(&editor, Action::ManageSources, Some(&f))?;
+    let w = load(&state, id).await?;
+    wire::revoke_push_token(state.store.as_ref(), &editor.actor(), w.source.id).await?;
+    Ok(Redirect::to(&path(w.source.id)).into_response())
 }

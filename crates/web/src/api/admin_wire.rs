@@ -1,9 +1,11 @@
-//! Admin API: a source's wire settings and polling status, and new push tokens.
+//! Admin API: a source's wire settings and polling status, and push tokens: a new one
+//! (the old stops working) or none (revoked).
 
 use super::{AdminToken, ApiError, ApiJson, ErrorBody};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use dateline_core::{FieldError, WireConfig, WireSource};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_wire, put_wire)).routes(routes!(new_push_token))
+    OpenApiRouter::new()
+        .routes(routes!(get_wire, put_wire))
+        .routes(routes!(new_push_token, revoke_push_token))
 }
 
 /// How a source's copy arrives and is handled.
@@ -131,8 +135,8 @@ async fn put_wire(
         auto_publish: input.auto_publish,
     };
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    dateline_newsroom::wire::configure(store, &t.actor(), w.source.id, &config, input.poll_seconds, now)
-        .await?;
+    let (root, seconds) = (&state.drop_root, input.poll_seconds);
+    dateline_newsroom::wire::configure(store, &t.actor(), root, w.source.id, &config, seconds, now).await?;
     let saved = state.store.wire_source(w.source.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(out(&state, saved).await?))
 }
@@ -149,4 +153,17 @@ async fn new_push_token(
     let token = dateline_newsroom::wire::new_push_token(state.store.as_ref(), &t.actor(), &w).await?;
     let base = state.store.settings().await?.base_url;
     Ok(Json(PushTokenOut { token, push_url: format!("{base}/api/wire/v1/sources/{}/items", w.source.id) }))
+}
+
+/// Revokes a source's push token: its pushes are refused until a new token is issued.
+#[utoipa::path(delete, path = "/api/admin/v1/sources/{slug}/push-token", tag = "admin", params(("slug" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_push_token(
+    State(state): State<AppState>,
+    t: AdminToken,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let w = wire_source(&state, &slug).await?;
+    dateline_newsroom::wire::revoke_push_token(state.store.as_ref(), &t.actor(), w.source.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -176,7 +176,7 @@ impl From<WebError> for ApiError {
 }
 
 /// A JSON body whose every failure (syntax, unknown field, wrong type, too large, wrong
-/// content type) is an [`ApiError`].
+/// content type) is an [`ApiError`]; its strings are cleaned first (`crate::input`).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -190,7 +190,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             let message = format!("The body is larger than {MAX_BODY} bytes.");
             return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message));
         }
-        match Json::<T>::from_request(req, state).await {
+        let read = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(mut value)) => {
+                crate::input::clean_json(&mut value);
+                // Read as `T` from the cleaned text, so type errors come out as before.
+                let cleaned = serde_json::to_vec(&value).unwrap_or_default();
+                Json::<T>::from_bytes(&cleaned)
+            }
+            Err(rejection) => Err(rejection),
+        };
+        match read {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => {
                 let status = rejection.status();

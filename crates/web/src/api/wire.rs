@@ -4,15 +4,19 @@
 //! (or held) in one transaction that is committed before the answer, so an acknowledged
 //! item is never lost. Their pictures are fetched after the answer
 //! (`wire_images`), so a picture never delays a story.
+//!
+//! The token and the source's kind are checked by [`Pusher`], from the request's head, before
+//! a byte of the body is read: a stranger's push is refused without being received.
 
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use dateline_core::{IngestAction, SourceId, secrets};
-use dateline_newsroom::wire::TakeInError;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use dateline_core::{IngestAction, SourceId};
+use dateline_newsroom::wire::{PushRefused, TakeInError};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -35,35 +39,49 @@ pub struct ActionOut {
     story_id: Option<i64>,
 }
 
+/// A push source whose own token came with the request: checked from the request's head
+/// alone (`dateline_newsroom::wire::check_push`), so it goes before the body argument.
+pub struct Pusher(SourceId);
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Path(id) =
+            Path::<i64>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map_or("", str::trim);
+        match dateline_newsroom::wire::check_push(state.store.as_ref(), SourceId(id), token).await {
+            Ok(()) => Ok(Self(SourceId(id))),
+            Err(PushRefused::Unauthorized) => {
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send this source's push token."))
+            }
+            Err(PushRefused::NotPushSource) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This source does not take pushes; an administrator sets it up as a push source.",
+            )),
+            Err(PushRefused::Store(e)) => Err(e.into()),
+        }
+    }
+}
+
 /// Receives ninjs or NewsML-G2 from a push source.
 #[utoipa::path(post, path = "/api/wire/v1/sources/{id}/items", tag = "wire", params(("id" = i64, Path)),
     request_body(content = String, description = "A ninjs JSON document or a NewsML-G2 newsItem/newsMessage", content_type = "application/json"),
-    responses((status = 200, body = PushResult), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PushResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn push_items(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    Pusher(source): Pusher,
     body: Bytes,
 ) -> Result<Json<PushResult>, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    let unauthorized =
-        || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Send this source's push token.");
-    if token.is_empty() {
-        return Err(unauthorized());
-    }
-    let source = state.store.source_by_push_token(&secrets::token_hash(token)).await?;
-    if source != Some(SourceId(id)) {
-        return Err(unauthorized());
-    }
     let taken = dateline_newsroom::wire::take_in(
         state.store.as_ref(),
         &state.wire_images,
-        SourceId(id),
+        source,
         &body,
         None,
         state.clock.now(),
@@ -87,7 +105,7 @@ async fn push_items(
                 IngestAction::Killed(s) => ("killed", s.map(|s| s.0)),
                 IngestAction::Unchanged => ("unchanged", None),
             };
-            tracing::info!(source = id, guid = %item.guid, action = name, "wire item received");
+            tracing::info!(%source, guid = %item.guid, action = name, "wire item received");
             ActionOut { guid: item.guid.clone(), action: name.into(), story_id: story }
         })
         .collect();

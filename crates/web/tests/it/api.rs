@@ -10,13 +10,19 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    json: Value,
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub json: Value,
 }
 
-async fn call(site: &Site, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+pub(crate) async fn call(
+    site: &Site,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     call_raw(site, method, uri, token, body.map(|b| ("application/json", b.to_string().into_bytes()))).await
 }
 
@@ -56,7 +62,7 @@ pub(crate) async fn token(site: &Site, scope: TokenScope) -> String {
         .1
 }
 
-fn story_json(headline: &str) -> Value {
+pub(crate) fn story_json(headline: &str) -> Value {
     json!({
         "headline": headline,
         "standfirst": "From the API.",

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{NewSource, Slug, WireConfig};
+use dateline_newsroom::drop_folder::DropRoot;
 use dateline_newsroom::{Clock, poller};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,6 +108,7 @@ async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -160,9 +162,10 @@ fn fixture(name: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
-    let site = Site::new().await;
+    let mut site = Site::new().await;
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path();
+    site.state.parts_mut().drop_root = DropRoot::new(Some(dir.to_owned()));
     let source = site
         .store
         .create_source(&NewSource {
@@ -189,6 +192,7 @@ async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -259,6 +263,7 @@ async fn polls_run_a_bounded_number_at_a_time() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         stop.clone(),
     ));
     let all = wait_until(Duration::from_secs(10), async || {
@@ -273,4 +278,46 @@ async fn polls_run_a_bounded_number_at_a_time() {
     );
     stop.cancel();
     tokio::time::timeout(dateline_newsroom::worker::GRACE, runner).await.unwrap().unwrap();
+}
+
+/// A JSON Feed of items (id, title); ids may carry control characters.
+fn json_feed(items: &[(&str, &str)]) -> String {
+    let items: Vec<_> = items
+        .iter()
+        .map(|(id, title)| serde_json::json!({"id": id, "title": title, "content_text": "Polled body."}))
+        .collect();
+    serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "Nul wire", "items": items})
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_item_with_a_nul_in_its_id_is_polled_like_any_other() {
+    let site = Site::new().await;
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = json_feed(&[("poll\u{0}-nul", "Nul item polled")]);
+    let base = start(feed.clone()).await;
+    let source = polled_source(&site, "Nul Wire", format!("{base}/feed")).await;
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    let home_has = async |words: &str| crate::support::text(&site.get("/").await.body).contains(words);
+    assert!(wait_until(Duration::from_secs(5), async || home_has("Nul item polled").await).await);
+
+    // The feed changes: the same item comes again with a new one, and is a repeat.
+    *feed.body.lock().unwrap() =
+        json_feed(&[("poll\u{0}-nul", "Nul item polled"), ("poll-2", "Second polled item")]);
+    site.store.set_polling(source, 10, jiff::Timestamp::now()).await.unwrap();
+    assert!(wait_until(Duration::from_secs(5), async || home_has("Second polled item").await).await);
+    runner.abort();
+    let status = site.store.poll_status(source).await.unwrap();
+    assert_eq!((status.failures, status.last_error), (0, None), "every poll succeeded");
+    let items = site.store.wire_items(Some(source), None, 10).await.unwrap();
+    let mut guids: Vec<_> = items.iter().map(|i| i.guid.clone()).collect();
+    guids.sort();
+    assert_eq!(guids, ["poll-2", "poll-nul"]);
+    assert_eq!(site.store.story_count().await.unwrap(), 2, "no duplicate story");
 }

@@ -320,12 +320,20 @@ async fn wire_settings_are_edited_in_the_admin_with_status_and_tokens() {
     assert_eq!(status, 200, "{body}");
     let story = site.store.story(dateline_core::StoryId(body["actions"][0]["story_id"].as_i64().unwrap()));
     assert_eq!(story.await.unwrap().unwrap().authors[0].name, "Wire Desk", "the source's byline");
-    admin.post(&format!("{path}/token"), &[]).await;
+    let rotated = admin.post(&format!("{path}/token"), &[]).await;
+    let new_token = rotated.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     assert_eq!(
         push(&base, id, &token, fixture("ninjs_update.json")).await.0,
         401,
         "the old token stops working"
     );
+    assert_eq!(push(&base, id, &new_token, fixture("ninjs_update.json")).await.0, 200, "the new one works");
+    let page = admin.get(&path).await;
+    assert!(page.body.contains(&format!("{path}/token/revoke")), "a revoke button");
+    let revoked = admin.post(&format!("{path}/token/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert!(crate::support::text(&admin.get(&path).await.body).contains("none yet"), "revoked");
+    assert_eq!(push(&base, id, &new_token, fixture("ninjs14_text.json")).await.0, 401, "revoked");
 
     // A polled source shows how polling goes.
     let feed = admin
@@ -339,4 +347,94 @@ async fn wire_settings_are_edited_in_the_admin_with_status_and_tokens() {
     assert!(
         crate::support::text(&admin.get("/admin/sources").await.body).contains("failing: request failed")
     );
+}
+
+/// A ninjs item whose guid carries a NUL (and a bell), as one agency sent it.
+fn item_with_nul_in_guid() -> Vec<u8> {
+    let mut item: serde_json::Value = serde_json::from_slice(&fixture("ninjs14_text.json")).unwrap();
+    item["uri"] = "urn:dateline-test:wire:nul\u{0}in\u{7}guid".into();
+    item.to_string().into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_a_guid_is_cleaned_once_so_the_same_push_again_is_a_duplicate() {
+    let site = Site::new().await;
+    let (id, token) = push_source(&site, false).await;
+    let base = crate::server::spawn(&site).await;
+    let (status, first) = push(&base, id, &token, item_with_nul_in_guid()).await;
+    assert_eq!((status, first["actions"][0]["action"].as_str()), (200, Some("held")), "{first}");
+    assert_eq!(first["actions"][0]["guid"], "urn:dateline-test:wire:nulinguid");
+    let (status, again) = push(&base, id, &token, item_with_nul_in_guid()).await;
+    assert_eq!((status, again["actions"][0]["action"].as_str()), (200, Some("unchanged")), "{again}");
+    let items = site.store.wire_items(Some(id), None, 10).await.unwrap();
+    assert_eq!(items.len(), 1, "one item, not two");
+    assert_eq!(items[0].guid, "urn:dateline-test:wire:nulinguid");
+}
+
+/// Pushes a large body (above the API's body limit) with `token`.
+async fn push_large(base: &str, id: SourceId, token: &str) -> u16 {
+    let body = vec![b' '; dateline_web::api::MAX_BODY + 1024 * 1024];
+    push(base, id, token, body).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
+    use axum::http::StatusCode;
+    let site = Site::new().await;
+    let base = crate::server::spawn(&site).await;
+    let admin = crate::api::token(&site, dateline_core::account::TokenScope::Admin).await;
+    let client = reqwest::Client::new();
+    let api = |method: reqwest::Method, path: &str| {
+        client.request(method, format!("{base}/api/admin/v1/sources/app/{path}")).bearer_auth(&admin)
+    };
+    let id = site.source.id;
+    let put = api(reqwest::Method::PUT, "wire")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "push-ninjs"}).to_string());
+    assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
+    let issue = async || {
+        let reply = api(reqwest::Method::POST, "push-token").send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        let body: serde_json::Value = serde_json::from_str(&reply.text().await.unwrap()).unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    };
+    let first = issue().await;
+    assert_eq!(push(&base, id, &first, fixture("ninjs14_text.json")).await.0, 200);
+
+    // Rotated: the new token works, the old one at once no longer.
+    let second = issue().await;
+    assert_eq!(push(&base, id, &first, fixture("ninjs_update.json")).await.0, 401, "the old token");
+    assert_eq!(push(&base, id, &second, fixture("ninjs14_text.json")).await.0, 200, "the new token");
+
+    // An unauthorised push is refused before its body is read: 401, not 413.
+    assert_eq!(push_large(&base, id, "dl_push_forged").await, 401);
+    assert_eq!(push_large(&base, id, &first).await, 401, "nor with a rotated-out token");
+    assert_eq!(push_large(&base, id, &second).await, 413, "the source's own push is read, and too large");
+
+    // Revoked: no token works until a new one is issued.
+    let revoked = api(reqwest::Method::DELETE, "push-token").send().await.unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    assert_eq!(push(&base, id, &second, fixture("ninjs14_text.json")).await.0, 401, "revoked");
+    let shown = api(reqwest::Method::GET, "wire").send().await.unwrap().text().await.unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["has_push_token"], false);
+    let third = issue().await;
+    assert_eq!(push(&base, id, &third, fixture("ninjs14_text.json")).await.0, 200, "a new token after");
+
+    // No longer a push source: the token is cleared, and pushes refused.
+    let put = api(reqwest::Method::PUT, "wire")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "rss", "location": "https://wire.example.com/rss.xml"}).to_string());
+    assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
+    assert!(!site.store.wire_source(id).await.unwrap().unwrap().has_push_token, "cleared");
+    assert_eq!(push(&base, id, &third, fixture("ninjs14_text.json")).await.0, 401);
+    let refused = api(reqwest::Method::POST, "push-token").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a feed gets no push token");
+    // A push source again: the old token stays dead; revoking and issuing work again.
+    let put = api(reqwest::Method::PUT, "wire")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"kind": "push-newsml"}).to_string());
+    assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(push(&base, id, &third, fixture("newsml_item.xml")).await.0, 401, "not revived");
+    let fourth = issue().await;
+    assert_eq!(push(&base, id, &fourth, fixture("newsml_item.xml")).await.0, 200);
 }

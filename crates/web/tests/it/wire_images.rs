@@ -246,6 +246,7 @@ async fn rss_pictures_are_fetched_once_and_keep_the_agency_credit() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -413,6 +414,7 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
     let folder = tempfile::tempdir().unwrap();
     let location = folder.path().display().to_string();
     let source = auto_publishing_source(&site, "drop-wire", "Drop Wire", "drop-newsml", location).await;
+    let drop_root = dateline_newsroom::drop_folder::DropRoot::new(Some(folder.path().to_owned()));
     site.store.set_polling(source, 1, jiff::Timestamp::now()).await.unwrap();
     let fixture = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -428,6 +430,7 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        drop_root,
         tokio_util::sync::CancellationToken::new(),
     ));
 
