@@ -7,6 +7,7 @@
 //! [`serve`], with the page cache among their change-log followers ([`AppState::background`]).
 
 mod admin;
+pub mod client;
 pub mod api;
 mod error;
 pub mod media;

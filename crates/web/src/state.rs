@@ -1,5 +1,6 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
-//! site caches, search, pictures and the wire-picture queue.
+//! site caches, search, pictures, the wire-picture queue, the trusted proxies and the
+//! password permits.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
@@ -28,6 +29,10 @@ pub struct Parts {
     /// Fetches wire pictures into `pictures`, recording them in `store`: made from those
     /// fields, so it is made again ([`AppState::with_wire_images`]) when they change.
     pub wire_images: dateline_newsroom::wire_images::WireImages,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (`crate::client`).
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// The permits for Argon2 on a request (sign-in, new and changed passwords).
+    pub passwords: dateline_newsroom::passwords::Passwords,
 }
 
 impl Parts {
@@ -47,6 +52,8 @@ impl Parts {
             page_cache: crate::page_cache::PageCache::default(),
             search: dateline_newsroom::search::Search::in_memory(),
             pictures,
+            trusted_proxies: crate::client::TrustedProxies::default(),
+            passwords: dateline_newsroom::passwords::Passwords::for_this_machine(),
         }
     }
 }
