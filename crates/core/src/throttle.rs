@@ -32,11 +32,8 @@ pub struct Throttle {
 }
 
 /// Per account (the e-mail address typed, whether or not an account has it).
-pub const ACCOUNT: Throttle = Throttle {
-    free: 5,
-    first_delay: SignedDuration::from_secs(1),
-    max_delay: SignedDuration::from_secs(60),
-};
+pub const ACCOUNT: Throttle =
+    Throttle { free: 5, first_delay: SignedDuration::from_secs(1), max_delay: SignedDuration::from_secs(60) };
 
 /// Per client address (behind trusted proxies, the forwarded one).
 pub const ADDRESS: Throttle = Throttle {

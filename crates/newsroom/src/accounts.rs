@@ -10,11 +10,11 @@
 //! end any or all of the others. These take a user actor; tokens and the system have no
 //! account of their own.
 
+use crate::passwords::{PasswordError, Passwords};
+use dateline_core::account::SessionInfo;
 use dateline_core::account::{ApiToken, Email, NewUser, Role, TokenScope, User, UserId};
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::{FieldError, secrets};
-use crate::passwords::{PasswordError, Passwords};
-use dateline_core::account::SessionInfo;
 use dateline_store::{SessionChoice, Store, StoreError};
 use jiff::Timestamp;
 
@@ -281,7 +281,8 @@ pub async fn change_own_password(
     let user = store.user(id).await?.ok_or(AccountError::NotFound)?;
     let mut errors = Vec::new();
     if new.chars().count() < secrets::MIN_PASSWORD_CHARS {
-        errors.push(FieldError::new("new", format!("use at least {} characters", secrets::MIN_PASSWORD_CHARS)));
+        errors
+            .push(FieldError::new("new", format!("use at least {} characters", secrets::MIN_PASSWORD_CHARS)));
     } else if new == current {
         errors.push(FieldError::new("new", "choose a password other than the current one"));
     }
@@ -292,7 +293,10 @@ pub async fn change_own_password(
     let (_, hash) = store.user_for_login(user.email.as_str()).await?.ok_or(AccountError::NotFound)?;
     if !passwords.permit()?.verify(current.to_owned(), hash).await? {
         tracing::info!(user = ?user.email.as_str(), "own password change refused: wrong current password");
-        return Err(AccountError::Invalid(vec![FieldError::new("current", "that is not your current password")]));
+        return Err(AccountError::Invalid(vec![FieldError::new(
+            "current",
+            "that is not your current password",
+        )]));
     }
     let hash = passwords.permit()?.hash(new.to_owned()).await?;
     store.set_password(id, &hash, Some(session)).await?;
@@ -304,7 +308,11 @@ pub async fn change_own_password(
 ///
 /// # Errors
 /// [`AccountError::Forbidden`] for an actor without an account; a store failure.
-pub async fn own_sessions(store: &dyn Store, actor: &Actor, now: Timestamp) -> Result<Vec<SessionInfo>, AccountError> {
+pub async fn own_sessions(
+    store: &dyn Store,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Vec<SessionInfo>, AccountError> {
     Ok(store.user_sessions(own_account(actor)?, now).await?)
 }
 

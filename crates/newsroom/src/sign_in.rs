@@ -99,8 +99,7 @@ pub async fn sign_in(
         Some((user, hash)) if !user.disabled => (Some(user), hash),
         _ => (None, DUMMY_HASH.clone()),
     };
-    let matches =
-        permit.verify(attempt.password.to_owned(), hash).await.map_err(SignInError::Password)?;
+    let matches = permit.verify(attempt.password.to_owned(), hash).await.map_err(SignInError::Password)?;
     let Some(user) = user.filter(|_| matches) else {
         tracing::info!(?email, address = %attempt.address, "failed sign-in");
         return Err(SignInError::Mismatch);
@@ -145,5 +144,55 @@ pub(crate) async fn run_pruning(
             Ok((sessions, failures)) => tracing::info!(sessions, failures, "expired sign-ins pruned"),
             Err(e) => tracing::warn!(error = %e, "expired sign-ins could not be pruned"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dateline_store::{Location, SqlStore};
+    use std::sync::{Arc, Mutex};
+
+    /// Where the test's log lines go.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_newline_in_the_email_cannot_forge_a_log_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+        let captured = Captured::default();
+        let writer = captured.clone();
+        // The binary's own format: one event per line.
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let attempt = Attempt {
+            email: "x@news.example\n2025-02-27T10:00:00Z  INFO dateline: signed in user=admin@news.example",
+            password: "whatever it is",
+            address: "192.0.2.1",
+            now: "2025-02-27T10:00:00Z".parse().unwrap(),
+            lasts: SignedDuration::from_hours(1),
+        };
+        let refused = sign_in(&store, &Passwords::new(1), &attempt).await;
+        assert!(matches!(refused, Err(SignInError::Mismatch)), "{refused:?}");
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> =
+            logged.lines().filter(|l| l.contains("sign-in") || l.contains("signed in")).collect();
+        assert_eq!(lines.len(), 1, "{logged}");
+        assert!(
+            lines[0].contains("failed sign-in") && lines[0].contains(r"x@news.example\n2025"),
+            "{logged}"
+        );
     }
 }

@@ -255,7 +255,11 @@ pub trait Store: Send + Sync + 'static {
     /// Reserves a sign-in attempt before its password is checked: atomically, unless a
     /// subject (an account, an address) must still wait under its [`Throttle`], a failure is
     /// noted against every subject at `now`. Parallel attempts each see those before them.
-    async fn reserve_login_attempt(&self, subjects: &[(&str, Throttle)], now: Timestamp) -> Result<Reservation>;
+    async fn reserve_login_attempt(
+        &self,
+        subjects: &[(&str, Throttle)],
+        now: Timestamp,
+    ) -> Result<Reservation>;
     /// Releases an attempt reserved at `at` whose password was right: its failure of each
     /// `release` subject is deleted, and every failure of each `clear` subject.
     async fn release_login_attempt(&self, release: &[&str], clear: &[&str], at: Timestamp) -> Result<()>;

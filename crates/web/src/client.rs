@@ -32,15 +32,12 @@ impl TrustedProxies {
             .iter()
             .map(|entry| {
                 let entry = entry.as_ref().trim();
-                entry
-                    .parse::<IpNet>()
-                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        format!(
-                            "[http] trusted_proxies: {entry:?} is not an IP address or network \
+                entry.parse::<IpNet>().or_else(|_| entry.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                    format!(
+                        "[http] trusted_proxies: {entry:?} is not an IP address or network \
                              (such as \"127.0.0.1\" or \"10.0.0.0/8\")"
-                        )
-                    })
+                    )
+                })
             })
             .collect::<Result<_, _>>()
             .map(Self)
@@ -138,7 +135,10 @@ mod tests {
         let proxies = TrustedProxies::parse(&["10.0.0.0/8", "127.0.0.1"]).unwrap();
         let forged = headers(&[("x-forwarded-for", "198.51.100.7"), ("x-forwarded-proto", "https")]);
         let stranger = ClientInfo::read(&proxies, Some("203.0.113.9".parse().unwrap()), &forged);
-        assert_eq!(stranger, ClientInfo { address: Some("203.0.113.9".parse().unwrap()), forwarded_https: false });
+        assert_eq!(
+            stranger,
+            ClientInfo { address: Some("203.0.113.9".parse().unwrap()), forwarded_https: false }
+        );
 
         // The client wrote the left-most entry itself; the proxies appended the rest.
         let chain = headers(&[
@@ -147,13 +147,20 @@ mod tests {
             ("x-forwarded-proto", "http, https"),
         ]);
         let behind = ClientInfo::read(&proxies, Some("127.0.0.1".parse().unwrap()), &chain);
-        assert_eq!(behind, ClientInfo { address: Some("198.51.100.7".parse().unwrap()), forwarded_https: true });
+        assert_eq!(
+            behind,
+            ClientInfo { address: Some("198.51.100.7".parse().unwrap()), forwarded_https: true }
+        );
 
         let mapped = ClientInfo::read(&proxies, Some("::ffff:127.0.0.1".parse().unwrap()), &forged);
         assert_eq!(mapped.address, Some("198.51.100.7".parse().unwrap()), "IPv4 peers arrive mapped");
         let none = ClientInfo::read(&proxies, Some("10.0.0.2".parse().unwrap()), &HeaderMap::new());
         assert_eq!(none.address, Some("10.0.0.2".parse().unwrap()));
-        let garbage = ClientInfo::read(&proxies, Some("10.0.0.2".parse().unwrap()), &headers(&[("x-forwarded-for", "nonsense")]));
+        let garbage = ClientInfo::read(
+            &proxies,
+            Some("10.0.0.2".parse().unwrap()),
+            &headers(&[("x-forwarded-for", "nonsense")]),
+        );
         assert_eq!(garbage.address, Some("10.0.0.2".parse().unwrap()));
     }
 }

@@ -7,8 +7,8 @@
 //! [`serve`], with the page cache among their change-log followers ([`AppState::background`]).
 
 mod admin;
-pub mod client;
 pub mod api;
+pub mod client;
 mod error;
 pub mod media;
 pub mod page_cache;

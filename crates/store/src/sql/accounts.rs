@@ -232,7 +232,11 @@ pub(crate) async fn release_login_attempt(
     );
     let mut tx = super::begin_write(pool, backend).await?;
     for subject in release {
-        sqlx::query(sqlx::AssertSqlSafe(one.clone())).bind(*subject).bind(at.as_second()).execute(&mut *tx).await?;
+        sqlx::query(sqlx::AssertSqlSafe(one.clone()))
+            .bind(*subject)
+            .bind(at.as_second())
+            .execute(&mut *tx)
+            .await?;
     }
     for subject in clear {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(*subject).execute(&mut *tx).await?;
@@ -248,8 +252,10 @@ pub(crate) async fn prune_sign_ins(
     now: Timestamp,
     failures_before: Timestamp,
 ) -> Result<(u64, u64)> {
-    let sessions =
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now.as_second()).execute(pool).await?;
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now.as_second())
+        .execute(pool)
+        .await?;
     let failures = sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(failures_before.as_second())
         .execute(pool)

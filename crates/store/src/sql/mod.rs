@@ -378,7 +378,11 @@ impl Store for SqlStore {
     async fn prune_sign_ins(&self, now: Timestamp, failures_before: Timestamp) -> Result<(u64, u64)> {
         accounts::prune_sign_ins(&self.pool, now, failures_before).await
     }
-    async fn reserve_login_attempt(&self, subjects: &[(&str, Throttle)], now: Timestamp) -> Result<Reservation> {
+    async fn reserve_login_attempt(
+        &self,
+        subjects: &[(&str, Throttle)],
+        now: Timestamp,
+    ) -> Result<Reservation> {
         accounts::reserve_login_attempt(&self.pool, self.backend, subjects, now).await
     }
     async fn release_login_attempt(&self, release: &[&str], clear: &[&str], at: Timestamp) -> Result<()> {

@@ -96,7 +96,10 @@ async fn sign_in_attempts_are_reserved_then_throttled_then_released(store: Arc<d
     let account = ("user:a@news.example", throttle::ACCOUNT);
     let address = ("ip:192.0.2.1", throttle::ADDRESS);
     for _ in 0..5 {
-        assert_eq!(store.reserve_login_attempt(&[account, address], t0).await.unwrap(), Reservation::Reserved);
+        assert_eq!(
+            store.reserve_login_attempt(&[account, address], t0).await.unwrap(),
+            Reservation::Reserved
+        );
     }
     // The sixth must wait a second after the fifth; nothing is recorded for it.
     let wait = store.reserve_login_attempt(&[account, address], t0).await.unwrap();
@@ -128,7 +131,8 @@ async fn parallel_attempts_cannot_all_pass_the_throttle(store: Arc<dyn Store>) {
         let store = store.clone();
         running.spawn(async move {
             let address = format!("ip:198.51.100.{i}");
-            let subjects = [("user:b@news.example", throttle::ACCOUNT), (address.as_str(), throttle::ADDRESS)];
+            let subjects =
+                [("user:b@news.example", throttle::ACCOUNT), (address.as_str(), throttle::ADDRESS)];
             store.reserve_login_attempt(&subjects, now).await.unwrap()
         });
     }
@@ -151,9 +155,16 @@ async fn own_sessions_are_listed_and_ended(store: Arc<dyn Store>) {
     let b = store.create_user(&new_user("b@news.example", Role::Author), t0).await.unwrap();
     for (user, hash, minute) in [(a.id, "a1", 0), (a.id, "a2", 1), (a.id, "a3", 2), (b.id, "b1", 0)] {
         let created = t0 + SignedDuration::from_mins(minute);
-        store.create_session(user, hash, "csrf", created, created + SignedDuration::from_hours(12)).await.unwrap();
+        store
+            .create_session(user, hash, "csrf", created, created + SignedDuration::from_hours(12))
+            .await
+            .unwrap();
     }
-    assert_eq!(hashes(store.user_sessions(a.id, t0).await.unwrap()), ["a3", "a2", "a1"], "newest first, a's only");
+    assert_eq!(
+        hashes(store.user_sessions(a.id, t0).await.unwrap()),
+        ["a3", "a2", "a1"],
+        "newest first, a's only"
+    );
     assert_eq!(store.end_sessions(a.id, SessionChoice::Only("b1")).await.unwrap(), 0, "never another's");
     assert_eq!(store.end_sessions(a.id, SessionChoice::Only("a1")).await.unwrap(), 1);
     assert_eq!(store.end_sessions(a.id, SessionChoice::AllBut("a3")).await.unwrap(), 1);

@@ -6,6 +6,7 @@
 use super::{Editor, Flash, SESSION_COOKIE, cookie, render};
 use crate::error::WebError;
 use crate::state::AppState;
+use crate::theme::to_value;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -64,20 +65,23 @@ async fn show(
     let current = current_session(headers);
     let settings = state.store.settings().await?;
     let zone = settings.time_zone();
-    let when = |t: jiff::Timestamp| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string();
-    let sessions: Vec<SessionView> = accounts::own_sessions(state.store.as_ref(), &editor.actor(), state.clock.now())
-        .await?
-        .into_iter()
-        .map(|s| SessionView {
-            current: s.token_hash == current,
-            id: s.token_hash,
-            created: when(s.created_at),
-            expires: when(s.expires_at),
-        })
-        .collect();
-    let errors: BTreeMap<String, String> = errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect();
+    let when =
+        |t: jiff::Timestamp| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    let sessions: Vec<SessionView> =
+        accounts::own_sessions(state.store.as_ref(), &editor.actor(), state.clock.now())
+            .await?
+            .into_iter()
+            .map(|s| SessionView {
+                current: s.token_hash == current,
+                id: s.token_hash,
+                created: when(s.created_at),
+                expires: when(s.expires_at),
+            })
+            .collect();
+    let errors: BTreeMap<String, String> =
+        errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect();
     let context = minijinja::context! {
-        sessions => sessions,
+        sessions => to_value(sessions),
         errors => errors,
         min_chars => secrets::MIN_PASSWORD_CHARS,
     };

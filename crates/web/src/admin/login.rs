@@ -103,37 +103,38 @@ pub async fn submit(
         now: state.clock.now(),
         lasts: SignedDuration::from_hours(SESSION_HOURS),
     };
-    let (status, why, retry_after) = match sign_in::sign_in(state.store.as_ref(), &state.passwords, &attempt).await {
-        Ok(signed_in) => {
-            let secure = client.https(&state).await;
-            let mut response = Redirect::to(&next).into_response();
-            let headers = response.headers_mut();
-            let session = cookie_header(secure, SESSION_COOKIE, &signed_in.token, SESSION_HOURS * 3600);
-            headers.append(header::SET_COOKIE, session);
-            headers.append(header::SET_COOKIE, cookie_header(secure, LOGIN_CSRF_COOKIE, "", 0));
-            return Ok(response);
-        }
-        Err(SignInError::Mismatch) => (
-            StatusCode::UNAUTHORIZED,
-            "That e-mail address and password do not match an account.".to_owned(),
-            None,
-        ),
-        Err(SignInError::Wait(left)) => {
-            // Whole seconds, rounded up, so that coming back then is never too early.
-            let secs = (left.as_millis() + 999) / 1000;
-            let why = format!(
-                "Too many failed sign-ins for this account or from this address. Try again in {}.",
-                if secs == 1 { "1 second".to_owned() } else { format!("{secs} seconds") }
-            );
-            (StatusCode::TOO_MANY_REQUESTS, why, Some(secs))
-        }
-        Err(SignInError::Busy) => {
-            let why = "Too many sign-ins at this moment. Try again in a second.".to_owned();
-            (StatusCode::TOO_MANY_REQUESTS, why, Some(1))
-        }
-        Err(SignInError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(WebError::internal(e)),
-    };
+    let (status, why, retry_after) =
+        match sign_in::sign_in(state.store.as_ref(), &state.passwords, &attempt).await {
+            Ok(signed_in) => {
+                let secure = client.https(&state).await;
+                let mut response = Redirect::to(&next).into_response();
+                let headers = response.headers_mut();
+                let session = cookie_header(secure, SESSION_COOKIE, &signed_in.token, SESSION_HOURS * 3600);
+                headers.append(header::SET_COOKIE, session);
+                headers.append(header::SET_COOKIE, cookie_header(secure, LOGIN_CSRF_COOKIE, "", 0));
+                return Ok(response);
+            }
+            Err(SignInError::Mismatch) => (
+                StatusCode::UNAUTHORIZED,
+                "That e-mail address and password do not match an account.".to_owned(),
+                None,
+            ),
+            Err(SignInError::Wait(left)) => {
+                // Whole seconds, rounded up, so that coming back then is never too early.
+                let secs = (left.as_millis() + 999) / 1000;
+                let why = format!(
+                    "Too many failed sign-ins for this account or from this address. Try again in {}.",
+                    if secs == 1 { "1 second".to_owned() } else { format!("{secs} seconds") }
+                );
+                (StatusCode::TOO_MANY_REQUESTS, why, Some(secs))
+            }
+            Err(SignInError::Busy) => {
+                let why = "Too many sign-ins at this moment. Try again in a second.".to_owned();
+                (StatusCode::TOO_MANY_REQUESTS, why, Some(1))
+            }
+            Err(SignInError::Store(e)) => return Err(e.into()),
+            Err(e) => return Err(WebError::internal(e)),
+        };
     let mut response = login_page(&state, &client, status, &form.email, &next, Some(why)).await?;
     if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
         response.headers_mut().insert(header::RETRY_AFTER, secs);

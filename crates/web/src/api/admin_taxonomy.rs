@@ -225,7 +225,8 @@ async fn create_user(
     let fields =
         AccountFields { email: input.email, name: Some(input.name), role: input.role, author: input.author };
     let (user, password) =
-        accounts::create(state.store.as_ref(), &state.passwords, &token.actor(), &fields, state.clock.now()).await?;
+        accounts::create(state.store.as_ref(), &state.passwords, &token.actor(), &fields, state.clock.now())
+            .await?;
     Ok((StatusCode::CREATED, Json(UserOut { password: Some(password), ..UserOut::from(user) })))
 }
 

@@ -54,7 +54,10 @@ async fn the_delay_grows_and_the_owner_signs_in_after_it() {
     let site = Site::new().await;
     let password = site.account(OWNER, Role::Editor, false).await;
     for _ in 0..5 {
-        assert_eq!(attempt(&site, "192.0.2.1", OWNER, "a wrong guess").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            attempt(&site, "192.0.2.1", OWNER, "a wrong guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let mut waits = Vec::new();
     for _ in 0..4 {
@@ -64,7 +67,10 @@ async fn the_delay_grows_and_the_owner_signs_in_after_it() {
         let wait = retry_after(&early);
         waits.push(wait);
         site.advance(wait);
-        assert_eq!(attempt(&site, "192.0.2.1", OWNER, "a wrong guess").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            attempt(&site, "192.0.2.1", OWNER, "a wrong guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     assert_eq!(waits, [1, 2, 4, 8], "doubling after the fifth failure");
     assert_eq!(attempt(&site, "192.0.2.1", OWNER, &password).await.status, StatusCode::TOO_MANY_REQUESTS);
@@ -152,7 +158,10 @@ async fn password_work_beyond_the_permits_is_answered_429_at_once() {
     assert_eq!(busy.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(retry_after(&busy), 1);
     let create = admin
-        .post("/admin/users", &[("email", "new@news.example"), ("name", "New"), ("role", "author"), ("author", "")])
+        .post(
+            "/admin/users",
+            &[("email", "new@news.example"), ("name", "New"), ("role", "author"), ("author", "")],
+        )
         .await;
     assert_eq!(create.status, StatusCode::TOO_MANY_REQUESTS, "creating an account hashes too");
     assert_eq!(retry_after(&create), 1);
@@ -251,7 +260,8 @@ async fn hsts_is_sent_only_over_https() {
     let plain = site.get("/").await;
     assert_eq!(plain.status, StatusCode::OK);
     assert_eq!(plain.header("strict-transport-security"), "");
-    let forged = Request::builder().uri("/").header("x-forwarded-proto", "https").body(Body::empty()).unwrap();
+    let forged =
+        Request::builder().uri("/").header("x-forwarded-proto", "https").body(Body::empty()).unwrap();
     assert_eq!(site.send(forged).await.header("strict-transport-security"), "", "no trusted proxy said so");
 }
 
@@ -268,19 +278,26 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
     assert_eq!(page.body.matches("End this session").count(), 1, "the other one; this one is marked");
     assert!(text(&page.body).contains("This session"));
 
-    let wrong = here.post("/admin/account/password", &[("current", "not it at all"), ("new", "a brand new password")]).await;
+    let wrong = here
+        .post("/admin/account/password", &[("current", "not it at all"), ("new", "a brand new password")])
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(&wrong.body).contains("that is not your current password"), "{}", text(&wrong.body));
     let short = here.post("/admin/account/password", &[("current", &password), ("new", "short")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(&short.body).contains("use at least 10 characters"));
     let forged = here
-        .post("/admin/account/password", &[("current", &password), ("new", "a brand new password"), ("csrf", "x")])
+        .post(
+            "/admin/account/password",
+            &[("current", &password), ("new", "a brand new password"), ("csrf", "x")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(there.get("/admin").await.status, StatusCode::OK, "nothing changed yet");
 
-    let changed = here.post("/admin/account/password", &[("current", &password), ("new", "a brand new password")]).await;
+    let changed = here
+        .post("/admin/account/password", &[("current", &password), ("new", "a brand new password")])
+        .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     let after = here.get("/admin/account").await;
     assert!(text(&after.body).contains("Password changed"));
