@@ -36,6 +36,10 @@ async fn attempt(site: &Site, address: &str, email: &str, password: &str) -> Pag
     site.send(request).await
 }
 
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields.iter().map(|(k, v)| format!("{k}={}", crate::support::urlencode(v))).collect::<Vec<_>>().join("&")
+}
+
 fn retry_after(page: &Page) -> i64 {
     page.header("retry-after").parse().unwrap_or_else(|_| panic!("no Retry-After: {:?}", page.headers))
 }
@@ -198,7 +202,8 @@ async fn forwarded_headers_are_believed_only_from_a_trusted_proxy() {
                 .header("cookie", cookie)
                 .header("x-forwarded-for", forwarded_for)
                 .header("x-forwarded-proto", "https")
-                .form(&[("email", OWNER), ("password", &password), ("csrf", &csrf)])
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form_body(&[("email", OWNER), ("password", &password), ("csrf", &csrf)]))
                 .send()
                 .await
                 .unwrap()
@@ -236,7 +241,8 @@ async fn http_attempt(http: &reqwest::Client, url: &str, forwarded_for: &str, em
     http.post(format!("{url}/admin/login"))
         .header("cookie", cookie)
         .header("x-forwarded-for", forwarded_for)
-        .form(&[("email", email), ("password", "a wrong guess"), ("csrf", &csrf)])
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("email", email), ("password", "a wrong guess"), ("csrf", &csrf)]))
         .send()
         .await
         .unwrap()
