@@ -305,8 +305,9 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
         .post("/admin/account/password", &[("current", &password), ("new", "a brand new password")])
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
-    let after = here.get("/admin/account").await;
-    assert!(text(&after.body).contains("Password changed"));
+    let location = changed.header("location").to_owned();
+    let after = here.get(&location).await;
+    assert!(text(&after.body).contains("Password changed"), "{location}: {}", text(&after.body));
     assert_eq!(after.body.matches("End this session").count(), 0);
     assert_eq!(there.get("/admin").await.status, StatusCode::SEE_OTHER, "the other browser is signed out");
     let mut again = Client::new(&site);
