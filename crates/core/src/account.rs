@@ -173,3 +173,12 @@ pub struct ApiToken {
     pub last_used_at: Option<jiff::Timestamp>,
     pub revoked: bool,
 }
+
+/// One of an account's live sessions, as its owner sees it in the list of their sign-ins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The SHA-256 of the session's token: names the session without being able to use it.
+    pub token_hash: String,
+    pub created_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+}

@@ -17,6 +17,7 @@ pub mod rights;
 pub mod secrets;
 pub mod slug;
 pub mod text;
+pub mod throttle;
 
 pub use account::{Email, Role};
 pub use change::ChangeKey;

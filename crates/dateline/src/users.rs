@@ -9,6 +9,7 @@ use clap::Subcommand;
 use dateline_core::Actor;
 use dateline_core::account::Email;
 use dateline_newsroom::accounts::{self, AccountError, AccountFields};
+use dateline_newsroom::passwords::Passwords;
 use dateline_store::Store;
 
 #[derive(Subcommand)]
@@ -45,10 +46,15 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { email, role, name, author, store } => {
             let store = crate::open_store(&Settings::resolve(&store, None)?).await?;
             let fields = AccountFields { email, name, role, author };
-            let (user, password) =
-                accounts::create(store.as_ref(), &OPERATOR, &fields, jiff::Timestamp::now())
-                    .await
-                    .map_err(flags)?;
+            let (user, password) = accounts::create(
+                store.as_ref(),
+                &Passwords::for_this_machine(),
+                &OPERATOR,
+                &fields,
+                jiff::Timestamp::now(),
+            )
+            .await
+            .map_err(flags)?;
             println!("Created {} ({}). Password (shown once): {password}", user.email, user.role);
             Ok(())
         }
@@ -58,7 +64,9 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             let Some((user, _)) = store.user_for_login(email.as_str()).await? else {
                 bail!("no account has the address {email}");
             };
-            let (user, password) = accounts::reset_password(store.as_ref(), &OPERATOR, user.id).await?;
+            let (user, password) =
+                accounts::reset_password(store.as_ref(), &Passwords::for_this_machine(), &OPERATOR, user.id)
+                    .await?;
             println!("New password for {} (shown once): {password}", user.email);
             Ok(())
         }
@@ -86,7 +94,9 @@ fn flags(e: AccountError) -> anyhow::Error {
 pub async fn demo_administrator(store: &dyn Store) -> anyhow::Result<(String, String)> {
     const EMAIL: &str = "admin@dateline.example";
     let password = match store.user_for_login(EMAIL).await? {
-        Some((user, _)) => accounts::reset_password(store, &OPERATOR, user.id).await?.1,
+        Some((user, _)) => {
+            accounts::reset_password(store, &Passwords::for_this_machine(), &OPERATOR, user.id).await?.1
+        }
         None => {
             let fields = AccountFields {
                 email: EMAIL.into(),
@@ -94,7 +104,15 @@ pub async fn demo_administrator(store: &dyn Store) -> anyhow::Result<(String, St
                 role: "administrator".into(),
                 author: None,
             };
-            accounts::create(store, &OPERATOR, &fields, jiff::Timestamp::now()).await?.1
+            accounts::create(
+                store,
+                &Passwords::for_this_machine(),
+                &OPERATOR,
+                &fields,
+                jiff::Timestamp::now(),
+            )
+            .await?
+            .1
         }
     };
     Ok((EMAIL.to_owned(), password))

@@ -4,11 +4,18 @@
 //! secret shown once, only its hash kept). Each call takes the actor and asks the rights
 //! table. Two rules hold on every surface: nobody disables or demotes themself, and the site
 //! keeps at least one enabled administrator (the store enforces that one as it writes).
+//!
+//! Every signed-in user also manages their own account, whatever their role: change their
+//! password (the current one required; their other sessions end), list their sessions and
+//! end any or all of the others. These take a user actor; tokens and the system have no
+//! account of their own.
 
+use crate::passwords::{PasswordError, Passwords};
+use dateline_core::account::SessionInfo;
 use dateline_core::account::{ApiToken, Email, NewUser, Role, TokenScope, User, UserId};
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::{FieldError, secrets};
-use dateline_store::{Store, StoreError};
+use dateline_store::{SessionChoice, Store, StoreError};
 use jiff::Timestamp;
 
 /// Why an account or token change was not made.
@@ -26,6 +33,9 @@ pub enum AccountError {
     /// Fields to correct.
     #[error("invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// Every password permit is taken: try again in a moment.
+    #[error("too many passwords are being checked at once")]
+    Busy,
     #[error("the system's random generator failed")]
     Secret(#[source] secrets::SecretError),
     #[error("store: {0}")]
@@ -39,6 +49,16 @@ impl From<StoreError> for AccountError {
             StoreError::LastAdministrator => Self::LastAdministrator,
             StoreError::Invalid(errors) => Self::Invalid(errors),
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<PasswordError> for AccountError {
+    fn from(e: PasswordError) -> Self {
+        match e {
+            PasswordError::Busy => Self::Busy,
+            PasswordError::Secret(e) => Self::Secret(e),
+            PasswordError::Stopped(why) => Self::Store(StoreError::Config(why)),
         }
     }
 }
@@ -65,13 +85,12 @@ fn require(actor: &Actor, action: Action) -> Result<(), AccountError> {
     if rights::may(actor, action, Target::Site) { Ok(()) } else { Err(AccountError::Forbidden) }
 }
 
-/// A generated password and its hash (hashing is slow on purpose: on the blocking pool).
-async fn new_password() -> Result<(String, String), AccountError> {
+/// A generated password and its hash (hashing is slow on purpose: one of the bounded
+/// permits of `passwords`, on the blocking pool).
+async fn new_password(passwords: &Passwords) -> Result<(String, String), AccountError> {
+    let permit = passwords.permit()?;
     let password = secrets::new_password()?;
-    let typed = password.clone();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&typed))
-        .await
-        .map_err(|e| AccountError::Store(StoreError::Config(format!("password hashing stopped: {e}"))))??;
+    let hash = permit.hash(password.clone()).await?;
     Ok((password, hash))
 }
 
@@ -82,6 +101,7 @@ async fn new_password() -> Result<(String, String), AccountError> {
 /// address already in use included); a store or random-generator failure.
 pub async fn create(
     store: &dyn Store,
+    passwords: &Passwords,
     actor: &Actor,
     fields: &AccountFields,
     now: Timestamp,
@@ -115,7 +135,7 @@ pub async fn create(
     let (Some(email), Some(role), Some(name), true) = (email, role, name, errors.is_empty()) else {
         return Err(AccountError::Invalid(errors));
     };
-    let (password, password_hash) = new_password().await?;
+    let (password, password_hash) = new_password(passwords).await?;
     let user = match store.create_user(&NewUser { email, name, role, password_hash, author }, now).await {
         Ok(user) => user,
         Err(StoreError::Duplicate(_)) => {
@@ -137,13 +157,14 @@ pub async fn create(
 /// [`AccountError::Forbidden`], [`AccountError::NotFound`], a store failure.
 pub async fn reset_password(
     store: &dyn Store,
+    passwords: &Passwords,
     actor: &Actor,
     id: UserId,
 ) -> Result<(User, String), AccountError> {
     require(actor, Action::ManageUsers)?;
     let user = store.user(id).await?.ok_or(AccountError::NotFound)?;
-    let (password, hash) = new_password().await?;
-    store.set_password(user.id, &hash).await?;
+    let (password, hash) = new_password(passwords).await?;
+    store.set_password(user.id, &hash, None).await?;
     tracing::info!(user = %user.email, %actor, "password reset");
     Ok((user, password))
 }
@@ -234,4 +255,88 @@ pub async fn revoke_token(
     store.revoke_token(id, now).await?;
     tracing::info!(token = id, %actor, "API token revoked");
     Ok(())
+}
+
+/// The account a user actor acts as; tokens and the system have none.
+fn own_account(actor: &Actor) -> Result<UserId, AccountError> {
+    actor.user_id().ok_or(AccountError::Forbidden)
+}
+
+/// Changes the actor's own password from `current` to `new`, ending every other session of
+/// theirs (the one named by `session`, a token hash, stays signed in).
+///
+/// # Errors
+/// [`AccountError::Invalid`] when `current` is wrong (field `current`) or `new` is too short
+/// or the same (field `new`); [`AccountError::Busy`] when no password permit is free;
+/// [`AccountError::Forbidden`] for an actor without an account; a store failure.
+pub async fn change_own_password(
+    store: &dyn Store,
+    passwords: &Passwords,
+    actor: &Actor,
+    session: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    let id = own_account(actor)?;
+    let user = store.user(id).await?.ok_or(AccountError::NotFound)?;
+    let mut errors = Vec::new();
+    if new.chars().count() < secrets::MIN_PASSWORD_CHARS {
+        errors
+            .push(FieldError::new("new", format!("use at least {} characters", secrets::MIN_PASSWORD_CHARS)));
+    } else if new == current {
+        errors.push(FieldError::new("new", "choose a password other than the current one"));
+    }
+    // Checked before the current password, so no permit is spent on a form that would fail.
+    if !errors.is_empty() {
+        return Err(AccountError::Invalid(errors));
+    }
+    let (_, hash) = store.user_for_login(user.email.as_str()).await?.ok_or(AccountError::NotFound)?;
+    if !passwords.permit()?.verify(current.to_owned(), hash).await? {
+        tracing::info!(user = ?user.email.as_str(), "own password change refused: wrong current password");
+        return Err(AccountError::Invalid(vec![FieldError::new(
+            "current",
+            "that is not your current password",
+        )]));
+    }
+    let hash = passwords.permit()?.hash(new.to_owned()).await?;
+    store.set_password(id, &hash, Some(session)).await?;
+    tracing::info!(user = ?user.email.as_str(), "own password changed; other sessions ended");
+    Ok(())
+}
+
+/// The actor's own live sessions, newest first.
+///
+/// # Errors
+/// [`AccountError::Forbidden`] for an actor without an account; a store failure.
+pub async fn own_sessions(
+    store: &dyn Store,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Vec<SessionInfo>, AccountError> {
+    Ok(store.user_sessions(own_account(actor)?, now).await?)
+}
+
+/// Ends one of the actor's own sessions (by token hash), or with `None` all of them but
+/// `current`. Answers how many ended.
+///
+/// # Errors
+/// [`AccountError::NotFound`] when the actor has no such session; [`AccountError::Forbidden`]
+/// for an actor without an account; a store failure.
+pub async fn end_own_sessions(
+    store: &dyn Store,
+    actor: &Actor,
+    which: Option<&str>,
+    current: &str,
+) -> Result<u64, AccountError> {
+    let id = own_account(actor)?;
+    let choice = match which {
+        Some(hash) => SessionChoice::Only(hash),
+        None => SessionChoice::AllBut(current),
+    };
+    let ended = store.end_sessions(id, choice).await?;
+    if which.is_some() && ended == 0 {
+        return Err(AccountError::NotFound);
+    }
+    tracing::info!(%actor, ended, "own sessions ended");
+    Ok(ended)
 }

@@ -1,5 +1,6 @@
 //! The newsroom's background work, started and stopped as one: the scheduler, the feed and
-//! drop-folder poller, webhook delivery and the change-log followers (the search index, and
+//! drop-folder poller, webhook delivery, pruning of expired sessions and old sign-in
+//! failures (`sign_in`), and the change-log followers (the search index, and
 //! whatever a surface keeps in step, such as the web page cache). Wire pictures run on their
 //! own queue (`wire_images`), fed by the take-ins.
 //!
@@ -72,6 +73,7 @@ impl Workers {
             stop.clone(),
         ));
         tasks.spawn(crate::webhooks::run(work.store.clone(), work.clock.clone(), stop.clone()));
+        tasks.spawn(crate::sign_in::run_pruning(work.store.clone(), work.clock.clone(), stop.clone()));
         for follower in work.followers {
             tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
         }

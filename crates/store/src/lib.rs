@@ -17,7 +17,8 @@ pub use sql::SqlStore;
 pub use sql::changes::local_changes;
 
 use async_trait::async_trait;
-use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
+use dateline_core::account::{ApiToken, NewUser, Session, SessionInfo, TokenScope, User, UserId};
+use dateline_core::throttle::{Reservation, Throttle};
 use dateline_core::{Actor, ChangeKey, HistoryEntry, StatusChange};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
@@ -38,6 +39,15 @@ use std::sync::Arc;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which database engine a store talks to.
+/// Which of a user's sessions [`Store::end_sessions`] ends, by token hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChoice<'a> {
+    /// This one.
+    Only(&'a str),
+    /// Every one but this (signing out everywhere else).
+    AllBut(&'a str),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -214,8 +224,9 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, id: UserId) -> Result<Option<User>>;
     /// The account with `email` and its password hash.
     async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>>;
-    /// Replaces a password hash and ends the user's sessions.
-    async fn set_password(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Replaces a password hash and ends the user's sessions, all but `keep` (a token hash)
+    /// when given.
+    async fn set_password(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()>;
     /// Changes an account's role; [`StoreError::LastAdministrator`] when it would leave no
     /// enabled administrator.
     async fn set_user_role(&self, id: UserId, role: dateline_core::account::Role) -> Result<()>;
@@ -234,10 +245,24 @@ pub trait Store: Send + Sync + 'static {
     /// The live session with this token hash, if it has not expired and its user is enabled.
     async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    /// Notes a failed sign-in against each subject (an account, an address).
-    async fn record_login_failure(&self, subjects: &[&str], at: Timestamp) -> Result<()>;
-    async fn login_failures_since(&self, subject: &str, since: Timestamp) -> Result<u32>;
-    async fn clear_login_failures(&self, subject: &str) -> Result<()>;
+    /// The live sessions of `user`, newest first.
+    async fn user_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>>;
+    /// Ends sessions of `user` (never another user's); answers how many ended.
+    async fn end_sessions(&self, user: UserId, choice: SessionChoice<'_>) -> Result<u64>;
+    /// Deletes sessions expired at `now` and sign-in failures older than `failures_before`;
+    /// answers how many sessions and how many failures.
+    async fn prune_sign_ins(&self, now: Timestamp, failures_before: Timestamp) -> Result<(u64, u64)>;
+    /// Reserves a sign-in attempt before its password is checked: atomically, unless a
+    /// subject (an account, an address) must still wait under its [`Throttle`], a failure is
+    /// noted against every subject at `now`. Parallel attempts each see those before them.
+    async fn reserve_login_attempt(
+        &self,
+        subjects: &[(&str, Throttle)],
+        now: Timestamp,
+    ) -> Result<Reservation>;
+    /// Releases an attempt reserved at `at` whose password was right: its failure of each
+    /// `release` subject is deleted, and every failure of each `clear` subject.
+    async fn release_login_attempt(&self, release: &[&str], clear: &[&str], at: Timestamp) -> Result<()>;
 
     /// Records a new API token by the hash of its secret.
     async fn create_token(

@@ -101,6 +101,7 @@ impl From<dateline_newsroom::accounts::AccountError> for WebError {
             AccountError::Invalid(errors) => {
                 Self::BadRequest(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
             }
+            AccountError::Busy => Self::TooManyRequests,
             AccountError::Secret(e) => Self::internal(e),
             AccountError::Store(e) => e.into(),
         }
@@ -195,6 +196,10 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = (page.status, page.message.clone()).into_response();
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            // Only the password permits answer 429 this way; one is free again in a moment.
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         response.extensions_mut().insert(page);
         response
     }
@@ -227,8 +232,10 @@ pub async fn styled_errors(State(state): State<AppState>, request: Request, next
                 .into_response()
         }
     };
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        styled.headers_mut().insert(header::ALLOW, allow.clone());
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            styled.headers_mut().insert(name, value.clone());
+        }
     }
     styled.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     styled

@@ -8,6 +8,7 @@
 
 mod admin;
 pub mod api;
+pub mod client;
 mod error;
 mod input;
 pub mod media;

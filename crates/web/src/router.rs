@@ -1,15 +1,16 @@
 //! Every route of the site in one place, and the layers around them.
 
 use crate::admin;
+use crate::client::ClientInfo;
 use crate::error::{WebError, styled_errors};
 use crate::public::feeds::{self, FeedFormat};
 use crate::public::lists::ListKind;
 use crate::public::{assets, health, home, lists, search, sitemaps, story};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::time::Duration;
@@ -31,12 +32,26 @@ const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (HeaderName::from_static("permissions-policy"), "interest-cohort=()"),
 ];
 
-async fn security_headers(mut response: Response) -> Response {
+/// Tells browsers to come back over HTTPS only, for a year; sent only on a request that
+/// counts as HTTPS (`crate::client`), as browsers ignore it over plain HTTP anyway.
+const HSTS: &str = "max-age=31536000";
+
+async fn security_headers(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let https = client.https(&state).await;
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
+    }
+    if https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     // Every redirect's address as a URI (an Urdu slug percent-encoded), whoever wrote it.
     if let Some(location) = headers.get(header::LOCATION)
@@ -121,6 +136,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(admin::login::MAX_FORM_BYTES)),
         )
         .route("/admin/logout", post(admin::login::logout))
+        .route("/admin/account", get(admin::account::page))
+        .route("/admin/account/password", post(admin::account::change_password))
+        .route("/admin/account/sessions", post(admin::account::end_sessions))
         .route("/admin/stories", get(admin::stories::list))
         .route("/admin/stories/new", get(admin::editor::new_form).post(admin::editor::create))
         .route("/admin/stories/{id}", get(admin::editor::edit_form).post(admin::editor::update))
@@ -173,7 +191,7 @@ pub fn router(state: AppState) -> Router {
                     Duration::from_secs(30),
                 ))
                 .layer(CompressionLayer::new())
-                .layer(middleware::map_response(security_headers))
+                .layer(middleware::from_fn_with_state(state.clone(), security_headers))
                 .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
                 .layer(middleware::from_fn_with_state(state.clone(), styled_errors))
                 .layer(middleware::from_fn_with_state(state.clone(), admin::bound_signed_out_bodies)),

@@ -1,5 +1,6 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
-//! site caches, search, pictures and the wire-picture queue.
+//! site caches, search, pictures, the wire-picture queue, the trusted proxies and the
+//! password permits.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
@@ -30,6 +31,10 @@ pub struct Parts {
     pub wire_images: dateline_newsroom::wire_images::WireImages,
     /// The folder drop folders must be under (`[wire] drop_root`); none by default.
     pub drop_root: dateline_newsroom::drop_folder::DropRoot,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (`crate::client`).
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// The permits for Argon2 on a request (sign-in, new and changed passwords).
+    pub passwords: dateline_newsroom::passwords::Passwords,
 }
 
 impl Parts {
@@ -50,6 +55,8 @@ impl Parts {
             search: dateline_newsroom::search::Search::in_memory(),
             pictures,
             drop_root: dateline_newsroom::drop_folder::DropRoot::default(),
+            trusted_proxies: crate::client::TrustedProxies::default(),
+            passwords: dateline_newsroom::passwords::Passwords::for_this_machine(),
         }
     }
 }

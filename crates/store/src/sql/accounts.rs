@@ -1,8 +1,9 @@
 //! Users, sessions and login throttling.
 
 use crate::records::{UserRow, ts};
-use crate::{Backend, Result, StoreError};
-use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
+use crate::{Backend, Result, SessionChoice, StoreError};
+use dateline_core::account::{ApiToken, NewUser, Session, SessionInfo, TokenScope, User, UserId};
+use dateline_core::throttle::{self, Reservation, Throttle};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -62,17 +63,30 @@ pub(crate) async fn user_for_login(pool: &AnyPool, email: &str) -> Result<Option
     }
 }
 
-pub(crate) async fn set_password(pool: &AnyPool, id: UserId, hash: &str) -> Result<()> {
+/// Replaces a password hash and, in the same transaction, ends every session of the user
+/// but `keep` (the one that changed its own password).
+pub(crate) async fn set_password(
+    pool: &AnyPool,
+    backend: Backend,
+    id: UserId,
+    hash: &str,
+    keep: Option<&str>,
+) -> Result<()> {
+    let mut tx = super::begin_write(pool, backend).await?;
     let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    // A new password signs the user out everywhere.
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(id.0)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -152,29 +166,129 @@ pub(crate) async fn delete_session(pool: &AnyPool, token_hash: &str) -> Result<(
     Ok(())
 }
 
-pub(crate) async fn record_login_failure(pool: &AnyPool, subjects: &[&str], at: Timestamp) -> Result<()> {
-    for subject in subjects {
+/// Reserves a sign-in attempt in one write transaction: each subject's failures in the
+/// window are counted (on PostgreSQL under a transaction lock per subject, on SQLite under
+/// the write lock taken by `BEGIN IMMEDIATE`), and unless one must still wait, a failure is
+/// noted against every subject at `now`. Parallel attempts therefore queue here and each
+/// sees the ones before it.
+pub(crate) async fn reserve_login_attempt(
+    pool: &AnyPool,
+    backend: Backend,
+    subjects: &[(&str, Throttle)],
+    now: Timestamp,
+) -> Result<Reservation> {
+    let mut tx = super::begin_write(pool, backend).await?;
+    if backend == Backend::Postgres {
+        let mut names: Vec<&str> = subjects.iter().map(|(s, _)| *s).collect();
+        // Always in the same order, so two attempts cannot wait on each other.
+        names.sort_unstable();
+        for name in names {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(name).execute(&mut *tx).await?;
+        }
+    }
+    let since = now.as_second() - throttle::WINDOW.as_secs();
+    let mut wait = None;
+    for (subject, rule) in subjects {
+        let (count, last): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(at) FROM login_failures WHERE subject = $1 AND at > $2")
+                .bind(*subject)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await?;
+        let last = last.map(ts).transpose()?;
+        if let Some(left) = rule.wait(u32::try_from(count).unwrap_or(u32::MAX), last, now) {
+            wait = wait.max(Some(left));
+        }
+    }
+    if let Some(left) = wait {
+        tx.rollback().await?;
+        return Ok(Reservation::Wait(left));
+    }
+    for (subject, _) in subjects {
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
             .bind(*subject)
-            .bind(at.as_second())
-            .execute(pool)
+            .bind(now.as_second())
+            .execute(&mut *tx)
             .await?;
     }
+    tx.commit().await?;
+    Ok(Reservation::Reserved)
+}
+
+/// Releases a reserved attempt whose password was right: one failure of each `release`
+/// subject noted at `at` is deleted (rows alike are interchangeable, so any one of them),
+/// and every failure of each `clear` subject.
+pub(crate) async fn release_login_attempt(
+    pool: &AnyPool,
+    backend: Backend,
+    release: &[&str],
+    clear: &[&str],
+    at: Timestamp,
+) -> Result<()> {
+    let row = if backend == Backend::Postgres { "ctid" } else { "rowid" };
+    let one = format!(
+        "DELETE FROM login_failures WHERE {row} IN \
+         (SELECT {row} FROM login_failures WHERE subject = $1 AND at = $2 LIMIT 1)"
+    );
+    let mut tx = super::begin_write(pool, backend).await?;
+    for subject in release {
+        sqlx::query(sqlx::AssertSqlSafe(one.clone()))
+            .bind(*subject)
+            .bind(at.as_second())
+            .execute(&mut *tx)
+            .await?;
+    }
+    for subject in clear {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(*subject).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
-pub(crate) async fn login_failures_since(pool: &AnyPool, subject: &str, since: Timestamp) -> Result<u32> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
-        .bind(subject)
-        .bind(since.as_second())
-        .fetch_one(pool)
+/// Deletes the sessions expired at `now` and the sign-in failures older than
+/// `failures_before`; answers how many of each.
+pub(crate) async fn prune_sign_ins(
+    pool: &AnyPool,
+    now: Timestamp,
+    failures_before: Timestamp,
+) -> Result<(u64, u64)> {
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now.as_second())
+        .execute(pool)
         .await?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    let failures = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(failures_before.as_second())
+        .execute(pool)
+        .await?;
+    Ok((sessions.rows_affected(), failures.rows_affected()))
 }
 
-pub(crate) async fn clear_login_failures(pool: &AnyPool, subject: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(pool).await?;
-    Ok(())
+/// The live sessions of `user`, newest first.
+pub(crate) async fn user_sessions(pool: &AnyPool, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 \
+         ORDER BY created_at DESC, token_hash",
+    )
+    .bind(user.0)
+    .bind(now.as_second())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(token_hash, created, expires)| {
+            Ok(SessionInfo { token_hash, created_at: ts(created)?, expires_at: ts(expires)? })
+        })
+        .collect()
+}
+
+/// Ends the sessions of `user`: the one with `token_hash`, or with [`SessionChoice::AllBut`]
+/// every one but that. Answers how many ended; another user's session is never touched.
+pub(crate) async fn end_sessions(pool: &AnyPool, user: UserId, choice: SessionChoice<'_>) -> Result<u64> {
+    let (sql, hash) = match choice {
+        SessionChoice::Only(hash) => ("DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2", hash),
+        SessionChoice::AllBut(hash) => ("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", hash),
+    };
+    let done = sqlx::query(sql).bind(user.0).bind(hash).execute(pool).await?;
+    Ok(done.rows_affected())
 }
 
 #[derive(sqlx::FromRow)]

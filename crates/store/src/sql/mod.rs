@@ -12,9 +12,10 @@ mod taxonomy;
 mod webhooks;
 mod wire;
 
-use crate::{Backend, BulkStory, Location, Result, Store, StoreError};
+use crate::{Backend, BulkStory, Location, Result, SessionChoice, Store, StoreError};
 use async_trait::async_trait;
-use dateline_core::account::{ApiToken, NewUser, Session, TokenScope, User, UserId};
+use dateline_core::account::{ApiToken, NewUser, Session, SessionInfo, TokenScope, User, UserId};
+use dateline_core::throttle::{Reservation, Throttle};
 use dateline_core::{Actor, ChangeKey, HistoryEntry, StatusChange, Transition};
 use dateline_core::{
     AdminStoryFilter, Author, NewAuthor, NewSection, NewSource, NewTag, PageRequest, Revision, Section,
@@ -367,8 +368,8 @@ impl Store for SqlStore {
     async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>> {
         accounts::user_for_login(&self.pool, email).await
     }
-    async fn set_password(&self, id: UserId, hash: &str) -> Result<()> {
-        accounts::set_password(&self.pool, id, hash).await
+    async fn set_password(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()> {
+        accounts::set_password(&self.pool, self.backend, id, hash, keep).await
     }
     async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<()> {
         let mut tx = self.write().await?;
@@ -392,14 +393,24 @@ impl Store for SqlStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         accounts::delete_session(&self.pool, token_hash).await
     }
-    async fn record_login_failure(&self, subjects: &[&str], at: Timestamp) -> Result<()> {
-        accounts::record_login_failure(&self.pool, subjects, at).await
+    async fn user_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionInfo>> {
+        accounts::user_sessions(&self.pool, user, now).await
     }
-    async fn login_failures_since(&self, subject: &str, since: Timestamp) -> Result<u32> {
-        accounts::login_failures_since(&self.pool, subject, since).await
+    async fn end_sessions(&self, user: UserId, choice: SessionChoice<'_>) -> Result<u64> {
+        accounts::end_sessions(&self.pool, user, choice).await
     }
-    async fn clear_login_failures(&self, subject: &str) -> Result<()> {
-        accounts::clear_login_failures(&self.pool, subject).await
+    async fn prune_sign_ins(&self, now: Timestamp, failures_before: Timestamp) -> Result<(u64, u64)> {
+        accounts::prune_sign_ins(&self.pool, now, failures_before).await
+    }
+    async fn reserve_login_attempt(
+        &self,
+        subjects: &[(&str, Throttle)],
+        now: Timestamp,
+    ) -> Result<Reservation> {
+        accounts::reserve_login_attempt(&self.pool, self.backend, subjects, now).await
+    }
+    async fn release_login_attempt(&self, release: &[&str], clear: &[&str], at: Timestamp) -> Result<()> {
+        accounts::release_login_attempt(&self.pool, self.backend, release, clear, at).await
     }
 
     async fn create_token(

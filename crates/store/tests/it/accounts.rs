@@ -2,14 +2,18 @@
 
 use dateline_core::account::{Email, NewUser, Role};
 use dateline_core::secrets;
-use dateline_store::{Store, StoreError};
-use jiff::Timestamp;
+use dateline_core::throttle::{self, Reservation};
+use dateline_store::{SessionChoice, Store, StoreError};
+use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
 crate::on_both_backends!(
     accounts_round_trip,
     sessions_expire_and_end,
-    failed_logins_are_counted,
+    sign_in_attempts_are_reserved_then_throttled_then_released,
+    parallel_attempts_cannot_all_pass_the_throttle,
+    own_sessions_are_listed_and_ended,
+    pruning_deletes_exactly_the_expired,
     two_administrators_demoting_each_other_leave_one,
 );
 
@@ -74,7 +78,7 @@ async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         .create_session(user.id, &hash, "csrf-2", at("2025-02-27T10:00:00Z"), at("2025-02-27T22:00:00Z"))
         .await
         .unwrap();
-    store.set_password(user.id, "new-hash").await.unwrap();
+    store.set_password(user.id, "new-hash", None).await.unwrap();
     assert!(
         store.session(&hash, at("2025-02-27T11:00:00Z")).await.unwrap().is_none(),
         "a new password ends sessions"
@@ -87,22 +91,105 @@ async fn sessions_expire_and_end(store: Arc<dyn Store>) {
     assert!(store.session(&hash, at("2025-02-27T11:00:00Z")).await.unwrap().is_none(), "signed out");
 }
 
-async fn failed_logins_are_counted(store: Arc<dyn Store>) {
-    for minute in 0..3 {
-        let when = at("2025-02-27T10:00:00Z") + jiff::SignedDuration::from_mins(minute);
-        store.record_login_failure(&["user:a@news.example", "ip:127.0.0.1"], when).await.unwrap();
+async fn sign_in_attempts_are_reserved_then_throttled_then_released(store: Arc<dyn Store>) {
+    let t0 = at("2025-02-27T10:00:00Z");
+    let account = ("user:a@news.example", throttle::ACCOUNT);
+    let address = ("ip:192.0.2.1", throttle::ADDRESS);
+    for _ in 0..5 {
+        assert_eq!(
+            store.reserve_login_attempt(&[account, address], t0).await.unwrap(),
+            Reservation::Reserved
+        );
+    }
+    // The sixth must wait a second after the fifth; nothing is recorded for it.
+    let wait = store.reserve_login_attempt(&[account, address], t0).await.unwrap();
+    assert_eq!(wait, Reservation::Wait(SignedDuration::from_secs(1)));
+    let other_address = ("ip:192.0.2.2", throttle::ADDRESS);
+    let elsewhere = store.reserve_login_attempt(&[account, other_address], t0).await.unwrap();
+    assert_eq!(elsewhere, Reservation::Wait(SignedDuration::from_secs(1)), "the account waits everywhere");
+    let t1 = t0 + SignedDuration::from_secs(1);
+    assert_eq!(store.reserve_login_attempt(&[account, address], t1).await.unwrap(), Reservation::Reserved);
+    assert_eq!(
+        store.reserve_login_attempt(&[account, address], t1).await.unwrap(),
+        Reservation::Wait(SignedDuration::from_secs(2)),
+        "six failures: two seconds"
+    );
+    // A right password releases: the account's failures are cleared, and the one failure
+    // reserved for the address at t1 is deleted (its five earlier ones stay).
+    store.release_login_attempt(&[address.0], &[account.0], t1).await.unwrap();
+    assert_eq!(store.reserve_login_attempt(&[account, address], t1).await.unwrap(), Reservation::Reserved);
+    let (_, failures) = store.prune_sign_ins(t1, t1 + SignedDuration::from_secs(1)).await.unwrap();
+    assert_eq!(failures, 1 + 6, "the account's one new failure and the address's 5 + 1");
+}
+
+/// Many attempts at once on one account: exactly the free allowance is reserved, the rest
+/// are told to wait.
+async fn parallel_attempts_cannot_all_pass_the_throttle(store: Arc<dyn Store>) {
+    let now = at("2025-02-27T10:00:00Z");
+    let mut running = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let store = store.clone();
+        running.spawn(async move {
+            let address = format!("ip:198.51.100.{i}");
+            let subjects =
+                [("user:b@news.example", throttle::ACCOUNT), (address.as_str(), throttle::ADDRESS)];
+            store.reserve_login_attempt(&subjects, now).await.unwrap()
+        });
+    }
+    let mut reserved = 0;
+    while let Some(done) = running.join_next().await {
+        if done.unwrap() == Reservation::Reserved {
+            reserved += 1;
+        }
+    }
+    assert_eq!(reserved, throttle::ACCOUNT.free);
+}
+
+fn hashes(sessions: Vec<dateline_core::account::SessionInfo>) -> Vec<String> {
+    sessions.into_iter().map(|s| s.token_hash).collect()
+}
+
+async fn own_sessions_are_listed_and_ended(store: Arc<dyn Store>) {
+    let t0 = at("2025-02-27T10:00:00Z");
+    let a = store.create_user(&new_user("a@news.example", Role::Author), t0).await.unwrap();
+    let b = store.create_user(&new_user("b@news.example", Role::Author), t0).await.unwrap();
+    for (user, hash, minute) in [(a.id, "a1", 0), (a.id, "a2", 1), (a.id, "a3", 2), (b.id, "b1", 0)] {
+        let created = t0 + SignedDuration::from_mins(minute);
+        store
+            .create_session(user, hash, "csrf", created, created + SignedDuration::from_hours(12))
+            .await
+            .unwrap();
     }
     assert_eq!(
-        store.login_failures_since("user:a@news.example", at("2025-02-27T09:00:00Z")).await.unwrap(),
-        3
+        hashes(store.user_sessions(a.id, t0).await.unwrap()),
+        ["a3", "a2", "a1"],
+        "newest first, a's only"
     );
-    assert_eq!(store.login_failures_since("ip:127.0.0.1", at("2025-02-27T10:00:30Z")).await.unwrap(), 2);
-    store.clear_login_failures("user:a@news.example").await.unwrap();
-    assert_eq!(
-        store.login_failures_since("user:a@news.example", at("2025-02-27T09:00:00Z")).await.unwrap(),
-        0
-    );
-    assert_eq!(store.login_failures_since("ip:127.0.0.1", at("2025-02-27T09:00:00Z")).await.unwrap(), 3);
+    assert_eq!(store.end_sessions(a.id, SessionChoice::Only("b1")).await.unwrap(), 0, "never another's");
+    assert_eq!(store.end_sessions(a.id, SessionChoice::Only("a1")).await.unwrap(), 1);
+    assert_eq!(store.end_sessions(a.id, SessionChoice::AllBut("a3")).await.unwrap(), 1);
+    assert_eq!(hashes(store.user_sessions(a.id, t0).await.unwrap()), ["a3"]);
+    assert!(store.session("b1", t0).await.unwrap().is_some());
+    // A password changed from session a3 keeps a3 and ends the rest.
+    store.create_session(a.id, "a4", "csrf", t0, t0 + SignedDuration::from_hours(12)).await.unwrap();
+    store.set_password(a.id, "new-hash", Some("a3")).await.unwrap();
+    assert_eq!(hashes(store.user_sessions(a.id, t0).await.unwrap()), ["a3"]);
+    assert_eq!(store.user_for_login("a@news.example").await.unwrap().unwrap().1, "new-hash");
+}
+
+async fn pruning_deletes_exactly_the_expired(store: Arc<dyn Store>) {
+    let t0 = at("2025-02-27T10:00:00Z");
+    let user = store.create_user(&new_user("a@news.example", Role::Author), t0).await.unwrap();
+    store.create_session(user.id, "gone", "c", t0, t0 + SignedDuration::from_hours(1)).await.unwrap();
+    store.create_session(user.id, "live", "c", t0, t0 + SignedDuration::from_hours(3)).await.unwrap();
+    let recent = t0 + SignedDuration::from_mins(90);
+    store.reserve_login_attempt(&[("user:x", throttle::ACCOUNT)], t0).await.unwrap();
+    store.reserve_login_attempt(&[("user:x", throttle::ACCOUNT)], recent).await.unwrap();
+    let now = t0 + SignedDuration::from_hours(2);
+    assert_eq!(store.prune_sign_ins(now, now - throttle::WINDOW).await.unwrap(), (1, 1));
+    assert_eq!(hashes(store.user_sessions(user.id, t0).await.unwrap()), ["live"]);
+    assert_eq!(store.prune_sign_ins(now, now - throttle::WINDOW).await.unwrap(), (0, 0), "nothing more");
+    assert_eq!(store.prune_sign_ins(now, recent + SignedDuration::from_secs(1)).await.unwrap(), (0, 1));
 }
 
 /// Two administrators demote (or disable) each other at the same moment, many times: one

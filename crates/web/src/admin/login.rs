@@ -1,25 +1,25 @@
 //! Signing in and out. The sign-in form is protected against cross-site posting by a
-//! double-submit token (cookie + hidden field); failures are throttled per account and per
-//! address; a successful sign-in gets a fresh random session token (only its hash is
-//! stored) in an HttpOnly, SameSite=Lax cookie, Secure when the site is served over HTTPS.
+//! double-submit token (cookie + hidden field); the sign-in itself, with its throttle per
+//! account and per client address (the rule is in `dateline_newsroom::sign_in`), is the
+//! newsroom's; this page answers a throttled or busy attempt 429 with `Retry-After`. A
+//! successful sign-in gets a fresh random session token (only its hash is stored) in an
+//! HttpOnly, SameSite=Lax cookie, Secure when the request counts as HTTPS
+//! (`crate::client`).
 
 use super::{SESSION_COOKIE, SESSION_HOURS, cookie, render};
+use crate::client::ClientInfo;
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::secrets;
+use dateline_newsroom::sign_in::{self, Attempt, SignInError};
 use jiff::SignedDuration;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 const LOGIN_CSRF_COOKIE: &str = "dateline_login_csrf";
-/// Failed sign-ins allowed per account, and per address, in [`THROTTLE_WINDOW_MINS`].
-pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
-pub const THROTTLE_WINDOW_MINS: i64 = 15;
 /// The largest sign-in form read: an e-mail address, a password and two short fields.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -50,20 +50,15 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn cookie_header(state_secure: bool, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(super) fn cookie_header(state_secure: bool, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state_secure { "; Secure" } else { "" };
     let text = format!("{name}={value}; Path=/admin; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-async fn served_over_https(state: &AppState, headers: &HeaderMap) -> bool {
-    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    forwarded || state.store.settings().await.is_ok_and(|s| s.base_url.starts_with("https://"))
-}
-
 async fn login_page(
     state: &AppState,
-    headers: &HeaderMap,
+    client: &ClientInfo,
     status: StatusCode,
     email: &str,
     next: &str,
@@ -73,7 +68,7 @@ async fn login_page(
     // The form carries the token in a field and the browser sends it back as a cookie.
     let context = minijinja::context! { error => error, email => email, next => next, csrf => token.clone() };
     let mut response = render(state, None, status, "login.html", "/admin/login", None, context).await?;
-    let secure = served_over_https(state, headers).await;
+    let secure = client.https(state).await;
     response.headers_mut().append(header::SET_COOKIE, cookie_header(secure, LOGIN_CSRF_COOKIE, &token, 3600));
     Ok(response)
 }
@@ -81,68 +76,71 @@ async fn login_page(
 pub async fn form(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientInfo,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, WebError> {
     if super::current_session(&state, &headers).await?.is_some() {
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
-    login_page(&state, &headers, StatusCode::OK, "", safe_next(&q.next), None).await
+    login_page(&state, &client, StatusCode::OK, "", safe_next(&q.next), None).await
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: Option<axum::extract::Extension<ConnectInfo<SocketAddr>>>,
+    client: ClientInfo,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(&form.next).to_owned();
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if cookie_token.is_empty() || !secrets::constant_time_eq(cookie_token, &form.csrf) {
         let why = "The sign-in form expired. Please try again.".to_owned();
-        return login_page(&state, &headers, StatusCode::FORBIDDEN, &form.email, &next, Some(why)).await;
+        return login_page(&state, &client, StatusCode::FORBIDDEN, &form.email, &next, Some(why)).await;
     }
-    let now = state.clock.now();
-    let since = now - SignedDuration::from_mins(THROTTLE_WINDOW_MINS);
-    let email = form.email.trim().to_lowercase();
-    let account_key = format!("user:{email}");
-    let address_key =
-        format!("ip:{}", peer.map(|p| p.0.0.ip().to_string()).unwrap_or_else(|| "unknown".into()));
-    let store = &state.store;
-    if store.login_failures_since(&account_key, since).await? >= MAX_FAILURES_PER_ACCOUNT
-        || store.login_failures_since(&address_key, since).await? >= MAX_FAILURES_PER_ADDRESS
-    {
-        let why = format!("Too many failed sign-ins. Try again in {THROTTLE_WINDOW_MINS} minutes.");
-        return login_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, &form.email, &next, Some(why))
-            .await;
+    let address = client.address_text();
+    let attempt = Attempt {
+        email: &form.email,
+        password: &form.password,
+        address: &address,
+        now: state.clock.now(),
+        lasts: SignedDuration::from_hours(SESSION_HOURS),
+    };
+    let (status, why, retry_after) =
+        match sign_in::sign_in(state.store.as_ref(), &state.passwords, &attempt).await {
+            Ok(signed_in) => {
+                let secure = client.https(&state).await;
+                let mut response = Redirect::to(&next).into_response();
+                let headers = response.headers_mut();
+                let session = cookie_header(secure, SESSION_COOKIE, &signed_in.token, SESSION_HOURS * 3600);
+                headers.append(header::SET_COOKIE, session);
+                headers.append(header::SET_COOKIE, cookie_header(secure, LOGIN_CSRF_COOKIE, "", 0));
+                return Ok(response);
+            }
+            Err(SignInError::Mismatch) => (
+                StatusCode::UNAUTHORIZED,
+                "That e-mail address and password do not match an account.".to_owned(),
+                None,
+            ),
+            Err(SignInError::Wait(left)) => {
+                // Whole seconds, rounded up, so that coming back then is never too early.
+                let secs = (left.as_millis() + 999) / 1000;
+                let why = format!(
+                    "Too many failed sign-ins for this account or from this address. Try again in {}.",
+                    if secs == 1 { "1 second".to_owned() } else { format!("{secs} seconds") }
+                );
+                (StatusCode::TOO_MANY_REQUESTS, why, Some(secs))
+            }
+            Err(SignInError::Busy) => {
+                let why = "Too many sign-ins at this moment. Try again in a second.".to_owned();
+                (StatusCode::TOO_MANY_REQUESTS, why, Some(1))
+            }
+            Err(SignInError::Store(e)) => return Err(e.into()),
+            Err(e) => return Err(WebError::internal(e)),
+        };
+    let mut response = login_page(&state, &client, status, &form.email, &next, Some(why)).await?;
+    if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, secs);
     }
-    let found = store.user_for_login(&email).await?;
-    let password = form.password.clone();
-    // Verify off the async threads: Argon2 is deliberately slow. Unknown accounts are
-    // checked against a dummy hash so both cases take as long.
-    let (user, hash) = match found {
-        Some((user, hash)) if !user.disabled => (Some(user), hash),
-        _ => (None, DUMMY_HASH.clone()),
-    };
-    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .map_err(WebError::internal)?;
-    let Some(user) = user.filter(|_| matches) else {
-        store.record_login_failure(&[&account_key, &address_key], now).await?;
-        tracing::info!(account = %email, "failed sign-in");
-        let why = "That e-mail address and password do not match an account.".to_owned();
-        return login_page(&state, &headers, StatusCode::UNAUTHORIZED, &form.email, &next, Some(why)).await;
-    };
-    store.clear_login_failures(&account_key).await?;
-    let token = secrets::new_token("").map_err(WebError::internal)?;
-    let csrf = secrets::random_hex(32).map_err(WebError::internal)?;
-    let expires = now + SignedDuration::from_hours(SESSION_HOURS);
-    store.create_session(user.id, &secrets::token_hash(&token), &csrf, now, expires).await?;
-    tracing::info!(user = %user.email, "signed in");
-    let secure = served_over_https(&state, &headers).await;
-    let mut response = Redirect::to(&next).into_response();
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, cookie_header(secure, SESSION_COOKIE, &token, SESSION_HOURS * 3600));
-    headers.append(header::SET_COOKIE, cookie_header(secure, LOGIN_CSRF_COOKIE, "", 0));
     Ok(response)
 }
 
@@ -155,6 +153,7 @@ pub struct LogoutForm {
 pub async fn logout(
     State(state): State<AppState>,
     editor: super::Editor,
+    client: ClientInfo,
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, WebError> {
@@ -162,14 +161,8 @@ pub async fn logout(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&secrets::token_hash(token)).await?;
     }
-    let secure = served_over_https(&state, &headers).await;
+    let secure = client.https(&state).await;
     let mut response = Redirect::to("/admin/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie_header(secure, SESSION_COOKIE, "", 0));
     Ok(response)
 }
-
-/// An Argon2id hash of a random password nobody knows, verified against when the account
-/// does not exist, so that a wrong e-mail address takes as long as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    secrets::new_password().ok().and_then(|p| secrets::hash_password(&p).ok()).unwrap_or_default()
-});

@@ -553,7 +553,15 @@ pub async fn create_user(
         role: get(&f, "role"),
         author: Some(get(&f, "author")),
     };
-    match accounts::create(state.store.as_ref(), &editor.actor(), &fields, state.clock.now()).await {
+    match accounts::create(
+        state.store.as_ref(),
+        &state.passwords,
+        &editor.actor(),
+        &fields,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok((user, password)) => {
             let secret = Secret { label: format!("Password for {}", user.email), value: password };
             show(&state, &editor, users_page(&state).await?, StatusCode::CREATED, None, vec![], Some(secret))
@@ -584,7 +592,7 @@ pub async fn user_action(
             accounts::set_role(store, &actor, id, role).await?;
         }
         "reset-password" => {
-            let (user, password) = accounts::reset_password(store, &actor, id).await?;
+            let (user, password) = accounts::reset_password(store, &state.passwords, &actor, id).await?;
             let secret = Secret { label: format!("New password for {}", user.email), value: password };
             return show(
                 &state,

@@ -5,6 +5,7 @@
 //! (session cookie -> account), the CSRF check every form post goes through, and rendering
 //! in the admin layout. Rights are decided by `dateline_core::rights::may`, the one rights table.
 
+pub mod account;
 pub mod dashboard;
 pub mod editor;
 pub mod form;

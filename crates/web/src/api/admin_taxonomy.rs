@@ -225,7 +225,8 @@ async fn create_user(
     let fields =
         AccountFields { email: input.email, name: Some(input.name), role: input.role, author: input.author };
     let (user, password) =
-        accounts::create(state.store.as_ref(), &token.actor(), &fields, state.clock.now()).await?;
+        accounts::create(state.store.as_ref(), &state.passwords, &token.actor(), &fields, state.clock.now())
+            .await?;
     Ok((StatusCode::CREATED, Json(UserOut { password: Some(password), ..UserOut::from(user) })))
 }
 
@@ -261,7 +262,7 @@ async fn user_action(
             accounts::set_role(store, &actor, id, role).await?.into()
         }
         "reset-password" => {
-            let (user, password) = accounts::reset_password(store, &actor, id).await?;
+            let (user, password) = accounts::reset_password(store, &state.passwords, &actor, id).await?;
             UserOut { password: Some(password), ..UserOut::from(user) }
         }
         _ => return Err(ApiError::not_found()),

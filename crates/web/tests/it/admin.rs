@@ -70,7 +70,11 @@ async fn sign_in_is_refused_and_throttled() {
     }
     let blocked =
         client.post("/admin/login", &[("email", "desk@news.example"), ("password", &password)]).await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "five failures lock the account for a while");
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "after five failures the next attempt must wait"
+    );
     assert!(!client.cookies.contains_key("dateline_session"));
 
     // A cross-site post has neither the cookie nor the field.

@@ -21,6 +21,7 @@ mod rights_matrix;
 mod scheduling;
 mod search;
 mod server;
+mod sign_in;
 mod sitemaps;
 mod support;
 mod surfaces;
