@@ -75,7 +75,7 @@ pub struct HttpConfig {
 }
 
 /// `[egress]` in `dateline.toml`: what the server's own requests (feeds, webhooks, wire
-/// pictures) may reach besides public addresses.
+/// pictures) may reach besides public addresses (`dateline_newsroom::egress`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EgressConfig {
@@ -170,6 +170,15 @@ impl Settings {
             allow_http: m.s3_allow_http,
         };
         Ok(dateline_media::MediaStorage::s3(&settings)?)
+    }
+
+    /// The egress policy: public addresses plus `[egress] allow`.
+    ///
+    /// # Errors
+    /// When an entry of `allow` is not an address, a network or a host name.
+    pub fn egress(&self) -> anyhow::Result<dateline_newsroom::egress::Egress> {
+        dateline_newsroom::egress::Egress::allowing(&self.egress.allow)
+            .context("[egress] allow in the configuration has a bad entry")
     }
 
     /// Where the data is, for people (the password of a URL is hidden).

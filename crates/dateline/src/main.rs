@@ -175,6 +175,7 @@ async fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::Settings::resolve(&args.store, Some(&args))?;
+    let egress = settings.egress()?;
     let store = open_store(&settings).await?;
     let theme = dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -206,6 +207,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = dateline_web::AppState::from(dateline_web::Parts {
         search,
         pictures,
+        egress,
         ..dateline_web::Parts::new(store, theme)
     })
     .with_wire_images(dateline_newsroom::wire_images::Settings::default());

@@ -46,6 +46,9 @@ pub struct Background {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub wire_images: WireImages,
+    /// What the poller and webhook deliveries may reach (the wire pictures' fetcher holds
+    /// its own copy).
+    pub egress: crate::egress::Egress,
     /// Kept in step with the change log, each on its own loop.
     pub followers: Vec<Arc<dyn Follower>>,
 }
@@ -66,9 +69,15 @@ impl Workers {
             work.store.clone(),
             work.clock.clone(),
             work.wire_images.clone(),
+            work.egress.clone(),
             stop.clone(),
         ));
-        tasks.spawn(crate::webhooks::run(work.store.clone(), work.clock.clone(), stop.clone()));
+        tasks.spawn(crate::webhooks::run(
+            work.store.clone(),
+            work.clock.clone(),
+            work.egress.clone(),
+            stop.clone(),
+        ));
         for follower in work.followers {
             tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
         }

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod browser;
 mod caching;
+mod egress;
 mod errors;
 mod feeds;
 mod lifecycle;

@@ -1,4 +1,4 @@
-//! The poller against feeds served on 127.0.0.1: new items appear on the site, an unchanged
+//! The poller against feeds served on 127.0.0.1 (allowed by the egress policy): new items appear on the site, an unchanged
 //! feed answers 304 to the conditional GET, a changed item updates its story, and a broken
 //! source records its error and backs off without holding up a good one.
 
@@ -61,7 +61,7 @@ async fn start(feed: Feed) -> String {
     url
 }
 
-async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::SourceId {
+pub(crate) async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::SourceId {
     let source = site
         .store
         .create_source(&NewSource {
@@ -84,7 +84,7 @@ async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::S
     source.id
 }
 
-async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+pub(crate) async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
         if check().await {
@@ -107,6 +107,7 @@ async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        crate::support::loopback(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -189,6 +190,7 @@ async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        crate::support::loopback(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -259,6 +261,7 @@ async fn polls_run_a_bounded_number_at_a_time() {
         site.store.clone(),
         Clock::System,
         site.state.wire_images.clone(),
+        crate::support::loopback(),
         stop.clone(),
     ));
     let all = wait_until(Duration::from_secs(10), async || {
