@@ -400,7 +400,15 @@ mod tests {
     async fn private_networks_are_out_of_reach_by_default() {
         let base = server().await;
         let strict = build_client(&Egress::public_only(), &Settings::default()).unwrap();
-        for url in [format!("{base}/jpeg"), "http://[::1]/x.jpg".into(), "http://10.0.0.7/a.jpg".into()] {
+        let port = base.rsplit(':').next().unwrap();
+        for url in [
+            format!("{base}/jpeg"),
+            "http://[::1]/x.jpg".into(),
+            "http://169.254.169.254/latest/meta-data".into(),
+            "http://10.0.0.7/a.jpg".into(),
+            format!("http://[::ffff:127.0.0.1]:{port}/jpeg"),
+            format!("http://[64:ff9b::7f00:1]:{port}/jpeg"),
+        ] {
             let refused = download(&strict, &url, 1000).await.unwrap_err();
             assert_eq!(refused.to_string(), egress::REFUSED, "{url}");
         }
