@@ -299,11 +299,7 @@ fn start_configured_server(
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let url = server_url(&mut child);
     (child, url)
 }

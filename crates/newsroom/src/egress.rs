@@ -41,7 +41,9 @@ pub enum Denied {
 
 /// A bad entry in `[egress] allow`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{entry:?} is not {why}; use an address (\"10.20.0.5\"), a network (\"10.20.0.0/16\") or a host name (\"wire.agency.internal\")")]
+#[error(
+    "{entry:?} is not {why}; use an address (\"10.20.0.5\"), a network (\"10.20.0.0/16\") or a host name (\"wire.agency.internal\")"
+)]
 pub struct AllowError {
     pub entry: String,
     pub why: String,
@@ -148,6 +150,18 @@ impl Egress {
         Ok(parsed)
     }
 
+    /// For a service saving an address an editor typed (a webhook, a polled feed): the
+    /// field's error when `url` names an IP address this policy refuses. Names are only
+    /// checked when fetched (what they resolve to can change), which is the check that holds.
+    pub fn refusal(&self, field: &'static str, url: &str) -> Option<dateline_core::FieldError> {
+        matches!(self.check(url), Err(Denied::Refused(_))).then(|| {
+            dateline_core::FieldError::new(
+                field,
+                format!("{REFUSED}; a private network is reached only when [egress] allow in dateline.toml lists it"),
+            )
+        })
+    }
+
     fn check_url(&self, url: &reqwest::Url) -> Result<(), Denied> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Denied::NotWeb);
@@ -175,7 +189,9 @@ impl Egress {
             } else {
                 match policy.check_url(attempt.url()) {
                     Ok(()) => attempt.follow(),
-                    Err(Denied::NotWeb) => attempt.error("redirected to an address that is not http or https"),
+                    Err(Denied::NotWeb) => {
+                        attempt.error("redirected to an address that is not http or https")
+                    }
                     Err(Denied::Refused(r)) => attempt.error(r),
                 }
             }
@@ -233,8 +249,11 @@ impl reqwest::dns::Resolve for Screened {
         Box::pin(async move {
             let found = egress.0.lookup.lookup(&host).await?;
             let any = egress.allowed_host(&host);
-            let admitted: Vec<SocketAddr> =
-                found.into_iter().filter(|ip| any || egress.admits(*ip)).map(|ip| SocketAddr::new(ip, 0)).collect();
+            let admitted: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|ip| any || egress.admits(*ip))
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
             if admitted.is_empty() {
                 return Err(Box::new(Refused) as Box<dyn std::error::Error + Send + Sync>);
             }
@@ -369,20 +388,29 @@ fn parse_entry(entry: &str) -> Result<Entry, AllowError> {
     let bad = |why: &str| AllowError { entry: entry.to_owned(), why: why.to_owned() };
     let text = entry.trim();
     if let Some((address, len)) = text.split_once('/') {
-        let base: IpAddr = address.parse().map_err(|_| bad("a network: the part before / is not an IP address"))?;
+        let base: IpAddr =
+            address.parse().map_err(|_| bad("a network: the part before / is not an IP address"))?;
         let max = if base.is_ipv4() { 32 } else { 128 };
         let len: u8 = len.parse().ok().filter(|l| *l <= max).ok_or_else(|| {
             bad(&format!("a network: the prefix length after / must be a number from 0 to {max}"))
         })?;
         let network = Network { base, len };
         let masked = match base {
-            IpAddr::V4(b) => IpAddr::V4(Ipv4Addr::from(if len == 0 { 0 } else { u32::from(b) >> (32 - len) << (32 - len) })),
-            IpAddr::V6(b) => {
-                IpAddr::V6(Ipv6Addr::from(if len == 0 { 0 } else { u128::from(b) >> (128 - len) << (128 - len) }))
-            }
+            IpAddr::V4(b) => IpAddr::V4(Ipv4Addr::from(if len == 0 {
+                0
+            } else {
+                u32::from(b) >> (32 - len) << (32 - len)
+            })),
+            IpAddr::V6(b) => IpAddr::V6(Ipv6Addr::from(if len == 0 {
+                0
+            } else {
+                u128::from(b) >> (128 - len) << (128 - len)
+            })),
         };
         if masked != base {
-            return Err(bad(&format!("a network: it has address bits set past /{len} (did you mean {masked}/{len}?)")));
+            return Err(bad(&format!(
+                "a network: it has address bits set past /{len} (did you mean {masked}/{len}?)"
+            )));
         }
         return Ok(Entry::Network(network));
     }
@@ -518,7 +546,8 @@ mod tests {
 
     #[test]
     fn the_allow_list_admits_exactly_what_it_lists() {
-        let egress = Egress::allowing(&["10.20.0.0/16", "127.0.0.1", "fd00:1::/32", "Wire.Agency.Internal."]).unwrap();
+        let egress =
+            Egress::allowing(&["10.20.0.0/16", "127.0.0.1", "fd00:1::/32", "Wire.Agency.Internal."]).unwrap();
         let admits = |ip: &str| egress.admits(ip.parse().unwrap());
         assert!(admits("10.20.0.1") && admits("10.20.255.255"));
         assert!(!admits("10.21.0.1") && !admits("10.19.255.255"));
@@ -532,7 +561,11 @@ mod tests {
         let strict = Egress::public_only();
         assert!(!strict.admits("127.0.0.1".parse().unwrap()));
         assert_eq!(strict.check("http://127.0.0.1:8080/feed"), Err(Denied::Refused(Refused)));
-        assert_eq!(strict.check("http://2130706433/feed"), Err(Denied::Refused(Refused)), "127.0.0.1 as one number");
+        assert_eq!(
+            strict.check("http://2130706433/feed"),
+            Err(Denied::Refused(Refused)),
+            "127.0.0.1 as one number"
+        );
         assert_eq!(strict.check("http://0x7f.1/feed"), Err(Denied::Refused(Refused)), "127.0.0.1 in hex");
         assert_eq!(strict.check("http://[::ffff:7f00:1]/"), Err(Denied::Refused(Refused)));
         assert_eq!(strict.check("ftp://example.com/"), Err(Denied::NotWeb));

@@ -37,16 +37,21 @@ pub const TICK: Duration = Duration::from_millis(500);
 /// signing secret, to show once.
 ///
 /// # Errors
-/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for an address that is not http(s)
-/// or an unknown event; a store or random-generator failure.
+/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for an address that is not http(s),
+/// names an IP address `egress` refuses, or an unknown event; a store or random-generator
+/// failure.
 pub async fn create(
     store: &dyn Store,
+    egress: &Egress,
     actor: &Actor,
     url: &str,
     events: &[String],
     now: jiff::Timestamp,
 ) -> Result<(Webhook, String), AdminError> {
-    let parsed = parse(url, events);
+    let parsed = parse(url, events).and_then(|(url, events)| match egress.refusal("url", &url) {
+        Some(refused) => Err(refused),
+        None => Ok((url, events)),
+    });
     let valid = parsed.as_ref().map(|_| ()).map_err(|e| vec![e.clone()]);
     let secret = dateline_core::secrets::random_hex(24).map_err(AdminError::Secret)?;
     let (url, events) = parsed.unwrap_or_default();

@@ -52,21 +52,31 @@ pub async fn take_in(
     Ok(TakenIn { items, actions })
 }
 
-/// Saves how a source's copy arrives (checked by `WireConfig::validate`); a polled source
-/// is looked at again at once. The same for the HTML admin and the Admin API.
+/// Saves how a source's copy arrives (checked by `WireConfig::validate`, and a feed's
+/// address against `egress`); a polled source is looked at again at once. The same for the
+/// HTML admin and the Admin API.
 ///
 /// # Errors
 /// [`AdminError::Forbidden`] unless the actor manages sources; [`AdminError::Invalid`]
 /// with every field problem; a store failure.
 pub async fn configure(
     store: &dyn Store,
+    egress: &crate::egress::Egress,
     actor: &Actor,
     source: SourceId,
     config: &WireConfig,
     poll_seconds: i64,
     now: Timestamp,
 ) -> Result<(), AdminError> {
-    let valid = config.validate(poll_seconds);
+    let feed = config.location.as_deref().filter(|_| WireConfig::is_feed(&config.kind));
+    let valid = match (config.validate(poll_seconds), feed.and_then(|l| egress.refusal("location", l))) {
+        (valid, None) => valid,
+        (Ok(()), Some(refused)) => Err(vec![refused]),
+        (Err(mut errors), Some(refused)) => {
+            errors.push(refused);
+            Err(errors)
+        }
+    };
     guarded(
         actor,
         Action::ManageSources,

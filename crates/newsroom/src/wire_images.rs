@@ -42,12 +42,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(15),
-            max_redirects: 3,
-            workers: 2,
-            max_queued: 1000,
-        }
+        Self { timeout: Duration::from_secs(15), max_redirects: 3, workers: 2, max_queued: 1000 }
     }
 }
 
@@ -392,8 +387,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(get("/ftp", 1000).await, Err(Failure::Request(_))));
-        assert!(matches!(download(&client, "file:///etc/passwd", 1000).await, Err(Failure::Denied(Denied::NotWeb))));
-        assert!(matches!(download(&client, "not an address", 1000).await, Err(Failure::Denied(Denied::NotWeb))));
+        assert!(matches!(
+            download(&client, "file:///etc/passwd", 1000).await,
+            Err(Failure::Denied(Denied::NotWeb))
+        ));
+        assert!(matches!(
+            download(&client, "not an address", 1000).await,
+            Err(Failure::Denied(Denied::NotWeb))
+        ));
     }
 
     #[tokio::test]

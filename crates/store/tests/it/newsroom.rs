@@ -287,8 +287,10 @@ async fn the_newsroom_list_filters_every_status(store: Arc<dyn Store>) {
 async fn a_paused_webhooks_deliveries_wait_until_it_resumes(store: Arc<dyn Store>) {
     let n = newsroom(&store).await;
     let now = at("2025-02-27T10:00:00Z");
-    let paused = store.create_webhook("https://hooks.example.com/a", "k1", &StoryEvent::ALL, now).await.unwrap();
-    let other = store.create_webhook("https://hooks.example.com/b", "k2", &StoryEvent::ALL, now).await.unwrap();
+    let paused =
+        store.create_webhook("https://hooks.example.com/a", "k1", &StoryEvent::ALL, now).await.unwrap();
+    let other =
+        store.create_webhook("https://hooks.example.com/b", "k2", &StoryEvent::ALL, now).await.unwrap();
     let story = store.create_story(&draft(&n, "Hooked"), None, now).await.unwrap();
     store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
     store.set_webhook_active(paused.id, false).await.unwrap();

@@ -152,7 +152,7 @@ pub async fn save(
     let saved = match parse(&f) {
         Ok((config, seconds)) => {
             let (store, now) = (state.store.as_ref(), state.clock.now());
-            wire::configure(store, &editor.actor(), w.source.id, &config, seconds, now).await
+            wire::configure(store, &state.egress, &editor.actor(), w.source.id, &config, seconds, now).await
         }
         Err(errors) => Err(AdminError::Invalid(errors)),
     };

@@ -131,8 +131,16 @@ async fn put_wire(
         auto_publish: input.auto_publish,
     };
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    dateline_newsroom::wire::configure(store, &t.actor(), w.source.id, &config, input.poll_seconds, now)
-        .await?;
+    dateline_newsroom::wire::configure(
+        store,
+        &state.egress,
+        &t.actor(),
+        w.source.id,
+        &config,
+        input.poll_seconds,
+        now,
+    )
+    .await?;
     let saved = state.store.wire_source(w.source.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(out(&state, saved).await?))
 }

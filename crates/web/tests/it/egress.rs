@@ -77,7 +77,13 @@ fn refused_hosts(p4: u16, p6: u16) -> [String; 6] {
 }
 
 fn poller(site: &Site, egress: Egress, stop: &CancellationToken) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(poller::run(site.store.clone(), Clock::System, site.state.wire_images.clone(), egress, stop.clone()))
+    tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        egress,
+        stop.clone(),
+    ))
 }
 
 fn deliverer(site: &Site, egress: Egress, stop: &CancellationToken) -> tokio::task::JoinHandle<()> {
@@ -113,7 +119,11 @@ async fn delivery_errors(site: &Site, count: usize) -> Vec<(String, Option<Strin
     assert!(tried, "every delivery was tried");
     let log = site.store.recent_deliveries(20).await.unwrap();
     for delivery in &log {
-        assert_eq!((delivery.status, delivery.last_status_code), (DeliveryStatus::Pending, None), "{delivery:?}");
+        assert_eq!(
+            (delivery.status, delivery.last_status_code),
+            (DeliveryStatus::Pending, None),
+            "{delivery:?}"
+        );
     }
     log.into_iter().map(|d| (d.url, d.last_error)).collect()
 }
