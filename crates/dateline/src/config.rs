@@ -76,7 +76,7 @@ pub struct HttpConfig {
 }
 
 /// `[egress]` in `dateline.toml`: what the server's own requests (feeds, webhooks, wire
-/// pictures) may reach besides public addresses.
+/// pictures) may reach besides public addresses (`dateline_newsroom::egress`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EgressConfig {
@@ -182,6 +182,15 @@ impl Settings {
             idle_timeout: self.http.idle_timeout_secs.map_or(default.idle_timeout, secs),
             max_connections: self.http.max_connections.unwrap_or(default.max_connections),
         }
+    }
+
+    /// The egress policy: public addresses plus `[egress] allow`.
+    ///
+    /// # Errors
+    /// When an entry of `allow` is not an address, a network or a host name.
+    pub fn egress(&self) -> anyhow::Result<dateline_newsroom::egress::Egress> {
+        dateline_newsroom::egress::Egress::allowing(&self.egress.allow)
+            .context("[egress] allow in the configuration has a bad entry")
     }
 
     /// Where the data is, for people (the password of a URL is hidden).

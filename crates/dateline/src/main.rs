@@ -171,6 +171,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::Settings::resolve(&args.store, Some(&args))?;
     let trusted_proxies = dateline_web::client::TrustedProxies::parse(&settings.http.trusted_proxies)
         .map_err(anyhow::Error::msg)?;
+    let egress = settings.egress()?;
     let store = open_store(&settings).await?;
     let theme = dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -204,6 +205,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         pictures,
         drop_root: dateline_newsroom::drop_folder::DropRoot::new(settings.wire.drop_root.clone()),
         trusted_proxies,
+        egress,
         ..dateline_web::Parts::new(store, theme)
     })
     .with_wire_images(dateline_newsroom::wire_images::Settings::default());

@@ -54,6 +54,24 @@ fn unknown_config_keys_are_a_clear_error() {
 }
 
 #[test]
+fn a_bad_egress_entry_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dateline.toml");
+    std::fs::write(&file, "[egress]\nallow = [\"127.0.0.1\", \"10.20.1.0/16\"]\n").unwrap();
+    let out = dateline()
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[egress] allow"), "{err}");
+    assert!(err.contains("\"10.20.1.0/16\"") && err.contains("did you mean 10.20.0.0/16"), "{err}");
+}
+
+#[test]
 fn a_non_postgres_url_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dateline()
@@ -289,13 +307,20 @@ fn plain_draft(headline: &str, section: dateline_core::SectionId) -> dateline_co
 
 /// Starts `dateline serve` on a free port; returns the child and its base URL.
 fn start_server(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = dateline()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    start_configured_server(dir, None)
+}
+
+/// [`start_server`] with a `dateline.toml`.
+fn start_configured_server(
+    dir: &std::path::Path,
+    config: Option<&std::path::Path>,
+) -> (std::process::Child, String) {
+    let mut command = dateline();
+    command.args(["serve", "--listen", "127.0.0.1:0", "--data"]).arg(dir);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let url = server_url(&mut child);
     (child, url)
 }
@@ -627,7 +652,10 @@ fn sigterm_finishes_or_releases_work_and_a_restart_does_it_once() {
     let id_of = |webhook: i64| queued.iter().find(|d| d.webhook_id == webhook).unwrap().id;
     let (slow_key, quick_key) = (format!("slow:{}", id_of(slow)), format!("quick:{}", id_of(quick)));
 
-    let (mut server, _url) = start_server(dir.path());
+    // The feed and the hooks are on 127.0.0.1, which the egress policy must allow.
+    let config = dir.path().join("dateline.toml");
+    std::fs::write(&config, "[egress]\nallow = [\"127.0.0.1\"]\n").unwrap();
+    let (mut server, _url) = start_configured_server(dir.path(), Some(&config));
     let wait_for = |what: &dyn Fn() -> bool, limit: Duration, failure: &str| {
         let started = std::time::Instant::now();
         while !what() {
@@ -667,7 +695,7 @@ fn sigterm_finishes_or_releases_work_and_a_restart_does_it_once() {
 
     // The restart takes up what was cut off at once (the feed's next poll would be 10
     // minutes away, the delivery's lease 30 s), and does it once.
-    let (mut restarted, _url) = start_server(dir.path());
+    let (mut restarted, _url) = start_configured_server(dir.path(), Some(&config));
     wait_for(
         &|| endpoints.answered(&slow_key) == 1 && endpoints.answered("feed") == 1,
         Duration::from_secs(5),

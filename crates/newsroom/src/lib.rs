@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod admin;
 pub mod clock;
 pub mod drop_folder;
+pub mod egress;
 pub mod media;
 pub mod passwords;
 pub mod poller;

@@ -1,7 +1,8 @@
 //! The poller: looks at NewsML-G2 drop folders (see `drop_folder`) and fetches RSS, Atom
 //! and JSON Feed sources at their interval with a
 //! conditional GET (ETag / Last-Modified, so an unchanged feed costs a 304), a timeout, a
-//! size cap, gzip and at most five redirects, and takes the items in like a push (their
+//! size cap, gzip and at most five redirects, through the egress policy (`crate::egress`:
+//! public addresses only unless allowed), and takes the items in like a push (their
 //! pictures are then fetched by `wire_images`). A failing
 //! or hostile source only backs off itself (the store doubles its wait, up to an hour) and
 //! has its error recorded for editors; every source is fetched on its own task, so none
@@ -9,6 +10,7 @@
 
 use crate::Clock;
 use crate::drop_folder::DropRoot;
+use crate::egress::{self, Egress};
 use crate::wire_images::WireImages;
 use dateline_core::{DuePoll, PollOutcome};
 use dateline_store::Store;
@@ -25,15 +27,15 @@ pub const TICK: Duration = Duration::from_millis(500);
 /// Sources polled at once, so a flood of due sources cannot open unbounded connections.
 pub const MAX_POLLS: usize = 8;
 
-async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u8>, PollOutcome)>, String> {
-    let mut request = client.get(&poll.url);
+async fn fetch(client: &egress::Client, poll: &DuePoll) -> Result<Option<(Vec<u8>, PollOutcome)>, String> {
+    let mut request = client.request(reqwest::Method::GET, &poll.url).map_err(|e| e.to_string())?;
     if let Some(etag) = &poll.etag {
         request = request.header("if-none-match", etag);
     }
     if let Some(lm) = &poll.last_modified {
         request = request.header("if-modified-since", lm);
     }
-    let mut response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
+    let mut response = request.send().await.map_err(|e| egress::describe(&e))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(None);
@@ -45,7 +47,9 @@ async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u
     let outcome = PollOutcome::Success { etag: header("etag"), last_modified: header("last-modified") };
     let limit = dateline_ingest::prepare::MAX_BYTES;
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("reading the feed failed: {e}"))? {
+    while let Some(chunk) =
+        response.chunk().await.map_err(|e| format!("reading the feed failed: {}", egress::describe(&e)))?
+    {
         body.extend_from_slice(&chunk);
         if body.len() > limit {
             return Err(format!("the feed is larger than {limit} bytes"));
@@ -56,7 +60,7 @@ async fn fetch(client: &reqwest::Client, poll: &DuePoll) -> Result<Option<(Vec<u
 
 async fn poll_one(
     store: Arc<dyn Store>,
-    client: reqwest::Client,
+    client: egress::Client,
     clock: Clock,
     images: WireImages,
     drop_root: DropRoot,
@@ -77,7 +81,7 @@ async fn poll_one(
 
 async fn fetch_and_take_in(
     store: &dyn Store,
-    client: &reqwest::Client,
+    client: &egress::Client,
     clock: &Clock,
     images: &WireImages,
     poll: &DuePoll,
@@ -94,8 +98,9 @@ async fn fetch_and_take_in(
     }
 }
 
-/// Polls due sources until `stop`, at most [`MAX_POLLS`] at a time; their items' pictures go
-/// to `images`; drop folders are looked at only inside `drop_root`. Polls still running [`GRACE`] after the stop are cut off and their sources
+/// Polls due sources until `stop`, at most [`MAX_POLLS`] at a time, reaching only what
+/// `egress` admits; their items' pictures go to `images`; drop folders are looked at only
+/// inside `drop_root`. Polls still running [`GRACE`] after the stop are cut off and their sources
 /// released, to be polled again at the next start (taking an item in twice changes nothing).
 ///
 /// [`GRACE`]: crate::worker::GRACE
@@ -104,14 +109,11 @@ pub async fn run(
     clock: Clock,
     images: WireImages,
     drop_root: DropRoot,
+    egress: Egress,
     stop: CancellationToken,
 ) {
-    let client = match reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent("Dateline-Poller/1")
-        .build()
-    {
+    let options = egress::Options { timeout: TIMEOUT, max_redirects: 5, user_agent: "Dateline-Poller/1" };
+    let client = match egress.client(&options) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "the feed poller could not start");

@@ -5,11 +5,16 @@
 //! delivery log the admin shows. Deliveries are queued by the store in the transaction of
 //! the change itself, so a crash never loses one.
 //!
+//! Requests go through the egress policy (`crate::egress`), so an endpoint on the
+//! newsroom's own network is refused unless `dateline.toml` allows it. A paused endpoint's
+//! queued deliveries wait (the store does not hand them out) and go when it is resumed.
+//!
 //! Endpoints are added and paused here too ([`create`], [`set_active`]), the same way from
 //! the HTML admin and the Admin API: the rights table, then the address and events checked.
 
 use crate::Clock;
 use crate::admin::{AdminError, guarded};
+use crate::egress::{self, Egress};
 use dateline_core::rights::{Action, Actor};
 use dateline_core::{Delivery, FieldError, StoryEvent, Webhook};
 use dateline_store::Store;
@@ -32,16 +37,21 @@ pub const TICK: Duration = Duration::from_millis(500);
 /// signing secret, to show once.
 ///
 /// # Errors
-/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for an address that is not http(s)
-/// or an unknown event; a store or random-generator failure.
+/// [`AdminError::Forbidden`]; [`AdminError::Invalid`] for an address that is not http(s),
+/// names an IP address `egress` refuses, or an unknown event; a store or random-generator
+/// failure.
 pub async fn create(
     store: &dyn Store,
+    egress: &Egress,
     actor: &Actor,
     url: &str,
     events: &[String],
     now: jiff::Timestamp,
 ) -> Result<(Webhook, String), AdminError> {
-    let parsed = parse(url, events);
+    let parsed = parse(url, events).and_then(|(url, events)| match egress.refusal("url", &url) {
+        Some(refused) => Err(refused),
+        None => Ok((url, events)),
+    });
     let valid = parsed.as_ref().map(|_| ()).map_err(|e| vec![e.clone()]);
     let secret = dateline_core::secrets::random_hex(24).map_err(AdminError::Secret)?;
     let (url, events) = parsed.unwrap_or_default();
@@ -97,22 +107,24 @@ pub fn backoff(attempts: i64) -> SignedDuration {
 /// Sends one delivery and records the outcome.
 async fn deliver(
     store: &dyn Store,
-    client: &reqwest::Client,
+    client: &egress::Client,
     clock: &Clock,
     delivery: Delivery,
     secret: String,
 ) {
     let body = delivery.payload.clone().into_bytes();
-    let result = client
-        .post(&delivery.url)
-        .header("content-type", "application/json")
-        .header("user-agent", "Dateline-Webhooks/1")
-        .header("x-dateline-event", format!("story.{}", delivery.event))
-        .header("x-dateline-delivery", delivery.id.to_string())
-        .header("x-dateline-signature", signature(&secret, &body))
-        .body(body)
-        .send()
-        .await;
+    let result = match client.request(reqwest::Method::POST, &delivery.url) {
+        Ok(request) => request
+            .header("content-type", "application/json")
+            .header("x-dateline-event", format!("story.{}", delivery.event))
+            .header("x-dateline-delivery", delivery.id.to_string())
+            .header("x-dateline-signature", signature(&secret, &body))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| egress::describe(&e)),
+        Err(denied) => Err(denied.to_string()),
+    };
     let now = clock.now();
     let (ok, code, error) = match result {
         Ok(response) if response.status().is_success() => {
@@ -123,7 +135,7 @@ async fn deliver(
             Some(i64::from(response.status().as_u16())),
             Some(format!("endpoint answered {}", response.status())),
         ),
-        Err(e) => (false, None, Some(format!("request failed: {e}"))),
+        Err(e) => (false, None, Some(e)),
     };
     let attempts = delivery.attempts + 1;
     let retry_at = (!ok && attempts < MAX_ATTEMPTS).then(|| now + backoff(delivery.attempts));
@@ -137,16 +149,14 @@ async fn deliver(
     }
 }
 
-/// Delivers due webhook events until `stop`; deliveries still running [`GRACE`] after it are
-/// cut off and left pending, to be sent again at the next start.
+/// Delivers due webhook events until `stop`, reaching only what `egress` admits; deliveries
+/// still running [`GRACE`] after it are cut off and left pending, to be sent again at the
+/// next start.
 ///
 /// [`GRACE`]: crate::worker::GRACE
-pub async fn run(store: Arc<dyn Store>, clock: Clock, stop: CancellationToken) {
-    let client = match reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-    {
+pub async fn run(store: Arc<dyn Store>, clock: Clock, egress: Egress, stop: CancellationToken) {
+    let options = egress::Options { timeout: TIMEOUT, max_redirects: 3, user_agent: "Dateline-Webhooks/1" };
+    let client = match egress.client(&options) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook client could not start");

@@ -53,10 +53,10 @@ pub async fn take_in(
     Ok(TakenIn { items, actions })
 }
 
-/// Saves how a source's copy arrives (checked by `WireConfig::validate`, a drop folder
-/// resolved inside `drop_root` and saved as the real folder); a polled source is looked at
-/// again at once; a source no longer pushed to loses its push token. The same for the HTML
-/// admin and the Admin API.
+/// Saves how a source's copy arrives (checked by `WireConfig::validate`, a feed's address
+/// against `egress`, a drop folder resolved inside `drop_root` and saved as the real
+/// folder); a polled source is looked at again at once; a source no longer pushed to loses
+/// its push token. The same for the HTML admin and the Admin API.
 ///
 /// # Errors
 /// [`AdminError::Forbidden`] unless the actor manages sources; [`AdminError::Invalid`]
@@ -64,6 +64,7 @@ pub async fn take_in(
 /// a store failure.
 pub async fn configure(
     store: &dyn Store,
+    egress: &crate::egress::Egress,
     actor: &Actor,
     drop_root: &DropRoot,
     source: SourceId,
@@ -72,7 +73,15 @@ pub async fn configure(
     now: Timestamp,
 ) -> Result<(), AdminError> {
     let mut config = config.clone();
-    let mut valid = config.validate(poll_seconds);
+    let feed = config.location.as_deref().filter(|_| WireConfig::is_feed(&config.kind));
+    let mut valid = match (config.validate(poll_seconds), feed.and_then(|l| egress.refusal("location", l))) {
+        (valid, None) => valid,
+        (Ok(()), Some(refused)) => Err(vec![refused]),
+        (Err(mut errors), Some(refused)) => {
+            errors.push(refused);
+            Err(errors)
+        }
+    };
     if config.kind == "drop-newsml"
         && let (Ok(()), Some(location)) = (&valid, config.location.as_deref())
     {

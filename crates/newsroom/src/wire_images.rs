@@ -8,8 +8,8 @@
 //! address wait on one download) and starts at most [`Settings::workers`] tasks; a task
 //! ends when the queue is empty. A download is bounded in time (the whole request, body
 //! included), in size (Content-Length first, then the bytes as they come, never more than
-//! the library's `max_bytes` in memory) and in redirects, and only `http`/`https` addresses
-//! are fetched. What the bytes are is decided by sniffing them (here for the first bytes,
+//! the library's `max_bytes` in memory) and in redirects, and goes through the egress policy
+//! (`crate::egress`: http(s) and public addresses only, unless `dateline.toml` allows more). What the bytes are is decided by sniffing them (here for the first bytes,
 //! then by [`crate::media::take_in`]), never by the name or the declared type. An address
 //! already fetched is not fetched again ([`Store::media_by_origin`]). The store then gives
 //! the picture to the story if it has none ([`Store::attach_wire_picture`]); an item still
@@ -19,6 +19,7 @@
 //! The queue lives in memory: pictures still waiting when the process stops are not fetched.
 
 use crate::Clock;
+use crate::egress::{self, Denied, Egress};
 use crate::media::{Pictures, TakeError, take_in};
 use dateline_core::{IncomingItem, IngestAction, Media, SourceId, WirePicture};
 use dateline_store::Store;
@@ -37,31 +38,20 @@ pub struct Settings {
     pub workers: usize,
     /// Addresses waiting at most; more are dropped (and logged) until the queue drains.
     pub max_queued: usize,
-    /// Also fetch from loopback, private and link-local addresses. Off by default: an
-    /// address written in a feed must not reach the newsroom's own internal services.
-    pub allow_private_networks: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(15),
-            max_redirects: 3,
-            workers: 2,
-            max_queued: 1000,
-            allow_private_networks: false,
-        }
+        Self { timeout: Duration::from_secs(15), max_redirects: 3, workers: 2, max_queued: 1000 }
     }
 }
 
 /// Why a picture was not taken in.
 #[derive(Debug, thiserror::Error)]
 enum Failure {
-    #[error("only http and https addresses are fetched")]
-    NotWeb,
-    #[error("the address is on a private or local network")]
-    Private,
-    #[error("the request failed: {0}")]
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("{0}")]
     Request(String),
     #[error("the address answered {0}")]
     Status(reqwest::StatusCode),
@@ -101,7 +91,8 @@ struct Inner {
     pictures: Pictures,
     clock: Clock,
     settings: Settings,
-    client: OnceLock<Option<reqwest::Client>>,
+    egress: Egress,
+    client: OnceLock<Option<egress::Client>>,
     queue: Mutex<Queue>,
 }
 
@@ -113,13 +104,20 @@ pub struct WireImages {
 
 impl WireImages {
     /// A fetcher keeping pictures in `pictures` (whose limits bound each download) and
-    /// recording them in `store`.
-    pub fn new(store: Arc<dyn Store>, pictures: Pictures, clock: Clock, settings: Settings) -> Self {
+    /// recording them in `store`, reaching only what `egress` admits.
+    pub fn new(
+        store: Arc<dyn Store>,
+        pictures: Pictures,
+        clock: Clock,
+        egress: Egress,
+        settings: Settings,
+    ) -> Self {
         let inner = Inner {
             store,
             pictures,
             clock,
             settings,
+            egress,
             client: OnceLock::new(),
             queue: Mutex::new(Queue::default()),
         };
@@ -155,6 +153,11 @@ impl WireImages {
         }
     }
 
+    /// How pictures are fetched.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
     /// Whether nothing is waiting or being fetched (for tests).
     pub fn is_idle(&self) -> bool {
         let queue = self.inner.lock();
@@ -167,10 +170,10 @@ impl Inner {
         self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn client(&self) -> Option<&reqwest::Client> {
+    fn client(&self) -> Option<&egress::Client> {
         self.client
             .get_or_init(|| {
-                build_client(&self.settings)
+                build_client(&self.egress, &self.settings)
                     .inspect_err(|e| tracing::error!(error = %e, "the wire picture client could not be made"))
                     .ok()
             })
@@ -185,8 +188,7 @@ impl Inner {
         let client = self.client().ok_or(Failure::NoClient)?;
         let max = self.pictures.limits.max_bytes;
         let timeout = self.settings.timeout;
-        let private_ok = self.settings.allow_private_networks;
-        let bytes = tokio::time::timeout(timeout, download(client, url, max, private_ok))
+        let bytes = tokio::time::timeout(timeout, download(client, url, max))
             .await
             .map_err(|_| Failure::TimedOut(timeout))??;
         let credit = match self.store.wire_source(source).await? {
@@ -269,102 +271,21 @@ async fn work(mut running: Running) {
     }
 }
 
-/// The HTTP client for pictures: the whole request bounded by the timeout, at most
-/// `max_redirects` redirects, and those only to `http`/`https` addresses.
-fn build_client(settings: &Settings) -> reqwest::Result<reqwest::Client> {
-    let max = settings.max_redirects;
-    let private_ok = settings.allow_private_networks;
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max {
-            attempt.error(format!("more than {max} redirects"))
-        } else if !matches!(attempt.url().scheme(), "http" | "https") {
-            attempt.error("redirected to an address that is not http or https")
-        } else if !private_ok && names_private_ip(attempt.url()) {
-            attempt.error("redirected to a private or local network")
-        } else {
-            attempt.follow()
-        }
-    });
-    let builder = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-        .redirect(policy)
-        .user_agent("Dateline-Pictures/1");
-    if private_ok { builder.build() } else { builder.dns_resolver(Arc::new(PublicOnly)).build() }
-}
-
-/// Resolves names to their public addresses only, so that no name (in the first request or
-/// a redirect) leads to a loopback, private or link-local address.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        Box::pin(async move {
-            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
-            let public: Vec<std::net::SocketAddr> = found.filter(|a| is_public(a.ip())).collect();
-            if public.is_empty() {
-                return Err(format!("{} has no public address", name.as_str()).into());
-            }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// Whether `url` names a non-public IP address directly (names go through [`PublicOnly`]).
-fn names_private_ip(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => !is_public(ip.into()),
-        Some(url::Host::Ipv6(ip)) => !is_public(ip.into()),
-        _ => false,
-    }
-}
-
-/// Whether an address is on the public internet: not loopback, private, link-local,
-/// shared (CGNAT), unspecified, broadcast, documentation or reserved.
-fn is_public(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b))
-                || a == 0
-                || a >= 240)
-        }
-        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(v4.into()),
-            None => {
-                let first = v6.segments()[0];
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || first & 0xfe00 == 0xfc00
-                    || first & 0xffc0 == 0xfe80)
-            }
-        },
-    }
+/// The HTTP client for pictures, held to `egress`: the whole request bounded by the
+/// timeout, at most `max_redirects` redirects.
+fn build_client(egress: &Egress, settings: &Settings) -> reqwest::Result<egress::Client> {
+    egress.client(&egress::Options {
+        timeout: settings.timeout,
+        max_redirects: settings.max_redirects,
+        user_agent: "Dateline-Pictures/1",
+    })
 }
 
 /// Fetches `url`, refusing more than `max` bytes (before reading when the length is given),
-/// anything whose first bytes are not those of a picture, and (unless `private_ok`) an
-/// address on a private or local network.
-async fn download(
-    client: &reqwest::Client,
-    url: &str,
-    max: usize,
-    private_ok: bool,
-) -> Result<Vec<u8>, Failure> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| Failure::NotWeb)?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Failure::NotWeb);
-    }
-    if !private_ok && names_private_ip(&parsed) {
-        return Err(Failure::Private);
-    }
-    let mut response = client.get(parsed).send().await.map_err(|e| Failure::Request(causes(&e)))?;
+/// anything whose first bytes are not those of a picture, and what the egress policy refuses.
+async fn download(client: &egress::Client, url: &str, max: usize) -> Result<Vec<u8>, Failure> {
+    let request = client.request(reqwest::Method::GET, url)?;
+    let mut response = request.send().await.map_err(|e| Failure::Request(egress::describe(&e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(Failure::Status(status));
@@ -381,7 +302,7 @@ async fn download(
     let expected = response.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(64 * 1024);
     let mut body = Vec::with_capacity(expected.min(max));
     let mut sniffed = false;
-    while let Some(chunk) = response.chunk().await.map_err(|e| Failure::Request(causes(&e)))? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| Failure::Request(egress::describe(&e)))? {
         if body.len() + chunk.len() > max {
             return Err(Failure::TooLarge { max });
         }
@@ -398,19 +319,6 @@ async fn download(
 
 /// Enough of a file to tell every format `dateline_media::sniff` knows.
 const SNIFF_BYTES: usize = 32;
-
-/// An error with its causes, which reqwest keeps apart ("error sending request: connection
-/// refused").
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
 
 #[cfg(test)]
 mod tests {
@@ -457,15 +365,15 @@ mod tests {
     }
 
     /// A client that may reach the test server on 127.0.0.1.
-    fn client() -> reqwest::Client {
-        build_client(&Settings { allow_private_networks: true, ..Settings::default() }).unwrap()
+    fn client() -> egress::Client {
+        build_client(&Egress::allowing(&["127.0.0.1"]).unwrap(), &Settings::default()).unwrap()
     }
 
     #[tokio::test]
     async fn downloads_are_bounded_and_sniffed() {
         let base = server().await;
         let client = client();
-        let get = async |path: &str, max: usize| download(&client, &format!("{base}{path}"), max, true).await;
+        let get = async |path: &str, max: usize| download(&client, &format!("{base}{path}"), max).await;
         assert_eq!(get("/jpeg", 1000).await.unwrap(), JPEG);
         assert!(matches!(get("/long", 1000).await, Err(Failure::TooLarge { max: 1000 })), "by its length");
         assert!(matches!(get("/endless", 100_000).await, Err(Failure::TooLarge { .. })), "by counting");
@@ -479,44 +387,35 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(get("/ftp", 1000).await, Err(Failure::Request(_))));
-        assert!(matches!(download(&client, "file:///etc/passwd", 1000, true).await, Err(Failure::NotWeb)));
-        assert!(matches!(download(&client, "not an address", 1000, true).await, Err(Failure::NotWeb)));
+        assert!(matches!(
+            download(&client, "file:///etc/passwd", 1000).await,
+            Err(Failure::Denied(Denied::NotWeb))
+        ));
+        assert!(matches!(
+            download(&client, "not an address", 1000).await,
+            Err(Failure::Denied(Denied::NotWeb))
+        ));
     }
 
     #[tokio::test]
     async fn private_networks_are_out_of_reach_by_default() {
         let base = server().await;
-        let strict = build_client(&Settings::default()).unwrap();
+        let strict = build_client(&Egress::public_only(), &Settings::default()).unwrap();
+        let port = base.rsplit(':').next().unwrap();
         for url in [
             format!("{base}/jpeg"),
             "http://[::1]/x.jpg".into(),
             "http://169.254.169.254/latest/meta-data".into(),
             "http://10.0.0.7/a.jpg".into(),
+            format!("http://[::ffff:127.0.0.1]:{port}/jpeg"),
+            format!("http://[64:ff9b::7f00:1]:{port}/jpeg"),
         ] {
-            assert!(matches!(download(&strict, &url, 1000, false).await, Err(Failure::Private)), "{url}");
+            let refused = download(&strict, &url, 1000).await.unwrap_err();
+            assert_eq!(refused.to_string(), egress::REFUSED, "{url}");
         }
-        // A name that resolves to a local address is refused by the resolver.
+        // A name that resolves to a local address is refused by the resolver, in the same words.
         let named = base.replace("127.0.0.1", "localhost");
-        match download(&strict, &format!("{named}/jpeg"), 1000, false).await {
-            Err(Failure::Request(reason)) => assert!(reason.contains("no public address"), "{reason}"),
-            other => panic!("{other:?}"),
-        }
-        for ip in ["8.8.8.8", "2001:4860:4860::8888"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
+        let refused = download(&strict, &format!("{named}/jpeg"), 1000).await.unwrap_err();
+        assert_eq!(refused.to_string(), egress::REFUSED);
     }
 }

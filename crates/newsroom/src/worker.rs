@@ -49,6 +49,9 @@ pub struct Background {
     pub wire_images: WireImages,
     /// The folder drop folders must be under (`[wire] drop_root`).
     pub drop_root: crate::drop_folder::DropRoot,
+    /// What the poller and webhook deliveries may reach (the wire pictures' fetcher holds
+    /// its own copy).
+    pub egress: crate::egress::Egress,
     /// Kept in step with the change log, each on its own loop.
     pub followers: Vec<Arc<dyn Follower>>,
 }
@@ -70,9 +73,15 @@ impl Workers {
             work.clock.clone(),
             work.wire_images.clone(),
             work.drop_root.clone(),
+            work.egress.clone(),
             stop.clone(),
         ));
-        tasks.spawn(crate::webhooks::run(work.store.clone(), work.clock.clone(), stop.clone()));
+        tasks.spawn(crate::webhooks::run(
+            work.store.clone(),
+            work.clock.clone(),
+            work.egress.clone(),
+            stop.clone(),
+        ));
         tasks.spawn(crate::sign_in::run_pruning(work.store.clone(), work.clock.clone(), stop.clone()));
         for follower in work.followers {
             tasks.spawn(follow(follower, work.store.clone(), stop.clone()));

@@ -287,7 +287,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Webhook>;
     async fn webhooks(&self) -> Result<Vec<Webhook>>;
     async fn set_webhook_active(&self, id: i64, active: bool) -> Result<()>;
-    /// Takes up to `limit` due deliveries for `lease_secs`, with their webhook's secret.
+    /// Takes up to `limit` due deliveries of active (not paused) webhooks for `lease_secs`,
+    /// with their webhook's secret.
     async fn claim_deliveries(
         &self,
         now: Timestamp,

@@ -1,6 +1,6 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
-//! site caches, search, pictures, the wire-picture queue, the trusted proxies and the
-//! password permits.
+//! site caches, search, pictures, the wire-picture queue, the egress policy, the trusted
+//! proxies and the password permits.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
@@ -27,7 +27,8 @@ pub struct Parts {
     pub search: dateline_newsroom::search::Search,
     pub pictures: dateline_newsroom::media::Pictures,
     /// Fetches wire pictures into `pictures`, recording them in `store`: made from those
-    /// fields, so it is made again ([`AppState::with_wire_images`]) when they change.
+    /// fields and `egress`, so it is made again ([`AppState::with_wire_images`],
+    /// [`AppState::with_egress`]) when they change.
     pub wire_images: dateline_newsroom::wire_images::WireImages,
     /// The folder drop folders must be under (`[wire] drop_root`); none by default.
     pub drop_root: dateline_newsroom::drop_folder::DropRoot,
@@ -35,18 +36,24 @@ pub struct Parts {
     pub trusted_proxies: crate::client::TrustedProxies,
     /// The permits for Argon2 on a request (sign-in, new and changed passwords).
     pub passwords: dateline_newsroom::passwords::Passwords,
+    /// What the server's own requests may reach (feeds, webhooks, wire pictures): public
+    /// addresses unless `dateline.toml` allows more.
+    pub egress: dateline_newsroom::egress::Egress,
 }
 
 impl Parts {
     pub fn new(store: Arc<dyn Store>, theme: Theme) -> Self {
         let pictures = dateline_newsroom::media::Pictures::new(dateline_media::MediaStorage::memory());
+        let egress = dateline_newsroom::egress::Egress::public_only();
         Self {
             wire_images: dateline_newsroom::wire_images::WireImages::new(
                 store.clone(),
                 pictures.clone(),
                 Clock::System,
+                egress.clone(),
                 dateline_newsroom::wire_images::Settings::default(),
             ),
+            egress,
             store,
             theme: Arc::new(theme),
             clock: Clock::System,
@@ -85,8 +92,8 @@ impl AppState {
         Arc::make_mut(&mut self.0)
     }
 
-    /// The state with its wire picture fetcher made anew from its store, pictures and clock:
-    /// call after setting those.
+    /// The state with its wire picture fetcher made anew from its store, pictures, clock and
+    /// egress policy: call after setting those.
     #[must_use]
     pub fn with_wire_images(self, settings: dateline_newsroom::wire_images::Settings) -> Self {
         let mut parts = (*self.0).clone();
@@ -94,21 +101,34 @@ impl AppState {
             parts.store.clone(),
             parts.pictures.clone(),
             parts.clock.clone(),
+            parts.egress.clone(),
             settings,
         );
         parts.into()
     }
+
+    /// The state with `egress` as what its requests may reach, the wire picture fetcher
+    /// made anew with it (keeping its settings).
+    #[must_use]
+    pub fn with_egress(self, egress: dateline_newsroom::egress::Egress) -> Self {
+        let settings = self.wire_images.settings().clone();
+        let mut parts = (*self.0).clone();
+        parts.egress = egress;
+        AppState::from(parts).with_wire_images(settings)
+    }
 }
 
 impl AppState {
-    /// The newsroom's background work for this state: its store, clock and wire pictures,
-    /// with the search index and this state's page cache following the change log.
+    /// The newsroom's background work for this state: its store, clock, wire pictures and
+    /// egress policy, with the search index and this state's page cache following the
+    /// change log.
     pub fn background(&self) -> dateline_newsroom::Background {
         dateline_newsroom::Background {
             store: self.store.clone(),
             clock: self.clock.clone(),
             wire_images: self.wire_images.clone(),
             drop_root: self.drop_root.clone(),
+            egress: self.egress.clone(),
             followers: vec![Arc::new(self.search.clone()), Arc::new(self.clone())],
         }
     }

@@ -169,8 +169,9 @@ impl DeliveryRow {
 const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, w.url, d.event, d.story_id, d.payload, d.status, d.attempts, \
      d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.delivered_at";
 
-/// Claims up to `limit` due deliveries for `lease_secs` (another worker skips them meanwhile)
-/// and returns them with their webhook's secret.
+/// Claims up to `limit` due deliveries of active webhooks for `lease_secs` (another worker
+/// skips them meanwhile) and returns them with their webhook's secret. A paused webhook's
+/// deliveries stay queued, untried, until it is resumed.
 pub(crate) async fn claim_due(
     pool: &AnyPool,
     now: Timestamp,
@@ -179,7 +180,7 @@ pub(crate) async fn claim_due(
 ) -> Result<Vec<(Delivery, String)>> {
     let rows: Vec<DeliveryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2"
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1 ORDER BY d.next_attempt_at, d.id LIMIT $2"
     )))
     .bind(now.as_second())
     .bind(i64::from(limit))

@@ -14,6 +14,7 @@ crate::on_both_backends!(
     a_killed_story_stays_killed,
     publish_racing_kill_never_outlives_the_kill,
     the_newsroom_list_filters_every_status,
+    a_paused_webhooks_deliveries_wait_until_it_resumes,
 );
 
 async fn unpublish_and_kill_leave_the_public_lists(store: Arc<dyn Store>) {
@@ -279,4 +280,32 @@ async fn the_newsroom_list_filters_every_status(store: Arc<dyn Store>) {
     let mut counts = store.status_counts().await.unwrap();
     counts.sort_by_key(|(s, _)| s.as_str());
     assert_eq!(counts, [(StoryStatus::Draft, 2), (StoryStatus::Published, 1)]);
+}
+
+/// Pausing an endpoint stops its queued deliveries from being tried (they stay pending,
+/// their attempts untouched); resuming hands them out again. Another endpoint is unaffected.
+async fn a_paused_webhooks_deliveries_wait_until_it_resumes(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let now = at("2025-02-27T10:00:00Z");
+    let paused =
+        store.create_webhook("https://hooks.example.com/a", "k1", &StoryEvent::ALL, now).await.unwrap();
+    let other =
+        store.create_webhook("https://hooks.example.com/b", "k2", &StoryEvent::ALL, now).await.unwrap();
+    let story = store.create_story(&draft(&n, "Hooked"), None, now).await.unwrap();
+    store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), now).await.unwrap();
+    store.set_webhook_active(paused.id, false).await.unwrap();
+
+    let later = at("2025-02-27T10:05:00Z");
+    let claimed = store.claim_deliveries(later, 16, 30).await.unwrap();
+    let hooks: Vec<i64> = claimed.iter().map(|(d, _)| d.webhook_id).collect();
+    assert_eq!(hooks, [other.id], "only the active endpoint's delivery is handed out");
+    let waiting = store.recent_deliveries(10).await.unwrap();
+    let kept = waiting.iter().find(|d| d.webhook_id == paused.id).unwrap();
+    assert_eq!((kept.status, kept.attempts), (DeliveryStatus::Pending, 0), "kept, never tried");
+
+    store.set_webhook_active(paused.id, true).await.unwrap();
+    // Within the other delivery's lease, so only the resumed one is due.
+    let claimed = store.claim_deliveries(at("2025-02-27T10:05:10Z"), 16, 30).await.unwrap();
+    let hooks: Vec<i64> = claimed.iter().map(|(d, _)| d.webhook_id).collect();
+    assert_eq!(hooks, [paused.id], "resumed: its delivery goes out");
 }

@@ -870,7 +870,7 @@ pub async fn create_webhook(
     check(&editor, Action::ManageWebhooks, Some(&f))?;
     let events: Vec<String> = get(&f, "events").split(',').map(str::to_owned).collect();
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    match webhooks::create(store, &editor.actor(), &get(&f, "url"), &events, now).await {
+    match webhooks::create(store, &state.egress, &editor.actor(), &get(&f, "url"), &events, now).await {
         Ok((hook, secret)) => {
             let shown = Secret { label: format!("Signing secret for {}", hook.url), value: secret };
             let page = webhooks_page(&state).await?;

@@ -446,7 +446,8 @@ async fn create_webhook(
 ) -> Result<(StatusCode, Json<WebhookOut>), ApiError> {
     let (store, now) = (state.store.as_ref(), state.clock.now());
     let (hook, secret) =
-        dateline_newsroom::webhooks::create(store, &t.actor(), &input.url, &input.events, now).await?;
+        dateline_newsroom::webhooks::create(store, &state.egress, &t.actor(), &input.url, &input.events, now)
+            .await?;
     Ok((StatusCode::CREATED, Json(WebhookOut { secret: Some(secret), ..webhook_out(hook) })))
 }
 

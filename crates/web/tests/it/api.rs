@@ -459,8 +459,22 @@ async fn taxonomy_users_and_settings_through_the_admin_api() {
     )
     .await;
     assert_eq!(bad_hook.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An endpoint on the newsroom's own network is refused when saved (the egress policy).
+    for url in ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]:8080/x"] {
+        let inside = call(
+            &site,
+            Method::POST,
+            "/api/admin/v1/webhooks",
+            Some(&admin),
+            Some(json!({"url": url, "events": ["published"]})),
+        )
+        .await;
+        assert_eq!(inside.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(inside.json.to_string().contains("refused: not a public address"), "{}", inside.json);
+    }
     let hooks = call(&site, Method::GET, "/api/admin/v1/webhooks", Some(&admin), None).await;
     assert!(hooks.json[0].get("secret").is_none());
+    assert_eq!(hooks.json.as_array().unwrap().len(), 1, "only the good endpoint was kept");
     assert_eq!(
         call(&site, Method::GET, "/api/admin/v1/webhooks/deliveries", Some(&admin), None).await.status,
         StatusCode::OK

@@ -129,6 +129,7 @@ async fn the_poller_follows_no_symlink_out_of_the_root() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        site.state.egress.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
     let error_of =

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod caching;
 mod drop_folders;
+mod egress;
 mod errors;
 mod feeds;
 mod input;

@@ -1,4 +1,4 @@
-//! The poller against feeds served on 127.0.0.1: new items appear on the site, an unchanged
+//! The poller against feeds served on 127.0.0.1 (allowed by the egress policy): new items appear on the site, an unchanged
 //! feed answers 304 to the conditional GET, a changed item updates its story, and a broken
 //! source records its error and backs off without holding up a good one.
 
@@ -62,7 +62,7 @@ async fn start(feed: Feed) -> String {
     url
 }
 
-async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::SourceId {
+pub(crate) async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::SourceId {
     let source = site
         .store
         .create_source(&NewSource {
@@ -85,7 +85,7 @@ async fn polled_source(site: &Site, name: &str, url: String) -> dateline_core::S
     source.id
 }
 
-async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+pub(crate) async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
         if check().await {
@@ -109,6 +109,7 @@ async fn feeds_are_polled_with_conditional_get_and_failures_back_off() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        crate::support::loopback(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -193,6 +194,7 @@ async fn newsml_dropped_into_a_folder_is_taken_in_and_moved() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        crate::support::loopback(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -264,6 +266,7 @@ async fn polls_run_a_bounded_number_at_a_time() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        crate::support::loopback(),
         stop.clone(),
     ));
     let all = wait_until(Duration::from_secs(10), async || {
@@ -302,6 +305,7 @@ async fn a_feed_item_with_a_nul_in_its_id_is_polled_like_any_other() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        crate::support::loopback(),
         tokio_util::sync::CancellationToken::new(),
     ));
     let home_has = async |words: &str| crate::support::text(&site.get("/").await.body).contains(words);

@@ -19,6 +19,12 @@ pub fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
+/// An egress policy that also reaches 127.0.0.1, where the tests' feeds, webhook receivers
+/// and picture servers run (the default policy refuses it).
+pub fn loopback() -> dateline_newsroom::egress::Egress {
+    dateline_newsroom::egress::Egress::allowing(&["127.0.0.1"]).unwrap()
+}
+
 pub struct Site {
     pub store: Arc<dyn Store>,
     pub state: AppState,

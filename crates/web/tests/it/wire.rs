@@ -335,9 +335,19 @@ async fn wire_settings_are_edited_in_the_admin_with_status_and_tokens() {
     assert!(crate::support::text(&admin.get(&path).await.body).contains("none yet"), "revoked");
     assert_eq!(push(&base, id, &new_token, fixture("ninjs14_text.json")).await.0, 401, "revoked");
 
+    // A feed on the newsroom's own network is refused when saved (the egress policy).
+    let inside = admin
+        .post(&path, &[("kind", "rss"), ("location", "http://127.0.0.1:9/feed.xml"), ("poll_seconds", "60")])
+        .await;
+    assert_eq!(inside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(crate::support::text(&inside.body).contains("refused: not a public address"));
+
     // A polled source shows how polling goes.
     let feed = admin
-        .post(&path, &[("kind", "rss"), ("location", "http://127.0.0.1:9/feed.xml"), ("poll_seconds", "60")])
+        .post(
+            &path,
+            &[("kind", "rss"), ("location", "https://feeds.example.com/feed.xml"), ("poll_seconds", "60")],
+        )
         .await;
     assert_eq!(feed.status, StatusCode::SEE_OTHER);
     let outcome = dateline_core::PollOutcome::Failure { error: "request failed: connection refused".into() };

@@ -117,13 +117,9 @@ async fn agency() -> (Agency, String) {
 async fn site() -> Site {
     let mut site = Site::new().await;
     site.state.parts_mut().pictures.limits.max_bytes = MAX_BYTES;
-    // The agency's picture server is on 127.0.0.1 here; in production such addresses are refused.
-    let settings = wire_images::Settings {
-        timeout: TIMEOUT,
-        allow_private_networks: true,
-        ..wire_images::Settings::default()
-    };
-    site.state = site.state.clone().with_wire_images(settings);
+    // The agency's picture server is on 127.0.0.1 here, which the egress policy must allow.
+    let settings = wire_images::Settings { timeout: TIMEOUT, ..wire_images::Settings::default() };
+    site.state = site.state.clone().with_egress(crate::support::loopback()).with_wire_images(settings);
     site
 }
 
@@ -247,6 +243,7 @@ async fn rss_pictures_are_fetched_once_and_keep_the_agency_credit() {
         Clock::System,
         site.state.wire_images.clone(),
         site.state.drop_root.clone(),
+        site.state.egress.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
@@ -431,6 +428,7 @@ async fn newsml_remote_content_from_a_drop_folder_becomes_the_picture() {
         Clock::System,
         site.state.wire_images.clone(),
         drop_root,
+        site.state.egress.clone(),
         tokio_util::sync::CancellationToken::new(),
     ));
 
