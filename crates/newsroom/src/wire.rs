@@ -53,8 +53,16 @@ pub async fn take_in(
     Ok(TakenIn { items, actions })
 }
 
+/// Where a source's copy may come from: feeds from the addresses `egress` admits, drop
+/// folders inside `drop_root`.
+#[derive(Clone, Copy)]
+pub struct Origins<'a> {
+    pub egress: &'a crate::egress::Egress,
+    pub drop_root: &'a DropRoot,
+}
+
 /// Saves how a source's copy arrives (checked by `WireConfig::validate`, a feed's address
-/// against `egress`, a drop folder resolved inside `drop_root` and saved as the real
+/// against `origins.egress`, a drop folder resolved inside `origins.drop_root` and saved as the real
 /// folder); a polled source is looked at again at once; a source no longer pushed to loses
 /// its push token. The same for the HTML admin and the Admin API.
 ///
@@ -64,9 +72,8 @@ pub async fn take_in(
 /// a store failure.
 pub async fn configure(
     store: &dyn Store,
-    egress: &crate::egress::Egress,
+    origins: Origins<'_>,
     actor: &Actor,
-    drop_root: &DropRoot,
     source: SourceId,
     config: &WireConfig,
     poll_seconds: i64,
@@ -74,18 +81,19 @@ pub async fn configure(
 ) -> Result<(), AdminError> {
     let mut config = config.clone();
     let feed = config.location.as_deref().filter(|_| WireConfig::is_feed(&config.kind));
-    let mut valid = match (config.validate(poll_seconds), feed.and_then(|l| egress.refusal("location", l))) {
-        (valid, None) => valid,
-        (Ok(()), Some(refused)) => Err(vec![refused]),
-        (Err(mut errors), Some(refused)) => {
-            errors.push(refused);
-            Err(errors)
-        }
-    };
+    let mut valid =
+        match (config.validate(poll_seconds), feed.and_then(|l| origins.egress.refusal("location", l))) {
+            (valid, None) => valid,
+            (Ok(()), Some(refused)) => Err(vec![refused]),
+            (Err(mut errors), Some(refused)) => {
+                errors.push(refused);
+                Err(errors)
+            }
+        };
     if config.kind == "drop-newsml"
         && let (Ok(()), Some(location)) = (&valid, config.location.as_deref())
     {
-        match drop_root.resolve(location) {
+        match origins.drop_root.resolve(location) {
             Ok(folder) => config.location = Some(folder.display().to_string()),
             Err(message) => valid = Err(vec![FieldError::new("location", message)]),
         }

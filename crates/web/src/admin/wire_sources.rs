@@ -162,8 +162,8 @@ pub async fn save(
     let saved = match parse(&f) {
         Ok((config, seconds)) => {
             let (store, now) = (state.store.as_ref(), state.clock.now());
-            let (egress, root) = (&state.egress, &state.drop_root);
-            wire::configure(store, egress, &editor.actor(), root, w.source.id, &config, seconds, now).await
+            let origins = wire::Origins { egress: &state.egress, drop_root: &state.drop_root };
+            wire::configure(store, origins, &editor.actor(), w.source.id, &config, seconds, now).await
         }
         Err(errors) => Err(AdminError::Invalid(errors)),
     };

@@ -135,8 +135,9 @@ async fn put_wire(
         auto_publish: input.auto_publish,
     };
     let (store, now) = (state.store.as_ref(), state.clock.now());
-    let (egress, root, seconds) = (&state.egress, &state.drop_root, input.poll_seconds);
-    dateline_newsroom::wire::configure(store, egress, &t.actor(), root, w.source.id, &config, seconds, now)
+    let origins = dateline_newsroom::wire::Origins { egress: &state.egress, drop_root: &state.drop_root };
+    let seconds = input.poll_seconds;
+    dateline_newsroom::wire::configure(store, origins, &t.actor(), w.source.id, &config, seconds, now)
         .await?;
     let saved = state.store.wire_source(w.source.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(out(&state, saved).await?))
