@@ -195,4 +195,41 @@ mod tests {
             "{logged}"
         );
     }
+
+    #[tokio::test]
+    async fn the_background_loop_prunes_expired_sessions_and_old_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap());
+        let now: Timestamp = "2025-02-27T10:00:00Z".parse().unwrap();
+        let user = store
+            .create_user(
+                &dateline_core::account::NewUser {
+                    email: dateline_core::account::Email::parse("pruned@news.example").unwrap(),
+                    name: "Pruned".into(),
+                    role: dateline_core::account::Role::Editor,
+                    password_hash: "x".into(),
+                    author: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let day = SignedDuration::from_hours(24);
+        store.create_session(user.id, "expired", "c", now - day - day, now - day).await.unwrap();
+        store.create_session(user.id, "live", "c", now, now + day).await.unwrap();
+        let subjects = [("user:pruned@news.example", throttle::ACCOUNT)];
+        store.reserve_login_attempt(&subjects, now - day).await.unwrap();
+
+        let stop = tokio_util::sync::CancellationToken::new();
+        let looping = tokio::spawn(run_pruning(store.clone(), crate::Clock::Fixed(now), stop.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        stop.cancel();
+        looping.await.unwrap();
+
+        // What the loop pruned is gone: pruning again finds nothing; the live session stays.
+        assert_eq!(prune(store.as_ref(), now).await.unwrap(), (0, 0));
+        let live = store.user_sessions(user.id, now).await.unwrap();
+        assert_eq!(live.iter().map(|s| s.token_hash.as_str()).collect::<Vec<_>>(), ["live"]);
+    }
 }
