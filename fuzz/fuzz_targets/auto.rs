@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = dateline_ingest::parse(data, None);
+    let _ = dateline_ingest::parse(data, None, Some("https://wire.example.com/feeds/a/"));
 });

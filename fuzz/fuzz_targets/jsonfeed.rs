@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = dateline_ingest::parse(data, Some(dateline_ingest::Format::JsonFeed));
+    let _ = dateline_ingest::parse(data, Some(dateline_ingest::Format::JsonFeed), Some("https://wire.example.com/feeds/a/"));
 });

@@ -34,6 +34,71 @@ pub fn sanitize_with_base(html: &str, base: Option<&str>) -> String {
     builder.clean(html).to_string()
 }
 
+static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.add_tags(BLOCKS);
+    b
+});
+
+/// Elements that separate words: their edges become spaces in [`to_text`].
+const BLOCKS: [&str; 27] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "td",
+    "tr",
+];
+
+/// The text a reader sees in `html`, as one line: parsed as a browser would (so `1 < 2` or
+/// a stray `<` is text, never a cut), scripts and styles dropped, entities decoded, words
+/// kept apart where blocks meet, whitespace collapsed.
+pub fn to_text(html: &str) -> String {
+    // What comes back is well-formed: only block tags, text with `<`, `>` and `&` escaped.
+    let blocks_only = TEXT_ONLY.clean(html).to_string();
+    let mut spaced = String::with_capacity(blocks_only.len());
+    let mut rest = blocks_only.as_str();
+    while let Some(open) = rest.find('<') {
+        spaced.push_str(&rest[..open]);
+        spaced.push(' ');
+        rest = rest[open..].find('>').map_or("", |close| &rest[open + close + 1..]);
+    }
+    spaced.push_str(rest);
+    let decoded =
+        spaced.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u{a0}").replace("&amp;", "&");
+    collapse_whitespace(&decoded)
+}
+
+/// `text` on one line: runs of whitespace become one space, none at either end. A
+/// no-break space is a character a writer chose, and stays.
+pub fn collapse_whitespace(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() && c != '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Renders an editor's Markdown body to sanitised HTML. Raw HTML inside the Markdown is
 /// allowed through the renderer and then sanitised like any other HTML.
 pub fn markdown_to_html(markdown: &str) -> String {
@@ -53,6 +118,18 @@ mod tests {
         let out = markdown_to_html("Rain *fell*.\n\nSee [the report](https://example.org/r).");
         assert!(out.contains("<p>Rain <em>fell</em>.</p>"));
         assert!(out.contains(r#"<a href="https://example.org/r" rel="noopener noreferrer">the report</a>"#));
+    }
+
+    #[test]
+    fn text_is_read_as_a_browser_reads_it() {
+        assert_eq!(
+            to_text("Inflation 1 &lt; 2 as prices &amp; rents fall"),
+            "Inflation 1 < 2 as prices & rents fall"
+        );
+        assert_eq!(to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+        assert_eq!(to_text("Markets <b>rally</b> as KSE-100 tops"), "Markets rally as KSE-100 tops");
+        assert_eq!(to_text("<p>One.</p><p>Two&nbsp;too.</p><script>x()</script>"), "One. Two\u{a0}too.");
+        assert_eq!(to_text("AT&amp;amp;T"), "AT&amp;T", "decoded once");
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub async fn ingest(args: IngestBench) -> anyhow::Result<()> {
     let parse_started = Instant::now();
     let mut parsed = Vec::with_capacity(feeds.len());
     for f in &feeds {
-        parsed.push(dateline_ingest::parse(f, None)?);
+        parsed.push(dateline_ingest::parse(f, None, None)?);
     }
     let parse_secs = parse_started.elapsed().as_secs_f64();
 

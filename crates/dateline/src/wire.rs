@@ -12,12 +12,19 @@ pub enum WireCommand {
         /// auto, rss, atom, jsonfeed, ninjs or newsml.
         #[arg(long, default_value = "auto")]
         format: String,
+        /// The address the file was fetched from: relative links are resolved against it.
+        #[arg(long, value_name = "URL")]
+        base: Option<String>,
     },
 }
 
 /// Runs the command; returns the process exit status.
 pub fn run(command: WireCommand) -> i32 {
-    let WireCommand::Parse { file, format } = command;
+    let WireCommand::Parse { file, format, base } = command;
+    if let Some(base) = base.as_deref().filter(|b| url::Url::parse(b).is_err()) {
+        eprintln!("error: --base {base:?} is not an absolute address such as https://example.com/feed.xml");
+        return 2;
+    }
     let format = match format.as_str() {
         "auto" => None,
         name => match dateline_ingest::Format::parse(name) {
@@ -36,7 +43,7 @@ pub fn run(command: WireCommand) -> i32 {
         }
     };
     // The parsers do not panic on any input; this turns a bug into a clean error all the same.
-    let outcome = std::panic::catch_unwind(|| dateline_ingest::parse(&bytes, format));
+    let outcome = std::panic::catch_unwind(|| dateline_ingest::parse(&bytes, format, base.as_deref()));
     match outcome {
         Ok(Ok(parsed)) => match serde_json::to_string_pretty(&parsed) {
             Ok(json) => {

@@ -270,6 +270,23 @@ fn wire_parse_prints_json_or_one_clear_line() {
         .output()
         .unwrap();
     assert_eq!(bad_format.status.code(), Some(2));
+
+    // --base: the address the file came from resolves its relative links.
+    let based = dateline()
+        .args(["wire", "parse", "--base", "https://feeds.example.net/sindh/rss.xml"])
+        .arg(fixtures.join("rss2_relative_links.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(based.status.code(), Some(0), "{}", String::from_utf8_lossy(&based.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&based.stdout).unwrap();
+    assert_eq!(json["items"][0]["link"], "https://feeds.example.net/world/story-1");
+    let not_an_address = dateline()
+        .args(["wire", "parse", "--base", "feeds/rss.xml"])
+        .arg(fixtures.join("rss2_basic.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(not_an_address.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_an_address.stderr).contains("not an absolute address"));
 }
 
 /// A story with only a headline and a body, in `section`.

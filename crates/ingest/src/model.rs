@@ -110,14 +110,17 @@ pub struct ParsedFeed {
 
 impl ParsedFeed {
     /// Cleans every text (NUL and other control characters out, see
-    /// `dateline_core::text::clean`), drops repeated items (same guid and version), keeping
-    /// the first, and trims bodies.
+    /// `dateline_core::text::clean`), drops repeated items (same guid and version) and media
+    /// (same address), keeping the first, and trims bodies.
     pub(crate) fn tidy(&mut self) {
         self.clean_text();
         let mut seen = std::collections::HashSet::new();
         self.items.retain(|i| seen.insert((i.guid.clone(), i.version)));
         for item in &mut self.items {
             item.body_html = item.body_html.take().map(|b| b.trim().to_owned()).filter(|b| !b.is_empty());
+            // One file named twice (a `media:content` and its `enclosure`) is one medium.
+            let mut urls = std::collections::HashSet::new();
+            item.media.retain(|m| urls.insert(m.url.trim().to_owned()));
             // RSS readers report the publication time as the update time too: that is no update.
             if item.updated.is_some() && item.updated == item.published {
                 item.updated = None;

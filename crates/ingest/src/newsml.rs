@@ -11,13 +11,13 @@
 use crate::IngestError;
 use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, Rendition, WireItem, best_rendition};
 use crate::prepare::Input;
-use crate::text::{parse_time, plain};
+use crate::text::{line, parse_time};
 use crate::xmltree::{self, Element};
 use dateline_core::html::sanitize;
 use std::collections::HashMap;
 
 fn text_of(e: Option<&Element>) -> Option<String> {
-    e.map(|e| plain(&e.text())).filter(|t| !t.is_empty())
+    line(e.map(Element::text).as_deref())
 }
 
 fn item(news: &Element) -> Result<WireItem, IngestError> {

@@ -5,7 +5,7 @@
 use crate::IngestError;
 use crate::model::{FeedInfo, Media, ParsedFeed, PubStatus, Rendition, WireItem, best_rendition};
 use crate::prepare::{Input, json_error};
-use crate::text::{derived_guid, parse_time, plain, plain_opt};
+use crate::text::{derived_guid, line, parse_time, text_to_html};
 use dateline_core::html::sanitize;
 use serde_json::Value;
 
@@ -25,9 +25,7 @@ fn first_value<'a>(v: &'a Value, key: &str, role: &str) -> Option<&'a str> {
 fn names(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
-        .map(|list| {
-            list.iter().filter_map(|s| str_of(s, "name").map(plain)).filter(|n| !n.is_empty()).collect()
-        })
+        .map(|list| list.iter().filter_map(|s| line(str_of(s, "name"))).collect())
         .unwrap_or_default()
 }
 
@@ -59,13 +57,13 @@ fn media(v: &Value) -> Vec<Media> {
         _ => vec![],
     };
     for a in items {
-        let caption = plain_opt(
+        let caption = line(
             str_of(a, "description_text")
                 .or_else(|| str_of(a, "headline"))
                 .or_else(|| first_value(a, "descriptions", "caption")),
         );
         // The agency's credit line; else who holds the rights; else the photographer.
-        let credit = plain_opt(
+        let credit = line(
             str_of(a, "creditline")
                 .or_else(|| str_of(a, "copyrightholder"))
                 .or_else(|| str_of(a, "byline"))
@@ -108,10 +106,8 @@ fn width_of(r: &Value) -> Option<u32> {
 /// Malformed JSON, or a document without `uri`/`guid` or headline.
 pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
     let v: Value = serde_json::from_str(&input.text).map_err(json_error)?;
-    let title = str_of(&v, "headline")
-        .or_else(|| first_value(&v, "headlines", "main"))
-        .map(plain)
-        .unwrap_or_default();
+    let title =
+        line(str_of(&v, "headline").or_else(|| first_value(&v, "headlines", "main"))).unwrap_or_default();
     let link = str_of(&v, "uri").filter(|u| u.starts_with("http")).map(str::to_owned);
     let guid = str_of(&v, "guid")
         .or_else(|| str_of(&v, "uri"))
@@ -127,15 +123,12 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
             let html = bodies.iter().find(|b| str_of(b, "contenttype").is_some_and(|c| c.contains("html")));
             html.or_else(|| bodies.first()).and_then(|b| str_of(b, "value")).map(str::to_owned)
         })
-        .or_else(|| {
-            str_of(&v, "body_text")
-                .map(|t| t.split("\n\n").map(|p| format!("<p>{}</p>", p.replace('<', "&lt;"))).collect())
-        });
+        .or_else(|| str_of(&v, "body_text").map(text_to_html));
     let status = match str_of(&v, "pubstatus") {
         Some("withdrawn" | "canceled" | "cancelled") => PubStatus::Withdrawn,
         _ => PubStatus::Usable,
     };
-    let byline = str_of(&v, "byline").or_else(|| str_of(&v, "by")).map(plain).filter(|b| !b.is_empty());
+    let byline = line(str_of(&v, "byline").or_else(|| str_of(&v, "by")));
     let mut categories = names(&v, "subject");
     categories.extend(names(&v, "subjects"));
     let item = WireItem {
@@ -143,9 +136,7 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
         version: version(&v),
         title,
         link,
-        summary: plain_opt(
-            str_of(&v, "description_text").or_else(|| first_value(&v, "descriptions", "summary")),
-        ),
+        summary: line(str_of(&v, "description_text").or_else(|| first_value(&v, "descriptions", "summary"))),
         body_html: body.map(|b| sanitize(&b)),
         published: str_of(&v, "firstcreated").or_else(|| str_of(&v, "firstpublished")).and_then(parse_time),
         updated: str_of(&v, "versioncreated").and_then(parse_time),
@@ -153,7 +144,7 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
         categories,
         language: str_of(&v, "language").map(str::to_owned),
         media: media(&v),
-        place: str_of(&v, "located").map(plain).filter(|p| !p.is_empty()),
+        place: line(str_of(&v, "located")),
         status,
     };
     Ok(ParsedFeed { feed: FeedInfo::default(), items: vec![item] })

@@ -213,8 +213,19 @@ fn repair_xml(text: &str) -> Result<String, IngestError> {
     }
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text;
-    while let Some(pos) = rest.find('&') {
+    while let Some(pos) = rest.find(['&', '<']) {
         out.push_str(&rest[..pos]);
+        if rest[pos..].starts_with('<') {
+            // CDATA is taken as written: an `&` in it is a character, not a reference.
+            let end = if rest[pos..].starts_with("<![CDATA[") {
+                rest[pos..].find("]]>").map_or(rest.len(), |e| pos + e + 3)
+            } else {
+                pos + 1
+            };
+            out.push_str(&rest[pos..end]);
+            rest = &rest[end..];
+            continue;
+        }
         let after = &rest[pos + 1..];
         let name_len = after.find(';').filter(|n| *n > 0 && *n <= 32);
         let name = name_len.map(|n| &after[..n]);

@@ -1,4 +1,4 @@
-//! Plain text from feed fields that may carry markup or entities, stable ids, and times.
+//! Text between plain and HTML, stable ids, and times.
 
 use sha2::{Digest, Sha256};
 
@@ -52,7 +52,9 @@ pub fn decode_entities(s: &str) -> String {
     out
 }
 
-/// Text without markup: tags removed, entities decoded, whitespace collapsed.
+/// The text of sanitised HTML (where every `<` opens a tag): tags removed, entities decoded,
+/// whitespace collapsed. Quick, for stored bodies; HTML from outside goes through
+/// `dateline_core::html::to_text`, which parses it as a browser does.
 pub fn plain(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut in_tag = false;
@@ -71,20 +73,24 @@ pub fn plain(s: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `Some(plain text)` unless it is empty.
-pub fn plain_opt(s: Option<&str>) -> Option<String> {
-    s.map(plain).filter(|t| !t.is_empty())
+/// A plain-text field on one line, every character kept; `None` when empty.
+pub fn line(s: Option<&str>) -> Option<String> {
+    s.map(dateline_core::html::collapse_whitespace).filter(|t| !t.is_empty())
+}
+
+/// Plain text written as HTML: escaped, blank lines making paragraphs.
+pub fn text_to_html(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")))
+        .collect()
 }
 
 /// A stable id for an item its feed gave none: from its link and title.
 pub fn derived_guid(link: Option<&str>, title: &str) -> String {
     let digest = Sha256::digest(format!("{}\n{}", link.unwrap_or(""), title).as_bytes());
     format!("sha256:{}", &hex::encode(digest)[..32])
-}
-
-/// A time as RFC 3339 UTC from seconds and nanoseconds since the epoch.
-pub fn rfc3339(seconds: i64, nanos: u32) -> Option<String> {
-    jiff::Timestamp::new(seconds, i32::try_from(nanos).unwrap_or(0)).ok().map(|t| t.to_string())
 }
 
 /// Lenient parse of a time written by an agency: RFC 3339, RFC 2822, and the variants feeds

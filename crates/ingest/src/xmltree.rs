@@ -1,15 +1,21 @@
-//! A small element tree for the XML formats `feed-rs` does not read (NewsML-G2). The input
-//! has already been checked by `prepare` (well formed, bounded depth), so building it
-//! recursively is safe.
+//! A small namespace-aware element tree that every XML format (RSS, Atom, NewsML-G2) is read
+//! from. The input has already been checked by `prepare` (well formed, bounded depth), so
+//! building it recursively is safe. Text and character references come out decoded, CDATA
+//! as text: a field's characters are exactly the document's.
 
 use crate::IngestError;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
 
 #[derive(Debug, Default)]
 pub struct Element {
     /// Local name, without namespace prefix.
     pub name: String,
+    /// The namespace the element is in ("" for none). A prefix nobody declared stands for
+    /// its usual namespace when it is a well-known one (`dc:`, `media:`...), as lenient
+    /// readers take it.
+    pub ns: String,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
 }
@@ -34,6 +40,21 @@ impl Element {
 
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.elements().find(|e| e.name == name)
+    }
+
+    /// Whether this is `name` in one of the namespaces `ns`.
+    pub fn is(&self, ns: &[&str], name: &str) -> bool {
+        self.name == name && ns.contains(&self.ns.as_str())
+    }
+
+    /// The children that are `name` in one of the namespaces `ns`.
+    pub fn all<'a>(&'a self, ns: &'a [&'a str], name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.elements().filter(move |e| e.is(ns, name))
+    }
+
+    /// The first child that is `name` in one of the namespaces `ns`.
+    pub fn get(&self, ns: &[&str], name: &str) -> Option<&Element> {
+        self.elements().find(|e| e.is(ns, name))
     }
 
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
@@ -93,7 +114,30 @@ fn write_node(node: &Node, out: &mut String) {
     }
 }
 
-fn start(e: &BytesStart<'_>) -> Element {
+/// Namespaces of the prefixes feeds use without declaring them.
+const USUAL_PREFIXES: &[(&str, &str)] = &[
+    ("dc", "http://purl.org/dc/elements/1.1/"),
+    ("dcterms", "http://purl.org/dc/terms/"),
+    ("content", "http://purl.org/rss/1.0/modules/content/"),
+    ("media", "http://search.yahoo.com/mrss/"),
+    ("itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+    ("atom", "http://www.w3.org/2005/Atom"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("xhtml", "http://www.w3.org/1999/xhtml"),
+];
+
+fn namespace(resolved: &ResolveResult<'_>) -> String {
+    match resolved {
+        ResolveResult::Bound(ns) => ns.0.to_owned(),
+        ResolveResult::Unbound => String::new(),
+        ResolveResult::Unknown(prefix) => USUAL_PREFIXES
+            .iter()
+            .find(|(p, _)| p == prefix)
+            .map_or_else(|| format!("urn:undeclared:{prefix}"), |(_, ns)| (*ns).to_owned()),
+    }
+}
+
+fn start(e: &BytesStart<'_>, ns: String) -> Element {
     let attrs = e
         .attributes()
         .flatten()
@@ -104,7 +148,7 @@ fn start(e: &BytesStart<'_>) -> Element {
             (key, value)
         })
         .collect();
-    Element { name: e.local_name().as_ref().to_owned(), attrs, children: Vec::new() }
+    Element { name: e.local_name().as_ref().to_owned(), ns, attrs, children: Vec::new() }
 }
 
 /// Parses `text` into its root element.
@@ -112,14 +156,15 @@ fn start(e: &BytesStart<'_>) -> Element {
 /// # Errors
 /// [`IngestError::Malformed`] for XML the reader rejects.
 pub fn parse(text: &str) -> Result<Element, IngestError> {
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut reader = quick_xml::NsReader::from_str(text);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
-        let event = reader.read_event().map_err(|e| IngestError::malformed("XML", e))?;
+        let (resolved, event) = reader.read_resolved_event().map_err(|e| IngestError::malformed("XML", e))?;
+        let ns = namespace(&resolved);
         match event {
-            Event::Start(e) => stack.push(start(&e)),
+            Event::Start(e) => stack.push(start(&e, ns)),
             Event::Empty(e) => {
-                let el = start(&e);
+                let el = start(&e, ns);
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(Node::Element(el));
                 }

@@ -150,8 +150,16 @@ async fn take_in(
     now: Timestamp,
 ) -> Result<(), TakeIn> {
     let bytes = read_regular(file).await.map_err(TakeIn::Unreadable)?;
-    match crate::wire::take_in(store, images, source, &bytes, Some(dateline_ingest::Format::NewsMl), now)
-        .await
+    match crate::wire::take_in(
+        store,
+        images,
+        source,
+        &bytes,
+        Some(dateline_ingest::Format::NewsMl),
+        None,
+        now,
+    )
+    .await
     {
         Ok(_) => Ok(()),
         Err(TakeInError::Unreadable(e)) => Err(TakeIn::Unreadable(e.to_string())),

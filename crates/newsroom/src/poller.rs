@@ -27,7 +27,15 @@ pub const TICK: Duration = Duration::from_millis(500);
 /// Sources polled at once, so a flood of due sources cannot open unbounded connections.
 pub const MAX_POLLS: usize = 8;
 
-async fn fetch(client: &egress::Client, poll: &DuePoll) -> Result<Option<(Vec<u8>, PollOutcome)>, String> {
+/// A feed as fetched: its bytes, the address it says it is at (`Content-Location`, else the
+/// address after redirects), and what the poll records.
+struct Fetched {
+    body: Vec<u8>,
+    address: String,
+    outcome: PollOutcome,
+}
+
+async fn fetch(client: &egress::Client, poll: &DuePoll) -> Result<Option<Fetched>, String> {
     let mut request = client.request(reqwest::Method::GET, &poll.url).map_err(|e| e.to_string())?;
     if let Some(etag) = &poll.etag {
         request = request.header("if-none-match", etag);
@@ -45,6 +53,11 @@ async fn fetch(client: &egress::Client, poll: &DuePoll) -> Result<Option<(Vec<u8
     }
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let outcome = PollOutcome::Success { etag: header("etag"), last_modified: header("last-modified") };
+    let fetched_from = response.url().clone();
+    let address = header("content-location")
+        .and_then(|l| fetched_from.join(l.trim()).ok())
+        .unwrap_or(fetched_from)
+        .to_string();
     let limit = dateline_ingest::prepare::MAX_BYTES;
     let mut body = Vec::new();
     while let Some(chunk) =
@@ -55,7 +68,7 @@ async fn fetch(client: &egress::Client, poll: &DuePoll) -> Result<Option<(Vec<u8
             return Err(format!("the feed is larger than {limit} bytes"));
         }
     }
-    Ok(Some((body, outcome)))
+    Ok(Some(Fetched { body, address, outcome }))
 }
 
 async fn poll_one(
@@ -88,9 +101,11 @@ async fn fetch_and_take_in(
 ) -> PollOutcome {
     match fetch(client, poll).await {
         Ok(None) => PollOutcome::Success { etag: None, last_modified: None },
-        Ok(Some((body, success))) => {
-            match crate::wire::take_in(store, images, poll.source, &body, None, clock.now()).await {
-                Ok(_) => success,
+        Ok(Some(Fetched { body, address, outcome })) => {
+            match crate::wire::take_in(store, images, poll.source, &body, None, Some(&address), clock.now())
+                .await
+            {
+                Ok(_) => outcome,
                 Err(e) => PollOutcome::Failure { error: e.to_string() },
             }
         }

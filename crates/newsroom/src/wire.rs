@@ -32,7 +32,8 @@ pub struct TakenIn {
     pub actions: Vec<IngestAction>,
 }
 
-/// Parses `bytes` (as `format`, or sniffed when `None`), stores the items for `source` in one
+/// Parses `bytes` (as `format`, or sniffed when `None`; relative links resolved against
+/// `address`, where the bytes came from, when known), stores the items for `source` in one
 /// transaction committed before this returns, and queues their pictures on `images`.
 ///
 /// # Errors
@@ -44,9 +45,10 @@ pub async fn take_in(
     source: SourceId,
     bytes: &[u8],
     format: Option<Format>,
+    address: Option<&str>,
     now: Timestamp,
 ) -> Result<TakenIn, TakeInError> {
-    let parsed = dateline_ingest::parse(bytes, format)?;
+    let parsed = dateline_ingest::parse(bytes, format, address)?;
     let items: Vec<IncomingItem> = parsed.items.iter().map(dateline_ingest::WireItem::incoming).collect();
     let actions = store.ingest_items(source, bytes, &items, now).await?;
     images.after_ingest(source, &items, &actions);

@@ -84,6 +84,7 @@ async fn push_items(
         source,
         &body,
         None,
+        None,
         state.clock.now(),
     )
     .await

@@ -192,9 +192,17 @@ async fn pictures_at_non_public_addresses_are_refused_and_never_fetched() {
          <link>https://wire.example.com/</link>{items}</channel></rss>"
     );
     let images = &site.state.wire_images;
-    dateline_newsroom::wire::take_in(site.store.as_ref(), images, source, rss.as_bytes(), None, at(NOW))
-        .await
-        .unwrap();
+    dateline_newsroom::wire::take_in(
+        site.store.as_ref(),
+        images,
+        source,
+        rss.as_bytes(),
+        None,
+        None,
+        at(NOW),
+    )
+    .await
+    .unwrap();
     assert!(wait_until(Duration::from_secs(10), async || images.is_idle()).await, "every picture was tried");
     assert_eq!((v4.hits(), v6.hits()), (0, 0), "no request reached either server");
     for host in refused_hosts(p4, p6) {

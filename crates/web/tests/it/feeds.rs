@@ -147,7 +147,8 @@ async fn a_story_as_ninjs_reads_back_through_the_wire_parser() {
     let story = site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
     let page = site.get(&format!("/story/{}/ninjs.json", story.slug)).await;
     assert_eq!(page.status, StatusCode::OK);
-    let parsed = dateline_ingest::parse(page.body.as_bytes(), Some(dateline_ingest::Format::Ninjs)).unwrap();
+    let parsed =
+        dateline_ingest::parse(page.body.as_bytes(), Some(dateline_ingest::Format::Ninjs), None).unwrap();
     let item = &parsed.items[0];
     assert_eq!(item.title, "Talks resume in Istanbul");
     assert_eq!(item.guid, format!("https://news.example.com/story/{}", story.slug));

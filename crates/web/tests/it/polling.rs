@@ -54,6 +54,8 @@ async fn serve_broken(State(feed): State<Feed>) -> Response {
 async fn start(feed: Feed) -> String {
     let app = axum::Router::new()
         .route("/feed", axum::routing::get(serve_feed))
+        .route("/moved", axum::routing::get(|| async { axum::response::Redirect::permanent("/desk/sindh/feed") }))
+        .route("/desk/sindh/feed", axum::routing::get(serve_feed))
         .route("/broken", axum::routing::get(serve_broken))
         .with_state(feed);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -324,4 +326,36 @@ async fn a_feed_item_with_a_nul_in_its_id_is_polled_like_any_other() {
     guids.sort();
     assert_eq!(guids, ["poll-2", "poll-nul"]);
     assert_eq!(site.store.story_count().await.unwrap(), 2, "no duplicate story");
+}
+
+/// Relative links in a polled feed are resolved against where it was fetched from, after
+/// redirects (no `xml:base`, no site link in the feed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_links_resolve_against_the_address_after_redirects() {
+    let site = Site::new().await;
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Relative</title>\
+        <item><guid>rel-1</guid><title>Relative polled item</title><link>stories/rel-1</link>\
+        <description>&lt;p&gt;&lt;a href=\"../maps/karachi\"&gt;Map&lt;/a&gt;&lt;/p&gt;</description></item></channel></rss>"
+        .to_owned();
+    let base = start(feed.clone()).await;
+    let source = polled_source(&site, "Relative Wire", format!("{base}/moved")).await;
+    let runner = tokio::spawn(poller::run(
+        site.store.clone(),
+        Clock::System,
+        site.state.wire_images.clone(),
+        site.state.drop_root.clone(),
+        crate::support::loopback(),
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    let taken = async || !site.store.wire_items(Some(source), None, 10).await.unwrap().is_empty();
+    assert!(wait_until(Duration::from_secs(5), taken).await);
+    runner.abort();
+    let items = site.store.wire_items(Some(source), None, 10).await.unwrap();
+    let item: serde_json::Value = serde_json::from_str(&items[0].item.json).unwrap();
+    assert_eq!(item["link"], format!("{base}/desk/sindh/stories/rel-1"));
+    assert!(
+        item["body_html"].as_str().unwrap().contains(&format!("href=\"{base}/desk/maps/karachi\"")),
+        "{item}"
+    );
 }
