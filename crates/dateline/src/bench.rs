@@ -20,7 +20,8 @@ pub struct IngestBench {
     pub publish: bool,
 }
 
-fn feed(start: usize, count: usize) -> Vec<u8> {
+/// An RSS feed of `count` bench items numbered from `start`, their guids prefixed `run`.
+fn feed(run: &str, start: usize, count: usize) -> Vec<u8> {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Bench wire</title>\
          <link>https://wire.example.com/</link><language>en</language>",
@@ -28,7 +29,7 @@ fn feed(start: usize, count: usize) -> Vec<u8> {
     for i in start..start + count {
         let _ = write!(
             xml,
-            "<item><guid>bench-{i}</guid><title>Bench story number {i} about the budget</title>\
+            "<item><guid>bench-{run}{i}</guid><title>Bench story number {run}{i} about the budget</title>\
              <link>https://wire.example.com/s/{i}</link><pubDate>Tue, 25 Feb 2025 14:30:00 GMT</pubDate>\
              <category>Economy</category><description>&lt;p&gt;Paragraph one of story {i}.&lt;/p&gt;&lt;p&gt;Paragraph two.&lt;/p&gt;</description></item>"
         );
@@ -67,7 +68,7 @@ pub async fn ingest(args: IngestBench) -> anyhow::Result<()> {
     store.configure_source(source.id, &config, None).await?;
     let feeds: Vec<Vec<u8>> = (0..args.items)
         .step_by(args.per_feed.max(1))
-        .map(|s| feed(s, args.per_feed.min(args.items - s)))
+        .map(|s| feed("", s, args.per_feed.min(args.items - s)))
         .collect();
 
     let parse_started = Instant::now();
@@ -223,6 +224,101 @@ async fn wait_for(
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     None
+}
+
+/// `dateline bench backlog`: a backlog of wire copy published while readers load a page
+/// (DESIGN.md section 5), against a running server.
+#[derive(clap::Args)]
+pub struct BacklogBench {
+    /// The running site, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub base: String,
+    /// Id of an auto-publishing push source.
+    #[arg(long)]
+    pub source: i64,
+    /// That source's push token.
+    #[arg(long, env = "DATELINE_BENCH_PUSH_TOKEN")]
+    pub token: String,
+    /// How many items the backlog holds.
+    #[arg(long, default_value_t = 100_000)]
+    pub items: usize,
+    /// Items per pushed document (an RSS feed).
+    #[arg(long, default_value_t = 500)]
+    pub per_push: usize,
+    /// The page readers load meanwhile, e.g. /story/some-slug.
+    #[arg(long)]
+    pub page: String,
+    /// Readers loading the page at once, each one request after the other.
+    #[arg(long, default_value_t = 32)]
+    pub readers: usize,
+}
+
+/// Pushes the backlog as feeds of `per_push` items, one after the other, while `readers`
+/// load `page` without pause; prints the items published a second and the page's latency
+/// figures over the same time. Fails on any refused push, item not published or reader error.
+pub async fn backlog(args: BacklogBench) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let base = args.base.trim_end_matches('/').to_owned();
+    let run = format!("{}-", jiff::Timestamp::now().as_millisecond());
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build()?;
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..args.readers.max(1))
+        .map(|_| {
+            let (client, url, done) = (client.clone(), format!("{base}{}", args.page), done.clone());
+            tokio::spawn(async move {
+                let mut ms = Vec::new();
+                while !done.load(Ordering::Acquire) {
+                    let started = Instant::now();
+                    let response = client.get(&url).send().await?;
+                    let status = response.status();
+                    response.bytes().await?;
+                    anyhow::ensure!(status.is_success(), "the page answered {status}");
+                    ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok(ms)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let pushed: anyhow::Result<usize> = async {
+        let mut published = 0;
+        for start in (0..args.items).step_by(args.per_push.max(1)) {
+            let body = feed(&run, start, args.per_push.min(args.items - start));
+            let response = client
+                .post(format!("{base}/api/wire/v1/sources/{}/items", args.source))
+                .bearer_auth(&args.token)
+                .header("content-type", "application/rss+xml")
+                .body(body)
+                .send()
+                .await?;
+            let status = response.status();
+            let text = response.text().await?;
+            anyhow::ensure!(status.is_success(), "push refused: {status} {text}");
+            published += text.matches("\"published\"").count();
+        }
+        Ok(published)
+    }
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Release);
+    let mut ms = Vec::new();
+    for reader in readers {
+        ms.extend(reader.await??);
+    }
+    let published = pushed?;
+    anyhow::ensure!(published == args.items, "only {published} of {} items were published", args.items);
+    ms.sort_by(f64::total_cmp);
+    println!("backlog: {published} items published in {seconds:.2} s ({:.0} items/s)", published as f64 / seconds);
+    println!(
+        "  {} meanwhile, {} requests by {} readers (ms): p50 {:.2} p99 {:.2} max {:.2}",
+        args.page,
+        ms.len(),
+        args.readers,
+        percentile(&ms, 50.0),
+        percentile(&ms, 99.0),
+        ms.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
 }
 
 /// A lowercase word made from `n`, e.g. "qbkzvr": no digits, so search treats it as a word.

@@ -64,6 +64,8 @@ enum BenchCommand {
     /// Push items to a running server and time each until it shows on the site, in the
     /// feed and in search.
     Visible(bench::VisibleBench),
+    /// Publish a backlog of wire copy into a running server while readers load a page.
+    Backlog(bench::BacklogBench),
     /// Attack a running server as an anonymous stranger would (for bench/run's abuse phase).
     Abuse(abuse::AbuseBench),
 }
@@ -106,6 +108,7 @@ fn main() -> anyhow::Result<()> {
             Command::Source(SourceCommand::Add(args)) => wire::add_source(args).await,
             Command::Bench(BenchCommand::Ingest(args)) => bench::ingest(args).await,
             Command::Bench(BenchCommand::Visible(args)) => bench::visible(args).await,
+            Command::Bench(BenchCommand::Backlog(args)) => bench::backlog(args).await,
             Command::Bench(BenchCommand::Abuse(args)) => abuse::run(args).await,
             Command::Reindex(args) => reindex(args).await,
             Command::Demo(args) => {

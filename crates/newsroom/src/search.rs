@@ -5,7 +5,7 @@
 //! it stopped; a missing, corrupt or too old index is rebuilt from the store in the
 //! background. Index calls block, so they run on the blocking pool.
 
-use dateline_core::{ChangeKey, Story, StoryId, StoryText};
+use dateline_core::{ChangeKey, StoryId, StoryText};
 use dateline_search::{SearchDoc, SearchIndex};
 use dateline_store::Store;
 use std::path::PathBuf;
@@ -153,8 +153,8 @@ impl Search {
                 .collect();
             ids.sort_unstable();
             ids.dedup();
-            for id in ids {
-                self.reindex_story(store, id).await?;
+            for chunk in ids.chunks(BATCH as usize) {
+                self.reindex_stories(store, chunk).await?;
             }
             from = last;
         }
@@ -164,14 +164,15 @@ impl Search {
         Ok(())
     }
 
-    async fn reindex_story(&self, store: &dyn Store, id: StoryId) -> anyhow::Result<()> {
-        let story = store.story(id).await?.filter(Story::is_public);
+    /// Reads the stories `ids` again and applies them with one commit: the public ones
+    /// indexed, the others removed.
+    async fn reindex_stories(&self, store: &dyn Store, ids: &[StoryId]) -> anyhow::Result<()> {
+        let texts = store.story_texts_of(ids).await?;
+        let removed: Vec<i64> =
+            ids.iter().filter(|id| texts.binary_search_by_key(*id, |t| t.id).is_err()).map(|id| id.0).collect();
+        let docs: Vec<SearchDoc> = texts.into_iter().map(doc_of_text).collect();
         let index = self.0.index.clone();
-        tokio::task::spawn_blocking(move || match story {
-            Some(story) => index.upsert(&doc_of_story(&story)),
-            None => index.remove(id.0),
-        })
-        .await??;
+        tokio::task::spawn_blocking(move || index.apply(&docs, &removed)).await??;
         Ok(())
     }
 
@@ -234,21 +235,5 @@ fn doc_of_text(t: StoryText) -> SearchDoc {
         source: t.source,
         language: t.language,
         published_at: t.published_at.as_second(),
-    }
-}
-
-fn doc_of_story(s: &Story) -> SearchDoc {
-    SearchDoc {
-        id: s.id.0,
-        slug: s.slug.to_string(),
-        headline: s.headline.clone(),
-        standfirst: s.standfirst.clone(),
-        body_text: dateline_ingest::plain(&s.body_html),
-        section: s.section.slug.to_string(),
-        tags: s.tags.iter().map(|t| t.slug.to_string()).collect(),
-        authors: s.authors.iter().map(|a| a.slug.to_string()).collect(),
-        source: s.source.as_ref().map(|src| src.slug.to_string()),
-        language: s.language.clone(),
-        published_at: s.published_at.unwrap_or(s.modified_at).as_second(),
     }
 }

@@ -203,14 +203,7 @@ impl SearchIndex {
     ///
     /// Engine errors; none of the stories is written then.
     pub fn upsert_many(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
-        let fields = &self.inner.fields;
-        self.write(|writer| {
-            for doc in docs {
-                writer.delete_term(Term::from_field_i64(fields.id, doc.id));
-                writer.add_document(fields.document(doc))?;
-            }
-            Ok(())
-        })
+        self.apply(docs, &[])
     }
 
     /// Removes the story with this id (if indexed) and commits.
@@ -219,9 +212,25 @@ impl SearchIndex {
     ///
     /// Engine errors.
     pub fn remove(&self, id: i64) -> Result<(), SearchError> {
-        let id_field = self.inner.fields.id;
+        self.apply(&[], &[id])
+    }
+
+    /// Adds or replaces `docs` and removes the stories `removed` (those indexed), with one
+    /// commit: how a batch of changes (a thousand stories published at once) is applied.
+    ///
+    /// # Errors
+    ///
+    /// Engine errors; nothing is changed then.
+    pub fn apply(&self, docs: &[SearchDoc], removed: &[i64]) -> Result<(), SearchError> {
+        let fields = &self.inner.fields;
         self.write(|writer| {
-            writer.delete_term(Term::from_field_i64(id_field, id));
+            for &id in removed {
+                writer.delete_term(Term::from_field_i64(fields.id, id));
+            }
+            for doc in docs {
+                writer.delete_term(Term::from_field_i64(fields.id, doc.id));
+                writer.add_document(fields.document(doc))?;
+            }
             Ok(())
         })
     }

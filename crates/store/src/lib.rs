@@ -421,6 +421,9 @@ pub trait Store: Send + Sync + 'static {
     /// Public stories with ids above `after`, by id, with their tag and author slugs: what
     /// the search index is (re)built from.
     async fn story_texts(&self, after: StoryId, limit: u32) -> Result<Vec<dateline_core::StoryText>>;
+    /// The public ones of the stories `ids`, by id, as [`story_texts`](Self::story_texts)
+    /// gives them: what the search index re-reads after changes.
+    async fn story_texts_of(&self, ids: &[StoryId]) -> Result<Vec<dateline_core::StoryText>>;
     /// The newest row of the page-cache change log (0 when empty).
     async fn last_page_change(&self) -> Result<i64>;
     /// The page-cache change log after row `after`, oldest first: (row, keys it touched).

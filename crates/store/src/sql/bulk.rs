@@ -1,9 +1,11 @@
 //! Bulk loading of finished stories (demo content, imports): multi-row inserts with ids
-//! chosen up front, so a million stories load in minutes instead of hours. Our own rows are
+//! chosen up front, so a million stories load in minutes instead of hours. Wire copy
+//! published in bulk (`stories::publish_new`) uses the same multi-row statements. Our own rows are
 //! written as literals ([`insert_rows`], the fastest); rows carrying text from outside (wire
 //! items) are bound ([`insert_bound_rows`]).
 
 use crate::{Backend, BulkStory, Result, StoreError};
+use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 /// One bound value of a bulk row.
@@ -18,7 +20,20 @@ pub(crate) enum Val {
 /// one statement stays around a megabyte of SQL.
 const ROWS_PER_STATEMENT: usize = 500;
 
+/// A query with its parameters bound so far.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
 impl Val {
+    /// Binds the value as the query's next parameter.
+    pub(crate) fn bind(self, query: AnyQuery<'_>) -> AnyQuery<'_> {
+        match self {
+            Self::Int(v) => query.bind(v),
+            Self::OptInt(v) => query.bind(v),
+            Self::Text(v) => query.bind(v),
+            Self::OptText(v) => query.bind(v),
+        }
+    }
+
     /// Writes the value as an SQL literal. Bound parameters cost several microseconds each in
     /// the driver, which is most of the time of a bulk load; literals cost almost nothing.
     /// Text is quoted the standard way (quotes doubled, which both engines read the same with
@@ -79,7 +94,20 @@ pub(crate) async fn insert_bound_rows(
     columns: &[&str],
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
+    insert_bound_rows_returning(tx, table, columns, rows, None).await.map(drop)
+}
+
+/// [`insert_bound_rows`], returning the `returning` columns of every row inserted (in no
+/// promised order: neither engine promises the order of `RETURNING` rows).
+pub(crate) async fn insert_bound_rows_returning(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    returning: Option<&str>,
+) -> Result<Vec<AnyRow>> {
     let per_statement = (PARAMETERS_PER_STATEMENT / columns.len().max(1)).clamp(1, ROWS_PER_STATEMENT);
+    let mut returned = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
@@ -93,18 +121,17 @@ pub(crate) async fn insert_bound_rows(
             }
             sql.push(')');
         }
+        if let Some(columns) = returning {
+            sql.push_str(" RETURNING ");
+            sql.push_str(columns);
+        }
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for val in chunk.into_iter().flatten() {
-            query = match val {
-                Val::Int(v) => query.bind(v),
-                Val::OptInt(v) => query.bind(v),
-                Val::Text(v) => query.bind(v),
-                Val::OptText(v) => query.bind(v),
-            };
+            query = val.bind(query);
         }
-        query.execute(&mut **tx).await?;
+        returned.extend(query.fetch_all(&mut **tx).await?);
     }
-    Ok(())
+    Ok(returned)
 }
 
 pub(crate) async fn insert(

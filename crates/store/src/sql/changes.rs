@@ -4,7 +4,7 @@
 //! [`local_changes`] tells a follower in this process at once that there is something new.
 
 use crate::Result;
-use dateline_core::{AuthorId, ChangeKey, StoryId, TagId};
+use dateline_core::{AuthorId, ChangeKey, SectionId, SourceId, StoryId, TagId};
 use sqlx::{Any, Transaction};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -44,6 +44,23 @@ pub(crate) async fn record_site(tx: &mut Transaction<'static, Any>) -> Result<()
     record(tx, &[ChangeKey::Site], jiff::Timestamp::now().as_second()).await
 }
 
+/// The pages a public story is on: the front, its own page, its section, source, tags and
+/// authors, and `translations:ROOT` (on the page of every language version of the story).
+pub(crate) fn public_keys(
+    id: StoryId,
+    section: SectionId,
+    source: Option<SourceId>,
+    root: StoryId,
+    tags: &[TagId],
+    authors: &[AuthorId],
+) -> Vec<ChangeKey> {
+    let mut keys = vec![ChangeKey::Front, ChangeKey::Story(id), ChangeKey::Section(section), ChangeKey::Translations(root)];
+    keys.extend(source.map(ChangeKey::Source));
+    keys.extend(tags.iter().map(|&t| ChangeKey::Tag(t)));
+    keys.extend(authors.iter().map(|&a| ChangeKey::Author(a)));
+    keys
+}
+
 /// After any change to a story: when it is public, or was, records the pages it is on now
 /// and the pages it was on before.
 pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
@@ -56,13 +73,6 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
     let now = match public {
         // `translations:ROOT` is on the page of every language version of the story.
         Some((section, source, root)) => {
-            let mut keys = vec![
-                ChangeKey::Front,
-                ChangeKey::Story(id),
-                ChangeKey::Section(dateline_core::SectionId(section)),
-                ChangeKey::Translations(StoryId(root)),
-            ];
-            keys.extend(source.map(|s| ChangeKey::Source(dateline_core::SourceId(s))));
             let linked = |table: &str, column: &str| {
                 format!("SELECT {column} FROM {table} WHERE story_id = $1 ORDER BY {column}")
             };
@@ -70,14 +80,14 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
                 .bind(id.0)
                 .fetch_all(&mut **tx)
                 .await?;
-            keys.extend(tags.into_iter().map(|t| ChangeKey::Tag(TagId(t))));
             let authors: Vec<i64> =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(linked("story_authors", "author_id")))
                     .bind(id.0)
                     .fetch_all(&mut **tx)
                     .await?;
-            keys.extend(authors.into_iter().map(|a| ChangeKey::Author(AuthorId(a))));
-            Some(keys)
+            let tags: Vec<TagId> = tags.into_iter().map(TagId).collect();
+            let authors: Vec<AuthorId> = authors.into_iter().map(AuthorId).collect();
+            Some(public_keys(id, SectionId(section), source.map(SourceId), StoryId(root), &tags, &authors))
         }
         None => None,
     };

@@ -704,6 +704,9 @@ impl Store for SqlStore {
     async fn story_texts(&self, after: StoryId, limit: u32) -> Result<Vec<dateline_core::StoryText>> {
         stories::texts(&self.pool, after, limit).await
     }
+    async fn story_texts_of(&self, ids: &[StoryId]) -> Result<Vec<dateline_core::StoryText>> {
+        stories::texts_of(&self.pool, ids).await
+    }
 
     async fn last_page_change(&self) -> Result<i64> {
         let id: Option<i64> =

@@ -5,6 +5,7 @@
 //! published (also on its tag and author links), so each list is one index range scan
 //! however many stories the site holds.
 
+use super::bulk::{AnyQuery, Val, insert_bound_rows, insert_bound_rows_returning};
 use super::webhooks;
 use crate::records::{
     AuthorRow, ImageColumns, SUMMARY_COLUMNS, SectionRow, SourceRow, StoryRow, SummaryRow, TagRow, opt_ts,
@@ -40,24 +41,66 @@ fn missing_reference(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Whether another story than `this` uses `slug`, or used it (a redirect).
+async fn slug_in_use(conn: &mut AnyConnection, slug: &Slug, this: Option<StoryId>) -> Result<bool> {
+    let clash: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM stories WHERE slug = $1 AND id <> $2 \
+         UNION ALL SELECT story_id FROM slug_redirects WHERE old_slug = $1 AND story_id <> $2 LIMIT 1",
+    )
+    .bind(slug.as_str())
+    .bind(this.map_or(-1, |id| id.0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(clash.is_some())
+}
+
 /// `wanted`, or `wanted-2`, `wanted-3`... whichever no other story uses or used.
 async fn unique_slug(conn: &mut AnyConnection, wanted: &Slug, this: Option<StoryId>) -> Result<Slug> {
-    let this = this.map_or(-1, |id| id.0);
     for n in 1..1000u32 {
         let candidate = if n == 1 { wanted.clone() } else { wanted.with_suffix(n) };
-        let clash: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM stories WHERE slug = $1 AND id <> $2 \
-             UNION ALL SELECT story_id FROM slug_redirects WHERE old_slug = $1 AND story_id <> $2 LIMIT 1",
-        )
-        .bind(candidate.as_str())
-        .bind(this)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if clash.is_none() {
+        if !slug_in_use(conn, &candidate, this).await? {
             return Ok(candidate);
         }
     }
     Err(StoreError::Duplicate("slug"))
+}
+
+/// A slug for each of `drafts` (new stories), unique on the site and among the drafts: one
+/// look-up per 500 drafts, and one more per suffix tried for a headline already in use.
+async fn unique_slugs(tx: &mut Transaction<'static, Any>, drafts: &[StoryDraft]) -> Result<Vec<Slug>> {
+    let wanted = drafts
+        .iter()
+        .map(|d| d.wanted_slug().ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline")))
+        .collect::<Result<Vec<Slug>, FieldError>>()?;
+    let mut taken = std::collections::HashSet::new();
+    for chunk in wanted.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let list = list.join(", ");
+        let sql = format!(
+            "SELECT slug FROM stories WHERE slug IN ({list}) UNION ALL SELECT old_slug FROM slug_redirects WHERE old_slug IN ({list})"
+        );
+        let query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        let query = chunk.iter().fold(query, |q, slug| q.bind(slug.as_str().to_owned()));
+        taken.extend(query.fetch_all(&mut **tx).await?);
+    }
+    let mut slugs = Vec::with_capacity(wanted.len());
+    for wanted in wanted {
+        let mut chosen = wanted.clone();
+        let mut n = 1;
+        while taken.contains(chosen.as_str()) {
+            n += 1;
+            if n >= 1000 {
+                return Err(StoreError::Duplicate("slug"));
+            }
+            chosen = wanted.with_suffix(n);
+            if !taken.contains(chosen.as_str()) && slug_in_use(tx, &chosen, None).await? {
+                taken.insert(chosen.to_string());
+            }
+        }
+        taken.insert(chosen.to_string());
+        slugs.push(chosen);
+    }
+    Ok(slugs)
 }
 
 pub(crate) async fn insert(
@@ -95,6 +138,100 @@ pub(crate) async fn insert(
     replace_links(tx, id, draft).await?;
     add_revision(tx, id, draft, now).await?;
     Ok(id)
+}
+
+/// Publishes new stories made from `drafts` at once (a wire source's auto-publish batch;
+/// DESIGN.md section 5 asks ten thousand a second): what [`insert`] and a publish write story
+/// by story, as a few multi-row statements, with one change-log entry for the whole batch
+/// and the webhooks queued together. Slugs are made unique on the site and within the
+/// batch. The drafts must be valid and not translations. Returns the ids in the order of
+/// `drafts`.
+pub(crate) async fn publish_new(
+    tx: &mut Transaction<'static, Any>,
+    drafts: &[StoryDraft],
+    by: &Actor,
+    now: Timestamp,
+) -> Result<Vec<StoryId>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slugs = unique_slugs(tx, drafts).await?;
+    let at = now.as_second();
+    let mut columns = DRAFT_COLUMNS.to_vec();
+    columns.extend(["status", "version", "created_at", "modified_at", "first_published_at", "published_at", "public_at"]);
+    let rows = drafts
+        .iter()
+        .zip(&slugs)
+        .map(|(draft, slug)| {
+            let mut row = draft_values(slug.as_str(), draft);
+            row.push(Val::Text(StoryStatus::Published.as_str().to_owned()));
+            row.extend([1, at, at, at, at, at].map(Val::Int));
+            row
+        })
+        .collect();
+    let mut ids_by_slug = std::collections::HashMap::with_capacity(drafts.len());
+    for row in insert_bound_rows_returning(tx, "stories", &columns, rows, Some("id, slug")).await? {
+        ids_by_slug.insert(row.try_get::<String, _>(1)?, StoryId(row.try_get::<i64, _>(0)?));
+    }
+    let ids = slugs
+        .iter()
+        .map(|slug| {
+            ids_by_slug
+                .get(slug.as_str())
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("the story {slug} was not inserted")))
+        })
+        .collect::<Result<Vec<StoryId>>>()?;
+    let (mut tag_rows, mut author_rows, mut revision_rows, mut history_rows, mut key_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut touched = Vec::new();
+    for (&id, draft) in ids.iter().zip(drafts) {
+        let tags = first_of_each(&draft.tags);
+        let authors = first_of_each(&draft.authors);
+        for (position, tag) in (0..).zip(&tags) {
+            tag_rows.push(vec![Val::Int(id.0), Val::Int(tag.0), Val::Int(position), Val::Int(at)]);
+        }
+        for (position, author) in (0..).zip(&authors) {
+            author_rows.push(vec![Val::Int(id.0), Val::Int(author.0), Val::Int(position), Val::Int(at)]);
+        }
+        let json = serde_json::to_string(draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        revision_rows.push(vec![Val::Int(id.0), Val::Int(1), Val::Int(at), Val::Text(json)]);
+        history_rows.push(vec![
+            Val::Int(id.0),
+            Val::Int(at),
+            Val::Text(Transition::Publish.as_str().to_owned()),
+            Val::Text(by.to_string()),
+            Val::OptInt(by.user_id().map(|u| u.0)),
+            Val::Text(String::new()),
+        ]);
+        let keys = super::changes::public_keys(id, draft.section, draft.source, id, &tags, &authors);
+        key_rows.push(vec![Val::Int(id.0), Val::Text(dateline_core::ChangeKey::join(&keys))]);
+        touched.extend(keys);
+    }
+    insert_bound_rows(tx, "story_tags", &["story_id", "tag_id", "position", "public_at"], tag_rows).await?;
+    insert_bound_rows(tx, "story_authors", &["story_id", "author_id", "position", "public_at"], author_rows)
+        .await?;
+    insert_bound_rows(tx, "revisions", &["story_id", "number", "created_at", "draft_json"], revision_rows)
+        .await?;
+    let history = ["story_id", "at", "transition", "actor", "user_id", "note"];
+    insert_bound_rows(tx, "story_history", &history, history_rows).await?;
+    insert_bound_rows(tx, "story_page_keys", &["story_id", "keys"], key_rows).await?;
+    touched.sort_unstable();
+    touched.dedup();
+    super::changes::record(tx, &touched, at).await?;
+    webhooks::enqueue_many(tx, StoryEvent::Published, &ids, now).await?;
+    Ok(ids)
+}
+
+/// `list` without repeats, in its order.
+fn first_of_each<T: PartialEq + Copy>(list: &[T]) -> Vec<T> {
+    let mut once = Vec::with_capacity(list.len());
+    for &x in list {
+        if !once.contains(&x) {
+            once.push(x);
+        }
+    }
+    once
 }
 
 /// The id of the tag `tag` names, made when its slug is new.
@@ -181,32 +318,59 @@ pub(crate) async fn update(
     Ok(())
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+/// The columns an editor's draft decides, in the order both the insert and the update of a
+/// story list them (`slug`, `headline` ... `image_focal_y`).
+pub(crate) const DRAFT_COLUMNS: [&str; 19] = [
+    "slug",
+    "headline",
+    "standfirst",
+    "body_source",
+    "body_html",
+    "dateline_place",
+    "credit",
+    "section_id",
+    "source_id",
+    "language",
+    "prominence",
+    "image_url",
+    "image_alt",
+    "image_caption",
+    "image_credit",
+    "image_width",
+    "image_height",
+    "image_focal_x",
+    "image_focal_y",
+];
 
-/// Binds `$1` (the slug) and `$2`..`$19`, the columns an editor's draft decides, in the
-/// order both the insert and the update of a story list them.
-fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQuery<'q> {
+/// The values of [`DRAFT_COLUMNS`] for `draft` under `slug`.
+fn draft_values(slug: &str, draft: &StoryDraft) -> Vec<Val> {
     let image = draft.image.as_ref();
-    query
-        .bind(slug.to_owned())
-        .bind(draft.headline.trim().to_owned())
-        .bind(draft.standfirst.trim().to_owned())
-        .bind(draft.body.clone())
-        .bind(markdown_to_html(&draft.body))
-        .bind(draft.dateline_place.trim().to_owned())
-        .bind(draft.credit.trim().to_owned())
-        .bind(draft.section.0)
-        .bind(draft.source.map(|s| s.0))
-        .bind(draft.language.clone())
-        .bind(draft.prominence as i64)
-        .bind(image.map(|i| i.url.clone()))
-        .bind(image.map(|i| i.alt.clone()).unwrap_or_default())
-        .bind(image.map(|i| i.caption.clone()).unwrap_or_default())
-        .bind(image.map(|i| i.credit.clone()).unwrap_or_default())
-        .bind(image.and_then(|i| i.width).map(i64::from))
-        .bind(image.and_then(|i| i.height).map(i64::from))
-        .bind(image.and_then(|i| i.focal).map(|f| i64::from(f.0)))
-        .bind(image.and_then(|i| i.focal).map(|f| i64::from(f.1)))
+    vec![
+        Val::Text(slug.to_owned()),
+        Val::Text(draft.headline.trim().to_owned()),
+        Val::Text(draft.standfirst.trim().to_owned()),
+        Val::Text(draft.body.clone()),
+        Val::Text(markdown_to_html(&draft.body)),
+        Val::Text(draft.dateline_place.trim().to_owned()),
+        Val::Text(draft.credit.trim().to_owned()),
+        Val::Int(draft.section.0),
+        Val::OptInt(draft.source.map(|s| s.0)),
+        Val::Text(draft.language.clone()),
+        Val::Int(draft.prominence as i64),
+        Val::OptText(image.map(|i| i.url.clone())),
+        Val::Text(image.map(|i| i.alt.clone()).unwrap_or_default()),
+        Val::Text(image.map(|i| i.caption.clone()).unwrap_or_default()),
+        Val::Text(image.map(|i| i.credit.clone()).unwrap_or_default()),
+        Val::OptInt(image.and_then(|i| i.width).map(i64::from)),
+        Val::OptInt(image.and_then(|i| i.height).map(i64::from)),
+        Val::OptInt(image.and_then(|i| i.focal).map(|f| i64::from(f.0))),
+        Val::OptInt(image.and_then(|i| i.focal).map(|f| i64::from(f.1))),
+    ]
+}
+
+/// Binds `$1` (the slug) and `$2`..`$19`, the values of [`DRAFT_COLUMNS`].
+fn bind_draft<'q>(query: AnyQuery<'q>, slug: &str, draft: &StoryDraft) -> AnyQuery<'q> {
+    draft_values(slug, draft).into_iter().fold(query, |query, value| value.bind(query))
 }
 
 /// Makes `id` a translation of `original` (or of nothing). Groups stay flat: naming a
@@ -913,14 +1077,28 @@ pub(crate) async fn texts(
     after: StoryId,
     limit: u32,
 ) -> Result<Vec<dateline_core::StoryText>> {
+    texts_where(pool, &format!("s.id > {} ORDER BY s.id LIMIT {limit}", after.0)).await
+}
+
+/// The public ones of the stories `ids`, by id, with tag and author slugs.
+pub(crate) async fn texts_of(pool: &AnyPool, ids: &[StoryId]) -> Result<Vec<dateline_core::StoryText>> {
+    let mut texts = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(|id| id.0.to_string()).collect();
+        texts.extend(texts_where(pool, &format!("s.id IN ({}) ORDER BY s.id", list.join(", "))).await?);
+    }
+    Ok(texts)
+}
+
+/// Public stories matching `condition` (our own SQL, numbers only), which must order them by
+/// id; with their tag and author slugs, in three queries.
+async fn texts_where(pool: &AnyPool, condition: &str) -> Result<Vec<dateline_core::StoryText>> {
     type Row = (i64, String, String, String, String, String, Option<String>, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT s.id, s.slug, s.headline, s.standfirst, s.body_html, sec.slug, src.slug, s.language, s.public_at \
          FROM stories s JOIN sections sec ON sec.id = s.section_id LEFT JOIN sources src ON src.id = s.source_id \
-         WHERE s.id > $1 AND s.public_at IS NOT NULL ORDER BY s.id LIMIT $2",
-    )
-    .bind(after.0)
-    .bind(i64::from(limit))
+         WHERE s.public_at IS NOT NULL AND {condition}"
+    )))
     .fetch_all(pool)
     .await?;
     let mut texts = Vec::with_capacity(rows.len());
@@ -939,16 +1117,17 @@ pub(crate) async fn texts(
             published_at: ts(public_at)?,
         });
     }
-    if let (Some(first), Some(last)) = (texts.first().map(|t| t.id.0), texts.last().map(|t| t.id.0)) {
+    if !texts.is_empty() {
+        let ids: Vec<String> = texts.iter().map(|t| t.id.0.to_string()).collect();
+        let ids = ids.join(", ");
         for (table, column, other) in
             [("story_tags", "tag_id", "tags"), ("story_authors", "author_id", "authors")]
         {
             let sql = format!(
                 "SELECT l.story_id, o.slug FROM {table} l JOIN {other} o ON o.id = l.{column} \
-                 WHERE l.story_id BETWEEN $1 AND $2 AND l.public_at IS NOT NULL ORDER BY l.story_id, l.position"
+                 WHERE l.story_id IN ({ids}) AND l.public_at IS NOT NULL ORDER BY l.story_id, l.position"
             );
-            let links: Vec<(i64, String)> =
-                sqlx::query_as(AssertSqlSafe(sql)).bind(first).bind(last).fetch_all(pool).await?;
+            let links: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?;
             for (story, slug) in links {
                 if let Ok(at) = texts.binary_search_by_key(&story, |t| t.id.0) {
                     if other == "tags" { texts[at].tags.push(slug) } else { texts[at].authors.push(slug) }

@@ -1,6 +1,7 @@
 //! Webhooks: endpoints, the outbox of deliveries (written in the same transaction as the
 //! story change they report), claiming due deliveries, and the delivery log.
 
+use super::bulk::{Val, insert_bound_rows};
 use crate::records::{opt_ts, ts};
 use crate::{Result, StoreError};
 use dateline_core::{Delivery, DeliveryStatus, StoryEvent, StoryId, Webhook};
@@ -74,6 +75,17 @@ pub(crate) async fn enqueue(
     id: StoryId,
     now: Timestamp,
 ) -> Result<()> {
+    enqueue_many(tx, event, &[id], now).await
+}
+
+/// [`enqueue`] for many stories at once (a batch of wire copy published together): one
+/// look-up of the webhooks, one of the stories per 500, and multi-row inserts.
+pub(crate) async fn enqueue_many(
+    tx: &mut Transaction<'static, Any>,
+    event: StoryEvent,
+    ids: &[StoryId],
+    now: Timestamp,
+) -> Result<()> {
     let hooks: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, events FROM webhooks WHERE active = 1").fetch_all(&mut **tx).await?;
     let targets: Vec<i64> = hooks
@@ -81,46 +93,56 @@ pub(crate) async fn enqueue(
         .filter(|(_, events)| events.split(',').any(|e| StoryEvent::parse(e) == Some(event)))
         .map(|(id, _)| id)
         .collect();
-    if targets.is_empty() {
+    if targets.is_empty() || ids.is_empty() {
         return Ok(());
     }
-    let (slug, headline, status, published, updated): (String, String, String, Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT slug, headline, status, published_at, updated_at FROM stories WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(&mut **tx)
-            .await?;
     let base: Option<String> =
         sqlx::query_scalar("SELECT json FROM site_settings WHERE id = 1").fetch_optional(&mut **tx).await?;
     let base_url = base
         .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
         .and_then(|v| v["base_url"].as_str().map(str::to_owned))
         .unwrap_or_default();
-    let payload = serde_json::json!({
-        "event": format!("story.{}", event.as_str()),
-        "occurred_at": now.to_string(),
-        "story": {
-            "id": id.0,
-            "slug": slug,
-            "headline": headline,
-            "status": status,
-            "url": format!("{base_url}/story/{slug}"),
-            "published_at": opt_ts(published)?.map(|t| t.to_string()),
-            "updated_at": opt_ts(updated)?.map(|t| t.to_string()),
-        },
-    })
-    .to_string();
-    for hook in targets {
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (webhook_id, event, story_id, payload, status, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-        )
-        .bind(hook)
-        .bind(event.as_str())
-        .bind(id.0)
-        .bind(&payload)
-        .bind(now.as_second())
-        .execute(&mut **tx)
+    type StoryRow = (i64, String, String, String, Option<i64>, Option<i64>);
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(|id| id.0.to_string()).collect();
+        let stories: Vec<StoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, slug, headline, status, published_at, updated_at FROM stories WHERE id IN ({}) ORDER BY id",
+            list.join(", ")
+        )))
+        .fetch_all(&mut **tx)
         .await?;
+        let mut rows = Vec::with_capacity(stories.len() * targets.len());
+        for (id, slug, headline, status, published, updated) in stories {
+            let payload = serde_json::json!({
+                "event": format!("story.{}", event.as_str()),
+                "occurred_at": now.to_string(),
+                "story": {
+                    "id": id,
+                    "slug": slug,
+                    "headline": headline,
+                    "status": status,
+                    "url": format!("{base_url}/story/{slug}"),
+                    "published_at": opt_ts(published)?.map(|t| t.to_string()),
+                    "updated_at": opt_ts(updated)?.map(|t| t.to_string()),
+                },
+            })
+            .to_string();
+            for &hook in &targets {
+                rows.push(vec![
+                    Val::Int(hook),
+                    Val::Text(event.as_str().to_owned()),
+                    Val::Int(id),
+                    Val::Text(payload.clone()),
+                    Val::Text("pending".into()),
+                    Val::Int(0),
+                    Val::Int(now.as_second()),
+                    Val::Int(now.as_second()),
+                ]);
+            }
+        }
+        let columns =
+            ["webhook_id", "event", "story_id", "payload", "status", "attempts", "next_attempt_at", "created_at"];
+        insert_bound_rows(tx, "webhook_deliveries", &columns, rows).await?;
     }
     Ok(())
 }

@@ -118,6 +118,33 @@ async fn rules(tx: &mut Transaction<'static, Any>, id: SourceId) -> Result<Sourc
     })
 }
 
+/// The tags and authors a batch of items named, looked up (or made) once each.
+#[derive(Default)]
+struct Names {
+    tags: std::collections::HashMap<String, Option<TagId>>,
+    authors: std::collections::HashMap<String, Option<AuthorId>>,
+}
+
+impl Names {
+    async fn tag(&mut self, tx: &mut Transaction<'static, Any>, name: &str) -> Result<Option<TagId>> {
+        if let Some(&id) = self.tags.get(name) {
+            return Ok(id);
+        }
+        let id = tag_named(tx, name).await?;
+        self.tags.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    async fn author(&mut self, tx: &mut Transaction<'static, Any>, name: &str) -> Result<Option<AuthorId>> {
+        if let Some(&id) = self.authors.get(name) {
+            return Ok(id);
+        }
+        let id = author_named(tx, name).await?;
+        self.authors.insert(name.to_owned(), id);
+        Ok(id)
+    }
+}
+
 async fn tag_named(tx: &mut Transaction<'static, Any>, name: &str) -> Result<Option<TagId>> {
     let Some(slug) = Slug::from_title(name) else { return Ok(None) };
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE slug = $1")
@@ -163,24 +190,25 @@ async fn draft_for(
     tx: &mut Transaction<'static, Any>,
     source: SourceId,
     rules: &SourceRules,
+    names: &mut Names,
     item: &IncomingItem,
 ) -> Result<StoryDraft> {
     let mut tags = Vec::new();
     for name in item.categories.iter().take(8) {
-        if let Some(id) = tag_named(tx, name).await?
+        if let Some(id) = names.tag(tx, name).await?
             && !tags.contains(&id)
         {
             tags.push(id);
         }
     }
-    let names: Vec<&str> = if rules.byline.trim().is_empty() {
+    let bylines: Vec<&str> = if rules.byline.trim().is_empty() {
         item.authors.iter().map(String::as_str).take(3).collect()
     } else {
         vec![rules.byline.as_str()]
     };
     let mut authors = Vec::new();
-    for name in names {
-        if let Some(id) = author_named(tx, name).await?
+    for name in bylines {
+        if let Some(id) = names.author(tx, name).await?
             && !authors.contains(&id)
         {
             authors.push(id);
@@ -259,41 +287,107 @@ pub(crate) async fn ingest(
         .bind(raw.to_vec())
         .execute(&mut **tx)
         .await?;
-    // The common case in bulk — items never seen, held for the desk — is written with one
-    // look-up and one multi-row insert per batch; everything else goes item by item.
+    // The common case in bulk — items never seen, held for the desk or published at once —
+    // is written with one look-up and a few multi-row inserts per batch; an item seen before
+    // goes on its own.
     let mut known = known_guids(tx, source, items).await?;
     let groups = Groups::load(tx, source, now).await?;
+    let mut names = Names::default();
     let mut actions = Vec::with_capacity(items.len());
-    let mut held_rows = Vec::new();
+    let mut batch = Vec::new();
     for item in items {
-        let fresh = known.insert(item.guid.clone());
-        if fresh && (item.withdrawn || !rules.auto_publish) {
-            let state = if item.withdrawn { "killed" } else { "waiting" };
-            let fingerprint = fingerprint_of(item);
-            held_rows.push(vec![
-                Val::Int(source.0),
-                Val::Text(item.guid.clone()),
-                Val::OptInt(item.version),
-                Val::Text(item.content_hash.clone()),
-                Val::Text(item.title.clone()),
-                Val::Text(state.into()),
-                Val::Text(serde_json::to_string(item).unwrap_or_default()),
-                Val::Int(now.as_second()),
-                Val::Int(now.as_second()),
-                Val::OptInt(fingerprint.map(|f| f as i64)),
-                Val::OptInt(groups.find(fingerprint)),
-            ]);
-            actions.push(if item.withdrawn { IngestAction::Killed(None) } else { IngestAction::Held });
-        } else {
+        if !known.insert(item.guid.clone()) {
             // Rows queued so far must exist before an item is looked up one by one (the
             // same guid may come twice in one batch, in two versions).
-            insert_wire_rows(tx, std::mem::take(&mut held_rows)).await?;
-            actions.push(ingest_one(tx, source, &rules, &groups, item, now).await?);
+            write_new(tx, source, std::mem::take(&mut batch), &mut actions, now).await?;
+            actions.push(ingest_one(tx, source, &rules, &mut names, item, now).await?);
+            continue;
         }
+        let fingerprint = fingerprint_of(item);
+        let group = groups.find(fingerprint);
+        let draft = if rules.auto_publish && !item.withdrawn {
+            Some(draft_for(tx, source, &rules, &mut names, item).await?)
+                .filter(|d| d.validate().is_ok() && d.wanted_slug().is_some())
+        } else {
+            None
+        };
+        actions.push(match (&draft, item.withdrawn) {
+            // Replaced by `Published` once the story exists.
+            (Some(_), _) | (None, false) => IngestAction::Held,
+            (None, true) => IngestAction::Killed(None),
+        });
+        batch.push(NewItem { action: actions.len() - 1, item, draft, fingerprint, group });
     }
-    insert_wire_rows(tx, held_rows).await?;
+    write_new(tx, source, batch, &mut actions, now).await?;
     groups.touch_joined_stories(tx, now).await?;
     Ok(actions)
+}
+
+/// An item never seen before, waiting to be written with the rest of its batch.
+struct NewItem<'a> {
+    /// Where its action is in the list returned.
+    action: usize,
+    item: &'a IncomingItem,
+    /// The story to publish, for a source that auto-publishes (and a draft that is valid).
+    draft: Option<StoryDraft>,
+    fingerprint: Option<u64>,
+    group: Option<i64>,
+}
+
+/// Writes a batch of new items: the stories of those published first (all together), then
+/// every item's row, in the batch's order.
+async fn write_new(
+    tx: &mut Transaction<'static, Any>,
+    source: SourceId,
+    batch: Vec<NewItem<'_>>,
+    actions: &mut [IngestAction],
+    now: Timestamp,
+) -> Result<()> {
+    let drafts: Vec<StoryDraft> = batch.iter().filter_map(|n| n.draft.clone()).collect();
+    let mut stories =
+        stories::publish_new(tx, &drafts, &Actor::System("wire auto-publish"), now).await?.into_iter();
+    let mut rows = Vec::with_capacity(batch.len());
+    for new in batch {
+        let (state, story) = match (&new.draft, new.item.withdrawn) {
+            (Some(_), _) => {
+                let id = stories.next().ok_or_else(|| StoreError::Corrupt("a story was not published".into()))?;
+                actions[new.action] = IngestAction::Published(id);
+                ("published", Some(id))
+            }
+            (None, true) => ("killed", None),
+            (None, false) => ("waiting", None),
+        };
+        let at = now.as_second();
+        rows.push(vec![
+            Val::Int(source.0),
+            Val::Text(new.item.guid.clone()),
+            Val::OptInt(new.item.version),
+            Val::Text(new.item.content_hash.clone()),
+            Val::Text(new.item.title.clone()),
+            Val::Text(state.into()),
+            Val::Text(serde_json::to_string(new.item).unwrap_or_default()),
+            Val::OptInt(story.map(|s| s.0)),
+            Val::Int(at),
+            Val::Int(at),
+            Val::OptInt(new.fingerprint.map(|f| f as i64)),
+            Val::OptInt(new.group),
+        ]);
+    }
+    let columns = [
+        "source_id",
+        "guid",
+        "version",
+        "content_hash",
+        "title",
+        "state",
+        "item_json",
+        "story_id",
+        "received_at",
+        "changed_at",
+        "fingerprint",
+        "cluster_id",
+    ];
+    insert_bound_rows(tx, "wire_items", &columns, rows).await
 }
 
 /// How far back a new item looks for the same story from other agencies.
@@ -368,23 +462,6 @@ impl Groups {
     }
 }
 
-async fn insert_wire_rows(tx: &mut Transaction<'static, Any>, rows: Vec<Vec<Val>>) -> Result<()> {
-    let columns = [
-        "source_id",
-        "guid",
-        "version",
-        "content_hash",
-        "title",
-        "state",
-        "item_json",
-        "received_at",
-        "changed_at",
-        "fingerprint",
-        "cluster_id",
-    ];
-    insert_bound_rows(tx, "wire_items", &columns, rows).await
-}
-
 /// Which of the items' guids this source has sent before.
 async fn known_guids(
     tx: &mut Transaction<'static, Any>,
@@ -409,11 +486,13 @@ async fn known_guids(
 
 type Existing = (i64, Option<i64>, String, String, Option<i64>);
 
+/// Takes in an item this source sent before: a newer version updates the story made from it
+/// (or the item the desk sees), a withdrawal kills it.
 async fn ingest_one(
     tx: &mut Transaction<'static, Any>,
     source: SourceId,
     rules: &SourceRules,
-    groups: &Groups,
+    names: &mut Names,
     item: &IncomingItem,
     now: Timestamp,
 ) -> Result<IngestAction> {
@@ -425,7 +504,7 @@ async fn ingest_one(
     .fetch_optional(&mut **tx)
     .await?;
     let Some((row_id, version, hash, state, story)) = existing else {
-        return first_sight(tx, source, rules, groups, item, now).await;
+        return Err(StoreError::Corrupt(format!("wire item {:?} of source {source} is missing", item.guid)));
     };
     let story = story.map(StoryId);
     let older = matches!((item.version, version), (Some(new), Some(old)) if new <= old);
@@ -450,7 +529,7 @@ async fn ingest_one(
         {
             // The agency's new version replaces the text; what the desk decided stays, and so
             // does the picture the story has.
-            let mut draft = draft_for(tx, source, rules, item).await?;
+            let mut draft = draft_for(tx, source, rules, names, item).await?;
             draft.slug = Slug::parse(&slug).ok();
             draft.translation_of = translation_of.map(StoryId);
             if let Some(image) = stories::image_of(tx, id).await? {
@@ -465,51 +544,6 @@ async fn ingest_one(
     }
     save_item(tx, row_id, item, if state == "published" { "published" } else { "waiting" }, now).await?;
     Ok(IngestAction::Held)
-}
-
-async fn first_sight(
-    tx: &mut Transaction<'static, Any>,
-    source: SourceId,
-    rules: &SourceRules,
-    groups: &Groups,
-    item: &IncomingItem,
-    now: Timestamp,
-) -> Result<IngestAction> {
-    let mut state = if item.withdrawn { "killed" } else { "waiting" };
-    let mut story = None;
-    let fingerprint = fingerprint_of(item);
-    if rules.auto_publish && !item.withdrawn {
-        let draft = draft_for(tx, source, rules, item).await?;
-        if draft.validate().is_ok() {
-            let id = stories::insert(tx, &draft, None, now).await?;
-            stories::change_status(tx, id, &StatusChange::Publish, &Actor::System("wire auto-publish"), now)
-                .await?;
-            story = Some(id);
-            state = "published";
-        }
-    }
-    sqlx::query(
-        "INSERT INTO wire_items (source_id, guid, version, content_hash, title, state, item_json, story_id, \
-         received_at, changed_at, fingerprint, cluster_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
-    )
-    .bind(source.0)
-    .bind(&item.guid)
-    .bind(item.version)
-    .bind(&item.content_hash)
-    .bind(&item.title)
-    .bind(state)
-    .bind(serde_json::to_string(item).unwrap_or_default())
-    .bind(story.map(|s: StoryId| s.0))
-    .bind(now.as_second())
-    .bind(fingerprint.map(|f| f as i64))
-    .bind(groups.find(fingerprint))
-    .execute(&mut **tx)
-    .await?;
-    Ok(match (state, story) {
-        ("published", Some(id)) => IngestAction::Published(id),
-        ("killed", _) => IngestAction::Killed(None),
-        _ => IngestAction::Held,
-    })
 }
 
 async fn save_item(
@@ -687,7 +721,7 @@ pub(crate) async fn act(
         }
         DeskAction::Publish | DeskAction::Draft => {
             let rules = rules(tx, source).await?;
-            let draft = draft_for(tx, source, &rules, &item).await?;
+            let draft = draft_for(tx, source, &rules, &mut Names::default(), &item).await?;
             draft.validate().map_err(StoreError::Invalid)?;
             let id = stories::insert(tx, &draft, None, now).await?;
             if action == DeskAction::Publish {

@@ -22,7 +22,7 @@ async fn wire_text_is_stored_exactly_on_postgres_with_backslash_escapes() {
     wire_text_is_stored_exactly(db.store.clone()).await;
 }
 
-fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
+pub fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingItem {
     IncomingItem {
         guid: guid.into(),
         version: Some(version),
