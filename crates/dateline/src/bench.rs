@@ -308,7 +308,10 @@ pub async fn backlog(args: BacklogBench) -> anyhow::Result<()> {
     let published = pushed?;
     anyhow::ensure!(published == args.items, "only {published} of {} items were published", args.items);
     ms.sort_by(f64::total_cmp);
-    println!("backlog: {published} items published in {seconds:.2} s ({:.0} items/s)", published as f64 / seconds);
+    println!(
+        "backlog: {published} items published in {seconds:.2} s ({:.0} items/s)",
+        published as f64 / seconds
+    );
     println!(
         "  {} meanwhile, {} requests by {} readers (ms): p50 {:.2} p99 {:.2} max {:.2}",
         args.page,

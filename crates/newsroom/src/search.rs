@@ -168,8 +168,11 @@ impl Search {
     /// indexed, the others removed.
     async fn reindex_stories(&self, store: &dyn Store, ids: &[StoryId]) -> anyhow::Result<()> {
         let texts = store.story_texts_of(ids).await?;
-        let removed: Vec<i64> =
-            ids.iter().filter(|id| texts.binary_search_by_key(*id, |t| t.id).is_err()).map(|id| id.0).collect();
+        let removed: Vec<i64> = ids
+            .iter()
+            .filter(|id| texts.binary_search_by_key(*id, |t| t.id).is_err())
+            .map(|id| id.0)
+            .collect();
         let docs: Vec<SearchDoc> = texts.into_iter().map(doc_of_text).collect();
         let index = self.0.index.clone();
         tokio::task::spawn_blocking(move || index.apply(&docs, &removed)).await??;

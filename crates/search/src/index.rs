@@ -29,13 +29,9 @@ use crate::rank;
 use crate::schema::{self, Fields, PUBLISHED_AT, SCHEMA_VERSION, VERSION_FILE};
 use crate::snippet::Snippets;
 use crate::tokenizer::{TEXT_TOKENIZER, analyzer, text_analyzer};
+use crate::writer::{self, Writing};
 use crate::{Hit, SearchDoc, SearchError, SearchQuery, SearchResults};
 
-/// Memory the writer may fill before it flushes a segment to disk, shared by its threads.
-const WRITER_MEMORY_BYTES: usize = 50_000_000;
-/// The writer's memory during `rebuild`: bigger segments mean fewer term dictionaries to build
-/// and merge, which is most of the cost of indexing a million stories.
-const REBUILD_WRITER_MEMORY_BYTES: usize = 200_000_000;
 /// Results per page are capped at this.
 pub const MAX_LIMIT: usize = 100;
 /// Pages starting beyond this offset come back empty (with the right `total`): ranking the
@@ -159,7 +155,7 @@ impl SearchIndex {
         let analyzer = analyzer();
         index.tokenizers().register(TEXT_TOKENIZER, text_analyzer());
         let (_, fields) = schema::build();
-        let writer = index.writer(WRITER_MEMORY_BYTES)?;
+        let writer = writer::open(&index, Writing::Live)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -255,7 +251,7 @@ impl SearchIndex {
         let mut slot = self.lock_writer();
         // Every write commits or rolls back before it lets go of the lock: nothing is pending.
         drop(slot.take());
-        let mut writer: IndexWriter = index.writer(REBUILD_WRITER_MEMORY_BYTES)?;
+        let mut writer: IndexWriter = writer::open(index, Writing::Rebuild)?;
         let mut count = 0;
         let result = (|| -> Result<(), SearchError> {
             writer.delete_all_documents()?;
@@ -274,7 +270,7 @@ impl SearchIndex {
                 warn!(error = %rollback_error, "search index rollback failed");
             }
             drop(writer);
-            *slot = Some(index.writer(WRITER_MEMORY_BYTES)?);
+            *slot = Some(writer::open(index, Writing::Live)?);
             return Err(error);
         }
         self.inner.reader.reload()?;
@@ -286,7 +282,7 @@ impl SearchIndex {
         if let Err(error) = writer.wait_merging_threads() {
             warn!(%error, "search index merges after the rebuild failed");
         }
-        match index.writer(WRITER_MEMORY_BYTES) {
+        match writer::open(index, Writing::Live) {
             Ok(writer) => *slot = Some(writer),
             Err(error) => warn!(%error, "search index writer could not be restarted"),
         }
@@ -525,7 +521,7 @@ fn writer_of<'a>(
 ) -> Result<&'a mut IndexWriter, SearchError> {
     Ok(match slot {
         Some(writer) => writer,
-        None => slot.insert(index.writer(WRITER_MEMORY_BYTES)?),
+        None => slot.insert(writer::open(index, Writing::Live)?),
     })
 }
 

@@ -40,6 +40,7 @@ mod rank;
 mod schema;
 mod snippet;
 pub mod tokenizer;
+mod writer;
 
 pub use error::SearchError;
 pub use index::{MAX_LIMIT, MAX_OFFSET, SearchIndex};

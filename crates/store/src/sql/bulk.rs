@@ -135,7 +135,9 @@ pub(crate) async fn insert_bound_rows_returning(
             sql.push_str(" RETURNING ");
             sql.push_str(columns);
         }
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        // Full statements are the same every time and kept prepared; the last, shorter one
+        // of a batch is seldom seen again and is not (each kept statement holds memory).
+        let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(chunk.len() == per_statement);
         for val in chunk.into_iter().flatten() {
             query = val.bind(query);
         }

@@ -54,7 +54,12 @@ pub(crate) fn public_keys(
     tags: &[TagId],
     authors: &[AuthorId],
 ) -> Vec<ChangeKey> {
-    let mut keys = vec![ChangeKey::Front, ChangeKey::Story(id), ChangeKey::Section(section), ChangeKey::Translations(root)];
+    let mut keys = vec![
+        ChangeKey::Front,
+        ChangeKey::Story(id),
+        ChangeKey::Section(section),
+        ChangeKey::Translations(root),
+    ];
     keys.extend(source.map(ChangeKey::Source));
     keys.extend(tags.iter().map(|&t| ChangeKey::Tag(t)));
     keys.extend(authors.iter().map(|&a| ChangeKey::Author(a)));

@@ -70,7 +70,9 @@ async fn unique_slug(conn: &mut AnyConnection, wanted: &Slug, this: Option<Story
 async fn unique_slugs(tx: &mut Transaction<'static, Any>, drafts: &[StoryDraft]) -> Result<Vec<Slug>> {
     let wanted = drafts
         .iter()
-        .map(|d| d.wanted_slug().ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline")))
+        .map(|d| {
+            d.wanted_slug().ok_or_else(|| FieldError::new("slug", "cannot make a slug from the headline"))
+        })
         .collect::<Result<Vec<Slug>, FieldError>>()?;
     let mut taken = std::collections::HashSet::new();
     for chunk in wanted.chunks(500) {
@@ -79,7 +81,8 @@ async fn unique_slugs(tx: &mut Transaction<'static, Any>, drafts: &[StoryDraft])
         let sql = format!(
             "SELECT slug FROM stories WHERE slug IN ({list}) UNION ALL SELECT old_slug FROM slug_redirects WHERE old_slug IN ({list})"
         );
-        let query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        // Kept prepared only at full length (a shorter one is seldom seen again).
+        let query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).persistent(chunk.len() == 500);
         let query = chunk.iter().fold(query, |q, slug| q.bind(slug.as_str().to_owned()));
         taken.extend(query.fetch_all(&mut **tx).await?);
     }
@@ -158,7 +161,15 @@ pub(crate) async fn publish_new(
     let slugs = unique_slugs(tx, drafts).await?;
     let at = now.as_second();
     let mut columns = DRAFT_COLUMNS.to_vec();
-    columns.extend(["status", "version", "created_at", "modified_at", "first_published_at", "published_at", "public_at"]);
+    columns.extend([
+        "status",
+        "version",
+        "created_at",
+        "modified_at",
+        "first_published_at",
+        "published_at",
+        "public_at",
+    ]);
     let rows = drafts
         .iter()
         .zip(&slugs)
@@ -1071,67 +1082,92 @@ pub(crate) async fn published_ids(
     Ok(query.fetch_all(pool).await?.into_iter().map(StoryId).collect())
 }
 
-/// Public stories after `after`, by id, with tag and author slugs (three queries a batch).
+/// Public stories after `after`, by id, with tag and author slugs (three queries a batch,
+/// the same three every batch: prepared once per connection).
 pub(crate) async fn texts(
     pool: &AnyPool,
     after: StoryId,
     limit: u32,
 ) -> Result<Vec<dateline_core::StoryText>> {
-    texts_where(pool, &format!("s.id > {} ORDER BY s.id LIMIT {limit}", after.0)).await
+    let texts =
+        texts_where(pool, "s.id > $1 ORDER BY s.id LIMIT $2", &[after.0, i64::from(limit)], true).await?;
+    let (Some(first), Some(last)) = (texts.first().map(|t| t.id.0), texts.last().map(|t| t.id.0)) else {
+        return Ok(texts);
+    };
+    with_links(pool, texts, "l.story_id BETWEEN $1 AND $2", &[first, last], true).await
 }
 
-/// The public ones of the stories `ids`, by id, with tag and author slugs.
+/// The public ones of the stories `ids`, by id, with tag and author slugs. The lists of ids
+/// are written into the statements, which are not kept prepared: each is used once.
 pub(crate) async fn texts_of(pool: &AnyPool, ids: &[StoryId]) -> Result<Vec<dateline_core::StoryText>> {
     let mut texts = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let list: Vec<String> = chunk.iter().map(|id| id.0.to_string()).collect();
-        texts.extend(texts_where(pool, &format!("s.id IN ({}) ORDER BY s.id", list.join(", "))).await?);
+        let list = list.join(", ");
+        let found = texts_where(pool, &format!("s.id IN ({list}) ORDER BY s.id"), &[], false).await?;
+        texts.extend(with_links(pool, found, &format!("l.story_id IN ({list})"), &[], false).await?);
     }
     Ok(texts)
 }
 
-/// Public stories matching `condition` (our own SQL, numbers only), which must order them by
-/// id; with their tag and author slugs, in three queries.
-async fn texts_where(pool: &AnyPool, condition: &str) -> Result<Vec<dateline_core::StoryText>> {
+/// Public stories matching `condition` (with `binds`), which must order them by id. A
+/// statement made for one call only is not `persistent`: kept prepared, a thousand of them
+/// would hold tens of megabytes in every connection.
+async fn texts_where(
+    pool: &AnyPool,
+    condition: &str,
+    binds: &[i64],
+    persistent: bool,
+) -> Result<Vec<dateline_core::StoryText>> {
     type Row = (i64, String, String, String, String, String, Option<String>, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+    let sql = format!(
         "SELECT s.id, s.slug, s.headline, s.standfirst, s.body_html, sec.slug, src.slug, s.language, s.public_at \
          FROM stories s JOIN sections sec ON sec.id = s.section_id LEFT JOIN sources src ON src.id = s.source_id \
          WHERE s.public_at IS NOT NULL AND {condition}"
-    )))
-    .fetch_all(pool)
-    .await?;
-    let mut texts = Vec::with_capacity(rows.len());
-    for (id, slug, headline, standfirst, body_html, section, source, language, public_at) in rows {
-        texts.push(dateline_core::StoryText {
-            id: StoryId(id),
-            slug,
-            headline,
-            standfirst,
-            body_html,
-            section,
-            tags: Vec::new(),
-            authors: Vec::new(),
-            source,
-            language,
-            published_at: ts(public_at)?,
-        });
+    );
+    let query = sqlx::query_as::<_, Row>(AssertSqlSafe(sql)).persistent(persistent);
+    let rows = binds.iter().fold(query, |q, v| q.bind(*v)).fetch_all(pool).await?;
+    rows.into_iter()
+        .map(|(id, slug, headline, standfirst, body_html, section, source, language, public_at)| {
+            Ok(dateline_core::StoryText {
+                id: StoryId(id),
+                slug,
+                headline,
+                standfirst,
+                body_html,
+                section,
+                tags: Vec::new(),
+                authors: Vec::new(),
+                source,
+                language,
+                published_at: ts(public_at)?,
+            })
+        })
+        .collect()
+}
+
+/// `texts` (by id) with their tag and author slugs, read from the links matching `condition`.
+async fn with_links(
+    pool: &AnyPool,
+    mut texts: Vec<dateline_core::StoryText>,
+    condition: &str,
+    binds: &[i64],
+    persistent: bool,
+) -> Result<Vec<dateline_core::StoryText>> {
+    if texts.is_empty() {
+        return Ok(texts);
     }
-    if !texts.is_empty() {
-        let ids: Vec<String> = texts.iter().map(|t| t.id.0.to_string()).collect();
-        let ids = ids.join(", ");
-        for (table, column, other) in
-            [("story_tags", "tag_id", "tags"), ("story_authors", "author_id", "authors")]
-        {
-            let sql = format!(
-                "SELECT l.story_id, o.slug FROM {table} l JOIN {other} o ON o.id = l.{column} \
-                 WHERE l.story_id IN ({ids}) AND l.public_at IS NOT NULL ORDER BY l.story_id, l.position"
-            );
-            let links: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?;
-            for (story, slug) in links {
-                if let Ok(at) = texts.binary_search_by_key(&story, |t| t.id.0) {
-                    if other == "tags" { texts[at].tags.push(slug) } else { texts[at].authors.push(slug) }
-                }
+    for (table, column, other) in
+        [("story_tags", "tag_id", "tags"), ("story_authors", "author_id", "authors")]
+    {
+        let sql = format!(
+            "SELECT l.story_id, o.slug FROM {table} l JOIN {other} o ON o.id = l.{column} \
+             WHERE {condition} AND l.public_at IS NOT NULL ORDER BY l.story_id, l.position"
+        );
+        let query = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql)).persistent(persistent);
+        for (story, slug) in binds.iter().fold(query, |q, v| q.bind(*v)).fetch_all(pool).await? {
+            if let Ok(at) = texts.binary_search_by_key(&story, |t| t.id.0) {
+                if other == "tags" { texts[at].tags.push(slug) } else { texts[at].authors.push(slug) }
             }
         }
     }

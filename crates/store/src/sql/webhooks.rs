@@ -109,6 +109,7 @@ pub(crate) async fn enqueue_many(
             "SELECT id, slug, headline, status, published_at, updated_at FROM stories WHERE id IN ({}) ORDER BY id",
             list.join(", ")
         )))
+        .persistent(false) // the list of ids makes it a statement for this call only
         .fetch_all(&mut **tx)
         .await?;
         let mut rows = Vec::with_capacity(stories.len() * targets.len());
@@ -140,8 +141,16 @@ pub(crate) async fn enqueue_many(
                 ]);
             }
         }
-        let columns =
-            ["webhook_id", "event", "story_id", "payload", "status", "attempts", "next_attempt_at", "created_at"];
+        let columns = [
+            "webhook_id",
+            "event",
+            "story_id",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ];
         insert_bound_rows(tx, "webhook_deliveries", &columns, rows).await?;
     }
     Ok(())

@@ -350,7 +350,8 @@ async fn write_new(
     for new in batch {
         let (state, story) = match (&new.draft, new.item.withdrawn) {
             (Some(_), _) => {
-                let id = stories.next().ok_or_else(|| StoreError::Corrupt("a story was not published".into()))?;
+                let id =
+                    stories.next().ok_or_else(|| StoreError::Corrupt("a story was not published".into()))?;
                 actions[new.action] = IngestAction::Published(id);
                 ("published", Some(id))
             }
@@ -474,7 +475,9 @@ async fn known_guids(
         let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
         let sql =
             format!("SELECT guid FROM wire_items WHERE source_id = $1 AND guid IN ({})", list.join(", "));
-        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source.0);
+        // Kept prepared only at full length (a shorter one is seldom seen again).
+        let mut query =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 500).bind(source.0);
         for item in chunk {
             query = query.bind(item.guid.clone());
         }
@@ -645,6 +648,7 @@ async fn with_group_sources(pool: &AnyPool, rows: Vec<ListRow>) -> Result<Vec<Wi
             "SELECT DISTINCT COALESCE(w.cluster_id, w.id), w.source_id, s.name FROM wire_items w \
              JOIN sources s ON s.id = w.source_id WHERE w.cluster_id IN ({list}) OR w.id IN ({list}) ORDER BY s.name"
         )))
+        .persistent(false) // the list of ids makes it a statement for this call only
         .fetch_all(pool)
         .await?;
     }

@@ -24,7 +24,10 @@ async fn a_batch_of_new_items_is_published_together(store: Arc<dyn Store>) {
     };
     store.configure_source(n.source.id, &config, None).await.unwrap();
     let now = at("2025-02-27T12:00:00Z");
-    store.create_webhook("https://hooks.example.com/wire", "s3cret", &[StoryEvent::Published], now).await.unwrap();
+    store
+        .create_webhook("https://hooks.example.com/wire", "s3cret", &[StoryEvent::Published], now)
+        .await
+        .unwrap();
     // An editor's draft already has the slug the first two headlines want.
     let editor = store.create_story(&draft(&n, "Budget talks resume"), None, now).await.unwrap();
 
@@ -73,13 +76,17 @@ async fn a_batch_of_new_items_is_published_together(store: Arc<dyn Store>) {
         assert_eq!(story.body_html, "<p>Body.</p>");
         let history = store.history(story.id).await.unwrap();
         assert_eq!(history.len(), 1);
-        assert_eq!((history[0].transition.as_str(), history[0].actor.as_str()), ("publish", "Dateline (wire auto-publish)"));
+        assert_eq!(
+            (history[0].transition.as_str(), history[0].actor.as_str()),
+            ("publish", "Dateline (wire auto-publish)")
+        );
         assert_eq!(store.story_by_slug(story.slug.as_str()).await.unwrap().map(|s| s.id), Some(story.id));
     }
     let tagged = store.story(published[2]).await.unwrap().unwrap();
     assert_eq!(tagged.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Economy", "Budget"]);
     let economy = tagged.tags[0].id;
-    let on_tag_page = store.published(StoryFilter::Tag(economy), PageRequest { offset: 0, limit: 2000 }).await.unwrap();
+    let on_tag_page =
+        store.published(StoryFilter::Tag(economy), PageRequest { offset: 0, limit: 2000 }).await.unwrap();
     assert_eq!(on_tag_page.len(), published.len(), "every story is on its tag's page");
     let on_front = store.published(StoryFilter::All, PageRequest { offset: 0, limit: 2000 }).await.unwrap();
     assert_eq!(on_front.len(), published.len(), "the editor's story is a draft");
@@ -89,7 +96,12 @@ async fn a_batch_of_new_items_is_published_together(store: Arc<dyn Store>) {
     assert_eq!(changes.len(), 1, "one change-log entry for the whole batch");
     let keys = &changes[0].1;
     assert_eq!(keys.iter().collect::<BTreeSet<_>>().len(), keys.len(), "each key once");
-    for key in [ChangeKey::Front, ChangeKey::Section(n.section.id), ChangeKey::Source(n.source.id), ChangeKey::Tag(economy)] {
+    for key in [
+        ChangeKey::Front,
+        ChangeKey::Section(n.section.id),
+        ChangeKey::Source(n.source.id),
+        ChangeKey::Tag(economy),
+    ] {
         assert!(keys.contains(&key), "{key:?}");
     }
     for id in &published {

@@ -54,7 +54,10 @@ async fn serve_broken(State(feed): State<Feed>) -> Response {
 async fn start(feed: Feed) -> String {
     let app = axum::Router::new()
         .route("/feed", axum::routing::get(serve_feed))
-        .route("/moved", axum::routing::get(|| async { axum::response::Redirect::permanent("/desk/sindh/feed") }))
+        .route(
+            "/moved",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("/desk/sindh/feed") }),
+        )
         .route("/desk/sindh/feed", axum::routing::get(serve_feed))
         .route("/broken", axum::routing::get(serve_broken))
         .with_state(feed);
