@@ -20,7 +20,7 @@ fn policy() -> ammonia::Builder<'static> {
 
 /// Removes everything unsafe from `html`, keeping structure, links and images.
 pub fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+    SANITIZER.clean(&within_depth(html)).to_string()
 }
 
 /// Like [`sanitize`], and relative links and image sources are made absolute against
@@ -31,7 +31,64 @@ pub fn sanitize_with_base(html: &str, base: Option<&str>) -> String {
     };
     let mut builder = policy();
     builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base));
-    builder.clean(html).to_string()
+    builder.clean(&within_depth(html)).to_string()
+}
+
+/// Elements nested deeper than this are dropped before parsing (their text is kept). The
+/// HTML parser checks scopes by walking the open elements, so every tag costs the depth: a
+/// megabyte of nested `<div>`s (found by the fuzzer in a ninjs body) took seconds. Real
+/// copy nests a dozen deep.
+const MAX_DEPTH: usize = 256;
+
+/// Elements that never have an end tag, so never nest.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr",
+];
+
+/// `html` without the start and end tags of elements nested deeper than [`MAX_DEPTH`] (as
+/// written, before any repair), the text inside kept; `html` itself when none is. A rough
+/// reading of tags is enough: what comes out is sanitised all the same.
+fn within_depth(html: &str) -> std::borrow::Cow<'_, str> {
+    let mut depth = 0usize;
+    let mut kept = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = html[at..].find('<') {
+        let start = at + found;
+        let closing = html[start + 1..].starts_with('/');
+        let name_at = start + 1 + usize::from(closing);
+        let name: String = html[name_at..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            at = start + 1;
+            continue;
+        }
+        let end = html[start..].find('>').map_or(html.len(), |e| start + e + 1);
+        let keep = if closing {
+            let keep = depth <= MAX_DEPTH;
+            depth = depth.saturating_sub(1);
+            keep
+        } else if VOID.contains(&name.as_str()) || html[start..end].ends_with("/>") {
+            true
+        } else {
+            depth += 1;
+            depth <= MAX_DEPTH
+        };
+        if !keep {
+            kept.push_str(&html[copied..start]);
+            copied = end;
+        }
+        at = end;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    kept.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(kept)
 }
 
 static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -76,7 +133,7 @@ const BLOCKS: [&str; 27] = [
 /// kept apart where blocks meet, whitespace collapsed.
 pub fn to_text(html: &str) -> String {
     // What comes back is well-formed: only block tags, text with `<`, `>` and `&` escaped.
-    let blocks_only = TEXT_ONLY.clean(html).to_string();
+    let blocks_only = TEXT_ONLY.clean(&within_depth(html)).to_string();
     let mut spaced = String::with_capacity(blocks_only.len());
     let mut rest = blocks_only.as_str();
     while let Some(open) = rest.find('<') {
@@ -144,5 +201,19 @@ mod tests {
         }
         assert!(out.contains("Hi"));
         assert!(out.contains(r#"<img src="x.png">"#));
+    }
+
+    #[test]
+    fn elements_nested_too_deep_lose_their_tags_not_their_text() {
+        let deep = format!("<p>{}deep text{}</p>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        let out = sanitize(&deep);
+        assert!(out.contains("deep text"));
+        assert_eq!(out.matches("<div>").count(), MAX_DEPTH - 1, "the paragraph is one level");
+        // Never closed, as the fuzzer sent them: the same.
+        let unclosed = format!("<p>Start {} end</p>", "<div>".repeat(200_000));
+        assert!(to_text(&unclosed).contains("Start"));
+        // Ordinary copy is left as it is, void elements and comments included.
+        let ordinary = "<p>One<br>two <img src=\"a.jpg\"> 1 < 2 <!-- note --></p><div><div>x</div></div>";
+        assert!(matches!(within_depth(ordinary), std::borrow::Cow::Borrowed(_)));
     }
 }
