@@ -27,7 +27,10 @@ pub(crate) async fn push_source(site: &Site, auto_publish: bool) -> (SourceId, S
     (site.source.id, token)
 }
 
-/// Pushes `body` to source `id` with `token`: the status and the JSON answer.
+/// Pushes `body` to source `id` with `token`: the status and the JSON answer. A refused
+/// push is answered before its body is read, and the connection closed: a client still
+/// writing a body may see the connection break before it reads the answer, so refusals are
+/// checked with an empty body.
 pub(crate) async fn push(base: &str, id: SourceId, token: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/api/wire/v1/sources/{id}/items"))
@@ -333,7 +336,7 @@ async fn wire_settings_are_edited_in_the_admin_with_status_and_tokens() {
     let revoked = admin.post(&format!("{path}/token/revoke"), &[]).await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
     assert!(crate::support::text(&admin.get(&path).await.body).contains("none yet"), "revoked");
-    assert_eq!(push(&base, id, &new_token, fixture("ninjs14_text.json")).await.0, 401, "revoked");
+    assert_eq!(push(&base, id, &new_token, Vec::new()).await.0, 401, "revoked");
 
     // A feed on the newsroom's own network is refused when saved (the egress policy).
     let inside = admin
@@ -413,7 +416,7 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
 
     // Rotated: the new token works, the old one at once no longer.
     let second = issue().await;
-    assert_eq!(push(&base, id, &first, fixture("ninjs_update.json")).await.0, 401, "the old token");
+    assert_eq!(push(&base, id, &first, Vec::new()).await.0, 401, "the old token");
     assert_eq!(push(&base, id, &second, fixture("ninjs14_text.json")).await.0, 200, "the new token");
 
     // An unauthorised push is refused before its body is read: 401, not 413.
@@ -424,7 +427,7 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
     // Revoked: no token works until a new one is issued.
     let revoked = api(reqwest::Method::DELETE, "push-token").send().await.unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_eq!(push(&base, id, &second, fixture("ninjs14_text.json")).await.0, 401, "revoked");
+    assert_eq!(push(&base, id, &second, Vec::new()).await.0, 401, "revoked");
     let shown = api(reqwest::Method::GET, "wire").send().await.unwrap().text().await.unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["has_push_token"], false);
     let third = issue().await;
@@ -436,7 +439,7 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
         .body(serde_json::json!({"kind": "rss", "location": "https://wire.example.com/rss.xml"}).to_string());
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
     assert!(!site.store.wire_source(id).await.unwrap().unwrap().has_push_token, "cleared");
-    assert_eq!(push(&base, id, &third, fixture("ninjs14_text.json")).await.0, 401);
+    assert_eq!(push(&base, id, &third, Vec::new()).await.0, 401);
     let refused = api(reqwest::Method::POST, "push-token").send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a feed gets no push token");
     // A push source again: the old token stays dead; revoking and issuing work again.
@@ -444,7 +447,7 @@ async fn push_tokens_are_rotated_revoked_and_cleared_with_the_push_kind() {
         .header("content-type", "application/json")
         .body(serde_json::json!({"kind": "push-newsml"}).to_string());
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(push(&base, id, &third, fixture("newsml_item.xml")).await.0, 401, "not revived");
+    assert_eq!(push(&base, id, &third, Vec::new()).await.0, 401, "not revived");
     let fourth = issue().await;
     assert_eq!(push(&base, id, &fourth, fixture("newsml_item.xml")).await.0, 200);
 }
