@@ -9,6 +9,7 @@ pub mod change;
 pub mod fingerprint;
 pub mod house_style;
 pub mod html;
+pub mod import;
 pub mod language;
 pub mod lifecycle;
 pub mod media;

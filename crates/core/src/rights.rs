@@ -109,10 +109,13 @@ pub enum Action {
     ManageSources,
     ManageTokens,
     ManageWebhooks,
+    /// Bring a whole site in (WordPress, Ghost, a Dateline export), export everything,
+    /// back up and restore.
+    MoveSite,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Self::ReadPublished,
         Self::ViewStories,
         Self::CreateStory,
@@ -126,6 +129,7 @@ impl Action {
         Self::ManageSources,
         Self::ManageTokens,
         Self::ManageWebhooks,
+        Self::MoveSite,
     ];
 }
 
@@ -186,7 +190,7 @@ fn role_may(role: Role, deed: Deed, own: bool, status: Option<StoryStatus>) -> b
             Role::Administrator => true,
             Role::Editor => !matches!(
                 action,
-                ManageUsers | ManageSettings | ManageSources | ManageTokens | ManageWebhooks
+                ManageUsers | ManageSettings | ManageSources | ManageTokens | ManageWebhooks | MoveSite
             ),
             Role::Author => match action {
                 CreateStory | CreateTags | UploadMedia => true,
@@ -253,6 +257,7 @@ mod tests {
         assert!(may(&e, T::Kill, story(false, Published)));
         assert!(may(&e, T::Reinstate, story(false, Killed)));
         assert!(!may(&e, ManageUsers, Target::Site));
+        assert!(!may(&e, MoveSite, Target::Site), "imports and exports are an administrator's");
         assert!(Action::ALL.iter().all(|x| may(&admin, *x, Target::Site)));
     }
 

@@ -7,6 +7,7 @@ mod abuse;
 mod bench;
 mod config;
 mod demo;
+mod import;
 mod logs;
 mod users;
 mod wire;
@@ -50,6 +51,10 @@ enum Command {
     /// Manage news sources (agencies).
     #[command(subcommand)]
     Source(SourceCommand),
+    /// Bring a site in from another system (its stories, sections, tags, authors, pictures
+    /// and old addresses).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Rebuild the search index from the database (the server must be stopped).
     Reindex(ReindexArgs),
     /// Benchmarks that print their figures.
@@ -111,6 +116,13 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(BenchCommand::Backlog(args)) => bench::backlog(args).await,
             Command::Bench(BenchCommand::Abuse(args)) => abuse::run(args).await,
             Command::Reindex(args) => reindex(args).await,
+            Command::Import(command) => {
+                let code = import::run(command).await?;
+                if code != 0 {
+                    std::process::exit(code);
+                }
+                Ok(())
+            }
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;

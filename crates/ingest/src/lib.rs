@@ -17,6 +17,8 @@ mod newsml;
 mod ninjs;
 pub mod prepare;
 mod text;
+pub mod wp_content;
+pub mod wxr;
 mod xmltree;
 
 pub use error::IngestError;

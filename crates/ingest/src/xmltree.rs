@@ -160,45 +160,11 @@ pub fn parse(text: &str) -> Result<Element, IngestError> {
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
         let (resolved, event) = reader.read_resolved_event().map_err(|e| IngestError::malformed("XML", e))?;
-        let ns = namespace(&resolved);
-        match event {
-            Event::Start(e) => stack.push(start(&e, ns)),
-            Event::Empty(e) => {
-                let el = start(&e, ns);
-                if let Some(parent) = stack.last_mut() {
-                    parent.children.push(Node::Element(el));
-                }
-            }
-            Event::End(_) => {
-                let done = stack.pop().ok_or_else(|| IngestError::malformed("XML", "unbalanced end tag"))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(Node::Element(done)),
-                    None => return Err(IngestError::malformed("XML", "unbalanced end tag")),
-                }
-            }
-            Event::Text(t) => {
-                let text = t.xml_content(XmlVersion::Implicit1_0).into_owned();
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(Node::Text(text));
-                }
-            }
-            Event::GeneralRef(r) => {
-                // quick-xml hands character and entity references over separately.
-                let name: &str = &r;
-                let text = crate::text::decode_entities(&format!("&{name};"));
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(Node::Text(text));
-                }
-            }
-            Event::CData(c) => {
-                let text = c.xml_content(XmlVersion::Implicit1_0).into_owned();
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(Node::Text(text));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+        if matches!(event, Event::Eof) {
+            break;
         }
+        let ns = namespace(&resolved);
+        apply(&mut stack, event, ns)?;
     }
     let mut document = stack.pop().unwrap_or_default();
     document
@@ -209,4 +175,168 @@ pub fn parse(text: &str) -> Result<Element, IngestError> {
             Node::Text(_) => None,
         })
         .ok_or_else(|| IngestError::malformed("XML", "no root element"))
+}
+
+/// Adds one event to the tree being built on `stack` (the open elements, innermost last).
+fn apply(stack: &mut Vec<Element>, event: Event<'_>, ns: String) -> Result<(), IngestError> {
+    match event {
+        Event::Start(e) => stack.push(start(&e, ns)),
+        Event::Empty(e) => {
+            let el = start(&e, ns);
+            if let Some(parent) = stack.last_mut() {
+                parent.children.push(Node::Element(el));
+            }
+        }
+        Event::End(_) => {
+            let done = stack.pop().ok_or_else(|| IngestError::malformed("XML", "unbalanced end tag"))?;
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(Node::Element(done)),
+                None => return Err(IngestError::malformed("XML", "unbalanced end tag")),
+            }
+        }
+        Event::Text(t) => push_text(stack, t.xml_content(XmlVersion::Implicit1_0).into_owned()),
+        // quick-xml hands character and entity references over separately.
+        Event::GeneralRef(r) => push_text(stack, crate::text::decode_entities(&format!("&{};", &*r))),
+        Event::CData(c) => push_text(stack, c.xml_content(XmlVersion::Implicit1_0).into_owned()),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn push_text(stack: &mut [Element], text: String) {
+    if let Some(top) = stack.last_mut() {
+        top.children.push(Node::Text(text));
+    }
+}
+
+/// What [`ElementStream`] hands over: an element whole, or the name of one too large to keep.
+#[derive(Debug)]
+pub enum Streamed {
+    Element(Element),
+    /// An element over the stream's limit: skipped, never held in memory.
+    TooLarge {
+        name: String,
+        bytes: usize,
+    },
+}
+
+/// A document read one element at a time, for exports too large to hold (a WordPress
+/// export of several gigabytes): each element `depth` levels below the root (2 for the
+/// children of an RSS `<channel>`) is built whole and handed over; the levels above are
+/// only walked. Memory stays bounded by the largest element, itself capped.
+pub struct ElementStream<R> {
+    reader: quick_xml::NsReader<R>,
+    buf: Vec<u8>,
+    depth: usize,
+    max_element: usize,
+    /// Elements open above the wanted depth.
+    open: usize,
+    /// Bytes read from the input so far.
+    pub position: u64,
+}
+
+impl<R: std::io::BufRead> ElementStream<R> {
+    pub fn new(input: R, depth: usize, max_element: usize) -> Self {
+        let mut reader = quick_xml::NsReader::from_reader(input);
+        reader.config_mut().check_end_names = true;
+        Self { reader, buf: Vec::new(), depth, max_element, open: 0, position: 0 }
+    }
+
+    /// The next element at the wanted depth; `None` at the end of the document.
+    ///
+    /// # Errors
+    /// [`IngestError::Malformed`] for XML the reader rejects, and for a document that
+    /// ends before its elements are closed (a file cut short).
+    pub fn next_element(&mut self) -> Result<Option<Streamed>, IngestError> {
+        let mut stack: Vec<Element> = Vec::new();
+        let mut bytes = 0usize;
+        // Over the limit: the element's name and how many elements are open inside it.
+        let mut skipping: Option<(String, usize)> = None;
+        loop {
+            self.buf.clear();
+            let (resolved, event) = self
+                .reader
+                .read_resolved_event_into(&mut self.buf)
+                .map_err(|e| IngestError::malformed("XML", format!("{e} (near byte {})", self.position)))?;
+            let ns = namespace(&resolved);
+            self.position = self.reader.buffer_position();
+            let size = event_len(&event);
+            if matches!(event, Event::Eof) {
+                if self.open > 0 || !stack.is_empty() || skipping.is_some() {
+                    return Err(IngestError::malformed(
+                        "XML",
+                        format!(
+                            "the document ends at byte {} before its elements are closed (cut short?)",
+                            self.position
+                        ),
+                    ));
+                }
+                return Ok(None);
+            }
+            if let Some((name, open)) = &mut skipping {
+                match event {
+                    Event::Start(_) => *open += 1,
+                    Event::End(_) => {
+                        *open -= 1;
+                        if *open == 0 {
+                            return Ok(Some(Streamed::TooLarge { name: std::mem::take(name), bytes }));
+                        }
+                    }
+                    _ => {}
+                }
+                bytes += size;
+                continue;
+            }
+            if stack.is_empty() {
+                match &event {
+                    Event::Start(_) if self.open < self.depth => {
+                        self.open += 1;
+                        continue;
+                    }
+                    Event::End(_) => {
+                        self.open = self.open.saturating_sub(1);
+                        continue;
+                    }
+                    Event::Start(_) | Event::Empty(_) if self.open == self.depth => {}
+                    _ => continue,
+                }
+            }
+            bytes += size;
+            if bytes > self.max_element && !stack.is_empty() {
+                let name = stack[0].name.clone();
+                let open = match event {
+                    Event::Start(_) => stack.len() + 1,
+                    Event::End(_) => stack.len() - 1,
+                    _ => stack.len(),
+                };
+                if open == 0 {
+                    return Ok(Some(Streamed::TooLarge { name, bytes }));
+                }
+                stack.clear();
+                skipping = Some((name, open));
+                continue;
+            }
+            if stack.is_empty()
+                && let Event::Empty(e) = &event
+            {
+                return Ok(Some(Streamed::Element(start(e, ns))));
+            }
+            if matches!(event, Event::End(_)) && stack.len() == 1 {
+                return Ok(stack.pop().map(Streamed::Element));
+            }
+            apply(&mut stack, event, ns)?;
+        }
+    }
+}
+
+/// The bytes an event holds, for [`ElementStream`]'s limit.
+fn event_len(event: &Event<'_>) -> usize {
+    match event {
+        Event::Start(e) | Event::Empty(e) => e.len(),
+        Event::End(e) => e.len(),
+        Event::Text(t) => t.len(),
+        Event::CData(c) => c.len(),
+        Event::GeneralRef(r) => r.len(),
+        _ => 0,
+    }
 }

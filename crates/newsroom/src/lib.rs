@@ -15,6 +15,7 @@ pub mod admin;
 pub mod clock;
 pub mod drop_folder;
 pub mod egress;
+pub mod import;
 pub mod media;
 pub mod passwords;
 pub mod poller;

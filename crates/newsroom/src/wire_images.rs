@@ -48,7 +48,7 @@ impl Default for Settings {
 
 /// Why a picture was not taken in.
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+pub(crate) enum Failure {
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error("{0}")]
@@ -283,7 +283,7 @@ fn build_client(egress: &Egress, settings: &Settings) -> reqwest::Result<egress:
 
 /// Fetches `url`, refusing more than `max` bytes (before reading when the length is given),
 /// anything whose first bytes are not those of a picture, and what the egress policy refuses.
-async fn download(client: &egress::Client, url: &str, max: usize) -> Result<Vec<u8>, Failure> {
+pub(crate) async fn download(client: &egress::Client, url: &str, max: usize) -> Result<Vec<u8>, Failure> {
     let request = client.request(reqwest::Method::GET, url)?;
     let mut response = request.send().await.map_err(|e| Failure::Request(egress::describe(&e)))?;
     let status = response.status();

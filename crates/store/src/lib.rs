@@ -192,6 +192,23 @@ pub trait Store: Send + Sync + 'static {
     async fn story_by_slug(&self, slug: &str) -> Result<Option<Story>>;
     /// The current slug of the story that once had `old_slug`.
     async fn redirect_for_slug(&self, old_slug: &str) -> Result<Option<Slug>>;
+    /// The current slug of the imported story that had the old address `path` (`/2019/05/a-post/`,
+    /// `/?p=123`; see `dateline_core::import::redirect_path`).
+    async fn redirect_for_path(&self, path: &str) -> Result<Option<Slug>>;
+    /// Takes in a batch of posts from another system (`origin` names it, such as
+    /// `wordpress:https://example.com`), in one transaction: new posts become stories with
+    /// their original times, posts imported before are left alone or, when changed, saved
+    /// as a new revision. What became of each post, in order.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when a post's draft is not valid (nothing is stored).
+    async fn import_stories(
+        &self,
+        origin: &str,
+        posts: &[dateline_core::import::ImportedStory],
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<dateline_core::import::ImportOutcome>>;
     /// Every saved revision of a story, oldest first.
     async fn revisions(&self, id: StoryId) -> Result<Vec<Revision>>;
 

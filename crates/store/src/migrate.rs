@@ -21,6 +21,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_media.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_media_origins.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_story_history.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_imports.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -34,6 +35,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_media.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_media_origins.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_story_history.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
 ];
 
 /// Applies every migration of `backend` not yet recorded in the database.

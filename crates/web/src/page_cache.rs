@@ -376,9 +376,9 @@ fn parameter_read(path: &str) -> Option<Option<&'static str>> {
     let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
     let ok = |s: &&str| !s.is_empty();
     match segments.as_slice() {
-        ["" | "rss.xml" | "atom.xml" | "feed.json" | "robots.txt" | "sitemap.xml" | "favicon.ico"] => {
-            Some(None)
-        }
+        // `/?p=123`: an imported WordPress post's short link, redirected.
+        [""] => Some(Some("p")),
+        ["rss.xml" | "atom.xml" | "feed.json" | "robots.txt" | "sitemap.xml" | "favicon.ico"] => Some(None),
         ["latest"] => Some(Some("page")),
         ["section" | "tag" | "author" | "source", slug] if ok(slug) => Some(Some("page")),
         ["section" | "tag" | "author" | "source", slug, file] if ok(slug) && ok(file) => Some(None),

@@ -64,12 +64,16 @@ async fn security_headers(
     response
 }
 
-/// An address no route has: `/admin/`, `/latest/` or `/section/world/` is redirected to the
-/// address without the slash (308, so a form posted there is posted again), the query kept;
-/// anything else is a 404. A path that would start with `//` or `/\` once trimmed
-/// (`//evil.com/`) is a 404 too: as a `Location` it would lead to another site.
-async fn not_found(uri: Uri) -> Result<Response, WebError> {
+/// An address no route has: the old address of an imported post (`/2019/05/03/a-post/`)
+/// answers 301 to its story; otherwise `/admin/`, `/latest/` or `/section/world/` is
+/// redirected to the address without the slash (308, so a form posted there is posted
+/// again), the query kept; anything else is a 404. A path that would start with `//` or `/\`
+/// once trimmed (`//evil.com/`) is a 404 too: as a `Location` it would lead to another site.
+async fn not_found(State(state): State<AppState>, uri: Uri) -> Result<Response, WebError> {
     let path = uri.path();
+    if let Some(moved) = crate::public::story::moved_to(&state, path).await? {
+        return Ok(moved);
+    }
     let trimmed = path.trim_end_matches('/');
     if trimmed.len() == path.len()
         || trimmed.is_empty()

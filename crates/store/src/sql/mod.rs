@@ -6,6 +6,7 @@
 mod accounts;
 mod bulk;
 pub(crate) mod changes;
+mod imports;
 mod media;
 mod stories;
 mod taxonomy;
@@ -615,6 +616,33 @@ impl Store for SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         current.map(crate::records::slug).transpose()
+    }
+
+    async fn redirect_for_path(&self, path: &str) -> Result<Option<Slug>> {
+        let Some(path) = dateline_core::import::redirect_path(path) else { return Ok(None) };
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT s.slug FROM path_redirects r JOIN stories s ON s.id = r.story_id WHERE r.path = $1",
+        )
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await?;
+        current.map(crate::records::slug).transpose()
+    }
+
+    async fn import_stories(
+        &self,
+        origin: &str,
+        posts: &[dateline_core::import::ImportedStory],
+        by: &Actor,
+        now: Timestamp,
+    ) -> Result<Vec<dateline_core::import::ImportOutcome>> {
+        for post in posts {
+            post.draft.validate().map_err(StoreError::Invalid)?;
+        }
+        let mut tx = self.write().await?;
+        let outcomes = imports::import(&mut tx, origin, posts, by, now).await?;
+        changes::commit(tx).await?;
+        Ok(outcomes)
     }
 
     async fn revisions(&self, id: StoryId) -> Result<Vec<Revision>> {

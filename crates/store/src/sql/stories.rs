@@ -144,10 +144,8 @@ pub(crate) async fn insert(
 }
 
 /// Publishes new stories made from `drafts` at once (a wire source's auto-publish batch;
-/// DESIGN.md section 5 asks ten thousand a second): what [`insert`] and a publish write story
-/// by story, as a few multi-row statements, with one change-log entry for the whole batch
-/// and the webhooks queued together. Slugs are made unique on the site and within the
-/// batch. The drafts must be valid and not translations. Returns the ids in the order of
+/// DESIGN.md section 5 asks ten thousand a second): see [`insert_new`], every story
+/// published `now`, and the webhooks queued together. Returns the ids in the order of
 /// `drafts`.
 pub(crate) async fn publish_new(
     tx: &mut Transaction<'static, Any>,
@@ -155,10 +153,40 @@ pub(crate) async fn publish_new(
     by: &Actor,
     now: Timestamp,
 ) -> Result<Vec<StoryId>> {
-    if drafts.is_empty() {
+    let rows: Vec<NewRow<'_>> = drafts
+        .iter()
+        .map(|draft| NewRow { draft, status: StoryStatus::Published, created_at: now, at: Some(now) })
+        .collect();
+    let ids = insert_new(tx, &rows, by, now).await?;
+    webhooks::enqueue_many(tx, StoryEvent::Published, &ids, now).await?;
+    Ok(ids)
+}
+
+/// A story for [`insert_new`]: its fields, status and times.
+pub(crate) struct NewRow<'a> {
+    pub draft: &'a StoryDraft,
+    /// Published, draft or scheduled.
+    pub status: StoryStatus,
+    pub created_at: Timestamp,
+    /// Published: since when; scheduled: when it is due; draft: `None`.
+    pub at: Option<Timestamp>,
+}
+
+/// Inserts new stories at once: what [`insert`] and a publish or schedule write story by
+/// story, as a few multi-row statements, with one change-log entry for the whole batch.
+/// Slugs are made unique on the site and within the batch. The drafts must be valid and
+/// not translations. Returns the ids in the order of `rows`. Queues no webhooks.
+pub(crate) async fn insert_new(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[NewRow<'_>],
+    by: &Actor,
+    now: Timestamp,
+) -> Result<Vec<StoryId>> {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let slugs = unique_slugs(tx, drafts).await?;
+    let drafts: Vec<StoryDraft> = rows.iter().map(|r| r.draft.clone()).collect();
+    let slugs = unique_slugs(tx, &drafts).await?;
     let at = now.as_second();
     let mut columns = DRAFT_COLUMNS.to_vec();
     columns.extend([
@@ -169,19 +197,27 @@ pub(crate) async fn publish_new(
         "first_published_at",
         "published_at",
         "public_at",
+        "scheduled_at",
     ]);
-    let rows = drafts
+    let published = |r: &NewRow<'_>| match r.status {
+        StoryStatus::Published => r.at.map(Timestamp::as_second),
+        _ => None,
+    };
+    let values = rows
         .iter()
         .zip(&slugs)
-        .map(|(draft, slug)| {
-            let mut row = draft_values(slug.as_str(), draft);
-            row.push(Val::Text(StoryStatus::Published.as_str().to_owned()));
-            row.extend([1, at, at, at, at, at].map(Val::Int));
+        .map(|(r, slug)| {
+            let mut row = draft_values(slug.as_str(), r.draft);
+            row.push(Val::Text(r.status.as_str().to_owned()));
+            row.extend([Val::Int(1), Val::Int(r.created_at.as_second()), Val::Int(at)]);
+            row.extend([published(r), published(r), published(r)].map(Val::OptInt));
+            let due = (r.status == StoryStatus::Scheduled).then(|| r.at.map(Timestamp::as_second)).flatten();
+            row.push(Val::OptInt(due));
             row
         })
         .collect();
-    let mut ids_by_slug = std::collections::HashMap::with_capacity(drafts.len());
-    for row in insert_bound_rows_returning(tx, "stories", &columns, rows, Some("id, slug")).await? {
+    let mut ids_by_slug = std::collections::HashMap::with_capacity(rows.len());
+    for row in insert_bound_rows_returning(tx, "stories", &columns, values, Some("id, slug")).await? {
         ids_by_slug.insert(row.try_get::<String, _>(1)?, StoryId(row.try_get::<i64, _>(0)?));
     }
     let ids = slugs
@@ -196,28 +232,42 @@ pub(crate) async fn publish_new(
     let (mut tag_rows, mut author_rows, mut revision_rows, mut history_rows, mut key_rows) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut touched = Vec::new();
-    for (&id, draft) in ids.iter().zip(drafts) {
+    for (&id, r) in ids.iter().zip(rows) {
+        let draft = r.draft;
+        let public = published(r);
         let tags = first_of_each(&draft.tags);
         let authors = first_of_each(&draft.authors);
         for (position, tag) in (0..).zip(&tags) {
-            tag_rows.push(vec![Val::Int(id.0), Val::Int(tag.0), Val::Int(position), Val::Int(at)]);
+            tag_rows.push(vec![Val::Int(id.0), Val::Int(tag.0), Val::Int(position), Val::OptInt(public)]);
         }
         for (position, author) in (0..).zip(&authors) {
-            author_rows.push(vec![Val::Int(id.0), Val::Int(author.0), Val::Int(position), Val::Int(at)]);
+            author_rows.push(vec![
+                Val::Int(id.0),
+                Val::Int(author.0),
+                Val::Int(position),
+                Val::OptInt(public),
+            ]);
         }
         let json = serde_json::to_string(draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         revision_rows.push(vec![Val::Int(id.0), Val::Int(1), Val::Int(at), Val::Text(json)]);
+        let (transition, note) = match (r.status, r.at) {
+            (StoryStatus::Published, _) => (Transition::Publish, String::new()),
+            (StoryStatus::Scheduled, Some(due)) => (Transition::Schedule, due.to_string()),
+            _ => continue,
+        };
         history_rows.push(vec![
             Val::Int(id.0),
             Val::Int(at),
-            Val::Text(Transition::Publish.as_str().to_owned()),
+            Val::Text(transition.as_str().to_owned()),
             Val::Text(by.to_string()),
             Val::OptInt(by.user_id().map(|u| u.0)),
-            Val::Text(String::new()),
+            Val::Text(note),
         ]);
-        let keys = super::changes::public_keys(id, draft.section, draft.source, id, &tags, &authors);
-        key_rows.push(vec![Val::Int(id.0), Val::Text(dateline_core::ChangeKey::join(&keys))]);
-        touched.extend(keys);
+        if public.is_some() {
+            let keys = super::changes::public_keys(id, draft.section, draft.source, id, &tags, &authors);
+            key_rows.push(vec![Val::Int(id.0), Val::Text(dateline_core::ChangeKey::join(&keys))]);
+            touched.extend(keys);
+        }
     }
     insert_bound_rows(tx, "story_tags", &["story_id", "tag_id", "position", "public_at"], tag_rows).await?;
     insert_bound_rows(tx, "story_authors", &["story_id", "author_id", "position", "public_at"], author_rows)
@@ -229,8 +279,9 @@ pub(crate) async fn publish_new(
     insert_bound_rows(tx, "story_page_keys", &["story_id", "keys"], key_rows).await?;
     touched.sort_unstable();
     touched.dedup();
-    super::changes::record(tx, &touched, at).await?;
-    webhooks::enqueue_many(tx, StoryEvent::Published, &ids, now).await?;
+    if !touched.is_empty() {
+        super::changes::record(tx, &touched, at).await?;
+    }
     Ok(ids)
 }
 
@@ -705,7 +756,7 @@ async fn is_public(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<bo
 /// Copies `published_at` into `public_at` (story, tag links, author links) while the story
 /// is published, and clears it otherwise; logs the pages the change touches. Every change
 /// to a story ends here.
-async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
+pub(crate) async fn sync_public_at(tx: &mut Transaction<'static, Any>, id: StoryId) -> Result<()> {
     sqlx::query(
         "UPDATE stories SET public_at = CASE WHEN status = 'published' THEN published_at ELSE NULL END WHERE id = $1",
     )

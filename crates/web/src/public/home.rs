@@ -23,7 +23,16 @@ struct SectionBlock {
     stories: Vec<Card>,
 }
 
-pub async fn home(State(state): State<AppState>) -> Result<axum::response::Response, WebError> {
+pub async fn home(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+) -> Result<axum::response::Response, WebError> {
+    // `/?p=123`: WordPress's short link to a post, which an import redirected.
+    if let Some(query) = uri.query()
+        && query.split('&').any(|pair| pair.starts_with("p="))
+    {
+        return super::story::moved_to(&state, &format!("/?{query}")).await?.ok_or(WebError::NotFound);
+    }
     let ctx = SiteContext::load(&state).await?;
     let store = &state.store;
     let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };

@@ -14,6 +14,14 @@ use dateline_core::{ChangeKey, PageRequest, StoryFilter, StoryStatus, StorySumma
 const RECENT: usize = 6;
 const MORE: usize = 5;
 
+/// A 301 to the story an imported post became, when `path` (with `?p=ID` for WordPress's
+/// short links) is one of its old addresses.
+pub async fn moved_to(state: &AppState, path: &str) -> Result<Option<Response>, WebError> {
+    Ok(state.store.redirect_for_path(path).await?.map(|slug| {
+        (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, story_url(slug.as_str()))]).into_response()
+    }))
+}
+
 pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, WebError> {
     let store = &state.store;
     let Some(story) = store.story_by_slug(&slug).await? else {

@@ -12,6 +12,7 @@ mod drop_folders;
 mod egress;
 mod errors;
 mod feeds;
+mod imports;
 mod input;
 mod lifecycle;
 mod limits;
