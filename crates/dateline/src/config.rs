@@ -7,6 +7,9 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Where the data lives; shared by every command that opens the database.
+/// The data folder when none is given.
+pub const DEFAULT_DATA: &str = "dateline-data";
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct StoreArgs {
     /// Folder of the embedded SQLite database [default: ./dateline-data].
@@ -138,7 +141,7 @@ impl Settings {
                 .and_then(|s| s.listen.clone())
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
-            data: store.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("dateline-data")),
+            data: store.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
             database_url: store.database_url.clone().or(file.database_url).filter(|u| !u.is_empty()),
             theme: serve.and_then(|s| s.theme.clone()).or(file.theme),
             media: file.media,
@@ -146,6 +149,11 @@ impl Settings {
             egress: file.egress,
             wire: file.wire,
         })
+    }
+
+    /// The folder pictures are kept in, when they are kept on local disk (not in S3).
+    pub fn local_media_dir(&self) -> Option<std::path::PathBuf> {
+        self.media.s3_bucket.is_none().then(|| self.data.join("media"))
     }
 
     /// The picture storage: S3 when a bucket is configured, else `media/` in the data folder.

@@ -4,6 +4,7 @@
 //! benchmarks. It only wires the library crates together; every real decision lives in them.
 
 mod abuse;
+mod backup;
 mod bench;
 mod config;
 mod demo;
@@ -55,6 +56,10 @@ enum Command {
     /// and old addresses).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Write the whole site (database and local pictures) to one file while it serves.
+    Backup(backup::BackupArgs),
+    /// Put a backup back into a data folder.
+    Restore(backup::RestoreArgs),
     /// Rebuild the search index from the database (the server must be stopped).
     Reindex(ReindexArgs),
     /// Benchmarks that print their figures.
@@ -71,6 +76,8 @@ enum BenchCommand {
     Visible(bench::VisibleBench),
     /// Publish a backlog of wire copy into a running server while readers load a page.
     Backlog(bench::BacklogBench),
+    /// Import a synthetic WordPress export into a fresh database and print the time and memory.
+    Import(bench::ImportBench),
     /// Attack a running server as an anonymous stranger would (for bench/run's abuse phase).
     Abuse(abuse::AbuseBench),
 }
@@ -115,14 +122,11 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(BenchCommand::Visible(args)) => bench::visible(args).await,
             Command::Bench(BenchCommand::Backlog(args)) => bench::backlog(args).await,
             Command::Bench(BenchCommand::Abuse(args)) => abuse::run(args).await,
+            Command::Bench(BenchCommand::Import(args)) => bench::import(args).await,
             Command::Reindex(args) => reindex(args).await,
-            Command::Import(command) => {
-                let code = import::run(command).await?;
-                if code != 0 {
-                    std::process::exit(code);
-                }
-                Ok(())
-            }
+            Command::Backup(args) => exit_with(backup::back_up(args).await?),
+            Command::Restore(args) => exit_with(backup::restore(args).await?),
+            Command::Import(command) => exit_with(import::run(command).await?),
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;
                 let store = open_store(&settings).await?;
@@ -256,6 +260,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     tracing::info!("stopped");
     served
+}
+
+/// Ends the process with `code` when it is not 0 (a refusal already explained).
+fn exit_with(code: i32) -> anyhow::Result<()> {
+    if code != 0 {
+        std::process::exit(code);
+    }
+    Ok(())
 }
 
 /// Makes every file and folder this process creates (the database, the search index,

@@ -741,3 +741,170 @@ fn sigterm_finishes_or_releases_work_and_a_restart_does_it_once() {
     assert_eq!(by_id(&done, slow).status, DeliveryStatus::Delivered);
     assert_eq!(by_id(&done, slow).attempts, 1, "the cut-off send is not counted as an attempt");
 }
+
+/// The public pages of a site, each with the times in it removed (they read relative to now).
+fn public_pages(url: &str, paths: &[String]) -> Vec<(String, u16, String)> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+        let mut pages = Vec::new();
+        for path in paths {
+            let answer = client.get(format!("{url}{path}")).send().await.unwrap();
+            let status = answer.status().as_u16();
+            let mut body = answer.text().await.unwrap();
+            while let Some(start) = body.find("<time") {
+                let end = body[start..].find("</time>").map_or(body.len(), |e| start + e + 7);
+                body.replace_range(start..end, "");
+            }
+            pages.push((path.clone(), status, body));
+        }
+        pages
+    })
+}
+
+#[test]
+fn backup_while_serving_and_restore_give_the_same_site() {
+    let live = tempfile::tempdir().unwrap();
+    let mut server = dateline()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(live.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = server_url(&mut server);
+    // Readers keep loading pages while the backup is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (url, stop) = (url.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let client = reqwest::Client::new();
+                let (mut served, mut failed) = (0u32, 0u32);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    for path in ["/", "/latest", "/section/urdu", "/rss.xml"] {
+                        match client.get(format!("{url}{path}")).send().await {
+                            Ok(r) if r.status() == 200 => served += 1,
+                            _ => failed += 1,
+                        }
+                    }
+                }
+                (served, failed)
+            })
+        })
+    };
+    let file = live.path().join("site.tar.zst");
+    let backup =
+        dateline().args(["backup", "--to"]).arg(&file).arg("--data").arg(live.path()).output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (served, failed) = load.join().unwrap();
+    assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+    assert!(String::from_utf8_lossy(&backup.stdout).contains("Backed up "));
+    assert!(served > 0 && failed == 0, "readers were served throughout: {served} served, {failed} failed");
+    let again =
+        dateline().args(["backup", "--to"]).arg(&file).arg("--data").arg(live.path()).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "an existing file is not overwritten");
+
+    // Restored into an empty folder and served, the site is the same.
+    let restored = tempfile::tempdir().unwrap();
+    let target = restored.path().join("data");
+    let restore = dateline().arg("restore").arg(&file).arg("--data").arg(&target).output().unwrap();
+    assert!(restore.status.success(), "{}", String::from_utf8_lossy(&restore.stderr));
+    let refused = dateline().arg("restore").arg(&file).arg("--data").arg(&target).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    let forced =
+        dateline().arg("restore").arg(&file).arg("--data").arg(&target).arg("--force").output().unwrap();
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+
+    let home = public_pages(&url, &["/".to_owned()]).remove(0).2;
+    let mut paths: Vec<String> =
+        ["/", "/latest", "/section/urdu", "/rss.xml", "/sitemap.xml"].map(str::to_owned).to_vec();
+    paths.extend(
+        home.split("href=\"/story/")
+            .skip(1)
+            .take(5)
+            .filter_map(|s| s.split('"').next())
+            .map(|s| format!("/story/{s}")),
+    );
+    paths.extend(home.split("srcset=\"").nth(1).and_then(|s| s.split(' ').next()).map(str::to_owned));
+    let before = public_pages(&url, &paths);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut copy, copy_url) = start_server(&target);
+    let after = public_pages(&copy_url, &paths);
+    copy.kill().unwrap();
+    copy.wait().unwrap();
+    assert!(paths.len() >= 10, "{paths:?}");
+    for ((path, status, body), (_, status_after, body_after)) in before.iter().zip(&after) {
+        assert_eq!(*status, 200, "{path}");
+        assert_eq!(status_after, status, "{path}");
+        let body_after = body_after.replace(&copy_url, &url);
+        assert!(body_after == *body, "{path} differs after the restore");
+    }
+}
+
+#[test]
+fn broken_backups_are_refused_and_leave_the_folder_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = dateline().args(["demo", "--stories", "20", "--data"]).arg(dir.path()).status().unwrap();
+    assert!(status.success());
+    let file = dir.path().join("b.tar.zst");
+    assert!(
+        dateline()
+            .args(["backup", "--to"])
+            .arg(&file)
+            .arg("--data")
+            .arg(dir.path())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let whole = std::fs::read(&file).unwrap();
+
+    let cut = dir.path().join("cut.tar.zst");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let text = dir.path().join("notes.tar.zst");
+    std::fs::write(&text, "not a backup").unwrap();
+    // A backup made by a newer Dateline: its manifest names a schema this one does not know.
+    let newer = dir.path().join("newer.tar.zst");
+    {
+        let manifest = serde_json::json!({"format": "dateline-backup", "schema": 999, "dateline": "9.0.0",
+            "created": "2030-01-01T00:00:00Z", "stories": 0, "media_files": 0});
+        let bytes = serde_json::to_vec(&manifest).unwrap();
+        let mut archive =
+            tar::Builder::new(zstd::Encoder::new(std::fs::File::create(&newer).unwrap(), 3).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_cksum();
+        archive.append_data(&mut header, "dateline-backup.json", bytes.as_slice()).unwrap();
+        archive.into_inner().unwrap().finish().unwrap();
+    }
+    for (bad, says) in
+        [(&cut, "not a readable Dateline backup"), (&text, "not a readable"), (&newer, "newer Dateline")]
+    {
+        let target = dir.path().join(format!("restore-{}", bad.file_name().unwrap().to_string_lossy()));
+        let out = dateline().arg("restore").arg(bad).arg("--data").arg(&target).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{says}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{says}: {stderr}");
+        assert!(!target.join("dateline.db").exists(), "{says}: nothing restored");
+    }
+    // A cut backup over an existing site (forced) leaves that site whole.
+    let out =
+        dateline().arg("restore").arg(&cut).arg("--data").arg(dir.path()).arg("--force").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let list = dateline()
+        .args(["backup", "--to"])
+        .arg(dir.path().join("c.tar.zst"))
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("Backed up 20 stories"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+}

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod backup;
 pub mod clock;
 pub mod drop_folder;
 pub mod egress;

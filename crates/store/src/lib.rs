@@ -12,6 +12,7 @@ mod records;
 mod sql;
 
 pub use error::StoreError;
+pub use migrate::SCHEMA_VERSION;
 pub use records::BulkStory;
 pub use sql::SqlStore;
 pub use sql::changes::local_changes;
@@ -446,6 +447,11 @@ pub trait Store: Send + Sync + 'static {
     /// The page-cache change log after row `after`, oldest first: (row, keys it touched).
     /// See [`local_changes`].
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>>;
+
+    /// Writes a consistent copy of the whole database to `file` (which must not exist) while
+    /// the site keeps serving: SQLite's `VACUUM INTO`. PostgreSQL has `pg_dump` for this:
+    /// [`StoreError::Config`] there.
+    async fn snapshot(&self, file: &Path) -> Result<()>;
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;

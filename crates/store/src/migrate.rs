@@ -38,6 +38,10 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
 ];
 
+/// The newest schema this build knows (the same number on both backends): a backup made by
+/// a newer Dateline has a higher one and is refused.
+pub const SCHEMA_VERSION: i64 = 12;
+
 /// Applies every migration of `backend` not yet recorded in the database.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
@@ -94,6 +98,12 @@ fn statements(sql: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_schema_version_is_the_last_migration() {
+        assert_eq!(super::SQLITE.last().map(|m| m.version), Some(super::SCHEMA_VERSION));
+        assert_eq!(super::POSTGRES.last().map(|m| m.version), Some(super::SCHEMA_VERSION));
+    }
+
     #[test]
     fn migrations_split_into_statements() {
         let got = super::statements("-- c\nCREATE TABLE a (x INT);\nCREATE INDEX i\n ON a (x);\n");

@@ -751,6 +751,18 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(|(id, keys)| (id, ChangeKey::split(&keys).collect())).collect())
     }
 
+    async fn snapshot(&self, file: &std::path::Path) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Config(
+                "a PostgreSQL database is backed up with pg_dump (see docs/OPERATIONS.md)".into(),
+            ));
+        }
+        let target =
+            file.to_str().ok_or_else(|| StoreError::Config("the backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(target.to_owned()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()> {
         let mut tx = self.write().await?;
         bulk::insert(&mut tx, self.backend, stories).await?;
