@@ -443,7 +443,8 @@ pub async fn import(args: ImportBench) -> anyhow::Result<()> {
     let before = peak_memory_mb().unwrap_or(0);
     let data = dir.join("site");
     let store = dateline_store::open(&dateline_store::Location::SqliteDir(data.clone())).await?;
-    let pictures = dateline_newsroom::media::Pictures::new(dateline_media::MediaStorage::local(&data.join("media"))?);
+    let pictures =
+        dateline_newsroom::media::Pictures::new(dateline_media::MediaStorage::local(&data.join("media"))?);
     let options = dateline_newsroom::import::Options {
         dry_run: false,
         media: dateline_newsroom::import::MediaFrom::Skip,
@@ -459,7 +460,8 @@ pub async fn import(args: ImportBench) -> anyhow::Result<()> {
     )
     .await?;
     let seconds = started.elapsed().as_secs_f64();
-    let handled = report.posts.imported + report.posts.updated + report.posts.unchanged + report.posts.skipped;
+    let handled =
+        report.posts.imported + report.posts.updated + report.posts.unchanged + report.posts.skipped;
     println!(
         "imported {} posts ({} skipped, {} failed) in {seconds:.1} s: {:.0} posts/s",
         report.posts.imported,

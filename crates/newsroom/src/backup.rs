@@ -90,9 +90,11 @@ pub async fn back_up(
     let written = {
         let (manifest, database, partial) = (manifest.clone(), database.clone(), partial.clone());
         let media_dir = media_dir.map(Path::to_owned);
-        tokio::task::spawn_blocking(move || write_archive(&manifest, &database, media_dir.as_deref(), &partial))
-            .await
-            .map_err(|e| BackupError::Refused(format!("the backup stopped: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            write_archive(&manifest, &database, media_dir.as_deref(), &partial)
+        })
+        .await
+        .map_err(|e| BackupError::Refused(format!("the backup stopped: {e}")))?
     };
     let _ = std::fs::remove_file(&database);
     if let Err(e) = written {
@@ -122,7 +124,12 @@ fn count_files(dir: &Path) -> u64 {
         .sum()
 }
 
-fn write_archive(manifest: &Manifest, database: &Path, media: Option<&Path>, to: &Path) -> Result<(), BackupError> {
+fn write_archive(
+    manifest: &Manifest,
+    database: &Path,
+    media: Option<&Path>,
+    to: &Path,
+) -> Result<(), BackupError> {
     let file = std::fs::File::create(to)?;
     let encoder = zstd::Encoder::new(std::io::BufWriter::new(file), 3)?;
     let mut archive = tar::Builder::new(encoder);
@@ -159,8 +166,11 @@ pub fn read_manifest(file: &Path) -> Result<Manifest, BackupError> {
     manifest_of(file, &mut first)
 }
 
-fn open_archive(file: &Path) -> Result<tar::Archive<zstd::Decoder<'static, std::io::BufReader<std::fs::File>>>, BackupError> {
-    let opened = std::fs::File::open(file).map_err(|e| BackupError::Refused(format!("{}: {e}", file.display())))?;
+fn open_archive(
+    file: &Path,
+) -> Result<tar::Archive<zstd::Decoder<'static, std::io::BufReader<std::fs::File>>>, BackupError> {
+    let opened =
+        std::fs::File::open(file).map_err(|e| BackupError::Refused(format!("{}: {e}", file.display())))?;
     let decoder = zstd::Decoder::new(opened).map_err(|e| not_a_backup(file, &e))?;
     Ok(tar::Archive::new(decoder))
 }
@@ -172,7 +182,10 @@ fn not_a_backup(file: &Path, e: &dyn std::fmt::Display) -> BackupError {
 fn manifest_of(file: &Path, entry: &mut tar::Entry<'_, impl Read>) -> Result<Manifest, BackupError> {
     let is_manifest = entry.path().is_ok_and(|p| p == Path::new(MANIFEST));
     if !is_manifest || entry.size() > 64 * 1024 {
-        return Err(BackupError::Refused(format!("{} is not a Dateline backup (no manifest)", file.display())));
+        return Err(BackupError::Refused(format!(
+            "{} is not a Dateline backup (no manifest)",
+            file.display()
+        )));
     }
     let mut json = Vec::new();
     entry.read_to_end(&mut json).map_err(|e| not_a_backup(file, &e))?;
@@ -297,7 +310,11 @@ fn unpack(file: &Path, into: &Path) -> Result<(), BackupError> {
         seen_database |= path == Path::new(DATABASE);
         let unpacked = entry.unpack_in(into).map_err(|e| not_a_backup(file, &e))?;
         if !unpacked {
-            return Err(BackupError::Refused(format!("{} has an entry outside its folder: {}", file.display(), path.display())));
+            return Err(BackupError::Refused(format!(
+                "{} has an entry outside its folder: {}",
+                file.display(),
+                path.display()
+            )));
         }
     }
     if !seen_database {
