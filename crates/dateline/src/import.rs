@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub enum ImportCommand {
     /// A WordPress export (WXR 1.0 to 1.2, from Tools → Export).
     Wordpress(ImportArgs),
+    /// A Ghost export (JSON, Ghost 4 or 5, from Settings → Labs → Export).
+    Ghost(ImportArgs),
 }
 
 #[derive(clap::Args)]
@@ -23,8 +25,8 @@ pub struct ImportArgs {
     /// Read and check everything, write nothing.
     #[arg(long)]
     dry_run: bool,
-    /// A copy of the old site's uploads folder (`wp-content/uploads`): pictures are read
-    /// from it, and fetched only when missing there.
+    /// A copy of the old site's uploads folder (WordPress `wp-content/uploads`, Ghost
+    /// `content/images`): pictures are read from it, and fetched only when missing there.
     #[arg(long, conflicts_with = "no_media")]
     media_from: Option<PathBuf>,
     /// Do not bring pictures over: stories keep their original addresses.
@@ -43,7 +45,10 @@ const OPERATOR: Actor = Actor::System("import");
 /// Runs the import; the exit code is 0 when every post came in or was knowingly skipped,
 /// 1 when some failed, 2 when the import could not run or stopped.
 pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
-    let ImportCommand::Wordpress(args) = command;
+    let (args, ghost) = match command {
+        ImportCommand::Wordpress(args) => (args, false),
+        ImportCommand::Ghost(args) => (args, true),
+    };
     let settings = Settings::resolve(&args.store, None)?;
     let store = crate::open_store(&settings).await?;
     let pictures = dateline_newsroom::media::Pictures::new(settings.media_storage()?);
@@ -63,7 +68,11 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
         shown.set_position(p.read);
         shown.set_message(format!("{} posts", p.posts));
     });
-    let outcome = import::wordpress::import(store.as_ref(), &OPERATOR, &args.file, &options, progress).await;
+    let outcome = if ghost {
+        import::ghost::import(store.as_ref(), &OPERATOR, &args.file, &options, progress).await
+    } else {
+        import::wordpress::import(store.as_ref(), &OPERATOR, &args.file, &options, progress).await
+    };
     bar.finish_and_clear();
     let report_file = args.report.clone().unwrap_or_else(|| default_report_file(&args.file));
     match outcome {

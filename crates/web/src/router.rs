@@ -176,6 +176,12 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/admin/media/{id}", get(admin::media::item).post(admin::media::save))
+        .route(
+            "/admin/import",
+            get(admin::import::form)
+                .post(admin::import::start)
+                .layer(axum::extract::DefaultBodyLimit::max(admin::import::MAX_UPLOAD_BYTES)),
+        )
         .route("/admin/wire", get(admin::wire::desk))
         .route("/admin/wire/{id}", get(admin::wire::preview))
         .route("/admin/wire/{id}/{action}", post(admin::wire::act))

@@ -39,6 +39,8 @@ pub struct Parts {
     /// What the server's own requests may reach (feeds, webhooks, wire pictures): public
     /// addresses unless `dateline.toml` allows more.
     pub egress: dateline_newsroom::egress::Egress,
+    /// Imports started from `/admin/import`, running in the background.
+    pub imports: dateline_newsroom::import::jobs::Imports,
 }
 
 impl Parts {
@@ -64,6 +66,7 @@ impl Parts {
             drop_root: dateline_newsroom::drop_folder::DropRoot::default(),
             trusted_proxies: crate::client::TrustedProxies::default(),
             passwords: dateline_newsroom::passwords::Passwords::for_this_machine(),
+            imports: dateline_newsroom::import::jobs::Imports::default(),
         }
     }
 }

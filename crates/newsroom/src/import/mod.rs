@@ -8,6 +8,9 @@
 //! Only an actor the rights table lets move a site (`Action::MoveSite`: administrators,
 //! the operator's command line) may import.
 
+mod body;
+pub mod ghost;
+pub mod jobs;
 mod pictures;
 mod report;
 mod taxonomy;
@@ -30,6 +33,9 @@ const BATCH: usize = 500;
 pub enum ImportError {
     #[error("not allowed")]
     Forbidden,
+    /// Another import is running (the admin runs one at a time).
+    #[error("another import is running; wait for it to finish")]
+    Busy,
     /// The file cannot be read as what it was said to be; nothing was imported.
     #[error("{0}")]
     Unreadable(String),

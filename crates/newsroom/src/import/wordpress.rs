@@ -13,6 +13,7 @@
 //! it is published. Pages are not imported (counted in the report, as are attachments,
 //! menu items and comments): a news site's pages are few and are rebuilt by hand.
 
+use super::body::inline_pictures;
 use super::pictures::Taker;
 use super::taxonomy::{Names, slug_of};
 use super::{Batch, ImportError, OnProgress, Options, Progress, Report, allowed};
@@ -393,47 +394,4 @@ fn fingerprint(item: &WxrItem) -> String {
     }
     hash.update(item.meta("_thumbnail_id").unwrap_or("").as_bytes());
     hex::encode(hash.finalize())
-}
-
-/// `body` with every picture in it (`<img src>`) taken into the library and pointing there;
-/// a picture that cannot be had keeps its address and is reported.
-async fn inline_pictures(body: &str, post: &str, taker: &mut Taker<'_>, report: &mut Report) -> String {
-    let mut out = body.to_owned();
-    for src in image_sources(body) {
-        let url = src.replace("&amp;", "&");
-        if !url.starts_with("http") {
-            continue;
-        }
-        match taker.take(&url, &MediaText::default()).await {
-            Ok(media) => {
-                report.pictures_taken += 1;
-                out = out.replace(&format!("src=\"{src}\""), &format!("src=\"{}\"", media.url()));
-            }
-            Err(reason) => {
-                report.pictures_missing.push(super::Note { id: post.to_owned(), title: url, reason })
-            }
-        }
-    }
-    out
-}
-
-/// The `src` of every `<img>` in sanitised HTML (double-quoted, as the sanitiser writes them).
-fn image_sources(html: &str) -> Vec<String> {
-    let mut sources = Vec::new();
-    let mut rest = html;
-    while let Some(at) = rest.find("<img ") {
-        let tag_end = rest[at..].find('>').map_or(rest.len(), |e| at + e);
-        let tag = &rest[at..tag_end];
-        if let Some(start) = tag.find(" src=\"") {
-            let value = &tag[start + 6..];
-            if let Some(end) = value.find('"') {
-                let src = value[..end].to_owned();
-                if !sources.contains(&src) {
-                    sources.push(src);
-                }
-            }
-        }
-        rest = &rest[tag_end..];
-    }
-    sources
 }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod dashboard;
 pub mod editor;
 pub mod form;
+pub mod import;
 pub mod login;
 pub mod manage;
 pub mod media;
@@ -212,7 +213,7 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let actor = Actor::from(&s.user);
-        let entries: [(&str, &str, Action); 13] = [
+        let entries: [(&str, &str, Action); 14] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("Wire desk", "/admin/wire", Action::ViewStories),
@@ -226,6 +227,7 @@ pub async fn render(
             ("Settings", "/admin/settings", Action::ManageSettings),
             ("API tokens", "/admin/tokens", Action::ManageTokens),
             ("Webhooks", "/admin/webhooks", Action::ManageWebhooks),
+            ("Import", "/admin/import", Action::MoveSite),
         ];
         for (label, url, action) in entries {
             if rights::may(&actor, action, Target::Site) {

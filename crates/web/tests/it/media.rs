@@ -22,7 +22,7 @@ pub fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
 }
 
 /// A multipart body with `file` and text fields.
-fn multipart(file: Option<(&str, &[u8])>, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+pub fn multipart(file: Option<(&str, &[u8])>, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     let boundary = "dateline-test-boundary-7f3a";
     let mut body = Vec::new();
     for (name, value) in fields {
