@@ -2,11 +2,11 @@
 //! that ran on Ghost can move without losing its archive or its addresses.
 //!
 //! The export is one JSON document, `{"db": [{"meta": {...}, "data": {...}}]}` (some tools
-//! write `"db"` as an object; both are read). Unlike a WordPress export it cannot be read a
-//! post at a time, so it is read whole: Ghost exports are small (the posts' HTML and
-//! relations, no pictures: a 10,000-post export is tens of MB), and a file over 1 GB is
-//! refused before it is read. Anything that is not JSON, not a Ghost export or from a
-//! Ghost other than 4 or 5 is refused before anything is written. Every field is
+//! write `"db"` as an object; both are read). Like a WordPress export it is read twice, a
+//! row at a time (`ghost_json`), so its size does not matter: first the small tables (tags,
+//! users, the links between posts and them, settings) with the whole document checked,
+//! then the posts, written in batches. Anything that is not JSON, is cut short, is not a
+//! Ghost export or is from a Ghost other than 4 or 5 is refused before anything is written. Every field is
 //! optional and read leniently (a string or a number, ISO dates or milliseconds); a post
 //! that cannot be mapped is a failure in the report, never the end of the import.
 //!
@@ -27,6 +27,7 @@
 //! imported like public ones: Dateline has no paywall, so once published they are public.
 
 use super::body::inline_pictures;
+use super::ghost_json;
 use super::pictures::Taker;
 use super::taxonomy::{Names, slug_of};
 use super::{Batch, ImportError, Note, OnProgress, Options, Progress, Report, allowed};
@@ -36,13 +37,12 @@ use dateline_core::{MediaText, Prominence, StoryDraft, StoryImage};
 use dateline_store::Store;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
-
-/// The largest export read: the whole file is held in memory while it is mapped.
-const MAX_BYTES: u64 = 1 << 30;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What Ghost writes in place of the site's address in HTML and picture addresses.
 const GHOST_URL: &str = "__GHOST_URL__";
@@ -178,8 +178,6 @@ struct Export {
     /// The site's address without a trailing slash, empty when the export does not say.
     site: String,
     size: u64,
-    /// Posts as written, each mapped on its own so one unreadable post fails alone.
-    posts: Vec<Value>,
     tags: HashMap<String, Tag>,
     users: HashMap<String, User>,
     /// Tag ids by post, in `sort_order`.
@@ -214,7 +212,7 @@ pub async fn import(
     progress(Progress { read: export.size / 2, total: export.size, posts: 0 });
     report.origin = if export.site.is_empty() { "unknown".to_owned() } else { export.site.clone() };
     report.count("internal tags", export.tags.values().filter(|t| t.internal()).count() as u64);
-    let result = posts(store, actor, options, &export, &mut report, &progress).await;
+    let result = posts(store, actor, file, options, &export, &mut report, &progress).await;
     report.seconds = started.elapsed().as_secs_f64();
     if let Err(e) = &result {
         report.stopped = Some(e.to_string());
@@ -226,40 +224,53 @@ fn not_ghost(why: &str) -> ImportError {
     ImportError::Unreadable(format!("not a Ghost export: {why}"))
 }
 
-/// The file read whole, checked and indexed.
-fn read(file: &Path) -> Result<Export, ImportError> {
-    let size = match std::fs::metadata(file) {
-        Ok(meta) => meta.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ImportError::Unreadable("there is no such file".into()));
-        }
-        Err(e) => return Err(ImportError::Unreadable(format!("the file cannot be read: {e}"))),
-    };
-    if size > MAX_BYTES {
-        return Err(ImportError::Unreadable(format!(
-            "the file is {} MB; a Ghost export is read whole, and Dateline reads them up to 1 GB \
-             (a 10,000-post export is tens of MB)",
-            size / 1_000_000
-        )));
+/// The tables the first reading keeps, with `db[0].meta`.
+#[derive(Default)]
+struct Catalogue {
+    meta: Value,
+    tables: HashMap<String, Vec<Value>>,
+}
+
+/// The small tables posts refer to.
+const REFERRED: [&str; 6] = ["settings", "tags", "users", "posts_tags", "posts_authors", "posts_meta"];
+
+impl ghost_json::Tables for Catalogue {
+    fn meta(&mut self, meta: Value) {
+        self.meta = meta;
     }
-    let bytes =
-        std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("the file cannot be read: {e}")))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let document: Value =
-        serde_json::from_slice(bytes).map_err(|e| ImportError::Unreadable(format!("not JSON: {e}")))?;
-    let Value::Object(mut top) = document else { return Err(not_ghost("not a JSON object")) };
-    let mut db = match top.remove("db") {
-        Some(Value::Array(mut dbs)) if !dbs.is_empty() => dbs.swap_remove(0),
-        Some(db @ Value::Object(_)) => db,
-        _ => return Err(not_ghost("no db[0].data.posts")),
-    };
-    let Some(Value::Object(mut data)) = db.get_mut("data").map(Value::take) else {
+    fn wants(&self, table: &str) -> bool {
+        REFERRED.contains(&table)
+    }
+    fn row(&mut self, table: &str, row: Value) -> Result<(), String> {
+        self.tables.entry(table.to_owned()).or_default().push(row);
+        Ok(())
+    }
+}
+
+fn unreadable(e: ghost_json::WalkError) -> ImportError {
+    match e {
+        ghost_json::WalkError::NotJson(why) => ImportError::Unreadable(format!("not JSON: {why}")),
+        ghost_json::WalkError::NotGhost(why) => not_ghost(&why),
+    }
+}
+
+fn open(file: &Path) -> Result<std::fs::File, ImportError> {
+    std::fs::File::open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ImportError::Unreadable("there is no such file".into()),
+        _ => ImportError::Unreadable(format!("the file cannot be read: {e}")),
+    })
+}
+
+/// The first reading: the whole file checked, the tables posts refer to kept and indexed.
+fn read(file: &Path) -> Result<Export, ImportError> {
+    let opened = open(file)?;
+    let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut catalogue = Catalogue::default();
+    let shape = ghost_json::walk(opened, Arc::default(), &mut catalogue).map_err(unreadable)?;
+    if !shape.posts {
         return Err(not_ghost("no db[0].data.posts"));
-    };
-    let Some(Value::Array(posts)) = data.remove("posts") else {
-        return Err(not_ghost("no db[0].data.posts"));
-    };
-    let version = db.pointer("/meta/version").map_or_else(String::new, |v| match v {
+    }
+    let version = catalogue.meta.get("version").map_or_else(String::new, |v| match v {
         Value::String(s) => s.trim().to_owned(),
         other => other.to_string(),
     });
@@ -274,7 +285,8 @@ fn read(file: &Path) -> Result<Export, ImportError> {
             "a Ghost export {which}; Dateline reads versions 4 and 5"
         )));
     }
-    let site = rows::<Setting>(&mut data, "settings")
+    let data = &mut catalogue.tables;
+    let site = rows::<Setting>(data, "settings")
         .into_iter()
         .find(|s| s.key == "url")
         .map(|s| s.value.trim().trim_end_matches('/').to_owned())
@@ -283,21 +295,30 @@ fn read(file: &Path) -> Result<Export, ImportError> {
     Ok(Export {
         site,
         size,
-        posts,
-        tags: rows::<Tag>(&mut data, "tags").into_iter().map(|t| (t.id.clone(), t)).collect(),
-        users: rows::<User>(&mut data, "users").into_iter().map(|u| (u.id.clone(), u)).collect(),
-        post_tags: links(rows(&mut data, "posts_tags")),
-        post_authors: links(rows(&mut data, "posts_authors")),
-        meta: rows::<PostMeta>(&mut data, "posts_meta").into_iter().map(|m| (m.post_id.clone(), m)).collect(),
+        tags: rows::<Tag>(data, "tags").into_iter().map(|t| (t.id.clone(), t)).collect(),
+        users: rows::<User>(data, "users").into_iter().map(|u| (u.id.clone(), u)).collect(),
+        post_tags: links(rows(data, "posts_tags")),
+        post_authors: links(rows(data, "posts_authors")),
+        meta: rows::<PostMeta>(data, "posts_meta").into_iter().map(|m| (m.post_id.clone(), m)).collect(),
     })
 }
 
-/// The rows of one table of the export; rows that are not objects are passed over.
-fn rows<T: for<'de> Deserialize<'de>>(data: &mut Map<String, Value>, table: &str) -> Vec<T> {
-    match data.remove(table) {
-        Some(Value::Array(rows)) => rows.into_iter().filter_map(|r| T::deserialize(r).ok()).collect(),
-        _ => Vec::new(),
+/// The second reading's hand-over: each post, as it is read, to the writer.
+struct PostsOnly(tokio::sync::mpsc::Sender<Value>);
+
+impl ghost_json::Tables for PostsOnly {
+    fn meta(&mut self, _: Value) {}
+    fn wants(&self, table: &str) -> bool {
+        table == "posts"
     }
+    fn row(&mut self, _: &str, row: Value) -> Result<(), String> {
+        self.0.blocking_send(row).map_err(|_| "the import stopped".to_owned())
+    }
+}
+
+/// The rows of one table of the export; rows that are not objects are passed over.
+fn rows<T: for<'de> Deserialize<'de>>(data: &mut HashMap<String, Vec<Value>>, table: &str) -> Vec<T> {
+    data.remove(table).unwrap_or_default().into_iter().filter_map(|r| T::deserialize(r).ok()).collect()
 }
 
 /// Link rows as the ids each post links to, in `sort_order` (then in file order).
@@ -325,24 +346,42 @@ fn links(rows: Vec<Link>) -> HashMap<String, Vec<String>> {
 async fn posts(
     store: &dyn Store,
     actor: &Actor,
+    file: &Path,
     options: &Options,
     export: &Export,
     report: &mut Report,
     progress: &OnProgress,
 ) -> Result<(), ImportError> {
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Value>(64);
+    let read = Arc::new(AtomicU64::new(0));
+    let reading = {
+        let (file, read) = (file.to_owned(), read.clone());
+        tokio::task::spawn_blocking(move || -> Result<(), ImportError> {
+            let opened = open(&file)?;
+            ghost_json::walk(opened, read, &mut PostsOnly(send)).map(drop).map_err(unreadable)
+        })
+    };
     let language = store.settings().await?.language;
     let mut names = Names::load(store, options.dry_run).await?;
     let mut taker = Taker::new(store, &options.pictures, options.media.clone());
     let site = if export.site.is_empty() { "unknown" } else { export.site.as_str() };
-    let mut batch =
-        Batch { store, origin: format!("ghost:{site}"), actor, dry_run: options.dry_run, posts: Vec::new() };
-    let (total, all) = (export.size, export.posts.len().max(1) as u64);
+    let mut batch = Batch {
+        store,
+        origin: format!("ghost:{site}"),
+        actor,
+        dry_run: options.dry_run,
+        posts: Vec::new(),
+        bytes: 0,
+    };
+    let total = export.size;
     let mut handled = 0u64;
-    for (i, value) in export.posts.iter().enumerate() {
-        let post = match Post::deserialize(value) {
+    let mut i = 0usize;
+    while let Some(value) = receive.recv().await {
+        i += 1;
+        let post = match Post::deserialize(&value) {
             Ok(post) => post,
             Err(e) => {
-                let id = value.get("id").map_or_else(|| format!("#{}", i + 1), ToString::to_string);
+                let id = value.get("id").map_or_else(|| format!("#{i}"), ToString::to_string);
                 report.fail(&id, "?", &format!("the post cannot be read: {e}"));
                 continue;
             }
@@ -363,13 +402,15 @@ async fn posts(
                     Err(Refusal::Fail(reason)) => report.fail(&post.id, &post.title, &reason),
                 }
                 if handled.is_multiple_of(100) {
-                    let read = total / 2 + total / 2 * (i as u64 + 1) / all;
+                    let read = total / 2 + read.load(Ordering::Relaxed).min(total) / 2;
                     progress(Progress { read, total, posts: handled });
                 }
             }
             other => report.count(&format!("{other} entries"), 1),
         }
     }
+    // The file was checked whole before; it can only fail now if it changed meanwhile.
+    reading.await.map_err(|e| ImportError::Unreadable(format!("reading stopped: {e}")))??;
     batch.flush(report).await?;
     progress(Progress { read: total, total, posts: handled });
     Ok(())

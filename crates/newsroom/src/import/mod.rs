@@ -10,6 +10,7 @@
 
 mod body;
 pub mod ghost;
+mod ghost_json;
 pub mod jobs;
 mod pictures;
 mod report;
@@ -25,8 +26,11 @@ use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_store::Store;
 use std::sync::Arc;
 
-/// Posts written per transaction.
+/// Posts written per transaction, at most.
 const BATCH: usize = 500;
+/// Bytes of body per transaction, at most: long posts are written in smaller batches, so
+/// what waits in memory stays small (a 2 GB export's posts are 20 KB each).
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Why an import stopped (what came in before is in the report).
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +83,8 @@ struct Batch<'a> {
     actor: &'a Actor,
     dry_run: bool,
     posts: Vec<(ImportedStory, String)>,
+    /// Bytes of body in `posts`.
+    bytes: usize,
 }
 
 impl Batch<'_> {
@@ -88,8 +94,9 @@ impl Batch<'_> {
         title: String,
         report: &mut Report,
     ) -> Result<(), ImportError> {
+        self.bytes += post.draft.body.len();
         self.posts.push((post, title));
-        if self.posts.len() >= BATCH {
+        if self.posts.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.flush(report).await?;
         }
         Ok(())
@@ -99,6 +106,7 @@ impl Batch<'_> {
         if self.posts.is_empty() {
             return Ok(());
         }
+        self.bytes = 0;
         let (posts, titles): (Vec<ImportedStory>, Vec<String>) =
             std::mem::take(&mut self.posts).into_iter().unzip();
         if self.dry_run {

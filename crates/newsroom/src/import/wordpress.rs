@@ -150,7 +150,7 @@ async fn posts(
     report: &mut Report,
     progress: &OnProgress,
 ) -> Result<(), ImportError> {
-    let (send, mut receive) = tokio::sync::mpsc::channel::<Result<(WxrEntry, u64), ImportError>>(256);
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Result<(WxrEntry, u64), ImportError>>(32);
     let path = file.to_owned();
     let reading = tokio::task::spawn_blocking(move || {
         let mut reader = match open(&path) {
@@ -179,6 +179,7 @@ async fn posts(
         actor,
         dry_run: options.dry_run,
         posts: Vec::new(),
+        bytes: 0,
     };
     let mut handled = 0u64;
     while let Some(next) = receive.recv().await {
