@@ -16,6 +16,8 @@ pub enum ImportCommand {
     Wordpress(ImportArgs),
     /// A Ghost export (JSON, Ghost 4 or 5, from Settings → Labs → Export).
     Ghost(ImportArgs),
+    /// An export of another Dateline (`dateline export`: a folder or a .tar.zst).
+    Dateline(crate::export::DatelineImportArgs),
 }
 
 #[derive(clap::Args)]
@@ -48,6 +50,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
     let (args, ghost) = match command {
         ImportCommand::Wordpress(args) => (args, false),
         ImportCommand::Ghost(args) => (args, true),
+        ImportCommand::Dateline(args) => return crate::export::import(args).await,
     };
     let settings = Settings::resolve(&args.store, None)?;
     let store = crate::open_store(&settings).await?;

@@ -8,6 +8,7 @@ mod backup;
 mod bench;
 mod config;
 mod demo;
+mod export;
 mod import;
 mod logs;
 mod users;
@@ -60,6 +61,9 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup back into a data folder.
     Restore(backup::RestoreArgs),
+    /// Write everything the newsroom owns in open formats (ninjs stories, JSON, pictures) to
+    /// a folder or a .tar.zst while the site serves.
+    Export(export::ExportArgs),
     /// Rebuild the search index from the database (the server must be stopped).
     Reindex(ReindexArgs),
     /// Benchmarks that print their figures.
@@ -126,6 +130,7 @@ fn main() -> anyhow::Result<()> {
             Command::Reindex(args) => reindex(args).await,
             Command::Backup(args) => exit_with(backup::back_up(args).await?),
             Command::Restore(args) => exit_with(backup::restore(args).await?),
+            Command::Export(args) => exit_with(export::run(args).await?),
             Command::Import(command) => exit_with(import::run(command).await?),
             Command::Demo(args) => {
                 let settings = config::Settings::resolve(&args.store, None)?;

@@ -340,3 +340,45 @@ fn event_len(event: &Event<'_>) -> usize {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn streamed(xml: &str, max: usize) -> Vec<Result<String, IngestError>> {
+        let mut stream = ElementStream::new(xml.as_bytes(), 2, max);
+        let mut out = Vec::new();
+        loop {
+            match stream.next_element() {
+                Ok(None) => return out,
+                Ok(Some(Streamed::Element(e))) => out.push(Ok(format!("{}={}", e.name, e.text()))),
+                Ok(Some(Streamed::TooLarge { name, .. })) => out.push(Ok(format!("{name} too large"))),
+                Err(e) => {
+                    out.push(Err(e));
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn elements_come_one_at_a_time_and_oversized_ones_are_skipped() {
+        let big = "x".repeat(500);
+        let xml = format!(
+            "<rss><channel><title>T</title><item><t>one</t></item><item><t>{big}</t><u><v>{big}</v></u></item>\
+             <empty/><item><t>three</t></item></channel></rss>"
+        );
+        let got: Vec<String> = streamed(&xml, 200).into_iter().map(Result::unwrap).collect();
+        assert_eq!(got, ["title=T", "item=one", "item too large", "empty=", "item=three"]);
+    }
+
+    #[test]
+    fn a_document_cut_short_is_an_error_not_an_end() {
+        let got = streamed("<rss><channel><item><t>one</t></item><item><t>tw", 1000);
+        assert!(matches!(got.last(), Some(Err(IngestError::Malformed { .. }))), "{got:?}");
+        let got = streamed("<rss><channel><item><t>one</t></item>", 1000);
+        let Some(Err(e)) = got.last() else { panic!("{got:?}") };
+        assert!(e.to_string().contains("cut short"), "{e}");
+    }
+}

@@ -52,13 +52,31 @@ pub async fn take_in(
     origin: &str,
     now: jiff::Timestamp,
 ) -> Result<Media, TakeError> {
+    take_in_as(store, pictures, bytes, text, origin, now, None).await
+}
+
+/// [`take_in`], the picture kept under `known_as` when given: the name another Dateline
+/// gave it (the hash of the file as it was uploaded there, before its metadata was
+/// stripped), so that a site brought over from an export keeps its picture addresses.
+///
+/// # Errors
+/// As [`take_in`].
+pub async fn take_in_as(
+    store: &dyn dateline_store::Store,
+    pictures: &Pictures,
+    bytes: Vec<u8>,
+    text: MediaText,
+    origin: &str,
+    now: jiff::Timestamp,
+    known_as: Option<&str>,
+) -> Result<Media, TakeError> {
     if bytes.len() > pictures.limits.max_bytes {
         return Err(TakeError::Refused(MediaError::TooLarge {
             bytes: bytes.len(),
             max: pictures.limits.max_bytes,
         }));
     }
-    let hash = dateline_media::content_hash(&bytes);
+    let hash = known_as.map_or_else(|| dateline_media::content_hash(&bytes), str::to_owned);
     if let Some(known) = store.media_by_hash(&hash).await? {
         return Ok(known);
     }

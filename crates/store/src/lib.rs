@@ -455,4 +455,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Loads many finished stories at once (demo content, imports), in one transaction.
     async fn bulk_insert(&self, stories: &[BulkStory]) -> Result<()>;
+
+    /// Every old address that answers 301 to a story: (the old slug or the old path, the
+    /// story, whether it is a path). Slugs first, then paths, each in order.
+    async fn redirects(&self) -> Result<Vec<(String, StoryId, bool)>>;
+    /// Adds old addresses, as [`Store::redirects`] lists them, in one transaction (bringing
+    /// a Dateline export in). An old slug or path already taken keeps its story, and a slug
+    /// that is a story's current slug is left out. Answers how many were added.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when a story does not exist (nothing is added).
+    async fn add_redirects(&self, redirects: &[(String, StoryId, bool)]) -> Result<u64>;
+    /// Gives story `id`, brought in from a Dateline export by [`Store::import_stories`], what
+    /// that cannot say: `was`'s status (unpublished and killed too), its times (created,
+    /// last saved, first and last published, the "Updated" stamp, the schedule), version,
+    /// corrections with their times and the original it translates (an id on this site).
+    /// The story's words, links and slug stay as imported; the lifecycle is not consulted
+    /// (the story had this state on the site it came from), and no webhook is queued.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; [`StoreError::Invalid`] when the state does not hold
+    /// together (published without a publication time, scheduled without a time, a
+    /// translation of itself or of a story that does not exist).
+    async fn restore_imported_story(&self, id: StoryId, was: &Story) -> Result<()>;
 }

@@ -9,6 +9,7 @@
 //! the operator's command line) may import.
 
 mod body;
+pub mod dateline;
 pub mod ghost;
 mod ghost_json;
 pub mod jobs;

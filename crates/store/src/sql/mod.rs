@@ -771,4 +771,144 @@ impl Store for SqlStore {
         changes::commit(tx).await?;
         Ok(())
     }
+
+    async fn redirects(&self) -> Result<Vec<(String, StoryId, bool)>> {
+        let slugs: Vec<(String, i64)> =
+            sqlx::query_as("SELECT old_slug, story_id FROM slug_redirects ORDER BY old_slug")
+                .fetch_all(&self.pool)
+                .await?;
+        let paths: Vec<(String, i64)> =
+            sqlx::query_as("SELECT path, story_id FROM path_redirects ORDER BY path")
+                .fetch_all(&self.pool)
+                .await?;
+        let slugs = slugs.into_iter().map(|(slug, story)| (slug, StoryId(story), false));
+        Ok(slugs.chain(paths.into_iter().map(|(path, story)| (path, StoryId(story), true))).collect())
+    }
+
+    async fn add_redirects(&self, redirects: &[(String, StoryId, bool)]) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut added = 0;
+        for (old, story, is_path) in redirects {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM stories WHERE id = $1")
+                .bind(story.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::Invalid(vec![dateline_core::FieldError::new(
+                    "story",
+                    format!("the old address {old:?} points at story {story}, which does not exist"),
+                )]));
+            }
+            let done = if *is_path {
+                let Some(path) = dateline_core::import::redirect_path(old).filter(|p| p != "/") else {
+                    continue;
+                };
+                sqlx::query(
+                    "INSERT INTO path_redirects (path, story_id) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING",
+                )
+                .bind(path)
+                .bind(story.0)
+                .execute(&mut *tx)
+                .await?
+            } else {
+                let Ok(slug) = Slug::parse(old) else { continue };
+                sqlx::query(
+                    "INSERT INTO slug_redirects (old_slug, story_id) SELECT $1, $2 \
+                     WHERE NOT EXISTS (SELECT 1 FROM stories WHERE slug = $1) ON CONFLICT (old_slug) DO NOTHING",
+                )
+                .bind(slug.as_str().to_owned())
+                .bind(story.0)
+                .execute(&mut *tx)
+                .await?
+            };
+            added += done.rows_affected();
+        }
+        if added > 0 {
+            // An address that answered 404 before answers 301 now.
+            changes::record_site(&mut tx).await?;
+        }
+        changes::commit(tx).await?;
+        Ok(added)
+    }
+
+    async fn restore_imported_story(&self, id: StoryId, was: &Story) -> Result<()> {
+        use dateline_core::FieldError;
+        let invalid =
+            |field: &'static str, message: &str| StoreError::Invalid(vec![FieldError::new(field, message)]);
+        match was.status {
+            StoryStatus::Published if was.published_at.is_none() => {
+                return Err(invalid("published_at", "a published story needs its publication time"));
+            }
+            StoryStatus::Scheduled if was.scheduled_at.is_none() => {
+                return Err(invalid("scheduled_at", "a scheduled story needs its time"));
+            }
+            _ => {}
+        }
+        if was.version < 1 {
+            return Err(invalid("version", "a story's version starts at 1"));
+        }
+        if was.corrections.iter().any(|c| c.note.trim().is_empty()) {
+            return Err(invalid("corrections", "a correction needs a note"));
+        }
+        let mut tx = self.write().await?;
+        // Groups stay flat: a translation of a translation is one of its original.
+        let root = match was.translation_of {
+            None => None,
+            Some(original) => {
+                let of: Option<Option<i64>> =
+                    sqlx::query_scalar("SELECT translation_of FROM stories WHERE id = $1")
+                        .bind(original.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(of) = of else {
+                    return Err(invalid("translation_of", "there is no such story to be a translation of"));
+                };
+                let root = of.unwrap_or(original.0);
+                if root == id.0 {
+                    return Err(invalid("translation_of", "a story cannot be a translation of itself"));
+                }
+                Some(root)
+            }
+        };
+        let second = |t: Option<Timestamp>| t.map(Timestamp::as_second);
+        let done = sqlx::query(
+            "UPDATE stories SET status = $1, created_at = $2, modified_at = $3, first_published_at = $4, \
+             published_at = $5, updated_at = $6, scheduled_at = $7, version = $8, translation_of = $9 WHERE id = $10",
+        )
+        .bind(was.status.as_str())
+        .bind(was.created_at.as_second())
+        .bind(was.modified_at.as_second())
+        .bind(second(was.first_published_at))
+        .bind(second(was.published_at))
+        .bind(second(was.updated_at))
+        .bind(second(was.scheduled_at))
+        .bind(was.version)
+        .bind(root)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(root) = root {
+            sqlx::query("UPDATE stories SET translation_of = $1 WHERE translation_of = $2")
+                .bind(root)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM corrections WHERE story_id = $1").bind(id.0).execute(&mut *tx).await?;
+        for correction in &was.corrections {
+            sqlx::query("INSERT INTO corrections (story_id, note, created_at) VALUES ($1, $2, $3)")
+                .bind(id.0)
+                .bind(correction.note.trim().to_owned())
+                .bind(correction.created_at.as_second())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // The public copies of the publication time, and the page-cache log.
+        stories::sync_public_at(&mut tx, id).await?;
+        changes::commit(tx).await?;
+        Ok(())
+    }
 }
