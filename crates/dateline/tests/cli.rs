@@ -908,3 +908,72 @@ fn broken_backups_are_refused_and_leave_the_folder_as_it_was() {
         String::from_utf8_lossy(&list.stdout)
     );
 }
+
+#[test]
+fn import_prints_a_table_writes_a_report_and_says_why_it_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let wxr = include_str!("../../web/tests/fixtures/import/wordpress.xml");
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, wxr).unwrap();
+    let data = dir.path().join("data");
+    let run = |extra: &[&str]| {
+        dateline()
+            .args(["import", "wordpress"])
+            .arg(&file)
+            .args(extra)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run", "--no-media"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("dry run"));
+
+    let first = run(&["--no-media"]);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    let table = String::from_utf8_lossy(&first.stdout);
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .map(|l| l.split_whitespace().last().unwrap().to_owned())
+    };
+    assert_eq!(row("imported").as_deref(), Some("7"), "{table}");
+    assert_eq!(row("skipped").as_deref(), Some("1"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("export.xml.report.json")).unwrap()).unwrap();
+    assert_eq!(report["posts"]["imported"], 7);
+    assert_eq!(report["skipped"][0]["reason"], "in the trash");
+
+    let second = run(&["--no-media"]);
+    assert_eq!(second.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        table.lines().any(|l| l.trim_start().starts_with("unchanged") && l.trim_end().ends_with(" 7")),
+        "{table}"
+    );
+
+    std::fs::write(&file, &wxr[..wxr.len() / 2]).unwrap();
+    let cut = run(&["--no-media"]);
+    assert_eq!(cut.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let ghost = dir.path().join("ghost.json");
+    std::fs::write(&ghost, include_str!("../../web/tests/fixtures/import/ghost.json")).unwrap();
+    let out = dateline()
+        .args(["import", "ghost"])
+        .arg(&ghost)
+        .args(["--no-media", "--data"])
+        .arg(dir.path().join("g"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a post failed (no title): {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("it has no title"));
+}

@@ -5,6 +5,7 @@
 mod accounts;
 mod backlog;
 mod files;
+mod imports;
 mod media;
 mod newsroom;
 mod stories;
