@@ -30,7 +30,7 @@ use super::body::inline_pictures;
 use super::ghost_json;
 use super::pictures::Taker;
 use super::taxonomy::{Names, slug_of};
-use super::{Batch, ImportError, Note, OnProgress, Options, Progress, Report, allowed};
+use super::{Batch, ImportError, Note, OnProgress, Options, Progress, Refusal, Report, allowed, valid};
 use dateline_core::import::{ImportedStatus, ImportedStory};
 use dateline_core::rights::Actor;
 use dateline_core::{MediaText, Prominence, StoryDraft, StoryImage};
@@ -416,12 +416,6 @@ async fn posts(
     Ok(())
 }
 
-/// Why a post does not become a story.
-enum Refusal {
-    Skip(String),
-    Fail(String),
-}
-
 async fn map(
     post: &Post,
     export: &Export,
@@ -576,10 +570,10 @@ async fn map(
         prominence: Prominence::Normal,
         translation_of: None,
     };
-    if let Err(errors) = draft.validate() {
-        let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        return Ok(Err(Refusal::Fail(reasons.join("; "))));
-    }
+    let draft = match valid(draft) {
+        Ok(draft) => draft,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let old_paths: Vec<String> =
         if post.slug.trim().is_empty() { Vec::new() } else { vec![format!("/{}/", post.slug.trim())] };
     if matches!(status, ImportedStatus::Published(_)) {

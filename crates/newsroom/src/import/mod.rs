@@ -77,6 +77,24 @@ fn allowed(actor: &Actor) -> Result<(), ImportError> {
     if rights::may(actor, Action::MoveSite, Target::Site) { Ok(()) } else { Err(ImportError::Forbidden) }
 }
 
+/// Why a post does not become a story.
+pub(crate) enum Refusal {
+    /// Knowingly left out (in the trash, a status not imported).
+    Skip(String),
+    /// It should have come in and could not.
+    Fail(String),
+}
+
+/// `draft` when it is a valid story; otherwise a failure naming every field to mend.
+pub(crate) fn valid(draft: dateline_core::StoryDraft) -> Result<dateline_core::StoryDraft, Refusal> {
+    match draft.validate() {
+        Ok(()) => Ok(draft),
+        Err(errors) => {
+            Err(Refusal::Fail(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+        }
+    }
+}
+
 /// Posts waiting to be written, with their titles for the report.
 struct Batch<'a> {
     store: &'a dyn Store,

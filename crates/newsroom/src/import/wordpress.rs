@@ -16,7 +16,7 @@
 use super::body::inline_pictures;
 use super::pictures::Taker;
 use super::taxonomy::{Names, slug_of};
-use super::{Batch, ImportError, OnProgress, Options, Progress, Report, allowed};
+use super::{Batch, ImportError, OnProgress, Options, Progress, Refusal, Report, allowed, valid};
 use dateline_core::import::{ImportedStatus, ImportedStory};
 use dateline_core::rights::Actor;
 use dateline_core::{MediaText, Prominence, StoryDraft, StoryImage};
@@ -232,12 +232,6 @@ async fn posts(
     Ok(())
 }
 
-/// Why a post does not become a story.
-enum Refusal {
-    Skip(String),
-    Fail(String),
-}
-
 /// Headlines are cut to this many characters.
 const MAX_HEADLINE: usize = dateline_core::MAX_HEADLINE_CHARS;
 
@@ -350,10 +344,10 @@ async fn map(
         prominence: Prominence::Normal,
         translation_of: None,
     };
-    if let Err(errors) = draft.validate() {
-        let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        return Ok(Err(Refusal::Fail(reasons.join("; "))));
-    }
+    let draft = match valid(draft) {
+        Ok(draft) => draft,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let mut old_paths = vec![format!("/?p={}", item.id)];
     if let Ok(link) = url::Url::parse(&item.link) {
         let mut path = link.path().to_owned();
