@@ -83,15 +83,19 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
             write_report(&report, &report_file)?;
             print!("{}", report.table());
             println!("Full report: {}", report_file.display());
+            if let Some(stopped) = &report.stopped {
+                eprintln!(
+                    "the import stopped: {stopped}; what came in is in the report, and running it again carries on"
+                );
+                return Ok(2);
+            }
             Ok(if report.posts.failed > 0 { 1 } else { 0 })
         }
         Err(ImportError::Unreadable(reason)) => {
             eprintln!("{}: {reason}; nothing was imported", args.file.display());
             Ok(2)
         }
-        Err(e) => Err(anyhow::Error::new(e).context(
-            "the import stopped; run it again to carry on (what came in stays and is not duplicated)",
-        )),
+        Err(e) => Err(anyhow::Error::new(e).context("the import could not start")),
     }
 }
 

@@ -190,9 +190,10 @@ struct Export {
 /// Imports the Ghost export at `file`.
 ///
 /// # Errors
-/// [`ImportError::Unreadable`] when the file is missing, too large, not JSON, not a Ghost
-/// export or from a Ghost other than 4 or 5 (nothing is written then); a database failure
-/// part-way (the report then says what came in).
+/// [`ImportError::Unreadable`] when the file is missing, not JSON, cut short, not a Ghost
+/// export or from a Ghost other than 4 or 5 (nothing is written then);
+/// [`ImportError::Forbidden`]. A failure part-way (the database) is not an error: the
+/// report's `stopped` says why, and what came in.
 pub async fn import(
     store: &dyn Store,
     actor: &Actor,
@@ -214,10 +215,11 @@ pub async fn import(
     report.count("internal tags", export.tags.values().filter(|t| t.internal()).count() as u64);
     let result = posts(store, actor, file, options, &export, &mut report, &progress).await;
     report.seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = &result {
+    // Stopped part-way (the database failed): what came in is in the report, which says why.
+    if let Err(e) = result {
         report.stopped = Some(e.to_string());
     }
-    result.map(|()| report)
+    Ok(report)
 }
 
 fn not_ghost(why: &str) -> ImportError {

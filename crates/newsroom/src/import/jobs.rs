@@ -108,6 +108,7 @@ impl Imports {
                     Ok(report) => {
                         tracing::info!(%actor, imported = report.posts.imported, "import from the admin finished");
                         job.read = job.total;
+                        job.error.clone_from(&report.stopped);
                         job.report = Some(report);
                     }
                     Err(e) => {

@@ -64,8 +64,8 @@ impl dateline_ingest::wp_content::Gallery for PostGallery<'_> {
 ///
 /// # Errors
 /// [`ImportError::Unreadable`] when the file is not a WordPress export, is broken or cut
-/// short (found before anything is written); a database failure part-way (the report then
-/// says what came in).
+/// short (found before anything is written); [`ImportError::Forbidden`]. A failure part-way
+/// (the database) is not an error: the report's `stopped` says why, and what came in.
 pub async fn import(
     store: &dyn Store,
     actor: &Actor,
@@ -87,10 +87,11 @@ pub async fn import(
     report.origin = catalogue.site.clone();
     let result = posts(store, actor, file, total, options, &catalogue, &mut report, &progress).await;
     report.seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = &result {
+    // Stopped part-way (the database failed): what came in is in the report, which says why.
+    if let Err(e) = result {
         report.stopped = Some(e.to_string());
     }
-    result.map(|()| report)
+    Ok(report)
 }
 
 fn open(file: &Path) -> Result<WxrReader<std::io::BufReader<std::fs::File>>, ImportError> {

@@ -531,3 +531,34 @@ async fn administrators_import_from_the_admin_in_the_background() {
     assert!(page.body.contains("not a WordPress export"));
     assert_eq!(site.store.story_count().await.unwrap(), 7);
 }
+
+#[tokio::test]
+async fn an_import_stopped_part_way_says_what_came_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn dateline_store::Store> =
+        dateline_store::open(&dateline_store::Location::SqliteDir(dir.path().to_owned())).await.unwrap();
+    // The database refuses one story, as a full disk would: its batch is not written.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("dateline.db").display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON stories WHEN NEW.headline LIKE 'Markets%' \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, WXR).unwrap();
+    let pictures = dateline_newsroom::media::Pictures::new(dateline_media::MediaStorage::memory());
+    let options = Options { dry_run: false, media: MediaFrom::Skip, pictures };
+    let report =
+        import::wordpress::import(store.as_ref(), &Actor::System("test"), &file, &options, Arc::new(|_| {}))
+            .await
+            .unwrap();
+    let stopped = report.stopped.as_deref().unwrap_or_default();
+    assert!(stopped.contains("the disk is full"), "{report:#?}");
+    assert!(report.table().contains("STOPPED"));
+    assert_eq!(report.posts.imported, store.story_count().await.unwrap(), "the report counts what came in");
+    assert_eq!(store.story_count().await.unwrap(), 0, "the batch with the refused story was not written");
+}
