@@ -225,7 +225,7 @@ pub enum Streamed {
 /// children of an RSS `<channel>`) is built whole and handed over; the levels above are
 /// only walked. Memory stays bounded by the largest element, itself capped.
 pub struct ElementStream<R> {
-    reader: quick_xml::NsReader<R>,
+    reader: quick_xml::NsReader<Bounded<R>>,
     buf: Vec<u8>,
     depth: usize,
     max_element: usize,
@@ -237,7 +237,8 @@ pub struct ElementStream<R> {
 
 impl<R: std::io::BufRead> ElementStream<R> {
     pub fn new(input: R, depth: usize, max_element: usize) -> Self {
-        let mut reader = quick_xml::NsReader::from_reader(input);
+        let bounded = Bounded { inner: input, since_event: 0, limit: max_element };
+        let mut reader = quick_xml::NsReader::from_reader(bounded);
         reader.config_mut().check_end_names = true;
         Self { reader, buf: Vec::new(), depth, max_element, open: 0, position: 0 }
     }
@@ -260,6 +261,7 @@ impl<R: std::io::BufRead> ElementStream<R> {
                 .map_err(|e| IngestError::malformed("XML", format!("{e} (near byte {})", self.position)))?;
             let ns = namespace(&resolved);
             self.position = self.reader.buffer_position();
+            self.reader.get_mut().since_event = 0;
             let size = event_len(&event);
             if matches!(event, Event::Eof) {
                 if self.open > 0 || !stack.is_empty() || skipping.is_some() {
@@ -329,6 +331,42 @@ impl<R: std::io::BufRead> ElementStream<R> {
     }
 }
 
+/// The input of an [`ElementStream`]: the reader gathers one event (a tag, a run of text) in
+/// memory whole, so a single event larger than the stream's limit (a gigabyte of text with
+/// no tag in it) is refused as it is read, before it is held.
+struct Bounded<R> {
+    inner: R,
+    /// Bytes handed to the reader since its last event.
+    since_event: usize,
+    limit: usize,
+}
+
+impl<R: std::io::BufRead> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = std::io::BufRead::fill_buf(self)?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Bounded<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.since_event > self.limit {
+            return Err(std::io::Error::other(format!(
+                "a single piece of text or tag is over {} bytes",
+                self.limit
+            )));
+        }
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amount: usize) {
+        self.since_event += amount;
+        self.inner.consume(amount);
+    }
+}
+
 /// The bytes an event holds, for [`ElementStream`]'s limit.
 fn event_len(event: &Event<'_>) -> usize {
     match event {
@@ -371,6 +409,15 @@ mod tests {
         );
         let got: Vec<String> = streamed(&xml, 200).into_iter().map(Result::unwrap).collect();
         assert_eq!(got, ["title=T", "item=one", "item too large", "empty=", "item=three"]);
+    }
+
+    #[test]
+    fn one_piece_of_text_over_the_limit_is_refused_before_it_is_held() {
+        let xml = format!("<rss><channel><item><t>{}</t></item></channel></rss>", "x".repeat(5000));
+        // Read from a file in small blocks, as an export is.
+        let mut stream = ElementStream::new(std::io::BufReader::with_capacity(64, xml.as_bytes()), 2, 1000);
+        let e = stream.next_element().unwrap_err();
+        assert!(e.to_string().contains("over 1000 bytes"), "{e}");
     }
 
     #[test]
