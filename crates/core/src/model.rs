@@ -848,6 +848,9 @@ pub struct IncomingItem {
     /// The picture the agency sent with the item, to be fetched into the media library.
     #[serde(default)]
     pub picture: Option<crate::media::WirePicture>,
+    /// Not to be public before this time: a story made from the item is scheduled for it.
+    #[serde(default)]
+    pub embargoed: Option<jiff::Timestamp>,
 }
 
 /// What receiving one item did.
@@ -856,6 +859,8 @@ pub struct IncomingItem {
 pub enum IngestAction {
     /// New and published at once (auto-publish).
     Published(StoryId),
+    /// New and under embargo: its story (auto-publish) is scheduled for the embargo's end.
+    Scheduled(StoryId),
     /// New, or a newer version of an item not yet published: waiting on the wire desk.
     Held,
     /// A newer version of a published item: the story was updated ("Updated" stamp).

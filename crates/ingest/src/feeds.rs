@@ -243,6 +243,7 @@ fn rss_item(item: &Element, scope: &Scope, feed_language: Option<&str>) -> WireI
         media,
         place: None,
         status: PubStatus::Usable,
+        embargoed: None,
         title,
     }
 }
@@ -416,6 +417,7 @@ fn atom_entry(entry: &Element, scope: &Scope, feed_authors: &[String]) -> WireIt
         media,
         place: None,
         status: PubStatus::Usable,
+        embargoed: None,
         title,
     }
 }

@@ -116,6 +116,7 @@ fn item(value: &Value, base: Option<&Url>, feed_language: Option<&str>, feed_aut
         media,
         place: None,
         status: PubStatus::Usable,
+        embargoed: None,
         title,
     }
 }

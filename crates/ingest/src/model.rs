@@ -91,6 +91,9 @@ pub struct WireItem {
     /// The dateline place ("located").
     pub place: Option<String>,
     pub status: PubStatus,
+    /// Not to be public before this time, RFC 3339 (ninjs and NewsML-G2 `embargoed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embargoed: Option<String>,
 }
 
 /// The feed or message the items came in.
@@ -163,9 +166,12 @@ impl ParsedFeed {
                 media,
                 place,
                 status: _,
+                embargoed,
             } = item;
             [guid, title].into_iter().for_each(clean);
-            [link, summary, body_html, published, updated, language, place].into_iter().for_each(some);
+            [link, summary, body_html, published, updated, language, place, embargoed]
+                .into_iter()
+                .for_each(some);
             authors.iter_mut().chain(categories.iter_mut()).for_each(clean);
             for Media { url, kind, caption, credit } in media {
                 clean(url);
@@ -192,6 +198,7 @@ impl WireItem {
             language: self.language.clone(),
             place: self.place.clone().unwrap_or_default(),
             withdrawn: self.status == PubStatus::Withdrawn,
+            embargoed: self.embargoed.as_deref().and_then(|t| t.parse().ok()),
             json,
             picture: self.media.iter().find(|m| m.may_be_picture()).map(|m| dateline_core::WirePicture {
                 url: m.url.trim().to_owned(),

@@ -63,6 +63,7 @@ fn item(news: &Element) -> Result<WireItem, IngestError> {
         media: picture(news, content).into_iter().collect(),
         place: place.or(dateline),
         status,
+        embargoed: meta.and_then(|m| m.child("embargoed")).map(Element::text).and_then(|t| parse_time(&t)),
         guid,
     })
 }

@@ -146,6 +146,7 @@ pub fn parse(input: &Input) -> Result<ParsedFeed, IngestError> {
         media: media(&v),
         place: line(str_of(&v, "located")),
         status,
+        embargoed: str_of(&v, "embargoed").and_then(parse_time),
     };
     Ok(ParsedFeed { feed: FeedInfo::default(), items: vec![item] })
 }

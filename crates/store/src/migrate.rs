@@ -22,6 +22,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_media_origins.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_story_history.sql") },
     Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_imports.sql") },
+    Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_embargoes.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -36,11 +37,12 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_media_origins.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_story_history.sql") },
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
+    Migration { version: 13, sql: include_str!("../migrations/postgres/0013_embargoes.sql") },
 ];
 
 /// The newest schema this build knows (the same number on both backends): a backup made by
 /// a newer Dateline has a higher one and is refused.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Applies every migration of `backend` not yet recorded in the database.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

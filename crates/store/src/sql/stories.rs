@@ -155,7 +155,13 @@ pub(crate) async fn publish_new(
 ) -> Result<Vec<StoryId>> {
     let rows: Vec<NewRow<'_>> = drafts
         .iter()
-        .map(|draft| NewRow { draft, status: StoryStatus::Published, created_at: now, at: Some(now) })
+        .map(|draft| NewRow {
+            draft,
+            status: StoryStatus::Published,
+            created_at: now,
+            at: Some(now),
+            embargo_until: None,
+        })
         .collect();
     let ids = insert_new(tx, &rows, by, now).await?;
     webhooks::enqueue_many(tx, StoryEvent::Published, &ids, now).await?;
@@ -170,6 +176,8 @@ pub(crate) struct NewRow<'a> {
     pub created_at: Timestamp,
     /// Published: since when; scheduled: when it is due; draft: `None`.
     pub at: Option<Timestamp>,
+    /// Not to be public before this time (an agency's embargo).
+    pub embargo_until: Option<Timestamp>,
 }
 
 /// Inserts new stories at once: what [`insert`] and a publish or schedule write story by
@@ -198,6 +206,7 @@ pub(crate) async fn insert_new(
         "published_at",
         "public_at",
         "scheduled_at",
+        "embargo_until",
     ]);
     let published = |r: &NewRow<'_>| match r.status {
         StoryStatus::Published => r.at.map(Timestamp::as_second),
@@ -213,6 +222,7 @@ pub(crate) async fn insert_new(
             row.extend([published(r), published(r), published(r)].map(Val::OptInt));
             let due = (r.status == StoryStatus::Scheduled).then(|| r.at.map(Timestamp::as_second)).flatten();
             row.push(Val::OptInt(due));
+            row.push(Val::OptInt(r.embargo_until.map(Timestamp::as_second)));
             row
         })
         .collect();
@@ -541,6 +551,46 @@ pub(crate) async fn record_history(
 /// from (named in the statement, so a racing change cannot slip between a check and the
 /// write). Bumps the version, keeps the public copies and the change log in step, queues
 /// the webhook, and writes the history.
+/// Holds the story back until `until` (an agency's embargo): publishing it before then
+/// schedules it for then.
+pub(crate) async fn set_embargo(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    until: Timestamp,
+) -> Result<()> {
+    sqlx::query("UPDATE stories SET embargo_until = $1 WHERE id = $2")
+        .bind(until.as_second())
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The change asked for, or, for a story under embargo, the publication held until the
+/// embargo ends: a publish (or a schedule) before then becomes a schedule for then, whoever
+/// asks, so no surface can let an embargoed story out early.
+async fn within_embargo(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    change: &StatusChange,
+    now: Timestamp,
+) -> Result<StatusChange> {
+    let wanted = match change {
+        StatusChange::Publish => now,
+        StatusChange::Schedule(at) => *at,
+        _ => return Ok(change.clone()),
+    };
+    let until: Option<i64> = sqlx::query_scalar("SELECT embargo_until FROM stories WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    match until.map(crate::records::ts).transpose()? {
+        Some(until) if until > wanted && until > now => Ok(StatusChange::Schedule(until)),
+        _ => Ok(change.clone()),
+    }
+}
+
 pub(crate) async fn change_status(
     tx: &mut Transaction<'static, Any>,
     id: StoryId,
@@ -548,6 +598,7 @@ pub(crate) async fn change_status(
     by: &Actor,
     now: Timestamp,
 ) -> Result<()> {
+    let change = &within_embargo(tx, id, change, now).await?;
     let transition = change.transition();
     let was_public = is_public(tx, id).await?;
     let from = transition.from_sql();

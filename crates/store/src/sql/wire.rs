@@ -343,12 +343,37 @@ async fn write_new(
     actions: &mut [IngestAction],
     now: Timestamp,
 ) -> Result<()> {
-    let drafts: Vec<StoryDraft> = batch.iter().filter_map(|n| n.draft.clone()).collect();
-    let mut stories =
-        stories::publish_new(tx, &drafts, &Actor::System("wire auto-publish"), now).await?.into_iter();
+    let by = Actor::System("wire auto-publish");
+    // An item under embargo is published all the same, as a story scheduled for the
+    // embargo's end: on no public surface until then, everywhere within a second after.
+    let embargo = |new: &NewItem<'_>| new.item.embargoed.filter(|t| *t > now);
+    let drafts: Vec<StoryDraft> =
+        batch.iter().filter(|n| embargo(n).is_none()).filter_map(|n| n.draft.clone()).collect();
+    let mut stories = stories::publish_new(tx, &drafts, &by, now).await?.into_iter();
+    let embargoed: Vec<stories::NewRow<'_>> = batch
+        .iter()
+        .filter_map(|n| {
+            let (draft, until) = (n.draft.as_ref()?, embargo(n)?);
+            Some(stories::NewRow {
+                draft,
+                status: dateline_core::StoryStatus::Scheduled,
+                created_at: now,
+                at: Some(until),
+                embargo_until: Some(until),
+            })
+        })
+        .collect();
+    let mut scheduled = stories::insert_new(tx, &embargoed, &by, now).await?.into_iter();
     let mut rows = Vec::with_capacity(batch.len());
     for new in batch {
         let (state, story) = match (&new.draft, new.item.withdrawn) {
+            (Some(_), _) if embargo(&new).is_some() => {
+                let id = scheduled
+                    .next()
+                    .ok_or_else(|| StoreError::Corrupt("a story was not scheduled".into()))?;
+                actions[new.action] = IngestAction::Scheduled(id);
+                ("published", Some(id))
+            }
             (Some(_), _) => {
                 let id =
                     stories.next().ok_or_else(|| StoreError::Corrupt("a story was not published".into()))?;
@@ -728,6 +753,9 @@ pub(crate) async fn act(
             let draft = draft_for(tx, source, &rules, &mut Names::default(), &item).await?;
             draft.validate().map_err(StoreError::Invalid)?;
             let id = stories::insert(tx, &draft, None, now).await?;
+            if let Some(until) = item.embargoed {
+                stories::set_embargo(tx, id, until).await?;
+            }
             if action == DeskAction::Publish {
                 stories::change_status(tx, id, &StatusChange::Publish, by, now).await?;
                 (Some(id), "published")

@@ -37,6 +37,7 @@ pub fn item(guid: &str, version: i64, title: &str, withdrawn: bool) -> IncomingI
         withdrawn,
         json: "{}".into(),
         picture: None,
+        embargoed: None,
     }
 }
 

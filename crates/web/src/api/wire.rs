@@ -101,6 +101,7 @@ async fn push_items(
         .map(|(item, action)| {
             let (name, story) = match action {
                 IngestAction::Published(s) => ("published", Some(s.0)),
+                IngestAction::Scheduled(s) => ("scheduled", Some(s.0)),
                 IngestAction::Held => ("held", None),
                 IngestAction::Updated(s) => ("updated", Some(s.0)),
                 IngestAction::Killed(s) => ("killed", s.map(|s| s.0)),

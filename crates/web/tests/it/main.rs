@@ -10,6 +10,7 @@ mod browser;
 mod caching;
 mod drop_folders;
 mod egress;
+mod embargoes;
 mod errors;
 mod feeds;
 mod imports;

@@ -1,0 +1,126 @@
+//! Embargoes (issue 17, point 3): a wire item pushed with an embargo is on no public surface
+//! until its time — its page, the lists, feeds, search, the Content API — then
+//! on all of them within a second without anyone acting, also across a restart; an editor
+//! publishing it early only schedules it.
+
+use crate::api::token;
+use crate::support::Site;
+use crate::wire::{fixture, push, push_source};
+use dateline_core::account::TokenScope;
+use dateline_core::{Actor, StatusChange, StoryId, StoryStatus};
+use dateline_newsroom::{Clock, scheduler};
+use std::time::Duration;
+
+/// The ninjs fixture as a new item under embargo until `until`.
+fn embargoed(guid: &str, headline: &str, until: jiff::Timestamp) -> Vec<u8> {
+    let mut item: serde_json::Value = serde_json::from_slice(&fixture("ninjs20_text.json")).unwrap();
+    item["uri"] = guid.into();
+    item["headlines"] = serde_json::json!([{ "value": headline }]);
+    item["embargoed"] = until.to_string().into();
+    serde_json::to_vec(&item).unwrap()
+}
+
+/// What each public surface shows of `headline`: (surface, whether it is there).
+async fn surfaces(base: &str, slug: &str, headline: &str, content_token: &str) -> Vec<(&'static str, bool)> {
+    let client = reqwest::Client::new();
+    let text = |path: String| {
+        let client = client.clone();
+        async move { client.get(path).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = client.get(format!("{base}/story/{slug}")).send().await.unwrap().status() == 200;
+    let word = headline.split_whitespace().next().unwrap_or_default().to_owned();
+    let api = client
+        .get(format!("{base}/api/content/v1/stories"))
+        .bearer_auth(content_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    vec![
+        ("story page", page),
+        ("home", text(format!("{base}/")).await.contains(headline)),
+        ("latest", text(format!("{base}/latest")).await.contains(headline)),
+        ("section front", text(format!("{base}/section/world")).await.contains(headline)),
+        ("site feed", text(format!("{base}/rss.xml")).await.contains(headline)),
+        ("JSON feed", text(format!("{base}/feed.json")).await.contains(headline)),
+        ("search", text(format!("{base}/search?q={word}")).await.contains(headline)),
+        ("Content API", api.contains(headline)),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embargoed_wire_item_is_nowhere_until_its_time_then_everywhere() {
+    let site = Site::new().await;
+    let (id, push_token) = push_source(&site, true).await;
+    let content = token(&site, TokenScope::Content).await;
+    let base = crate::server::spawn(&site).await;
+    let now = Clock::Manual(site.now.clone()).now();
+    let until = now + jiff::SignedDuration::from_secs(5);
+    let headline = "Budget figures released under embargo";
+
+    let (status, answer) =
+        push(&base, id, &push_token, embargoed("urn:test:embargo:1", headline, until)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["actions"][0]["action"], "scheduled", "{answer}");
+    let story = StoryId(answer["actions"][0]["story_id"].as_i64().unwrap());
+    let slug = site.store.story(story).await.unwrap().unwrap().slug.to_string();
+    for (surface, shown) in surfaces(&base, &slug, headline, &content).await {
+        assert!(!shown, "under embargo, yet on the {surface}");
+    }
+    // An editor publishing it early only schedules it for the embargo's end.
+    let early = site.store.change_status(story, &StatusChange::Publish, &Actor::System("editor"), now).await;
+    let early = early.unwrap();
+    assert_eq!(early.status, StoryStatus::Scheduled, "{early:?}");
+    assert_eq!(site.get(&format!("/story/{slug}")).await.status, axum::http::StatusCode::NOT_FOUND);
+
+    // Its time comes: the scheduler (of a process restarted meanwhile) lets it out.
+    site.advance(5);
+    let restarted = site.reopen().await;
+    let runner = tokio::spawn(scheduler::run(
+        restarted.clone(),
+        Clock::Manual(site.now.clone()),
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    let started = std::time::Instant::now();
+    while restarted.story(story).await.unwrap().unwrap().status != StoryStatus::Published {
+        assert!(started.elapsed() < Duration::from_secs(1), "out within a second of its time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    runner.abort();
+    let published = restarted.story(story).await.unwrap().unwrap();
+    assert_eq!(published.published_at, Some(until), "dated at the embargo's end");
+    // Every surface within a second of that.
+    let started = std::time::Instant::now();
+    loop {
+        let shown = surfaces(&base, &slug, headline, &content).await;
+        if shown.iter().all(|(_, s)| *s) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "not yet everywhere: {shown:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_embargoed_item_published_from_the_desk_waits_for_its_time() {
+    let site = Site::new().await;
+    let (id, push_token) = push_source(&site, false).await;
+    let base = crate::server::spawn(&site).await;
+    let now = Clock::Manual(site.now.clone()).now();
+    let until = now + jiff::SignedDuration::from_secs(3600);
+    let (_, answer) =
+        push(&base, id, &push_token, embargoed("urn:test:embargo:2", "Held under embargo", until)).await;
+    assert_eq!(answer["actions"][0]["action"], "held", "{answer}");
+    let item = site.store.wire_items(None, None, 10).await.unwrap()[0].id;
+    let story = site
+        .store
+        .act_on_wire_item(item, dateline_core::DeskAction::Publish, &Actor::System("desk"), now)
+        .await
+        .unwrap()
+        .unwrap();
+    let story = site.store.story(story).await.unwrap().unwrap();
+    assert_eq!(story.status, StoryStatus::Scheduled, "the desk's publish waits for the embargo");
+    assert_eq!(site.get(&format!("/story/{}", story.slug)).await.status, axum::http::StatusCode::NOT_FOUND);
+}
