@@ -389,6 +389,10 @@ pub struct StoryDraft {
     /// The original this story translates (its readers are offered each other's language).
     #[serde(default)]
     pub translation_of: Option<StoryId>,
+    /// Not to be public before this time (an agency's or the newsroom's embargo): publishing
+    /// it earlier schedules it for then.
+    #[serde(default)]
+    pub embargo_until: Option<Timestamp>,
 }
 
 /// Longest headline, in characters.
@@ -460,6 +464,8 @@ pub struct Story {
     pub modified_at: Timestamp,
     /// When a scheduled story goes live.
     pub scheduled_at: Option<Timestamp>,
+    /// Not to be public before this time (an embargo).
+    pub embargo_until: Option<Timestamp>,
     /// The account that created the story, if it was created by one.
     pub created_by: Option<crate::account::UserId>,
     pub corrections: Vec<Correction>,
@@ -635,6 +641,7 @@ mod tests {
             image: None,
             prominence: Prominence::Normal,
             translation_of: None,
+            embargo_until: None,
         }
     }
 

@@ -319,6 +319,7 @@ fn plain_draft(headline: &str, section: dateline_core::SectionId) -> dateline_co
         image: None,
         prominence: dateline_core::Prominence::Normal,
         translation_of: None,
+        embargo_until: None,
     }
 }
 

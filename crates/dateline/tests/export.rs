@@ -108,6 +108,7 @@ fn draft_of(story: &Story) -> StoryDraft {
         image: story.image.clone(),
         prominence: story.prominence,
         translation_of: story.translation_of,
+        embargo_until: None,
     }
 }
 

@@ -81,6 +81,8 @@ pub struct StoryFields {
     pub image: Option<StoryImage>,
     pub prominence: Prominence,
     pub translation_of: Option<StoryRef>,
+    /// Not to be public before this time: publishing it earlier schedules it for then.
+    pub embargo_until: Option<Timestamp>,
 }
 
 /// What to do once the fields are saved.
@@ -345,6 +347,7 @@ pub async fn resolve(
         image,
         prominence: fields.prominence,
         translation_of,
+        embargo_until: fields.embargo_until,
     };
     if let Err(more) = draft.validate() {
         errors.extend(more);

@@ -143,6 +143,7 @@ pub(crate) struct StoryRow {
     pub scheduled_at: Option<i64>,
     pub created_by: Option<i64>,
     pub translation_of: Option<i64>,
+    pub embargo_until: Option<i64>,
 }
 
 impl StoryRow {
@@ -233,6 +234,7 @@ impl BulkStory {
             image: self.image.clone(),
             prominence: self.prominence,
             translation_of: None,
+            embargo_until: None,
         }
     }
 }

@@ -1641,6 +1641,7 @@ impl Run<'_> {
             }),
             prominence: ext.prominence,
             translation_of: None,
+            embargo_until: None,
         };
         if let Err(errors) = draft.validate() {
             return Ok(Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
@@ -1921,6 +1922,7 @@ mod tests {
             updated_at: Some(at(600)),
             modified_at: at(700),
             scheduled_at: None,
+            embargo_until: None,
             created_by: None,
             corrections: vec![Correction { note: "A figure was wrong.".into(), created_at: at(650) }],
             translation_of: Some(StoryId(1)),

@@ -571,6 +571,7 @@ async fn map(
         image,
         prominence: Prominence::Normal,
         translation_of: None,
+        embargo_until: None,
     };
     let draft = match valid(draft) {
         Ok(draft) => draft,

@@ -53,7 +53,7 @@ pub(crate) async fn import(
                 ImportedStatus::Draft => (StoryStatus::Draft, None),
                 ImportedStatus::Scheduled(at) => (StoryStatus::Scheduled, Some(at)),
             };
-            NewRow { draft: &post.draft, status, created_at: post.created_at, at, embargo_until: None }
+            NewRow { draft: &post.draft, status, created_at: post.created_at, at }
         })
         .collect();
     let ids = stories::insert_new(tx, &rows, by, now).await?;

@@ -119,10 +119,10 @@ pub(crate) async fn insert(
         sqlx::query(
             "INSERT INTO stories (slug, headline, standfirst, body_source, body_html, dateline_place, credit, \
              section_id, source_id, language, prominence, image_url, image_alt, image_caption, image_credit, \
-             image_width, image_height, image_focal_x, image_focal_y, created_at, modified_at, created_by, status, \
-             version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, \
-             $21, 'draft', 1) \
+             image_width, image_height, image_focal_x, image_focal_y, embargo_until, created_at, modified_at, \
+             created_by, status, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $21, $22, 'draft', 1) \
              RETURNING id",
         ),
         slug.as_str(),
@@ -155,13 +155,7 @@ pub(crate) async fn publish_new(
 ) -> Result<Vec<StoryId>> {
     let rows: Vec<NewRow<'_>> = drafts
         .iter()
-        .map(|draft| NewRow {
-            draft,
-            status: StoryStatus::Published,
-            created_at: now,
-            at: Some(now),
-            embargo_until: None,
-        })
+        .map(|draft| NewRow { draft, status: StoryStatus::Published, created_at: now, at: Some(now) })
         .collect();
     let ids = insert_new(tx, &rows, by, now).await?;
     webhooks::enqueue_many(tx, StoryEvent::Published, &ids, now).await?;
@@ -176,8 +170,6 @@ pub(crate) struct NewRow<'a> {
     pub created_at: Timestamp,
     /// Published: since when; scheduled: when it is due; draft: `None`.
     pub at: Option<Timestamp>,
-    /// Not to be public before this time (an agency's embargo).
-    pub embargo_until: Option<Timestamp>,
 }
 
 /// Inserts new stories at once: what [`insert`] and a publish or schedule write story by
@@ -206,7 +198,6 @@ pub(crate) async fn insert_new(
         "published_at",
         "public_at",
         "scheduled_at",
-        "embargo_until",
     ]);
     let published = |r: &NewRow<'_>| match r.status {
         StoryStatus::Published => r.at.map(Timestamp::as_second),
@@ -222,7 +213,6 @@ pub(crate) async fn insert_new(
             row.extend([published(r), published(r), published(r)].map(Val::OptInt));
             let due = (r.status == StoryStatus::Scheduled).then(|| r.at.map(Timestamp::as_second)).flatten();
             row.push(Val::OptInt(due));
-            row.push(Val::OptInt(r.embargo_until.map(Timestamp::as_second)));
             row
         })
         .collect();
@@ -365,9 +355,9 @@ pub(crate) async fn update(
             "UPDATE stories SET slug = $1, headline = $2, standfirst = $3, body_source = $4, body_html = $5, \
              dateline_place = $6, credit = $7, section_id = $8, source_id = $9, language = $10, prominence = $11, \
              image_url = $12, image_alt = $13, image_caption = $14, image_credit = $15, image_width = $16, \
-             image_height = $17, image_focal_x = $18, image_focal_y = $19, modified_at = $20, \
-             updated_at = COALESCE($21, updated_at), version = version + 1 \
-             WHERE id = $22 AND version = $23 AND status = $24",
+             image_height = $17, image_focal_x = $18, image_focal_y = $19, embargo_until = $20, modified_at = $21, \
+             updated_at = COALESCE($22, updated_at), version = version + 1 \
+             WHERE id = $23 AND version = $24 AND status = $25",
         ),
         &slug,
         draft,
@@ -392,7 +382,7 @@ pub(crate) async fn update(
 
 /// The columns an editor's draft decides, in the order both the insert and the update of a
 /// story list them (`slug`, `headline` ... `image_focal_y`).
-pub(crate) const DRAFT_COLUMNS: [&str; 19] = [
+pub(crate) const DRAFT_COLUMNS: [&str; 20] = [
     "slug",
     "headline",
     "standfirst",
@@ -412,6 +402,7 @@ pub(crate) const DRAFT_COLUMNS: [&str; 19] = [
     "image_height",
     "image_focal_x",
     "image_focal_y",
+    "embargo_until",
 ];
 
 /// The values of [`DRAFT_COLUMNS`] for `draft` under `slug`.
@@ -437,6 +428,7 @@ fn draft_values(slug: &str, draft: &StoryDraft) -> Vec<Val> {
         Val::OptInt(image.and_then(|i| i.height).map(i64::from)),
         Val::OptInt(image.and_then(|i| i.focal).map(|f| i64::from(f.0))),
         Val::OptInt(image.and_then(|i| i.focal).map(|f| i64::from(f.1))),
+        Val::OptInt(draft.embargo_until.map(Timestamp::as_second)),
     ]
 }
 
@@ -551,21 +543,6 @@ pub(crate) async fn record_history(
 /// from (named in the statement, so a racing change cannot slip between a check and the
 /// write). Bumps the version, keeps the public copies and the change log in step, queues
 /// the webhook, and writes the history.
-/// Holds the story back until `until` (an agency's embargo): publishing it before then
-/// schedules it for then.
-pub(crate) async fn set_embargo(
-    tx: &mut Transaction<'static, Any>,
-    id: StoryId,
-    until: Timestamp,
-) -> Result<()> {
-    sqlx::query("UPDATE stories SET embargo_until = $1 WHERE id = $2")
-        .bind(until.as_second())
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// The change asked for, or, for a story under embargo, the publication held until the
 /// embargo ends: a publish (or a schedule) before then becomes a schedule for then, whoever
 /// asks, so no surface can let an embargoed story out early.
@@ -885,7 +862,7 @@ const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_sour
      s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
      s.image_caption, s.image_credit, s.image_width, s.image_height, s.image_focal_x, s.image_focal_y, \
      s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
-     s.scheduled_at, s.created_by, s.translation_of";
+     s.scheduled_at, s.created_by, s.translation_of, s.embargo_until";
 
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
 pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
@@ -960,6 +937,7 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
         translation_of: row.translation_of.map(StoryId),
         scheduled_at: opt_ts(row.scheduled_at)?,
         created_by: row.created_by.map(UserId),
+        embargo_until: opt_ts(row.embargo_until)?,
     }))
 }
 

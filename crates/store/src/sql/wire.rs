@@ -233,6 +233,7 @@ async fn draft_for(
         image: library_picture(tx, item, &rules.credit).await?,
         prominence: Prominence::Normal,
         translation_of: None,
+        embargo_until: item.embargoed,
     })
 }
 
@@ -346,7 +347,7 @@ async fn write_new(
     let by = Actor::System("wire auto-publish");
     // An item under embargo is published all the same, as a story scheduled for the
     // embargo's end: on no public surface until then, everywhere within a second after.
-    let embargo = |new: &NewItem<'_>| new.item.embargoed.filter(|t| *t > now);
+    let embargo = |new: &NewItem<'_>| new.draft.as_ref().and_then(|d| d.embargo_until).filter(|t| *t > now);
     let drafts: Vec<StoryDraft> =
         batch.iter().filter(|n| embargo(n).is_none()).filter_map(|n| n.draft.clone()).collect();
     let mut stories = stories::publish_new(tx, &drafts, &by, now).await?.into_iter();
@@ -359,7 +360,6 @@ async fn write_new(
                 status: dateline_core::StoryStatus::Scheduled,
                 created_at: now,
                 at: Some(until),
-                embargo_until: Some(until),
             })
         })
         .collect();
@@ -753,9 +753,6 @@ pub(crate) async fn act(
             let draft = draft_for(tx, source, &rules, &mut Names::default(), &item).await?;
             draft.validate().map_err(StoreError::Invalid)?;
             let id = stories::insert(tx, &draft, None, now).await?;
-            if let Some(until) = item.embargoed {
-                stories::set_embargo(tx, id, until).await?;
-            }
             if action == DeskAction::Publish {
                 stories::change_status(tx, id, &StatusChange::Publish, by, now).await?;
                 (Some(id), "published")

@@ -91,6 +91,7 @@ pub fn draft(n: &Newsroom, headline: &str) -> StoryDraft {
         image: None,
         prominence: Prominence::Normal,
         translation_of: None,
+        embargo_until: None,
     }
 }
 

@@ -53,6 +53,8 @@ struct StoryInfo {
     published: Option<String>,
     updated: Option<String>,
     scheduled: Option<String>,
+    /// Under embargo until then.
+    embargoed: Option<String>,
     slug: String,
 }
 
@@ -118,6 +120,7 @@ fn story_info(story: &Story, settings: &SiteSettings) -> StoryInfo {
         published: story.published_at.map(moment),
         updated: story.updated_at.map(moment),
         scheduled: story.scheduled_at.map(moment),
+        embargoed: story.embargo_until.map(moment),
         slug: story.slug.to_string(),
     }
 }
@@ -263,7 +266,11 @@ async fn save(
         },
         None => None,
     };
-    let save = stories::Save { story: read, fields: form.to_fields(), then };
+    let embargo = match form.embargo_time(&settings) {
+        Ok(embargo) => embargo,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+    };
+    let save = stories::Save { story: read, fields: form.to_fields(embargo), then };
     let saved = match stories::save(state.store.as_ref(), &actor, save, state.clock.now()).await {
         Ok(saved) => saved,
         Err(StoryError::Invalid(errors)) => {

@@ -33,6 +33,8 @@ pub struct StoryForm {
     /// The slug or address of the story this one translates.
     pub translation_of: String,
     pub schedule_at: String,
+    /// Not public before this time (site time); empty for none.
+    pub embargo_until: String,
     pub version: String,
     #[serde(skip_serializing)]
     pub csrf: String,
@@ -93,10 +95,8 @@ impl StoryForm {
             }
             .into(),
             translation_of: String::new(),
-            schedule_at: story
-                .scheduled_at
-                .map(|t| t.to_zoned_datetime(settings.time_zone()).strftime("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default(),
+            schedule_at: story.scheduled_at.map(|t| site_time(t, settings)).unwrap_or_default(),
+            embargo_until: story.embargo_until.map(|t| site_time(t, settings)).unwrap_or_default(),
             version: story.version.to_string(),
             csrf: String::new(),
             action: String::new(),
@@ -124,21 +124,19 @@ impl StoryForm {
 
     /// The schedule time, read in the site's zone.
     pub fn schedule_time(&self, settings: &SiteSettings) -> Result<Timestamp, FieldError> {
-        let text = self.schedule_at.trim();
-        if text.is_empty() {
-            return Err(FieldError::new("schedule_at", "give the date and time to publish at"));
-        }
-        let civil: jiff::civil::DateTime =
-            text.parse().map_err(|_| FieldError::new("schedule_at", "use the form YYYY-MM-DDTHH:MM"))?;
-        civil
-            .to_zoned_datetime(settings.time_zone())
-            .map(|z| z.timestamp())
-            .map_err(|_| FieldError::new("schedule_at", "that time does not exist in the site's time zone"))
+        read_site_time("schedule_at", &self.schedule_at, settings)?
+            .ok_or_else(|| FieldError::new("schedule_at", "give the date and time to publish at"))
+    }
+
+    /// The embargo, read in the site's zone; `None` when the field is empty.
+    pub fn embargo_time(&self, settings: &SiteSettings) -> Result<Option<Timestamp>, FieldError> {
+        read_site_time("embargo_until", &self.embargo_until, settings)
     }
 
     /// The fields as the newsroom resolves them (`dateline_newsroom::stories`): lists are
-    /// comma-separated, the original by its slug or address.
-    pub fn to_fields(&self) -> StoryFields {
+    /// comma-separated, the original by its slug or address; the embargo as
+    /// [`embargo_time`](Self::embargo_time) read it.
+    pub fn to_fields(&self, embargo_until: Option<Timestamp>) -> StoryFields {
         let image = (!self.image_url.trim().is_empty()).then(|| StoryImage {
             url: self.image_url.clone(),
             alt: self.image_alt.clone(),
@@ -165,6 +163,30 @@ impl StoryForm {
                 _ => Prominence::Normal,
             },
             translation_of: Some(StoryRef::Slug(self.translation_of.clone())),
+            embargo_until,
         }
     }
+}
+
+/// `t` as a `datetime-local` field shows it, in the site's zone.
+fn site_time(t: Timestamp, settings: &SiteSettings) -> String {
+    t.to_zoned_datetime(settings.time_zone()).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` field's time in the site's zone; `None` when empty.
+fn read_site_time(
+    field: &'static str,
+    text: &str,
+    settings: &SiteSettings,
+) -> Result<Option<Timestamp>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let civil: jiff::civil::DateTime =
+        text.parse().map_err(|_| FieldError::new(field, "use the form YYYY-MM-DDTHH:MM"))?;
+    civil
+        .to_zoned_datetime(settings.time_zone())
+        .map(|z| Some(z.timestamp()))
+        .map_err(|_| FieldError::new(field, "that time does not exist in the site's time zone"))
 }

@@ -171,6 +171,13 @@ pub async fn preview(
         categories => to_value(&item.item.categories),
         language => item.item.language.clone(),
         also => to_value(&item.also),
+        embargoed => match item.item.embargoed {
+            Some(until) => {
+                let settings = state.store.settings().await?;
+                Some(settings.house_style.byline_moment(until, &settings.time_zone()))
+            }
+            None => None,
+        },
     };
     let context = minijinja::context! { item => view, can_act => can_act, actions => to_value(actions) };
     render(&state, Some(&editor.0), StatusCode::OK, "wire_item.html", "/admin/wire", None, context).await

@@ -68,6 +68,9 @@ pub struct StoryIn {
     /// Id of the story this one translates.
     #[serde(default)]
     pub translation_of: Option<i64>,
+    /// Not public before this time (RFC 3339): publishing earlier schedules it for then.
+    #[serde(default)]
+    pub embargo_until: Option<String>,
     /// Required when updating: the version you read.
     #[serde(default)]
     pub version: Option<i64>,
@@ -87,6 +90,15 @@ impl StoryIn {
         let language = match &self.language {
             Some(language) => language.clone(),
             None => state.store.settings().await?.language,
+        };
+        let embargo_until = match self.embargo_until.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|_| {
+                ApiError::invalid(vec![FieldError::new(
+                    "embargo_until",
+                    "a time with its offset, such as 2026-12-07T15:00:00Z",
+                )])
+            })?),
         };
         Ok(StoryFields {
             headline: self.headline.clone(),
@@ -108,6 +120,7 @@ impl StoryIn {
             }),
             prominence,
             translation_of: self.translation_of.map(|id| StoryRef::Id(StoryId(id))),
+            embargo_until,
         })
     }
 }

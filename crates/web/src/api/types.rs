@@ -114,6 +114,8 @@ pub struct StoryOut {
     pub updated_at: Option<String>,
     pub modified_at: String,
     pub scheduled_at: Option<String>,
+    /// Not public before this time (an embargo).
+    pub embargo_until: Option<String>,
     pub corrections: Vec<CorrectionOut>,
     /// Id of the story this one translates.
     pub translation_of: Option<i64>,
@@ -156,6 +158,7 @@ impl StoryOut {
             updated_at: s.updated_at.map(|t| t.to_string()),
             modified_at: s.modified_at.to_string(),
             scheduled_at: s.scheduled_at.map(|t| t.to_string()),
+            embargo_until: s.embargo_until.map(|t| t.to_string()),
             corrections: s
                 .corrections
                 .iter()

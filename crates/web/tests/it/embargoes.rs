@@ -124,3 +124,40 @@ async fn a_held_embargoed_item_published_from_the_desk_waits_for_its_time() {
     assert_eq!(story.status, StoryStatus::Scheduled, "the desk's publish waits for the embargo");
     assert_eq!(site.get(&format!("/story/{}", story.slug)).await.status, axum::http::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_editor_sets_an_embargo_in_the_api_and_the_editor_and_publishing_waits_for_it() {
+    use crate::api::{call, story_json};
+    use axum::http::{Method, StatusCode};
+    let site = Site::new().await;
+    let admin = token(&site, TokenScope::Admin).await;
+    let now = Clock::Manual(site.now.clone()).now();
+    let until = now + jiff::SignedDuration::from_secs(7200);
+
+    // The Admin API: a story with an embargo, published, is only scheduled for its end.
+    let mut body = story_json("Exam results under embargo");
+    body["embargo_until"] = until.to_string().into();
+    let created = call(&site, Method::POST, "/api/admin/v1/stories", Some(&admin), Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    assert_eq!(created.json["embargo_until"], until.to_string());
+    let id = created.json["id"].as_i64().unwrap();
+    let published =
+        call(&site, Method::POST, &format!("/api/admin/v1/stories/{id}/publish"), Some(&admin), None).await;
+    assert_eq!(published.json["status"], "scheduled", "{}", published.json);
+    assert_eq!(published.json["scheduled_at"], until.to_string());
+    let slug = published.json["slug"].as_str().unwrap().to_owned();
+    assert_eq!(site.get(&format!("/story/{slug}")).await.status, StatusCode::NOT_FOUND);
+    let mut bad = story_json("A bad embargo");
+    bad["embargo_until"] = "tomorrow".into();
+    let refused = call(&site, Method::POST, "/api/admin/v1/stories", Some(&admin), Some(bad)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.json.to_string().contains("embargo_until"), "{}", refused.json);
+
+    // The editor shows the embargo clearly, and its field keeps it.
+    let mut editor = site.signed_in(dateline_core::Role::Editor).await;
+    let page = editor.get(&format!("/admin/stories/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Embargoed until"), "the editor says so");
+    let field = page.body.split("name=\"embargo_until\" value=\"").nth(1).and_then(|s| s.split('"').next());
+    assert!(field.is_some_and(|v| !v.is_empty()), "the field shows the embargo");
+}

@@ -140,6 +140,7 @@ impl Site {
             image: None,
             prominence: Prominence::Normal,
             translation_of: None,
+            embargo_until: None,
         }
     }
 
