@@ -650,17 +650,24 @@ pub(crate) async fn withdraw(tx: &mut Transaction<'static, Any>, id: StoryId, no
 /// Publishes every scheduled story whose time has come, each exactly once (the status
 /// check in the update makes a second runner find nothing), dated at its scheduled time.
 pub(crate) async fn publish_due(tx: &mut Transaction<'static, Any>, now: Timestamp) -> Result<Vec<StoryId>> {
+    // An embargo moved later after the story was scheduled holds it until then too.
     let due: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM stories WHERE status = 'scheduled' AND scheduled_at <= $1 ORDER BY scheduled_at",
+        "SELECT id FROM stories WHERE status = 'scheduled' AND scheduled_at <= $1 \
+         AND (embargo_until IS NULL OR embargo_until <= $1) ORDER BY scheduled_at",
     )
     .bind(now.as_second())
     .fetch_all(&mut **tx)
     .await?;
     let mut published = Vec::with_capacity(due.len());
     for id in due {
+        // Dated at its time: the later of its schedule and its embargo.
         let done = sqlx::query(
-            "UPDATE stories SET status = 'published', first_published_at = COALESCE(first_published_at, scheduled_at), \
-             published_at = COALESCE(published_at, scheduled_at), scheduled_at = NULL, version = version + 1 \
+            "UPDATE stories SET status = 'published', \
+             first_published_at = COALESCE(first_published_at, \
+               CASE WHEN embargo_until > scheduled_at THEN embargo_until ELSE scheduled_at END), \
+             published_at = COALESCE(published_at, \
+               CASE WHEN embargo_until > scheduled_at THEN embargo_until ELSE scheduled_at END), \
+             scheduled_at = NULL, version = version + 1 \
              WHERE id = $1 AND status = 'scheduled'",
         )
         .bind(id)

@@ -1,7 +1,8 @@
 //! Posts from another system (issue 16), on both backends: new posts become stories with
 //! their original status and times, a second run changes nothing, a changed post gets a
 //! revision (and is published when it has been there), a killed story stays killed, and
-//! published posts' old addresses lead to their stories.
+//! published posts' old addresses lead to their stories. And an embargo holds a scheduled
+//! story (issue 17).
 
 use crate::stories::{at, draft, newsroom};
 use dateline_core::import::{ImportOutcome, ImportedStatus, ImportedStory};
@@ -9,7 +10,10 @@ use dateline_core::*;
 use dateline_store::Store;
 use std::sync::Arc;
 
-crate::on_both_backends!(posts_come_in_once_and_changes_become_revisions);
+crate::on_both_backends!(
+    posts_come_in_once_and_changes_become_revisions,
+    an_embargo_moved_later_holds_a_scheduled_story
+);
 
 fn post(n: &crate::stories::Newsroom, id: &str, headline: &str, status: ImportedStatus) -> ImportedStory {
     let mut draft = draft(n, headline);
@@ -110,4 +114,23 @@ async fn posts_come_in_once_and_changes_become_revisions(store: Arc<dyn Store>) 
         Err(dateline_store::StoreError::Invalid(_))
     ));
     assert_eq!(store.story_count().await.unwrap(), 4);
+}
+
+/// A story scheduled, then given a later embargo (an agency moved it): not out at its
+/// schedule, out at the embargo's end, dated then.
+async fn an_embargo_moved_later_holds_a_scheduled_story(store: Arc<dyn Store>) {
+    let n = newsroom(&store).await;
+    let actor = Actor::System("test");
+    let now = at("2026-12-07T12:00:00Z");
+    let story = store.create_story(&draft(&n, "Results at noon"), None, now).await.unwrap();
+    let noon = at("2026-12-07T13:00:00Z");
+    let story = store.change_status(story.id, &StatusChange::Schedule(noon), &actor, now).await.unwrap();
+    let mut later = draft(&n, "Results at noon");
+    later.slug = Some(story.slug.clone());
+    later.embargo_until = Some(at("2026-12-07T15:00:00Z"));
+    store.update_story(story.id, &later, story.version, now).await.unwrap();
+    assert!(store.publish_due(at("2026-12-07T13:30:00Z")).await.unwrap().is_empty(), "held by the embargo");
+    assert_eq!(store.publish_due(at("2026-12-07T15:00:00Z")).await.unwrap(), [story.id]);
+    let out = store.story(story.id).await.unwrap().unwrap();
+    assert_eq!(out.published_at, Some(at("2026-12-07T15:00:00Z")));
 }
