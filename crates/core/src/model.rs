@@ -70,6 +70,61 @@ pub struct SiteSettings {
     /// site path); empty means the theme's own `logo.png`.
     #[serde(default)]
     pub logo_url: String,
+    /// The breaking-news banner across every public page, while it is set and not ended.
+    /// Set and cleared on its own (`dateline_newsroom::site::set_banner`), never by a save
+    /// of the other settings.
+    #[serde(default)]
+    pub banner: Option<Banner>,
+}
+
+/// A breaking-news banner: a line of text, an optional link, an optional end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Banner {
+    pub text: String,
+    /// Where it leads: an http(s) address or a path on the site; empty for none.
+    #[serde(default)]
+    pub link: String,
+    /// When it comes down by itself.
+    #[serde(default)]
+    pub ends_at: Option<Timestamp>,
+}
+
+/// Longest banner text, in characters.
+pub const MAX_BANNER_CHARS: usize = 200;
+
+impl Banner {
+    /// Checks the text (not empty, at most [`MAX_BANNER_CHARS`]), the link and the end.
+    ///
+    /// # Errors
+    /// Every [`FieldError`] found.
+    pub fn validate(&self, now: Timestamp) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let text = self.text.trim();
+        if text.is_empty() {
+            errors.push(FieldError::new("text", "a banner needs its words"));
+        } else if text.chars().count() > MAX_BANNER_CHARS {
+            errors.push(FieldError::new("text", format!("at most {MAX_BANNER_CHARS} characters")));
+        }
+        let link = self.link.trim();
+        let site_path = link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\");
+        let web = (link.starts_with("https://") || link.starts_with("http://"))
+            && !link.contains(char::is_whitespace);
+        if !link.is_empty() && !site_path && !web {
+            errors.push(FieldError::new(
+                "link",
+                "an http(s) address or a path on the site, such as /story/...",
+            ));
+        }
+        if self.ends_at.is_some_and(|end| end <= now) {
+            errors.push(FieldError::new("ends_at", "the end must be in the future"));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// Whether the banner is up at `now`.
+    pub fn is_showing(&self, now: Timestamp) -> bool {
+        self.ends_at.is_none_or(|end| now < end)
+    }
 }
 
 impl Default for SiteSettings {
@@ -83,6 +138,7 @@ impl Default for SiteSettings {
             menu: Vec::new(),
             house_style: HouseStyle::default(),
             logo_url: String::new(),
+            banner: None,
         }
     }
 }

@@ -109,13 +109,15 @@ pub enum Action {
     ManageSources,
     ManageTokens,
     ManageWebhooks,
+    /// Put up or take down the breaking-news banner.
+    SetBanner,
     /// Bring a whole site in (WordPress, Ghost, a Dateline export), export everything,
     /// back up and restore.
     MoveSite,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Self::ReadPublished,
         Self::ViewStories,
         Self::CreateStory,
@@ -129,6 +131,7 @@ impl Action {
         Self::ManageSources,
         Self::ManageTokens,
         Self::ManageWebhooks,
+        Self::SetBanner,
         Self::MoveSite,
     ];
 }
@@ -258,6 +261,8 @@ mod tests {
         assert!(may(&e, T::Reinstate, story(false, Killed)));
         assert!(!may(&e, ManageUsers, Target::Site));
         assert!(!may(&e, MoveSite, Target::Site), "imports and exports are an administrator's");
+        assert!(may(&e, SetBanner, Target::Site), "breaking news is an editor's call");
+        assert!(!may(&a, SetBanner, Target::Site));
         assert!(Action::ALL.iter().all(|x| may(&admin, *x, Target::Site)));
     }
 

@@ -1,4 +1,5 @@
-//! The scheduler: publishes scheduled stories when their time comes. It asks the store
+//! The scheduler: publishes scheduled stories when their time comes, and takes the
+//! breaking banner down at its end. It asks the store
 //! every half second, so a story goes live within a second of its time; the store's
 //! status check makes each publication happen exactly once, even with several nodes, and a
 //! story whose time passed while the process was down goes out at the first tick after a
@@ -24,6 +25,9 @@ pub async fn run(store: Arc<dyn Store>, clock: Clock, stop: CancellationToken) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "scheduler could not publish due stories"),
+        }
+        if let Err(e) = crate::site::expire_banner(store.as_ref(), clock.now()).await {
+            tracing::warn!(error = %e, "scheduler could not take an ended banner down");
         }
     }
 }

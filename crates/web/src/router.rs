@@ -141,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/logout", post(admin::login::logout))
         .route("/admin/account", get(admin::account::page))
+        .route("/admin/banner", post(admin::banner::set))
+        .route("/admin/banner/clear", post(admin::banner::clear))
         .route("/admin/account/password", post(admin::account::change_password))
         .route("/admin/account/sessions", post(admin::account::end_sessions))
         .route("/admin/stories", get(admin::stories::list))

@@ -27,6 +27,16 @@ pub struct SiteView {
     pub dir: &'static str,
     pub today: String,
     pub menu: Vec<MenuEntry>,
+    /// The breaking-news banner, while it is up.
+    pub banner: Option<BannerView>,
+}
+
+/// The breaking-news banner as pages show it.
+#[derive(Debug, Serialize)]
+pub struct BannerView {
+    pub text: String,
+    /// Empty for none.
+    pub link: String,
 }
 
 impl SiteView {
@@ -43,6 +53,11 @@ impl SiteView {
             language: settings.language.clone(),
             dir: settings.direction.as_str(),
             today: settings.house_style.header_date(now, &settings.time_zone()),
+            banner: settings
+                .banner
+                .as_ref()
+                .filter(|b| b.is_showing(now))
+                .map(|b| BannerView { text: b.text.clone(), link: b.link.clone() }),
             menu: menu
                 .into_iter()
                 .map(|(label, url)| MenuEntry {

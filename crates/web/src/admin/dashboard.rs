@@ -50,8 +50,35 @@ impl Row {
 }
 
 pub async fn dashboard(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+    page(&state, &editor, StatusCode::OK, None, BTreeMap::new()).await
+}
+
+/// The dashboard; `banner` is the banner form as typed when it was refused, with `errors`.
+pub async fn page(
+    state: &AppState,
+    editor: &Editor,
+    status: StatusCode,
+    banner: Option<BTreeMap<String, String>>,
+    errors: BTreeMap<String, String>,
+) -> Result<Response, WebError> {
     let store = &state.store;
     let settings = store.settings().await?;
+    let now = state.clock.now();
+    let up = settings.banner.clone().filter(|b| b.is_showing(now));
+    let banner_form = banner.unwrap_or_else(|| {
+        let tz = settings.time_zone();
+        BTreeMap::from([
+            ("text".to_owned(), up.as_ref().map(|b| b.text.clone()).unwrap_or_default()),
+            ("link".to_owned(), up.as_ref().map(|b| b.link.clone()).unwrap_or_default()),
+            (
+                "ends_at".to_owned(),
+                up.as_ref()
+                    .and_then(|b| b.ends_at)
+                    .map(|t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string())
+                    .unwrap_or_default(),
+            ),
+        ])
+    });
     let list = |status| {
         let store = store.clone();
         async move {
@@ -77,6 +104,10 @@ pub async fn dashboard(State(state): State<AppState>, editor: Editor) -> Result<
         published => to_value(rows(published)),
         counts => to_value(count_map),
         wire_waiting => wire_waiting,
+        banner_up => up.is_some(),
+        banner => banner_form,
+        banner_errors => errors,
+        may_set_banner => editor.may(dateline_core::Action::SetBanner, dateline_core::Target::Site),
     };
-    render(&state, Some(&editor.0), StatusCode::OK, "dashboard.html", "/admin", None, context).await
+    render(state, Some(&editor.0), status, "dashboard.html", "/admin", None, context).await
 }

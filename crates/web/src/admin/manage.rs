@@ -720,6 +720,7 @@ pub async fn save_settings(
         menu,
         house_style: current.house_style,
         logo_url: typed.logo_url.clone(),
+        banner: None,
     };
     if errors.is_empty() {
         match site::save_settings(state.store.as_ref(), &editor.actor(), &new).await {

@@ -6,6 +6,7 @@
 //! in the admin layout. Rights are decided by `dateline_core::rights::may`, the one rights table.
 
 pub mod account;
+pub mod banner;
 pub mod dashboard;
 pub mod editor;
 pub mod form;

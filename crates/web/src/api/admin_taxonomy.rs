@@ -1,5 +1,5 @@
 //! Admin API: sections, tags, authors, sources, users, API tokens, webhooks with their
-//! delivery log, and site settings.
+//! delivery log, site settings and the breaking-news banner.
 
 use super::types::{AuthorOut, SectionOut, SourceOut, TagOut};
 use super::{AdminToken, ApiError, ApiJson, ErrorBody};
@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_banner, put_banner, delete_banner))
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(list_deliveries))
 }
@@ -334,6 +335,63 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The breaking-news banner across every public page.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BannerIo {
+    /// The line shown (at most 200 characters).
+    text: String,
+    /// Where it leads: an http(s) address or a path on the site.
+    #[serde(default)]
+    link: String,
+    /// When it comes down by itself (RFC 3339); none to stay until cleared.
+    #[serde(default)]
+    ends_at: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/admin/v1/banner", tag = "admin",
+    responses((status = 200, body = BannerIo), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn get_banner(State(state): State<AppState>, _t: AdminToken) -> Result<Json<BannerIo>, ApiError> {
+    let settings = state.store.settings().await?;
+    let banner =
+        settings.banner.filter(|b| b.is_showing(state.clock.now())).ok_or_else(ApiError::not_found)?;
+    Ok(Json(BannerIo {
+        text: banner.text,
+        link: banner.link,
+        ends_at: banner.ends_at.map(|t| t.to_string()),
+    }))
+}
+
+#[utoipa::path(put, path = "/api/admin/v1/banner", tag = "admin", request_body = BannerIo,
+    responses((status = 200, body = BannerIo), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn put_banner(
+    State(state): State<AppState>,
+    t: AdminToken,
+    ApiJson(input): ApiJson<BannerIo>,
+) -> Result<Json<BannerIo>, ApiError> {
+    let ends_at = match input.ends_at.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|_| {
+            ApiError::invalid(vec![FieldError::new(
+                "ends_at",
+                "a time with its offset, such as 2026-12-07T18:00:00Z",
+            )])
+        })?),
+    };
+    let banner = dateline_core::Banner { text: input.text, link: input.link, ends_at };
+    site::set_banner(state.store.as_ref(), &t.actor(), &banner, state.clock.now()).await?;
+    state.site_cache.clear();
+    get_banner(State(state), t).await
+}
+
+#[utoipa::path(delete, path = "/api/admin/v1/banner", tag = "admin",
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn delete_banner(State(state): State<AppState>, t: AdminToken) -> Result<StatusCode, ApiError> {
+    site::clear_banner(state.store.as_ref(), &t.actor()).await?;
+    state.site_cache.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsIo {
@@ -393,6 +451,7 @@ async fn put_settings(
         menu: input.menu.into_iter().map(|m| MenuItem { label: m.label, url: m.url }).collect(),
         house_style: current.house_style,
         logo_url: input.logo_url,
+        banner: None,
     };
     site::save_settings(state.store.as_ref(), &t.actor(), &new).await?;
     state.site_cache.clear();
