@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use dateline_core::{Actor, StatusChange};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -830,10 +832,12 @@ fn backup_while_serving_and_restore_give_the_same_site() {
             .map(|s| format!("/story/{s}")),
     );
     paths.extend(home.split("srcset=\"").nth(1).and_then(|s| s.split(' ').next()).map(str::to_owned));
+    common::wait_for_search(&url);
     let before = public_pages(&url, &paths);
     server.kill().unwrap();
     server.wait().unwrap();
     let (mut copy, copy_url) = start_server(&target);
+    common::wait_for_search(&copy_url);
     let after = public_pages(&copy_url, &paths);
     copy.kill().unwrap();
     copy.wait().unwrap();

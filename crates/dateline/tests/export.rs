@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use dateline_core::{Actor, PageRequest, Slug, StatusChange, Story, StoryDraft, StoryFilter};
 use dateline_store::{Location, SqlStore, Store};
 use std::io::{BufRead, BufReader};
@@ -326,6 +328,7 @@ fn export_while_serving_and_import_give_the_same_public_pages() {
     paths.push(format!("/story/{}/ninjs.json", special.corrected));
     let picture = home.split("srcset=\"").nth(1).and_then(|s| s.split(' ').next()).map(str::to_owned);
     paths.push(picture.expect("the home page shows a library picture"));
+    common::wait_for_search(&url_a);
     let before = public_pages(&url_a, &paths);
     server_a.kill().unwrap();
     server_a.wait().unwrap();
@@ -334,6 +337,7 @@ fn export_while_serving_and_import_give_the_same_public_pages() {
     assert!(statuses.contains(&301) && statuses.contains(&410) && statuses.contains(&404), "{statuses:?}");
     for site in [&b, &c] {
         let (mut server, url) = start_server(site);
+        common::wait_for_search(&url);
         let after = public_pages(&url, &paths);
         server.kill().unwrap();
         server.wait().unwrap();

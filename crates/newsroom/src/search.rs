@@ -77,6 +77,23 @@ impl Search {
         Ok(tokio::task::spawn_blocking(move || index.search(&query)).await??)
     }
 
+    /// Up to `limit` public stories related to `story` (shared tags, distinctive words of
+    /// its headline and standfirst), best first, on the blocking pool.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    pub async fn related(
+        &self,
+        story: &dateline_core::Story,
+        limit: usize,
+    ) -> anyhow::Result<Vec<dateline_search::Hit>> {
+        let _turn = self.0.running.acquire().await?;
+        let index = self.0.index.clone();
+        let (id, text) = (story.id.0, format!("{}\n{}", story.headline, story.standfirst));
+        let tags: Vec<String> = story.tags.iter().map(|t| t.slug.to_string()).collect();
+        Ok(tokio::task::spawn_blocking(move || index.related(id, &text, &tags, limit)).await??)
+    }
+
     /// Whether this process committed a write since the log was last read.
     pub fn behind(&self) -> bool {
         dateline_store::local_changes() != self.0.seen_local.load(Ordering::Acquire)

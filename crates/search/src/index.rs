@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::error::LockError;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryClone, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryClone, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -34,6 +34,10 @@ use crate::{Hit, SearchDoc, SearchError, SearchQuery, SearchResults};
 
 /// Results per page are capped at this.
 pub const MAX_LIMIT: usize = 100;
+/// The words of a story's headline and standfirst that find its related stories.
+const RELATED_WORDS: usize = 12;
+/// What a shared tag weighs in [`SearchIndex::related`], against a shared word.
+const RELATED_TAG_BOOST: f32 = 3.0;
 /// Pages starting beyond this offset come back empty (with the right `total`): ranking the
 /// first 10,000 hits of a query is the most one search may cost.
 pub const MAX_OFFSET: usize = 10_000;
@@ -383,6 +387,72 @@ impl SearchIndex {
         let page: Vec<_> = top.into_iter().skip(q.offset).collect();
         let hits = self.hits(&searcher, &parsed, &page)?;
         Ok(SearchResults { total, hits })
+    }
+
+    /// Up to `limit` public stories related to story `id`: sharing its tags (each worth
+    /// [`RELATED_TAG_BOOST`] words) and the distinctive words of `text` (its headline and
+    /// standfirst: those other stories also have, the rarest first), best first; never the
+    /// story itself.
+    ///
+    /// # Errors
+    /// Engine errors (I/O under the index).
+    pub fn related(
+        &self,
+        id: i64,
+        text: &str,
+        tags: &[String],
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let inner = &*self.inner;
+        let fields = &inner.fields;
+        let searcher = inner.reader.searcher();
+        let stories = searcher.num_docs().max(1);
+        let mut words: Vec<(u64, Term)> = Vec::new();
+        let mut analyzer = inner.analyzer.clone();
+        let mut tokens = Vec::new();
+        analyzer.token_stream(text).process(&mut |token| tokens.push(token.text.clone()));
+        for token in tokens {
+            let term = Term::from_field_text(fields.text, &token);
+            if words.iter().any(|(_, t)| *t == term) {
+                continue;
+            }
+            let freq = searcher.doc_freq(&term)?;
+            // In the story and at least one other; not in a fifth of all stories.
+            if freq >= 2 && freq * 5 < stories.max(10) {
+                words.push((freq, term));
+            }
+        }
+        words.sort_by_key(|(freq, _)| *freq);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = words
+            .into_iter()
+            .take(RELATED_WORDS)
+            .map(|(_, term)| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        for tag in tags {
+            let query = TermQuery::new(Term::from_field_text(fields.tags, tag), IndexRecordOption::Basic);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), RELATED_TAG_BOOST))));
+        }
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let itself = TermQuery::new(Term::from_field_i64(fields.id, id), IndexRecordOption::Basic);
+        clauses.push((Occur::MustNot, Box::new(itself)));
+        let query = BooleanQuery::new(clauses);
+        // Equal scores are ordered newest first (then by slug), not by where the index keeps
+        // the stories: two servers with the same stories show the same block.
+        let top =
+            searcher.search(&query, &TopDocs::with_limit((limit * 4).min(MAX_LIMIT)).order_by_score())?;
+        let mut hits = self.hits(&searcher, &ParsedText::parse("", &mut analyzer), &top)?;
+        hits.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then(b.published_at.cmp(&a.published_at)).then(a.slug.cmp(&b.slug))
+        });
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// The filters of `q`, as queries scoring nothing (so they never change the ranking), each

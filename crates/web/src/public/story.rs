@@ -13,6 +13,40 @@ use dateline_core::{ChangeKey, PageRequest, StoryFilter, StoryStatus, StorySumma
 
 const RECENT: usize = 6;
 const MORE: usize = 5;
+const RELATED: usize = 4;
+
+/// The stories related to `story` (`Search::related`): shared tags and distinctive words,
+/// from the search index. A failing index leaves the block out rather than the page.
+async fn related(
+    state: &AppState,
+    story: &dateline_core::Story,
+    settings: &dateline_core::SiteSettings,
+) -> Vec<minijinja::Value> {
+    if state.search.behind()
+        && let Err(e) = state.search.catch_up_if_free(&*state.store).await
+    {
+        tracing::warn!(error = %e, "search index behind the store");
+    }
+    let zone = settings.time_zone();
+    match state.search.related(story, RELATED).await {
+        Ok(hits) => hits
+            .into_iter()
+            .map(|h| {
+                let at = jiff::Timestamp::from_second(h.published_at).unwrap_or_default();
+                minijinja::context! {
+                    url => story_url(&h.slug),
+                    headline => h.headline,
+                    published => settings.house_style.byline_moment(at, &zone),
+                    published_iso => at.to_string(),
+                }
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, story = %story.id, "related stories could not be read");
+            Vec::new()
+        }
+    }
+}
 
 /// A 301 to the story an imported post became, when `path` (with `?p=ID` for WordPress's
 /// short links) is one of its old addresses.
@@ -56,6 +90,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         list.into_iter().filter(|s| s.id != story.id).take(n).collect()
     };
     let settings = &ctx.settings;
+    let related = related(&state, &story, settings).await;
     let mut view = StoryView::new(&story, settings);
     view.body_html = crate::media::responsive_body(store.as_ref(), &view.body_html).await?;
     let section_path = section_url(story.section.slug.as_str());
@@ -69,6 +104,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
             more => Card::list(&others(more, MORE), settings),
             more_title => format!("More Stories From {}", story.section.name),
             more_url => section_path,
+            related => related,
             also_carried_by => also,
             translations => translations
                 .iter()

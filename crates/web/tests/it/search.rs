@@ -95,3 +95,55 @@ async fn publish_update_and_kill_reach_search_at_once() {
     assert_eq!(killed.status, StoryStatus::Killed);
     assert!(hits(&site.get("/search?q=earthquake").await.body).is_empty(), "gone at once");
 }
+
+/// Issue 17, point 6: a story page's "Related" block comes from shared tags and distinctive
+/// words (the search index), not the newest stories of its section; never the story itself,
+/// never a story that is not public.
+#[tokio::test]
+async fn related_stories_share_tags_and_words_not_only_a_section() {
+    let site = Site::new().await;
+    let mut floods = site.draft("Indus floods force evacuations in Sukkur");
+    floods.tags = vec![site.tag.id];
+    let main = site.publish(&floods, "2025-02-27T09:00:00Z").await;
+    let mut same_tag = site.draft("Relief convoys reach the flooded villages");
+    same_tag.tags = vec![site.tag.id];
+    site.publish(&same_tag, "2025-02-27T08:00:00Z").await;
+    site.publish(&site.draft("Sukkur barrage holds as the Indus floods peak"), "2025-02-27T07:00:00Z").await;
+    // The newest stories of the section, on other subjects.
+    for (headline, at) in [
+        ("Cricket board names a new captain", "2025-02-27T10:00:00Z"),
+        ("Stock market closes higher on bank shares", "2025-02-27T11:00:00Z"),
+    ] {
+        let mut other = site.draft(headline);
+        other.tags = Vec::new();
+        other.standfirst = "Another subject entirely.".into();
+        other.body = "Nothing in common.".into();
+        site.publish(&other, at).await;
+    }
+    let held = site
+        .store
+        .create_story(
+            &site.draft("Indus floods draft not yet public"),
+            None,
+            crate::support::at("2025-02-27T09:30:00Z"),
+        )
+        .await
+        .unwrap();
+
+    let page = site.get(&format!("/story/{}", main.slug)).await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    let block = page
+        .body
+        .split("id=\"related-heading\"")
+        .nth(1)
+        .and_then(|b| b.split("</aside>").next())
+        .expect("a Related block");
+    assert!(block.contains("Relief convoys reach the flooded villages"), "shares the tag: {block}");
+    assert!(block.contains("Sukkur barrage holds as the Indus floods peak"), "shares the words: {block}");
+    assert!(
+        !block.contains("Cricket board") && !block.contains("Stock market"),
+        "not just the newest: {block}"
+    );
+    assert!(!block.contains("Indus floods force evacuations"), "not itself");
+    assert!(!block.contains(held.headline.as_str()), "not a draft");
+}
