@@ -326,6 +326,11 @@ impl<R: std::io::BufRead> ElementStream<R> {
             if matches!(event, Event::End(_)) && stack.len() == 1 {
                 return Ok(stack.pop().map(Streamed::Element));
             }
+            // The tree is walked (and dropped) recursively: its depth is bounded as `prepare`
+            // bounds a whole document's.
+            if matches!(event, Event::Start(_)) && self.open + stack.len() >= crate::prepare::MAX_DEPTH {
+                return Err(IngestError::TooDeep { limit: crate::prepare::MAX_DEPTH });
+            }
             apply(&mut stack, event, ns)?;
         }
     }
@@ -418,6 +423,17 @@ mod tests {
         let mut stream = ElementStream::new(std::io::BufReader::with_capacity(64, xml.as_bytes()), 2, 1000);
         let e = stream.next_element().unwrap_err();
         assert!(e.to_string().contains("over 1000 bytes"), "{e}");
+    }
+
+    #[test]
+    fn nesting_deeper_than_a_document_may_is_refused() {
+        let deep = format!(
+            "<rss><channel><item>{}x{}</item></channel></rss>",
+            "<a>".repeat(5000),
+            "</a>".repeat(5000)
+        );
+        let got = streamed(&deep, 1 << 20);
+        assert!(matches!(got.last(), Some(Err(IngestError::TooDeep { .. }))), "{got:?}");
     }
 
     #[test]
