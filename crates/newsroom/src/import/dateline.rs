@@ -28,7 +28,7 @@
 //! and `authors` (in byline order) by slug and name, the Markdown `body_source`,
 //! `standfirst`, `dateline_place`, `credit`, `prominence`, the `image` with its alt text,
 //! caption, credit and focal point, every time (`created_at`, `modified_at`,
-//! `first_published_at`, `published_at`, `updated_at`, `scheduled_at`), `version`,
+//! `first_published_at`, `published_at`, `updated_at`, `scheduled_at`), `embargo_until`, `version`,
 //! `translation_of` and the `corrections`. The ninjs 2.0 schema allows no extra member, so
 //! a strict validator needs `dateline` removed first.
 //!
@@ -341,6 +341,9 @@ struct StoryExt {
     updated_at: Option<Timestamp>,
     #[serde(default)]
     scheduled_at: Option<Timestamp>,
+    /// Not public before this time (an embargo).
+    #[serde(default)]
+    embargo_until: Option<Timestamp>,
     #[serde(default = "first_version")]
     version: i64,
     #[serde(default)]
@@ -852,6 +855,7 @@ fn ninjs_of(story: &Story, settings: &SiteSettings) -> Value {
         published_at: story.published_at,
         updated_at: story.updated_at,
         scheduled_at: story.scheduled_at,
+        embargo_until: story.embargo_until,
         version: story.version,
         translation_of: story.translation_of.map(|t| t.0),
         corrections: story
@@ -1641,7 +1645,7 @@ impl Run<'_> {
             }),
             prominence: ext.prominence,
             translation_of: None,
-            embargo_until: None,
+            embargo_until: ext.embargo_until,
         };
         if let Err(errors) = draft.validate() {
             return Ok(Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
@@ -1922,7 +1926,7 @@ mod tests {
             updated_at: Some(at(600)),
             modified_at: at(700),
             scheduled_at: None,
-            embargo_until: None,
+            embargo_until: Some(at(7200)),
             created_by: None,
             corrections: vec![Correction { note: "A figure was wrong.".into(), created_at: at(650) }],
             translation_of: Some(StoryId(1)),
@@ -1964,6 +1968,7 @@ mod tests {
             (Some(TagKind::Place), "hina-baig", Prominence::Top)
         );
         assert_eq!(ext.image.as_ref().unwrap().focal, Some((40, 60)));
+        assert_eq!(ext.embargo_until, story().embargo_until, "the embargo comes along");
         let killed = Story { status: StoryStatus::Killed, ..story() };
         assert_eq!(ninjs_of(&killed, &settings)["pubstatus"], "canceled");
         let mut foreign = doc.clone();

@@ -41,6 +41,19 @@ struct RowAction {
     danger: bool,
 }
 
+/// What the desk must notice about an item: changed since the desk acted, under embargo.
+fn flags(item: &WireListItem, settings: &dateline_core::SiteSettings) -> String {
+    let mut flags = Vec::new();
+    if item.flagged {
+        flags.push("changed since".to_owned());
+    }
+    if let Some(until) = item.item.embargoed {
+        let when = settings.house_style.byline_moment(until, &settings.time_zone());
+        flags.push(format!("embargoed until {when}"));
+    }
+    flags.join("; ")
+}
+
 fn row(item: &WireListItem, settings: &dateline_core::SiteSettings, can_act: bool) -> Row {
     let moment = settings.house_style.byline_moment(item.changed_at, &settings.time_zone());
     let mut actions = vec![RowAction {
@@ -86,7 +99,7 @@ fn row(item: &WireListItem, settings: &dateline_core::SiteSettings, can_act: boo
             item.title.clone(),
             item.version.map(|v| v.to_string()).unwrap_or_default(),
             item.state.clone(),
-            if item.flagged { "changed since".into() } else { String::new() },
+            flags(item, settings),
             item.also.join(", "),
         ],
         actions,

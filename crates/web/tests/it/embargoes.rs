@@ -114,6 +114,13 @@ async fn a_held_embargoed_item_published_from_the_desk_waits_for_its_time() {
         push(&base, id, &push_token, embargoed("urn:test:embargo:2", "Held under embargo", until)).await;
     assert_eq!(answer["actions"][0]["action"], "held", "{answer}");
     let item = site.store.wire_items(None, None, 10).await.unwrap()[0].id;
+    // The desk's list and the item's page say so.
+    let mut desk = site.signed_in(dateline_core::Role::Editor).await;
+    assert!(desk.get("/admin/wire").await.body.contains("embargoed until"), "the desk list marks it");
+    assert!(
+        desk.get(&format!("/admin/wire/{item}")).await.body.contains("Embargoed until"),
+        "the item page too"
+    );
     let story = site
         .store
         .act_on_wire_item(item, dateline_core::DeskAction::Publish, &Actor::System("desk"), now)
