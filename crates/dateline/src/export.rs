@@ -5,10 +5,9 @@
 //! sessions, tokens and webhook secrets are never exported.
 
 use crate::config::{Settings, StoreArgs};
-use anyhow::Context;
 use dateline_core::Actor;
 use dateline_newsroom::import::dateline::{self, ExportError};
-use dateline_newsroom::import::{self, ImportError, MediaFrom, Options, Progress, Report};
+use dateline_newsroom::import::{self, ImportError, MediaFrom, Options, Progress};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,35 +121,5 @@ pub async fn import(args: DatelineImportArgs) -> anyhow::Result<i32> {
     });
     let outcome = dateline::import(store.as_ref(), &OPERATOR, &args.export, &options, progress).await;
     bar.finish_and_clear();
-    let report_file = args.report.clone().unwrap_or_else(|| default_report_file(&args.export));
-    match outcome {
-        Ok(report) => {
-            write_report(&report, &report_file)?;
-            print!("{}", report.table());
-            println!("Full report: {}", report_file.display());
-            if let Some(stopped) = &report.stopped {
-                eprintln!(
-                    "the import stopped: {stopped}; what came in is in the report, and running it again carries on"
-                );
-                return Ok(2);
-            }
-            Ok(if report.posts.failed > 0 { 1 } else { 0 })
-        }
-        Err(ImportError::Unreadable(reason)) => {
-            eprintln!("{}: {reason}; nothing was imported", args.export.display());
-            Ok(2)
-        }
-        Err(e) => Err(anyhow::Error::new(e).context("the import could not start")),
-    }
-}
-
-fn default_report_file(export: &Path) -> PathBuf {
-    let mut name = export.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".report.json");
-    export.with_file_name(name)
-}
-
-fn write_report(report: &Report, file: &Path) -> anyhow::Result<()> {
-    let json = serde_json::to_vec_pretty(report)?;
-    std::fs::write(file, json).with_context(|| format!("cannot write the report to {}", file.display()))
+    crate::import::finish(outcome, &args.export, args.report.as_deref())
 }

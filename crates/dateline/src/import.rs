@@ -77,7 +77,22 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
         import::wordpress::import(store.as_ref(), &OPERATOR, &args.file, &options, progress).await
     };
     bar.finish_and_clear();
-    let report_file = args.report.clone().unwrap_or_else(|| default_report_file(&args.file));
+    finish(outcome, &args.file, args.report.as_deref())
+}
+
+/// What every import command does at its end: the report written as JSON (to `report`, or
+/// beside `file`) and shown as a table, and the exit code: 0 when every post came in or was
+/// knowingly skipped, 1 when some failed, 2 when the file could not be imported (nothing
+/// written) or the import stopped part-way (the report says what came in).
+///
+/// # Errors
+/// When the report cannot be written, or the import could not start.
+pub fn finish(
+    outcome: Result<Report, ImportError>,
+    file: &Path,
+    report: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let report_file = report.map_or_else(|| default_report_file(file), Path::to_owned);
     match outcome {
         Ok(report) => {
             write_report(&report, &report_file)?;
@@ -92,7 +107,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<i32> {
             Ok(if report.posts.failed > 0 { 1 } else { 0 })
         }
         Err(ImportError::Unreadable(reason)) => {
-            eprintln!("{}: {reason}; nothing was imported", args.file.display());
+            eprintln!("{}: {reason}; nothing was imported", file.display());
             Ok(2)
         }
         Err(e) => Err(anyhow::Error::new(e).context("the import could not start")),
