@@ -42,6 +42,8 @@ pub enum Transition {
     WireWithdrawal,
     /// Make the story a translation of another (or of none).
     Translate,
+    /// Report live: start or end the story's live coverage, add, edit or delete an entry.
+    Live,
 }
 
 use StoryStatus::{Draft, Killed, Published, Scheduled, Unpublished};
@@ -52,7 +54,7 @@ const LIVING: &[StoryStatus] = &[Draft, Scheduled, Published, Unpublished];
 const OFF_SITE: &[StoryStatus] = &[Draft, Scheduled, Unpublished];
 
 impl Transition {
-    pub const ALL: [Transition; 13] = [
+    pub const ALL: [Transition; 14] = [
         Self::Save,
         Self::Schedule,
         Self::Publish,
@@ -66,6 +68,7 @@ impl Transition {
         Self::WireUpdate,
         Self::WireWithdrawal,
         Self::Translate,
+        Self::Live,
     ];
 
     /// The statuses this transition may start from.
@@ -78,7 +81,7 @@ impl Transition {
             Self::Unpublish => &[Scheduled, Published],
             Self::Kill | Self::WireWithdrawal => LIVING,
             Self::Reinstate => &[Killed],
-            Self::RestoreRevision | Self::AttachWirePicture | Self::Translate => LIVING,
+            Self::RestoreRevision | Self::AttachWirePicture | Self::Translate | Self::Live => LIVING,
         }
     }
 
@@ -95,7 +98,8 @@ impl Transition {
             | Self::RestoreRevision
             | Self::AttachWirePicture
             | Self::WireUpdate
-            | Self::Translate => from,
+            | Self::Translate
+            | Self::Live => from,
         }
     }
 
@@ -133,6 +137,7 @@ impl Transition {
             Self::WireUpdate => "wire_update",
             Self::WireWithdrawal => "wire_withdrawal",
             Self::Translate => "translate",
+            Self::Live => "live",
         }
     }
 
@@ -233,6 +238,7 @@ impl Transition {
             Self::AttachWirePicture => "given a picture",
             Self::WireWithdrawal => "withdrawn",
             Self::Translate => "made a translation",
+            Self::Live => "reported live",
         }
     }
 }
@@ -242,7 +248,7 @@ mod tests {
     use super::*;
 
     /// The whole machine, written out: (transition, from) -> to, or refused. Every pair of
-    /// the 13 transitions and 5 statuses is here, so a change to the rules shows in this
+    /// the 14 transitions and 5 statuses is here, so a change to the rules shows in this
     /// table.
     fn expected(t: Transition, from: StoryStatus) -> Option<StoryStatus> {
         use Transition as T;
@@ -273,6 +279,8 @@ mod tests {
             (T::WireWithdrawal, Killed) => None,
             (T::Translate, Draft | Scheduled | Published | Unpublished) => Some(from),
             (T::Translate, Killed) => None,
+            (T::Live, Draft | Scheduled | Published | Unpublished) => Some(from),
+            (T::Live, Killed) => None,
         }
     }
 
@@ -293,7 +301,7 @@ mod tests {
                 pairs += 1;
             }
         }
-        assert_eq!(pairs, 65);
+        assert_eq!(pairs, 70);
     }
 
     #[test]

@@ -522,6 +522,8 @@ pub struct Story {
     pub scheduled_at: Option<Timestamp>,
     /// Not to be public before this time (an embargo).
     pub embargo_until: Option<Timestamp>,
+    /// Live coverage (a live blog), when the story has had any.
+    pub coverage: Option<crate::live::Coverage>,
     /// The account that created the story, if it was created by one.
     pub created_by: Option<crate::account::UserId>,
     pub corrections: Vec<Correction>,

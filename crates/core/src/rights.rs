@@ -219,6 +219,7 @@ fn role_may(role: Role, deed: Deed, own: bool, status: Option<StoryStatus>) -> b
                         | T::Unpublish
                         | T::RestoreRevision
                         | T::Translate
+                        | T::Live
                 )
             }
             // A contributor's own drafts, until one has been anywhere but draft.
@@ -259,6 +260,10 @@ mod tests {
         assert!(may(&e, T::Publish, story(false, Draft)));
         assert!(may(&e, T::Kill, story(false, Published)));
         assert!(may(&e, T::Reinstate, story(false, Killed)));
+        assert!(may(&a, T::Live, story(true, Published)), "an author reports live on their own story");
+        assert!(!may(&a, T::Live, story(false, Published)));
+        assert!(!may(&c, T::Live, story(true, Draft)));
+        assert!(may(&e, T::Live, story(false, Published)));
         assert!(!may(&e, ManageUsers, Target::Site));
         assert!(!may(&e, MoveSite, Target::Site), "imports and exports are an administrator's");
         assert!(may(&e, SetBanner, Target::Site), "breaking news is an editor's call");

@@ -2,7 +2,7 @@
 //! the command line asks of Dateline, each as one call that takes the actor, checks the
 //! right in `dateline_core::rights` (and the lifecycle), and lets the store apply the change
 //! in one transaction: stories ([`stories`]), accounts and API tokens ([`accounts`]), site
-//! settings ([`site`]), agency copy ([`wire`]) and pictures ([`media`]). Surfaces
+//! settings ([`site`]), live blogs ([`live`]), agency copy ([`wire`]) and pictures ([`media`]). Surfaces
 //! (`dateline-web`, the `dateline` binary) parse input, make one call here and render the
 //! answer.
 //!
@@ -17,6 +17,7 @@ pub mod clock;
 pub mod drop_folder;
 pub mod egress;
 pub mod import;
+pub mod live;
 pub mod media;
 pub mod passwords;
 pub mod poller;

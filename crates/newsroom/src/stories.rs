@@ -290,28 +290,7 @@ pub async fn resolve(
             }
         },
     };
-    let image = match &fields.image {
-        Some(typed) if !typed.url.trim().is_empty() => {
-            let typed = StoryImage {
-                url: typed.url.trim().to_owned(),
-                alt: typed.alt.trim().to_owned(),
-                caption: typed.caption.trim().to_owned(),
-                credit: typed.credit.trim().to_owned(),
-                ..StoryImage::default()
-            };
-            match dateline_core::media::library_file(&typed.url) {
-                None => Some(typed),
-                Some((hash, _)) => match store.media_by_hash(hash).await? {
-                    Some(media) => Some(with_library_facts(typed, &media)),
-                    None => {
-                        errors.push(FieldError::new("image", "that picture is not in the media library"));
-                        None
-                    }
-                },
-            }
-        }
-        _ => None,
-    };
+    let image = picture(store, fields.image.as_ref(), &mut errors).await?;
     let translation_of = match &fields.translation_of {
         None => None,
         Some(StoryRef::Id(id)) => {
@@ -358,6 +337,34 @@ pub async fn resolve(
 /// Names as given, trimmed, the empty ones left out.
 fn names(list: &[String]) -> impl Iterator<Item = &str> {
     list.iter().map(|n| n.trim()).filter(|n| !n.is_empty())
+}
+
+/// A picture as an editor gave it (trimmed; none for an empty address), with the library's
+/// size and words when it is a media-library address; a library address the library does
+/// not have is an error in `errors`.
+pub(crate) async fn picture(
+    store: &dyn Store,
+    image: Option<&StoryImage>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<StoryImage>, StoryError> {
+    let Some(typed) = image.filter(|i| !i.url.trim().is_empty()) else { return Ok(None) };
+    let typed = StoryImage {
+        url: typed.url.trim().to_owned(),
+        alt: typed.alt.trim().to_owned(),
+        caption: typed.caption.trim().to_owned(),
+        credit: typed.credit.trim().to_owned(),
+        ..StoryImage::default()
+    };
+    Ok(match dateline_core::media::library_file(&typed.url) {
+        None => Some(typed),
+        Some((hash, _)) => match store.media_by_hash(hash).await? {
+            Some(media) => Some(with_library_facts(typed, &media)),
+            None => {
+                errors.push(FieldError::new("image", "that picture is not in the media library"));
+                None
+            }
+        },
+    })
 }
 
 /// A library picture as a story uses it: size and focal point from the library, and the

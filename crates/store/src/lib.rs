@@ -170,6 +170,27 @@ pub trait Store: Send + Sync + 'static {
         by: &Actor,
         now: Timestamp,
     ) -> Result<Story>;
+    /// Starts (`live`) or ends a story's live coverage; starting again after an end reopens
+    /// it (its start kept). Refused on a killed story; written into its history with `by`.
+    async fn set_coverage(&self, id: StoryId, live: bool, by: &Actor, now: Timestamp) -> Result<Story>;
+    /// A live blog's entries changed after entry number `after` (0: all of them), deleted
+    /// ones included (without their words), in the order of their changes.
+    async fn live_entries(&self, story: StoryId, after: i64) -> Result<Vec<dateline_core::LiveEntry>>;
+    /// Adds an entry to a story (`entry: None`) or saves a new state of one of its entries.
+    /// `draft.author` is shown as written. Refused on a killed story.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a draft that is not valid, [`StoreError::NotFound`] for
+    /// an entry that is not the story's (or was deleted), [`StoreError::Refused`].
+    async fn save_live_entry(
+        &self,
+        story: StoryId,
+        entry: Option<i64>,
+        draft: &dateline_core::EntryDraft,
+        now: Timestamp,
+    ) -> Result<dateline_core::LiveEntry>;
+    /// Deletes one of the story's entries ([`StoreError::NotFound`] when it has no such one).
+    async fn delete_live_entry(&self, story: StoryId, entry: i64, now: Timestamp) -> Result<()>;
     /// The story's history (status changes, corrections, restores), oldest first.
     async fn history(&self, id: StoryId) -> Result<Vec<HistoryEntry>>;
     /// Publishes every scheduled story whose time is `now` or earlier, each exactly once.

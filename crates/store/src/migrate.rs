@@ -23,6 +23,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_story_history.sql") },
     Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_embargoes.sql") },
+    Migration { version: 14, sql: include_str!("../migrations/sqlite/0014_live_blogs.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -38,6 +39,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_story_history.sql") },
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/postgres/0013_embargoes.sql") },
+    Migration { version: 14, sql: include_str!("../migrations/postgres/0014_live_blogs.sql") },
 ];
 
 /// The newest schema this build knows (the same number on both backends): a backup made by

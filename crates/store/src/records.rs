@@ -144,6 +144,8 @@ pub(crate) struct StoryRow {
     pub created_by: Option<i64>,
     pub translation_of: Option<i64>,
     pub embargo_until: Option<i64>,
+    pub live_from: Option<i64>,
+    pub live_until: Option<i64>,
 }
 
 impl StoryRow {

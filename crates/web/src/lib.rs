@@ -11,6 +11,7 @@ pub mod api;
 pub mod client;
 mod error;
 mod input;
+pub mod live;
 pub mod media;
 pub mod page_cache;
 mod public;

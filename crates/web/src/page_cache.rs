@@ -225,14 +225,14 @@ impl PageCache {
     /// When `seen` is the local change count a request found the cache behind at, and
     /// another request has read the log since, returns at once: requests that arrive
     /// together after a write read the log once, not once each.
-    async fn sync(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<bool> {
+    async fn sync(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<Touched> {
         let local = dateline_store::local_changes();
         let mut log = self.0.log.lock().await;
         if let Some(seen) = seen
             && self.0.seen_local.load(Ordering::Acquire) >= seen
             && log.started
         {
-            return Ok(false);
+            return Ok(Touched::Nothing);
         }
         let rows = store.page_changes_after(log.read_from()).await?;
         self.0.seen_local.store(local, Ordering::Release);
@@ -254,20 +254,20 @@ impl PageCache {
         drop(log);
         let site = everything || keys.contains(&ChangeKey::Site);
         if !site && keys.is_empty() {
-            return Ok(false);
+            return Ok(Touched::Nothing);
         }
         self.0.generation.fetch_add(1, Ordering::AcqRel);
         let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
         if site {
             pages.clear();
-        } else {
-            for key in keys {
-                for url in pages.by_key.remove(&key).unwrap_or_default() {
-                    pages.remove(&url);
-                }
+            return Ok(Touched::Everything);
+        }
+        for key in &keys {
+            for url in pages.by_key.remove(key).unwrap_or_default() {
+                pages.remove(&url);
             }
         }
-        Ok(site)
+        Ok(Touched::Keys(keys))
     }
 
     /// The local change count when this process changed something since the log was last
@@ -467,10 +467,23 @@ impl dateline_newsroom::Follower for AppState {
     }
 }
 
+/// What a read of the change log found.
+enum Touched {
+    Nothing,
+    Keys(HashSet<ChangeKey>),
+    /// Every page (a site-wide change, or the first read).
+    Everything,
+}
+
+/// Reads the change log: drops the pages it touched, and tells live blogs' streams.
 async fn sync(state: &AppState, seen: Option<u64>) {
     match state.page_cache.sync(&*state.store, seen).await {
-        Ok(true) => state.site_cache.clear(),
-        Ok(false) => {}
+        Ok(Touched::Everything) => {
+            state.site_cache.clear();
+            state.live.changed(state, None);
+        }
+        Ok(Touched::Keys(keys)) => state.live.changed(state, Some(&keys)),
+        Ok(Touched::Nothing) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the page change log"),
     }
 }
@@ -625,7 +638,8 @@ fn respond(
 /// The middleware: serves kept pages, keeps cacheable ones, answers conditional requests.
 pub async fn serve_cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let head_only = request.method() == Method::HEAD;
-    if request.method() != Method::GET && !head_only {
+    // A live blog's stream is endless and every reader's own (`crate::live`).
+    if request.method() != Method::GET && !head_only || request.uri().path().ends_with("/live") {
         return next.run(request).await;
     }
     let cache = &state.page_cache;

@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             get(|s: State<AppState>, Path((slug, file))| feeds::list_feed(s.0, ListKind::Source, slug, file)),
         )
         .route("/story/{slug}/ninjs.json", get(feeds::ninjs))
+        .route("/story/{slug}/live", get(crate::live::stream))
         .route("/search", get(search::page))
         .route("/robots.txt", get(sitemaps::robots))
         .route("/sitemap.xml", get(sitemaps::index))
@@ -152,6 +153,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/stories/{id}/unpublish", post(admin::editor::unpublish))
         .route("/admin/stories/{id}/kill", post(admin::editor::kill))
         .route("/admin/stories/{id}/reinstate", post(admin::editor::reinstate))
+        .route("/admin/stories/{id}/live", get(admin::live::page).post(admin::live::add))
+        .route("/admin/stories/{id}/live/coverage", post(admin::live::coverage))
+        .route("/admin/stories/{id}/live/{entry}", get(admin::live::edit_form).post(admin::live::edit))
+        .route("/admin/stories/{id}/live/{entry}/delete", post(admin::live::delete))
         .route("/admin/stories/{id}/revisions", get(admin::revisions::list))
         .route("/admin/stories/{id}/revisions/{number}/restore", post(admin::revisions::restore))
         .route("/admin/sections", get(admin::manage::sections).post(admin::manage::create_section))

@@ -41,6 +41,8 @@ pub struct Parts {
     pub egress: dateline_newsroom::egress::Egress,
     /// Imports started from `/admin/import`, running in the background.
     pub imports: dateline_newsroom::import::jobs::Imports,
+    /// Live blogs' reader streams, one shared stream per story.
+    pub live: crate::live::LiveHub,
 }
 
 impl Parts {
@@ -67,6 +69,7 @@ impl Parts {
             trusted_proxies: crate::client::TrustedProxies::default(),
             passwords: dateline_newsroom::passwords::Passwords::for_this_machine(),
             imports: dateline_newsroom::import::jobs::Imports::default(),
+            live: crate::live::LiveHub::default(),
         }
     }
 }

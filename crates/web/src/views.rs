@@ -171,7 +171,7 @@ pub struct Link {
 
 /// A picture as templates show it: with its size (no layout shift), responsive sources
 /// when it is from the library, and the point to keep in view when cropped.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
     pub url: String,
     pub alt: String,

@@ -1927,6 +1927,7 @@ mod tests {
             modified_at: at(700),
             scheduled_at: None,
             embargo_until: Some(at(7200)),
+            coverage: None,
             created_by: None,
             corrections: vec![Correction { note: "A figure was wrong.".into(), created_at: at(650) }],
             translation_of: Some(StoryId(1)),

@@ -7,6 +7,7 @@ mod accounts;
 mod bulk;
 pub(crate) mod changes;
 mod imports;
+mod live;
 mod media;
 mod stories;
 mod taxonomy;
@@ -284,6 +285,36 @@ impl Store for SqlStore {
         stories::add_correction(&mut tx, id, note, by, now).await?;
         changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn set_coverage(&self, id: StoryId, live: bool, by: &Actor, now: Timestamp) -> Result<Story> {
+        let mut tx = self.write().await?;
+        live::set_coverage(&mut tx, id, live, by, now).await?;
+        changes::commit(tx).await?;
+        self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn live_entries(&self, story: StoryId, after: i64) -> Result<Vec<dateline_core::LiveEntry>> {
+        live::entries(&self.pool, story, after).await
+    }
+
+    async fn save_live_entry(
+        &self,
+        story: StoryId,
+        entry: Option<i64>,
+        draft: &dateline_core::EntryDraft,
+        now: Timestamp,
+    ) -> Result<dateline_core::LiveEntry> {
+        let mut tx = self.write().await?;
+        let id = live::save_entry(&mut tx, story, entry, draft, now).await?;
+        changes::commit(tx).await?;
+        live::entry(&self.pool, story, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn delete_live_entry(&self, story: StoryId, entry: i64, now: Timestamp) -> Result<()> {
+        let mut tx = self.write().await?;
+        live::delete_entry(&mut tx, story, entry, now).await?;
+        changes::commit(tx).await
     }
 
     async fn change_status(

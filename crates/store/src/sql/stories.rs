@@ -496,7 +496,11 @@ pub(crate) async fn translations(pool: &AnyPool, id: StoryId) -> Result<Vec<Tran
 
 /// Why a change guarded by `transition`'s from-states touched no row: the story is missing,
 /// or its status (read now, after any racing change) does not allow it.
-async fn refusal(tx: &mut Transaction<'static, Any>, id: StoryId, transition: Transition) -> StoreError {
+pub(crate) async fn refusal(
+    tx: &mut Transaction<'static, Any>,
+    id: StoryId,
+    transition: Transition,
+) -> StoreError {
     let row: Result<Option<(String, i64)>, _> =
         sqlx::query_as("SELECT status, version FROM stories WHERE id = $1")
             .bind(id.0)
@@ -539,10 +543,6 @@ pub(crate) async fn record_history(
     Ok(())
 }
 
-/// Applies a change of status, if the story's status now is one the change may start
-/// from (named in the statement, so a racing change cannot slip between a check and the
-/// write). Bumps the version, keeps the public copies and the change log in step, queues
-/// the webhook, and writes the history.
 /// The change asked for, or, for a story under embargo, the publication held until the
 /// embargo ends: a publish (or a schedule) before then becomes a schedule for then, whoever
 /// asks, so no surface can let an embargoed story out early.
@@ -568,6 +568,10 @@ async fn within_embargo(
     }
 }
 
+/// Applies a change of status, if the story's status now is one the change may start
+/// from (named in the statement, so a racing change cannot slip between a check and the
+/// write). Bumps the version, keeps the public copies and the change log in step, queues
+/// the webhook, and writes the history.
 pub(crate) async fn change_status(
     tx: &mut Transaction<'static, Any>,
     id: StoryId,
@@ -869,7 +873,7 @@ const STORY_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.body_sour
      s.credit, s.section_id, s.source_id, s.language, s.status, s.prominence, s.image_url, s.image_alt, \
      s.image_caption, s.image_credit, s.image_width, s.image_height, s.image_focal_x, s.image_focal_y, \
      s.created_at, s.first_published_at, s.published_at, s.updated_at, s.modified_at, s.version, \
-     s.scheduled_at, s.created_by, s.translation_of, s.embargo_until";
+     s.scheduled_at, s.created_by, s.translation_of, s.embargo_until, s.live_from, s.live_until";
 
 /// Loads a whole story: its row, section, source, tags, authors and corrections.
 pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> {
@@ -945,6 +949,10 @@ pub(crate) async fn load(pool: &AnyPool, key: Key<'_>) -> Result<Option<Story>> 
         scheduled_at: opt_ts(row.scheduled_at)?,
         created_by: row.created_by.map(UserId),
         embargo_until: opt_ts(row.embargo_until)?,
+        coverage: match row.live_from {
+            Some(start) => Some(dateline_core::Coverage { start: ts(start)?, end: opt_ts(row.live_until)? }),
+            None => None,
+        },
     }))
 }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod backlog;
 mod files;
 mod imports;
+mod live;
 mod media;
 mod newsroom;
 mod stories;

@@ -39,6 +39,8 @@ fn flash_for(done: &str) -> Option<Flash> {
         "killed" => "Killed: the story is gone from every public page.",
         "reinstated" => "Reinstated: the kill is undone and the story is unpublished; publish it when ready.",
         "restored" => "Revision restored as the newest version.",
+        "live-on" => "Live coverage started: add entries from “Live entries”.",
+        "live-off" => "Live coverage ended: the story keeps its entries.",
         _ => return None,
     };
     Some(Flash { kind: "ok", message: message.into() })
@@ -56,6 +58,11 @@ struct StoryInfo {
     /// Under embargo until then.
     embargoed: Option<String>,
     slug: String,
+    /// Live coverage: going on now.
+    live: bool,
+    /// Live coverage: when it started and (once over) ended.
+    live_since: Option<String>,
+    live_ended: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +89,8 @@ const LANGUAGES: &[Language] = &[
 
 #[derive(Serialize)]
 struct Can {
+    /// Report live: start or end coverage, add entries.
+    live: bool,
     publish: bool,
     kill: bool,
     schedule: bool,
@@ -122,6 +131,9 @@ fn story_info(story: &Story, settings: &SiteSettings) -> StoryInfo {
         scheduled: story.scheduled_at.map(moment),
         embargoed: story.embargo_until.map(moment),
         slug: story.slug.to_string(),
+        live: story.coverage.is_some_and(|c| c.is_live()),
+        live_since: story.coverage.map(|c| moment(c.start)),
+        live_ended: story.coverage.and_then(|c| c.end).map(moment),
     }
 }
 
@@ -154,7 +166,7 @@ async fn editor_page(
         all_tags => crate::theme::to_value(store.tags().await?.into_iter().map(|t| t.name).collect::<Vec<_>>()),
         all_authors => crate::theme::to_value(store.authors().await?.into_iter().map(|a| a.name).collect::<Vec<_>>()),
         languages => crate::theme::to_value(LANGUAGES),
-        can => crate::theme::to_value(Can { publish: may(Transition::Publish) || may(Transition::Update), kill: may(Transition::Kill), schedule: may(Transition::Schedule), reinstate: may(Transition::Reinstate) }),
+        can => crate::theme::to_value(Can { live: story.is_some() && may(Transition::Live), publish: may(Transition::Publish) || may(Transition::Update), kill: may(Transition::Kill), schedule: may(Transition::Schedule), reinstate: may(Transition::Reinstate) }),
         revisions_url => story.map(|s| format!("/admin/stories/{}/revisions", s.id)),
         corrections => crate::theme::to_value(story.map(|s| s.corrections.iter().map(|c| CorrectionLine { note: c.note.clone(), display: settings.house_style.byline_moment(c.created_at, &settings.time_zone()) }).collect::<Vec<_>>()).unwrap_or_default()),
         action => action,

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod form;
 pub mod import;
+pub mod live;
 pub mod login;
 pub mod manage;
 pub mod media;

@@ -7,8 +7,9 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use dateline_core::StoryStatus;
 use dateline_core::{AdminStoryFilter, FieldError, PageRequest, Prominence, StatusChange, Story, StoryId};
-use dateline_core::{StoryImage, StoryStatus};
+use dateline_newsroom::live;
 use dateline_newsroom::stories::{self, StoryFields, StoryRef, Then};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -71,6 +72,10 @@ pub struct StoryIn {
     /// Not public before this time (RFC 3339): publishing earlier schedules it for then.
     #[serde(default)]
     pub embargo_until: Option<String>,
+    /// A live blog: `true` starts live coverage, `false` ends it (the story keeps its
+    /// entries); absent leaves it as it is.
+    #[serde(default)]
+    pub live: Option<bool>,
     /// Required when updating: the version you read.
     #[serde(default)]
     pub version: Option<i64>,
@@ -112,12 +117,7 @@ impl StoryIn {
             authors: self.authors.clone(),
             language,
             slug: self.slug.clone(),
-            image: self.image.as_ref().map(|i| StoryImage {
-                url: i.url.clone(),
-                alt: i.alt.clone(),
-                caption: i.caption.clone(),
-                ..StoryImage::default()
-            }),
+            image: self.image.as_ref().map(ImageIo::to_story_image),
             prominence,
             translation_of: self.translation_of.map(|id| StoryRef::Id(StoryId(id))),
             embargo_until,
@@ -142,6 +142,28 @@ pub struct StoryQuery {
 
 async fn load(state: &AppState, id: i64) -> Result<Story, ApiError> {
     state.store.story(StoryId(id)).await?.ok_or_else(ApiError::not_found)
+}
+
+/// The story after starting or ending its live coverage when `live` asks for a change.
+async fn with_live(
+    state: &AppState,
+    token: &AdminToken,
+    story: Story,
+    live: Option<bool>,
+) -> Result<Story, ApiError> {
+    match live {
+        Some(live) if live != story.coverage.is_some_and(|c| c.is_live()) => {
+            Ok(live::set_live(state.store.as_ref(), &token.actor(), story.id, live, state.clock.now())
+                .await?)
+        }
+        _ => Ok(story),
+    }
+}
+
+/// A story as the Admin API answers it, with its live entries when it has had coverage.
+async fn out(state: &AppState, story: &Story) -> Result<StoryOut, ApiError> {
+    let entries = live::entries(state.store.as_ref(), story.id).await?;
+    Ok(StoryOut::new(story, true).with_entries(&entries, true))
 }
 
 /// Applies a change of status for the token, through the newsroom's one path.
@@ -216,7 +238,8 @@ async fn create_story(
 ) -> Result<(StatusCode, Json<StoryOut>), ApiError> {
     let save = stories::Save { story: None, fields: input.to_fields(&state).await?, then: Then::Save };
     let story = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, Json(StoryOut::new(&story, true))))
+    let story = with_live(&state, &token, story, input.live).await?;
+    Ok((StatusCode::CREATED, Json(out(&state, &story).await?)))
 }
 
 /// Reads a story in any status.
@@ -227,7 +250,7 @@ async fn get_story(
     _token: AdminToken,
     Path(id): Path<i64>,
 ) -> Result<Json<StoryOut>, ApiError> {
-    Ok(Json(StoryOut::new(&load(&state, id).await?, true)))
+    Ok(Json(out(&state, &load(&state, id).await?).await?))
 }
 
 /// Saves a new state of a story. `version` must be the one read; a newer save by someone
@@ -252,7 +275,8 @@ async fn update_story(
         then: Then::Save,
     };
     let saved = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
-    Ok(Json(StoryOut::new(&saved, true)))
+    let saved = with_live(&state, &token, saved, input.live).await?;
+    Ok(Json(out(&state, &saved).await?))
 }
 
 /// Publishes a story now.

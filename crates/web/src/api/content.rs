@@ -178,7 +178,8 @@ async fn get_story(
         .await?
         .filter(|s| s.status == StoryStatus::Published)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(StoryOut::new(&story, false)))
+    let entries = dateline_newsroom::live::entries(state.store.as_ref(), story.id).await?;
+    Ok(Json(StoryOut::new(&story, false).with_entries(&entries, false)))
 }
 
 #[utoipa::path(get, path = "/api/content/v1/sections", tag = "content", responses((status = 200, body = Vec<SectionOut>)))]

@@ -77,6 +77,24 @@ pub struct ImageIo {
     pub caption: String,
 }
 
+impl From<&dateline_core::StoryImage> for ImageIo {
+    fn from(i: &dateline_core::StoryImage) -> Self {
+        Self { url: i.url.clone(), alt: i.alt.clone(), caption: i.caption.clone() }
+    }
+}
+
+impl ImageIo {
+    /// The picture as the newsroom takes it (a library address gets the library's facts).
+    pub fn to_story_image(&self) -> dateline_core::StoryImage {
+        dateline_core::StoryImage {
+            url: self.url.clone(),
+            alt: self.alt.clone(),
+            caption: self.caption.clone(),
+            ..dateline_core::StoryImage::default()
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CorrectionOut {
     pub note: String,
@@ -121,6 +139,52 @@ pub struct StoryOut {
     pub translation_of: Option<i64>,
     /// Send it back when saving, to detect concurrent edits.
     pub version: i64,
+    /// Whether the story is a live blog now (its coverage started and not ended).
+    pub live: bool,
+    /// When its live coverage started, if it has had any.
+    pub coverage_start: Option<String>,
+    /// When its live coverage ended, once it has.
+    pub coverage_end: Option<String>,
+    /// A live blog's entries, newest first (where the answer carries them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<EntryOut>>,
+}
+
+/// One entry of a live blog.
+#[derive(Serialize, ToSchema)]
+pub struct EntryOut {
+    pub id: i64,
+    /// The story's entry counter at this entry's last change.
+    pub seq: i64,
+    pub posted_at: String,
+    pub edited_at: Option<String>,
+    pub title: String,
+    /// Markdown source (Admin API only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Sanitised HTML.
+    pub body_html: String,
+    pub author: String,
+    pub image: Option<ImageIo>,
+    pub key_event: bool,
+}
+
+impl EntryOut {
+    /// `with_source` includes the Markdown body (the Admin API).
+    pub fn new(e: &dateline_core::LiveEntry, with_source: bool) -> Self {
+        Self {
+            id: e.id,
+            seq: e.seq,
+            posted_at: e.posted_at.to_string(),
+            edited_at: e.edited_at.map(|t| t.to_string()),
+            title: e.title.clone(),
+            body: with_source.then(|| e.body_source.clone()),
+            body_html: e.body_html.clone(),
+            author: e.author.clone(),
+            image: e.image.as_ref().map(ImageIo::from),
+            key_event: e.key_event,
+        }
+    }
 }
 
 impl StoryOut {
@@ -148,11 +212,7 @@ impl StoryOut {
                 dateline_core::Prominence::Normal => "normal",
             }
             .into(),
-            image: s.image.as_ref().map(|i| ImageIo {
-                url: i.url.clone(),
-                alt: i.alt.clone(),
-                caption: i.caption.clone(),
-            }),
+            image: s.image.as_ref().map(ImageIo::from),
             created_at: s.created_at.to_string(),
             published_at: s.published_at.map(|t| t.to_string()),
             updated_at: s.updated_at.map(|t| t.to_string()),
@@ -166,7 +226,19 @@ impl StoryOut {
                 .collect(),
             translation_of: s.translation_of.map(|id| id.0),
             version: s.version,
+            live: s.coverage.is_some_and(|c| c.is_live()),
+            coverage_start: s.coverage.map(|c| c.start.to_string()),
+            coverage_end: s.coverage.and_then(|c| c.end).map(|t| t.to_string()),
+            entries: None,
         }
+    }
+
+    /// With the live blog's entries (newest first), for a story that has had live coverage.
+    pub fn with_entries(mut self, entries: &[dateline_core::LiveEntry], with_source: bool) -> Self {
+        if self.coverage_start.is_some() || !entries.is_empty() {
+            self.entries = Some(entries.iter().map(|e| EntryOut::new(e, with_source)).collect());
+        }
+        self
     }
 }
 

@@ -98,12 +98,17 @@ async fn feed(
     let settings = &ctx.settings;
     let summaries = state.store.published(spec.filter, PageRequest { offset: 0, limit: ITEMS }).await?;
     let loads = summaries.iter().map(|s| state.store.story(s.id));
-    let stories: Vec<Story> = futures_util::future::try_join_all(loads)
+    let mut stories: Vec<Story> = futures_util::future::try_join_all(loads)
         .await?
         .into_iter()
         .flatten()
         .filter(|s| s.status == StoryStatus::Published)
         .collect();
+    // A live blog's item carries its entries after its body.
+    for story in stories.iter_mut().filter(|s| s.coverage.is_some()) {
+        let rows = state.store.live_entries(story.id, 0).await?;
+        story.body_html = crate::live::body_with_entries(state, story, &rows, settings);
+    }
     let key = spec.cache_key();
     let page_path = if spec.path.is_empty() { "/".to_owned() } else { spec.path.clone() };
     let channel = Channel {
@@ -349,12 +354,48 @@ pub async fn ninjs(State(state): State<AppState>, Path(slug): Path<String>) -> R
         _ => return Err(WebError::NotFound),
     }
     let ctx = SiteContext::load(&state).await?;
-    let body = serde_json::to_string_pretty(&ninjs_of(&story, &ctx.settings)).unwrap_or_default();
+    let mut doc = ninjs_of(&story, &ctx.settings);
+    let entries = dateline_newsroom::live::entries(state.store.as_ref(), story.id).await?;
+    add_live_entries(&mut doc, &story, &entries, &ctx.settings);
+    let body = serde_json::to_string_pretty(&doc).unwrap_or_default();
     let deps = PageDeps::new(
         page_cache::story_cache_control(&story, state.clock.now()),
         [ChangeKey::Story(story.id)],
     );
     Ok(deps.attach(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)))
+}
+
+/// A live blog's entries in its ninjs document: each a `text` association named
+/// `entry-ID` (newest first), with its time, title, writer and body.
+fn add_live_entries(
+    doc: &mut serde_json::Value,
+    story: &Story,
+    entries: &[dateline_core::LiveEntry],
+    settings: &SiteSettings,
+) {
+    if entries.is_empty() {
+        return;
+    }
+    let url = absolute_uri(settings, &story_url(story.slug.as_str()));
+    let mut associations = doc["associations"].as_array().cloned().unwrap_or_default();
+    for e in entries {
+        let mut entry = json!({
+            "name": format!("entry-{}", e.id),
+            "type": "text",
+            "uri": format!("{url}#entry-{}", e.id),
+            "versioncreated": e.edited_at.unwrap_or(e.posted_at).to_string(),
+            "firstcreated": e.posted_at.to_string(),
+            "bodies": [{"role": "main", "contenttype": "text/html", "value": e.body_html}],
+        });
+        if !e.title.is_empty() {
+            entry["headlines"] = json!([{"role": "main", "value": e.title}]);
+        }
+        if !e.author.is_empty() {
+            entry["by"] = json!(e.author);
+        }
+        associations.push(entry);
+    }
+    doc["associations"] = json!(associations);
 }
 
 fn ninjs_of(story: &Story, settings: &SiteSettings) -> serde_json::Value {

@@ -3,9 +3,10 @@
 
 use super::SiteContext;
 use crate::error::WebError;
+use crate::live::LiveView;
 use crate::page_cache::{self, PageDeps};
 use crate::state::AppState;
-use crate::views::{Card, StoryView, section_url, story_meta, story_url};
+use crate::views::{Card, StoryView, absolute, section_url, story_meta, story_url};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -73,7 +74,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         _ => return Err(WebError::NotFound),
     }
     let ctx = SiteContext::load(&state).await?;
-    let (recent, more, also, translations) = tokio::try_join!(
+    let (recent, more, also, translations, live_rows) = tokio::try_join!(
         store.published(StoryFilter::All, PageRequest { offset: 0, limit: RECENT as u32 + 1 }),
         store.published(
             StoryFilter::Section(story.section.id),
@@ -81,6 +82,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         ),
         store.also_carried_by(story.id),
         store.translations(story.id),
+        store.live_entries(story.id, 0),
     )?;
     let also: Vec<_> = also
         .into_iter()
@@ -93,12 +95,18 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
     let related = related(&state, &story, settings).await;
     let mut view = StoryView::new(&story, settings);
     view.body_html = crate::media::responsive_body(store.as_ref(), &view.body_html).await?;
+    let live = LiveView::new(&story, &live_rows, settings);
+    let mut page = story_meta(&story, settings, &ctx.publisher, &translations);
+    if let (Some(json_ld), Some(live)) = (page.json_ld.as_mut(), &live) {
+        live_blog_json_ld(json_ld, &story, live, settings);
+    }
     let section_path = section_url(story.section.slug.as_str());
     let html = state.theme.render(
         "story.html",
         crate::view_context! {
             site => ctx.site(&state, &section_path),
-            page => story_meta(&story, settings, &ctx.publisher, &translations),
+            page => page,
+            live => live,
             story => view,
             recent => Card::list(&others(recent, RECENT), settings),
             more => Card::list(&others(more, MORE), settings),
@@ -129,4 +137,43 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         )],
         Html(html),
     )))
+}
+
+/// A live blog's structured data: schema.org `LiveBlogPosting` with its coverage times and
+/// its entries as `liveBlogUpdate`s (newest first).
+fn live_blog_json_ld(
+    json_ld: &mut serde_json::Value,
+    story: &dateline_core::Story,
+    live: &LiveView,
+    settings: &dateline_core::SiteSettings,
+) {
+    let url = absolute(settings, &story_url(story.slug.as_str()));
+    json_ld["@type"] = "LiveBlogPosting".into();
+    if let Some(coverage) = story.coverage {
+        json_ld["coverageStartTime"] = coverage.start.to_string().into();
+        if let Some(end) = coverage.end {
+            json_ld["coverageEndTime"] = end.to_string().into();
+        }
+    }
+    let updates: Vec<serde_json::Value> = live
+        .entries
+        .iter()
+        .map(|e| {
+            let mut update = serde_json::json!({
+                "@type": "BlogPosting",
+                "url": format!("{url}#{}", e.anchor),
+                "datePublished": e.posted_iso,
+                "articleBody": dateline_core::html::to_text(&e.body_html),
+            });
+            update["headline"] = if e.title.is_empty() { e.summary.clone() } else { e.title.clone() }.into();
+            if let Some(image) = &e.image {
+                update["image"] = absolute(settings, &image.url).into();
+            }
+            update
+        })
+        .collect();
+    json_ld["liveBlogUpdate"] = updates.into();
+    if let Some(newest) = live.entries.first() {
+        json_ld["dateModified"] = newest.posted_iso.clone().into();
+    }
 }

@@ -18,6 +18,7 @@ mod imports;
 mod input;
 mod lifecycle;
 mod limits;
+mod live;
 mod media;
 mod pages;
 mod polling;

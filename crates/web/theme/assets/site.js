@@ -87,6 +87,14 @@
     } catch (e) {
       return;
     }
+    // For the live blog below: new entries get their relative times at once.
+    window.datelineRefreshTimes = function () {
+      try {
+        update();
+      } catch (e) {
+        /* ignore */
+      }
+    };
     window.setInterval(function () {
       try {
         update();
@@ -109,5 +117,135 @@
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
+  }
+})();
+
+/* Live blogs: new, edited and deleted entries arrive without a reload.
+ *
+ * A <section class="live-blog" data-stream="/story/x/live" data-after="N"> opens a
+ * Server-Sent Events stream from entry number N (the browser resumes with Last-Event-ID
+ * after a drop). "entry" events carry the entry's markup (and its key-event line),
+ * "delete" an entry's id, "coverage" whether coverage goes on, "gone" that the story left
+ * the site. Without JavaScript, or without EventSource, the page is complete on reload.
+ */
+(function () {
+  "use strict";
+
+  function parseFragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function entryTime(el) {
+    var t = el && el.querySelector("time[datetime]");
+    var when = t ? Date.parse(t.getAttribute("datetime")) : NaN;
+    return isNaN(when) ? 0 : when;
+  }
+
+  // Newest first: before the first entry that is older (or as old and listed later).
+  function place(list, el) {
+    var when = entryTime(el);
+    var children = list.children;
+    for (var i = 0; i < children.length; i++) {
+      if (children[i] !== el && entryTime(children[i]) <= when) {
+        list.insertBefore(el, children[i]);
+        return;
+      }
+    }
+    list.appendChild(el);
+  }
+
+  function start(section) {
+    var url = section.getAttribute("data-stream");
+    var after = section.getAttribute("data-after") || "0";
+    var entries = section.querySelector(".live-entries");
+    var keys = section.querySelector(".live-key-list");
+    var keyNav = section.querySelector(".live-key-events");
+    var status = section.querySelector(".live-status");
+    if (!url || !entries || typeof window.EventSource !== "function") {
+      return;
+    }
+    var source = new window.EventSource(url + "?after=" + encodeURIComponent(after));
+
+    function removeKey(id) {
+      var old = keys && document.getElementById("key-entry-" + id);
+      if (old) {
+        old.parentNode.removeChild(old);
+      }
+      if (keyNav && keys && !keys.children.length) {
+        keyNav.hidden = true;
+      }
+    }
+
+    source.addEventListener("entry", function (event) {
+      var data = JSON.parse(event.data);
+      var el = parseFragment(data.html);
+      if (!el) {
+        return;
+      }
+      var old = document.getElementById("entry-" + data.id);
+      if (old) {
+        old.parentNode.replaceChild(el, old);
+      }
+      place(entries, el);
+      removeKey(data.id);
+      if (data.summary_html && keys) {
+        var line = parseFragment(data.summary_html);
+        if (line) {
+          place(keys, line);
+          if (keyNav) {
+            keyNav.hidden = false;
+          }
+        }
+      }
+      if (window.datelineRefreshTimes) {
+        window.datelineRefreshTimes();
+      }
+    });
+    source.addEventListener("delete", function (event) {
+      var data = JSON.parse(event.data);
+      var old = document.getElementById("entry-" + data.id);
+      if (old) {
+        old.parentNode.removeChild(old);
+      }
+      removeKey(data.id);
+    });
+    source.addEventListener("coverage", function (event) {
+      var data = JSON.parse(event.data);
+      if (!data.live) {
+        var markers = document.querySelectorAll(".live-marker");
+        for (var i = 0; i < markers.length; i++) {
+          markers[i].parentNode.removeChild(markers[i]);
+        }
+        if (status) {
+          status.textContent = "Live coverage has ended.";
+        }
+        source.close();
+      }
+    });
+    source.addEventListener("gone", function () {
+      if (status) {
+        status.textContent = "This story is no longer available.";
+      }
+      source.close();
+    });
+  }
+
+  function init() {
+    var sections = document.querySelectorAll("section.live-blog[data-stream]");
+    for (var i = 0; i < sections.length; i++) {
+      try {
+        start(sections[i]);
+      } catch (e) {
+        /* the page stays complete without its updates */
+      }
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
   }
 })();
