@@ -11,4 +11,5 @@ mod newsroom;
 mod stories;
 mod support;
 mod taxonomy;
+mod views;
 mod wire;
