@@ -13,6 +13,7 @@ mod error;
 mod input;
 pub mod media;
 pub mod page_cache;
+mod page_views;
 mod public;
 mod router;
 mod server;

@@ -18,6 +18,9 @@
 //! rendering it too, and requests that find the cache behind after a write read the log
 //! once between them (docs/PERFORMANCE.md has the figures).
 //!
+//! Every story page answered, kept or fresh, is shown to `crate::page_views`, which counts a
+//! reader's view for "Most Read" (an id in a map: the kept page stays as fast).
+//!
 //! Bounds: anonymous requests choose the addresses, so an address is not a key as it comes.
 //! [`key_of`] knows the public pages the cache keeps and the query parameters each reads
 //! (`page` on a list, `v` on an asset); every other parameter is left out of the key, so
@@ -224,8 +227,14 @@ impl PageCache {
     /// whole site changed (settings, sections), so that other caches can be cleared too.
     /// When `seen` is the local change count a request found the cache behind at, and
     /// another request has read the log since, returns at once: requests that arrive
-    /// together after a write read the log once, not once each.
-    async fn sync(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<bool> {
+    /// together after a write read the log once, not once each. `touched` is told the keys
+    /// read (and whether everything changed) before any page is dropped.
+    async fn sync(
+        &self,
+        store: &dyn Store,
+        seen: Option<u64>,
+        touched: impl FnOnce(&HashSet<ChangeKey>, bool),
+    ) -> dateline_store::Result<bool> {
         let local = dateline_store::local_changes();
         let mut log = self.0.log.lock().await;
         if let Some(seen) = seen
@@ -256,6 +265,7 @@ impl PageCache {
         if !site && keys.is_empty() {
             return Ok(false);
         }
+        touched(&keys, site);
         self.0.generation.fetch_add(1, Ordering::AcqRel);
         let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
         if site {
@@ -468,7 +478,10 @@ impl dateline_newsroom::Follower for AppState {
 }
 
 async fn sync(state: &AppState, seen: Option<u64>) {
-    match state.page_cache.sync(&*state.store, seen).await {
+    // "Most Read" learns first when its list may be wrong, so the pages made again after
+    // this drop read it again.
+    let touched = |keys: &HashSet<ChangeKey>, all: bool| state.most_read.touched(keys, all);
+    match state.page_cache.sync(&*state.store, seen, touched).await {
         Ok(true) => state.site_cache.clear(),
         Ok(false) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the page change log"),
@@ -569,6 +582,15 @@ fn http_date(t: jiff::Timestamp) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
+/// Answers with a kept page, counting a reader's view of a story page for "Most Read".
+fn answer(state: &AppState, url: &str, entry: &Arc<Entry>, headers: &HeaderMap, head_only: bool) -> Response {
+    let response = respond(&state.page_cache, url, entry, headers, head_only);
+    if !head_only {
+        crate::page_views::count(&state.most_read, url, &entry.keys, response.status(), headers);
+    }
+    response
+}
+
 fn respond(
     cache: &PageCache,
     url: &str,
@@ -643,7 +665,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     };
     let headers = request.headers().clone();
     if keep && let Some(entry) = cache.get(&url) {
-        return respond(cache, &url, &entry, &headers, head_only);
+        return answer(&state, &url, &entry, &headers, head_only);
     }
     let _rendering = match cache.turn(&url) {
         Turn::Render(rendering) => rendering,
@@ -651,7 +673,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             // Wakes when the other render ends (its sender is dropped).
             let _ = done.changed().await;
             if keep && let Some(entry) = cache.get(&url) {
-                return respond(cache, &url, &entry, &headers, head_only);
+                return answer(&state, &url, &entry, &headers, head_only);
             }
             // That page was not kept (not cacheable, or dropped meanwhile): render it here.
             None
@@ -696,7 +718,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         brotli: OnceLock::new(),
     });
     cache.put(url.clone(), entry.clone(), generation);
-    let mut response = respond(cache, &url, &entry, &headers, head_only);
+    let mut response = answer(&state, &url, &entry, &headers, head_only);
     for (name, value) in &parts.headers {
         if !response.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             response.headers_mut().insert(name.clone(), value.clone());
