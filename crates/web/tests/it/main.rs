@@ -19,6 +19,7 @@ mod input;
 mod lifecycle;
 mod limits;
 mod media;
+mod most_read;
 mod pages;
 mod polling;
 mod rights_matrix;
