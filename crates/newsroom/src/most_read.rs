@@ -212,7 +212,7 @@ pub async fn run(most_read: MostRead, store: Arc<dyn Store>, clock: crate::Clock
         if let Err(e) = most_read.flush(store.as_ref(), now).await {
             tracing::warn!(error = %e, "page views could not be written");
         }
-        if ticks % every == 0 {
+        if ticks.is_multiple_of(every) {
             match most_read.refresh(store.as_ref(), now).await {
                 Ok(true) => tracing::debug!("most read list changed"),
                 Ok(false) => {}
