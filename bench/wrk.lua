@@ -9,6 +9,11 @@ if file and file ~= "" then
   end
 end
 
+-- Readers' browsers send a user agent (wrk sends none); BENCH_UA gives it, so story pages
+-- are counted as views for "Most Read" the way a reader's are.
+local ua = os.getenv("BENCH_UA")
+if ua and ua ~= "" then wrk.headers["User-Agent"] = ua end
+
 local next_path = 0
 function init(args)
   -- Threads start at different places in the list.

@@ -25,6 +25,9 @@ pub enum ChangeKey {
     /// Every language version of the story with this original (its own id when it is the
     /// original): their pages link to each other.
     Translations(StoryId),
+    /// The "Most Read" list (home and story pages): written when its stories or their order
+    /// changed, at most every few minutes.
+    MostRead,
 }
 
 impl ChangeKey {
@@ -71,6 +74,7 @@ impl fmt::Display for ChangeKey {
             Self::Author(id) => write!(f, "author:{id}"),
             Self::Source(id) => write!(f, "source:{id}"),
             Self::Translations(id) => write!(f, "translations:{id}"),
+            Self::MostRead => f.write_str("most-read"),
         }
     }
 }
@@ -89,6 +93,7 @@ impl FromStr for ChangeKey {
             "site" => return Ok(Self::Site),
             "bulk" => return Ok(Self::Bulk),
             "front" => return Ok(Self::Front),
+            "most-read" => return Ok(Self::MostRead),
             _ => {}
         }
         let (kind, id) = text.split_once(':').ok_or_else(unknown)?;
@@ -121,15 +126,19 @@ mod tests {
             ChangeKey::Author(AuthorId(5)),
             ChangeKey::Source(SourceId(6)),
             ChangeKey::Translations(StoryId(7)),
+            ChangeKey::MostRead,
         ];
         let text = ChangeKey::join(&all);
-        assert_eq!(text, "site bulk front story:12 section:3 tag:4 author:5 source:6 translations:7");
+        assert_eq!(
+            text,
+            "site bulk front story:12 section:3 tag:4 author:5 source:6 translations:7 most-read"
+        );
         assert_eq!(ChangeKey::split(&text).collect::<Vec<_>>(), all);
     }
 
     #[test]
     fn unknown_keys_are_errors_and_read_as_the_whole_site() {
-        for bad in ["", "story", "story:", "story:x", "shelf:1", "Story:1", "front:1"] {
+        for bad in ["", "story", "story:", "story:x", "shelf:1", "Story:1", "front:1", "most-read:1"] {
             assert_eq!(bad.parse::<ChangeKey>(), Err(UnknownKey(bad.to_owned())), "{bad:?}");
         }
         assert_eq!(

@@ -7,7 +7,7 @@
 //! answer.
 //!
 //! The background work (scheduler, polls, drop folders, webhook delivery, wire pictures,
-//! the search indexer and the change-log follower) lives here too, started and stopped by
+//! page views for "Most Read", the search indexer and the change-log follower) lives here too, started and stopped by
 //! the binary.
 
 pub mod accounts;
@@ -19,6 +19,7 @@ pub mod egress;
 pub mod import;
 pub mod live;
 pub mod media;
+pub mod most_read;
 pub mod passwords;
 pub mod poller;
 pub mod scheduler;

@@ -1,6 +1,7 @@
 //! The newsroom's background work, started and stopped as one: the scheduler, the feed and
 //! drop-folder poller, webhook delivery, pruning of expired sessions and old sign-in
-//! failures (`sign_in`), and the change-log followers (the search index, and
+//! failures (`sign_in`), writing counted page views and reading the "Most Read" list
+//! (`most_read`), and the change-log followers (the search index, and
 //! whatever a surface keeps in step, such as the web page cache). Wire pictures run on their
 //! own queue (`wire_images`), fed by the take-ins.
 //!
@@ -54,6 +55,8 @@ pub struct Background {
     pub egress: crate::egress::Egress,
     /// Kept in step with the change log, each on its own loop.
     pub followers: Vec<Arc<dyn Follower>>,
+    /// The page views the web layer counts, written by a loop of their own.
+    pub most_read: crate::most_read::MostRead,
 }
 
 /// The running background work.
@@ -83,6 +86,12 @@ impl Workers {
             stop.clone(),
         ));
         tasks.spawn(crate::sign_in::run_pruning(work.store.clone(), work.clock.clone(), stop.clone()));
+        tasks.spawn(crate::most_read::run(
+            work.most_read.clone(),
+            work.store.clone(),
+            work.clock.clone(),
+            stop.clone(),
+        ));
         for follower in work.followers {
             tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
         }

@@ -469,6 +469,20 @@ pub trait Store: Send + Sync + 'static {
     /// See [`local_changes`].
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>>;
 
+    /// Adds page views counted in memory, each (story, hour as the unix second it starts at,
+    /// views), in one transaction: views of a story in an hour already written are added to
+    /// them. Views of a story that no longer exists are left out.
+    async fn add_views(&self, views: &[(StoryId, i64, u64)]) -> Result<()>;
+    /// "Most Read": the stories public now that were read most in the hours from the one
+    /// `since` falls in, most first (equal counts: newest first), at most `limit`.
+    async fn most_read(&self, since: Timestamp, limit: u32) -> Result<Vec<StorySummary>>;
+    /// Deletes the page views of hours before the one `before` falls in; answers how many
+    /// rows went.
+    async fn prune_views(&self, before: Timestamp) -> Result<u64>;
+    /// Records in the change log that the "Most Read" list changed
+    /// ([`ChangeKey::MostRead`]), so the pages showing it are made again.
+    async fn most_read_changed(&self, now: Timestamp) -> Result<()>;
+
     /// Writes a consistent copy of the whole database to `file` (which must not exist) while
     /// the site keeps serving: SQLite's `VACUUM INTO`. PostgreSQL has `pg_dump` for this:
     /// [`StoreError::Config`] there.

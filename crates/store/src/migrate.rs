@@ -24,6 +24,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_embargoes.sql") },
     Migration { version: 14, sql: include_str!("../migrations/sqlite/0014_live_blogs.sql") },
+    Migration { version: 16, sql: include_str!("../migrations/sqlite/0016_story_views.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -40,11 +41,12 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/postgres/0013_embargoes.sql") },
     Migration { version: 14, sql: include_str!("../migrations/postgres/0014_live_blogs.sql") },
+    Migration { version: 16, sql: include_str!("../migrations/postgres/0016_story_views.sql") },
 ];
 
 /// The newest schema this build knows (the same number on both backends): a backup made by
 /// a newer Dateline has a higher one and is refused.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// Applies every migration of `backend` not yet recorded in the database.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

@@ -14,6 +14,7 @@ mod input;
 pub mod live;
 pub mod media;
 pub mod page_cache;
+mod page_views;
 mod public;
 mod router;
 mod server;

@@ -18,6 +18,9 @@
 //! rendering it too, and requests that find the cache behind after a write read the log
 //! once between them (docs/PERFORMANCE.md has the figures).
 //!
+//! Every story page answered, kept or fresh, is shown to `crate::page_views`, which counts a
+//! reader's view for "Most Read" (an id in a map: the kept page stays as fast).
+//!
 //! Bounds: anonymous requests choose the addresses, so an address is not a key as it comes.
 //! [`key_of`] knows the public pages the cache keeps and the query parameters each reads
 //! (`page` on a list, `v` on an asset); every other parameter is left out of the key, so
@@ -220,12 +223,19 @@ impl PageCache {
         Self(Arc::new(Inner { limits, ..Inner::default() }))
     }
 
-    /// Reads new rows of the change log and drops the pages they touch. Returns whether the
-    /// whole site changed (settings, sections), so that other caches can be cleared too.
+    /// Reads new rows of the change log and drops the pages they touch. Returns what they
+    /// touched: some keys, or the whole site (settings, sections), so that other caches and
+    /// live blogs' streams can follow.
     /// When `seen` is the local change count a request found the cache behind at, and
     /// another request has read the log since, returns at once: requests that arrive
-    /// together after a write read the log once, not once each.
-    async fn sync(&self, store: &dyn Store, seen: Option<u64>) -> dateline_store::Result<Touched> {
+    /// together after a write read the log once, not once each. `touched` is told the keys
+    /// read (and whether everything changed) before any page is dropped.
+    async fn sync(
+        &self,
+        store: &dyn Store,
+        seen: Option<u64>,
+        touched: impl FnOnce(&HashSet<ChangeKey>, bool),
+    ) -> dateline_store::Result<Touched> {
         let local = dateline_store::local_changes();
         let mut log = self.0.log.lock().await;
         if let Some(seen) = seen
@@ -256,6 +266,7 @@ impl PageCache {
         if !site && keys.is_empty() {
             return Ok(Touched::Nothing);
         }
+        touched(&keys, site);
         self.0.generation.fetch_add(1, Ordering::AcqRel);
         let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
         if site {
@@ -477,7 +488,10 @@ enum Touched {
 
 /// Reads the change log: drops the pages it touched, and tells live blogs' streams.
 async fn sync(state: &AppState, seen: Option<u64>) {
-    match state.page_cache.sync(&*state.store, seen).await {
+    // "Most Read" learns first when its list may be wrong, so the pages made again after
+    // this drop read it again.
+    let touched = |keys: &HashSet<ChangeKey>, all: bool| state.most_read.touched(keys, all);
+    match state.page_cache.sync(&*state.store, seen, touched).await {
         Ok(Touched::Everything) => {
             state.site_cache.clear();
             state.live.changed(state, None);
@@ -582,6 +596,15 @@ fn http_date(t: jiff::Timestamp) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
+/// Answers with a kept page, counting a reader's view of a story page for "Most Read".
+fn answer(state: &AppState, url: &str, entry: &Arc<Entry>, headers: &HeaderMap, head_only: bool) -> Response {
+    let response = respond(&state.page_cache, url, entry, headers, head_only);
+    if !head_only {
+        crate::page_views::count(&state.most_read, url, &entry.keys, response.status(), headers);
+    }
+    response
+}
+
 fn respond(
     cache: &PageCache,
     url: &str,
@@ -657,7 +680,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     };
     let headers = request.headers().clone();
     if keep && let Some(entry) = cache.get(&url) {
-        return respond(cache, &url, &entry, &headers, head_only);
+        return answer(&state, &url, &entry, &headers, head_only);
     }
     let _rendering = match cache.turn(&url) {
         Turn::Render(rendering) => rendering,
@@ -665,7 +688,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             // Wakes when the other render ends (its sender is dropped).
             let _ = done.changed().await;
             if keep && let Some(entry) = cache.get(&url) {
-                return respond(cache, &url, &entry, &headers, head_only);
+                return answer(&state, &url, &entry, &headers, head_only);
             }
             // That page was not kept (not cacheable, or dropped meanwhile): render it here.
             None
@@ -710,7 +733,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         brotli: OnceLock::new(),
     });
     cache.put(url.clone(), entry.clone(), generation);
-    let mut response = respond(cache, &url, &entry, &headers, head_only);
+    let mut response = answer(&state, &url, &entry, &headers, head_only);
     for (name, value) in &parts.headers {
         if !response.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             response.headers_mut().insert(name.clone(), value.clone());

@@ -1,6 +1,6 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
 //! site caches, search, pictures, the wire-picture queue, the egress policy, the trusted
-//! proxies and the password permits.
+//! proxies, the password permits and the "Most Read" counts.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
@@ -43,6 +43,8 @@ pub struct Parts {
     pub imports: dateline_newsroom::import::jobs::Imports,
     /// Live blogs' reader streams, one shared stream per story.
     pub live: crate::live::LiveHub,
+    /// Story page views counted by the page cache, and the "Most Read" list pages show.
+    pub most_read: dateline_newsroom::most_read::MostRead,
 }
 
 impl Parts {
@@ -70,6 +72,7 @@ impl Parts {
             passwords: dateline_newsroom::passwords::Passwords::for_this_machine(),
             imports: dateline_newsroom::import::jobs::Imports::default(),
             live: crate::live::LiveHub::default(),
+            most_read: dateline_newsroom::most_read::MostRead::default(),
         }
     }
 }
@@ -136,6 +139,7 @@ impl AppState {
             drop_root: self.drop_root.clone(),
             egress: self.egress.clone(),
             followers: vec![Arc::new(self.search.clone()), Arc::new(self.clone())],
+            most_read: self.most_read.clone(),
         }
     }
 }

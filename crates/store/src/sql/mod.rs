@@ -11,6 +11,7 @@ mod live;
 mod media;
 mod stories;
 mod taxonomy;
+mod views;
 mod webhooks;
 mod wire;
 
@@ -771,6 +772,31 @@ impl Store for SqlStore {
         let id: Option<i64> =
             sqlx::query_scalar("SELECT MAX(id) FROM page_changes").fetch_one(&self.pool).await?;
         Ok(id.unwrap_or(0))
+    }
+
+    async fn add_views(&self, views: &[(StoryId, i64, u64)]) -> Result<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        views::add(&mut tx, views).await?;
+        // Not a public change: the page caches need not read the log for it.
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn most_read(&self, since: Timestamp, limit: u32) -> Result<Vec<StorySummary>> {
+        views::most_read(&self.pool, since, limit).await
+    }
+
+    async fn prune_views(&self, before: Timestamp) -> Result<u64> {
+        views::prune(&self.pool, before).await
+    }
+
+    async fn most_read_changed(&self, now: Timestamp) -> Result<()> {
+        let mut tx = self.write().await?;
+        views::list_changed(&mut tx, now).await?;
+        changes::commit(tx).await
     }
 
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>> {

@@ -12,4 +12,5 @@ mod newsroom;
 mod stories;
 mod support;
 mod taxonomy;
+mod views;
 mod wire;

@@ -1,4 +1,5 @@
-//! The home page: the lead story, top stories, the latest stories and a block per section.
+//! The home page: the lead story, top stories, the latest stories, "Most Read" and a block
+//! per section.
 
 use super::SiteContext;
 use crate::error::WebError;
@@ -64,6 +65,7 @@ pub async fn home(
         })
         .collect();
     let s = &ctx.settings;
+    let most_read = super::most_read::cards(&state, None, s).await?;
     let mut meta = PageMeta::simple(s, &s.name, &format!("The latest news from {}", s.name), "/");
     meta.json_ld = Some(views::website_json_ld(s, &ctx.publisher));
     let html = state.theme.render(
@@ -75,9 +77,10 @@ pub async fn home(
             top => Card::list(&top, s),
             latest => Card::list(&latest, s),
             sections => sections,
+            most_read => most_read,
         },
     )?;
-    Ok(PageDeps::new(page_cache::FRONT, [ChangeKey::Front]).attach(Html(html)))
+    Ok(PageDeps::new(page_cache::FRONT, [ChangeKey::Front, ChangeKey::MostRead]).attach(Html(html)))
 }
 
 /// The lead is the newest Lead story, else the newest story; top stories are the newest

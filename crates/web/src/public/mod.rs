@@ -6,6 +6,7 @@ pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod lists;
+pub mod most_read;
 pub mod search;
 pub mod sitemaps;
 pub mod story;

@@ -1,5 +1,5 @@
-//! The story page: the story, its metadata, "Recent Stories" and "More Stories From
-//! <Section>". An old slug answers 301 to the current one; a killed story 410.
+//! The story page: the story, its metadata, "Related", "Most Read", "Recent Stories" and
+//! "More Stories From <Section>". An old slug answers 301 to the current one; a killed story 410.
 
 use super::SiteContext;
 use crate::error::WebError;
@@ -93,6 +93,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
     };
     let settings = &ctx.settings;
     let related = related(&state, &story, settings).await;
+    let most_read = super::most_read::cards(&state, Some(story.id), settings).await?;
     let mut view = StoryView::new(&story, settings);
     view.body_html = crate::media::responsive_body(store.as_ref(), &view.body_html).await?;
     let live = LiveView::new(&story, &live_rows, settings);
@@ -113,6 +114,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
             more_title => format!("More Stories From {}", story.section.name),
             more_url => section_path,
             related => related,
+            most_read => most_read,
             also_carried_by => also,
             translations => translations
                 .iter()
@@ -126,6 +128,7 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
         ChangeKey::Front,
         ChangeKey::Section(story.section.id),
         ChangeKey::Translations(story.translation_of.unwrap_or(story.id)),
+        ChangeKey::MostRead,
     ];
     let deps = PageDeps::new(page_cache::story_cache_control(&story, state.clock.now()), keys);
     Ok(deps.attach((

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod live;
 mod media;
+mod most_read;
 mod pages;
 mod polling;
 mod rights_matrix;

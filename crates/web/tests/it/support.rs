@@ -118,6 +118,11 @@ impl Site {
         Arc::new(SqlStore::open(&Location::SqliteDir(self._dir.path().to_owned())).await.unwrap())
     }
 
+    /// The data folder holding the site's SQLite database (`dateline.db`).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     /// Moves the site's clock forward.
     pub fn advance(&self, seconds: i64) {
         self.now.fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
