@@ -7,6 +7,7 @@
 pub mod account;
 pub mod change;
 pub mod fingerprint;
+pub mod front;
 pub mod house_style;
 pub mod html;
 pub mod import;
@@ -23,6 +24,7 @@ pub mod throttle;
 
 pub use account::{Email, Role};
 pub use change::ChangeKey;
+pub use front::{Front, FrontPins};
 pub use house_style::HouseStyle;
 pub use language::TextDirection;
 pub use lifecycle::{HistoryEntry, StatusChange, Transition, TransitionError};

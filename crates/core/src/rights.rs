@@ -111,13 +111,15 @@ pub enum Action {
     ManageWebhooks,
     /// Put up or take down the breaking-news banner.
     SetBanner,
+    /// Choose the home page's lead and top stories and each section's top stories.
+    ArrangeFronts,
     /// Bring a whole site in (WordPress, Ghost, a Dateline export), export everything,
     /// back up and restore.
     MoveSite,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Self::ReadPublished,
         Self::ViewStories,
         Self::CreateStory,
@@ -132,6 +134,7 @@ impl Action {
         Self::ManageTokens,
         Self::ManageWebhooks,
         Self::SetBanner,
+        Self::ArrangeFronts,
         Self::MoveSite,
     ];
 }
@@ -268,6 +271,8 @@ mod tests {
         assert!(!may(&e, MoveSite, Target::Site), "imports and exports are an administrator's");
         assert!(may(&e, SetBanner, Target::Site), "breaking news is an editor's call");
         assert!(!may(&a, SetBanner, Target::Site));
+        assert!(may(&e, ArrangeFronts, Target::Site), "the front page is an editor's call");
+        assert!(!may(&a, ArrangeFronts, Target::Site));
         assert!(Action::ALL.iter().all(|x| may(&admin, *x, Target::Site)));
     }
 

@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod export;
 mod import;
+mod live_bench;
 mod logs;
 mod users;
 mod wire;
@@ -82,6 +83,8 @@ enum BenchCommand {
     Backlog(bench::BacklogBench),
     /// Import a synthetic WordPress export into a fresh database and print the time and memory.
     Import(bench::ImportBench),
+    /// Open readers' streams on a live blog of a running server and time entries reaching them.
+    Live(live_bench::LiveBench),
     /// Attack a running server as an anonymous stranger would (for bench/run's abuse phase).
     Abuse(abuse::AbuseBench),
 }
@@ -127,6 +130,7 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(BenchCommand::Backlog(args)) => bench::backlog(args).await,
             Command::Bench(BenchCommand::Abuse(args)) => abuse::run(args).await,
             Command::Bench(BenchCommand::Import(args)) => bench::import(args).await,
+            Command::Bench(BenchCommand::Live(args)) => live_bench::run(args).await,
             Command::Reindex(args) => reindex(args).await,
             Command::Backup(args) => exit_with(backup::back_up(args).await?),
             Command::Restore(args) => exit_with(backup::restore(args).await?),

@@ -16,6 +16,7 @@ pub mod backup;
 pub mod clock;
 pub mod drop_folder;
 pub mod egress;
+pub mod fronts;
 pub mod import;
 pub mod live;
 pub mod media;

@@ -170,6 +170,19 @@ pub trait Store: Send + Sync + 'static {
         by: &Actor,
         now: Timestamp,
     ) -> Result<Story>;
+    /// The stories an editor pinned on a front (none pinned: empty).
+    async fn front_pins(&self, front: dateline_core::Front) -> Result<dateline_core::FrontPins>;
+    /// Replaces a front's pins, in one transaction; its pages are logged as changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for too many pins, one twice, or a story that does not exist.
+    async fn set_front_pins(
+        &self,
+        front: dateline_core::Front,
+        pins: &dateline_core::FrontPins,
+    ) -> Result<()>;
+    /// The public ones of the stories `ids`, as cards, in the order given.
+    async fn public_summaries(&self, ids: &[StoryId]) -> Result<Vec<StorySummary>>;
     /// Starts (`live`) or ends a story's live coverage; starting again after an end reopens
     /// it (its start kept). Refused on a killed story; written into its history with `by`.
     async fn set_coverage(&self, id: StoryId, live: bool, by: &Actor, now: Timestamp) -> Result<Story>;

@@ -24,6 +24,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_embargoes.sql") },
     Migration { version: 14, sql: include_str!("../migrations/sqlite/0014_live_blogs.sql") },
+    Migration { version: 15, sql: include_str!("../migrations/sqlite/0015_fronts.sql") },
     Migration { version: 16, sql: include_str!("../migrations/sqlite/0016_story_views.sql") },
 ];
 const POSTGRES: &[Migration] = &[
@@ -41,6 +42,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_imports.sql") },
     Migration { version: 13, sql: include_str!("../migrations/postgres/0013_embargoes.sql") },
     Migration { version: 14, sql: include_str!("../migrations/postgres/0014_live_blogs.sql") },
+    Migration { version: 15, sql: include_str!("../migrations/postgres/0015_fronts.sql") },
     Migration { version: 16, sql: include_str!("../migrations/postgres/0016_story_views.sql") },
 ];
 

@@ -143,6 +143,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/logout", post(admin::login::logout))
         .route("/admin/account", get(admin::account::page))
         .route("/admin/banner", post(admin::banner::set))
+        .route("/admin/fronts", get(admin::fronts::list))
+        .route("/admin/fronts/{front}", get(admin::fronts::page).post(admin::fronts::save))
         .route("/admin/banner/clear", post(admin::banner::clear))
         .route("/admin/account/password", post(admin::account::change_password))
         .route("/admin/account/sessions", post(admin::account::end_sessions))

@@ -6,6 +6,7 @@
 mod accounts;
 mod bulk;
 pub(crate) mod changes;
+mod fronts;
 mod imports;
 mod live;
 mod media;
@@ -286,6 +287,24 @@ impl Store for SqlStore {
         stories::add_correction(&mut tx, id, note, by, now).await?;
         changes::commit(tx).await?;
         self.story(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn front_pins(&self, front: dateline_core::Front) -> Result<dateline_core::FrontPins> {
+        fronts::pins(&self.pool, front).await
+    }
+
+    async fn set_front_pins(
+        &self,
+        front: dateline_core::Front,
+        pins: &dateline_core::FrontPins,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        fronts::set_pins(&mut tx, front, pins).await?;
+        changes::commit(tx).await
+    }
+
+    async fn public_summaries(&self, ids: &[StoryId]) -> Result<Vec<StorySummary>> {
+        fronts::public_summaries(&self.pool, ids).await
     }
 
     async fn set_coverage(&self, id: StoryId, live: bool, by: &Actor, now: Timestamp) -> Result<Story> {

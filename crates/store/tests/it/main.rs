@@ -5,6 +5,7 @@
 mod accounts;
 mod backlog;
 mod files;
+mod fronts;
 mod imports;
 mod live;
 mod media;

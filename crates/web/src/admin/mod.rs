@@ -10,6 +10,7 @@ pub mod banner;
 pub mod dashboard;
 pub mod editor;
 pub mod form;
+pub mod fronts;
 pub mod import;
 pub mod live;
 pub mod login;
@@ -215,12 +216,13 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let actor = Actor::from(&s.user);
-        let entries: [(&str, &str, Action); 14] = [
+        let entries: [(&str, &str, Action); 15] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("Wire desk", "/admin/wire", Action::ViewStories),
             ("New story", "/admin/stories/new", Action::CreateStory),
             ("Media", "/admin/media", Action::ViewStories),
+            ("Fronts", "/admin/fronts", Action::ArrangeFronts),
             ("Sections", "/admin/sections", Action::ManageTaxonomy),
             ("Tags", "/admin/tags", Action::ManageTaxonomy),
             ("Authors", "/admin/authors", Action::ManageTaxonomy),

@@ -7,6 +7,7 @@
 //! 404, 409, 413, 415 or 422. Bodies over [`MAX_BODY`] are refused; unknown fields are
 //! rejected.
 
+pub mod admin_fronts;
 pub mod admin_live;
 pub mod admin_media;
 pub mod admin_stories;
@@ -301,6 +302,7 @@ impl utoipa::Modify for BearerAuth {
 /// Every API route, and the OpenAPI document generated from them.
 pub fn router() -> Router<AppState> {
     let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(admin_fronts::routes())
         .merge(admin_live::routes())
         .merge(admin_media::routes())
         .merge(admin_stories::routes())

@@ -8,7 +8,9 @@ use crate::state::AppState;
 use crate::views::{self, Card, PageMeta, section_url};
 use axum::extract::State;
 use axum::response::Html;
-use dateline_core::{ChangeKey, PageRequest, Prominence, StoryFilter, StorySummary, TextDirection};
+use dateline_core::{
+    ChangeKey, Front, FrontPins, PageRequest, Prominence, StoryFilter, StorySummary, TextDirection,
+};
 use serde::Serialize;
 
 const TOP_STORIES: usize = 4;
@@ -37,11 +39,13 @@ pub async fn home(
     let ctx = SiteContext::load(&state).await?;
     let store = &state.store;
     let latest_page = PageRequest { offset: 0, limit: LATEST + TOP_STORIES as u32 + 1 };
-    let (prominent, latest) = tokio::try_join!(
+    let (prominent, latest, pins) = tokio::try_join!(
         store.prominent(TOP_STORIES as u32 + 1),
-        store.published(StoryFilter::All, latest_page)
+        store.published(StoryFilter::All, latest_page),
+        store.front_pins(Front::Home),
     )?;
-    let (lead, top) = pick_lead_and_top(&prominent, &latest);
+    let pinned = store.public_summaries(&pins.all()).await?;
+    let (lead, top) = arrange(&pins, &pinned, &prominent, &latest);
     let shown: Vec<_> = lead.iter().chain(&top).map(|s| s.id).collect();
     let latest: Vec<_> =
         latest.iter().filter(|s| !shown.contains(&s.id)).take(LATEST as usize).cloned().collect();
@@ -81,6 +85,36 @@ pub async fn home(
         },
     )?;
     Ok(PageDeps::new(page_cache::FRONT, [ChangeKey::Front, ChangeKey::MostRead]).attach(Html(html)))
+}
+
+/// The front as an editor pinned it (`pinned`: the public ones of `pins`), the rest filled
+/// in as [`pick_lead_and_top`] does: a pinned lead that is no longer public leaves its
+/// place to the newest Lead story, pinned top stories come first in their order.
+fn arrange(
+    pins: &FrontPins,
+    pinned: &[StorySummary],
+    prominent: &[StorySummary],
+    latest: &[StorySummary],
+) -> (Option<StorySummary>, Vec<StorySummary>) {
+    let pinned_lead = pins.lead.and_then(|id| pinned.iter().find(|s| s.id == id)).cloned();
+    let pinned_top: Vec<StorySummary> = pinned.iter().filter(|s| pins.top.contains(&s.id)).cloned().collect();
+    let taken = |s: &&StorySummary| pinned.iter().any(|p| p.id == s.id);
+    let rest_prominent: Vec<StorySummary> = prominent.iter().filter(|s| !taken(s)).cloned().collect();
+    let rest_latest: Vec<StorySummary> = latest.iter().filter(|s| !taken(s)).cloned().collect();
+    let (filled_lead, filled_top) = pick_lead_and_top(&rest_prominent, &rest_latest);
+    // With a pinned lead, the story that would have led is the first to fill in.
+    let spare = filled_lead.clone().filter(|_| pinned_lead.is_some());
+    let lead = pinned_lead.or(filled_lead);
+    let mut top = pinned_top;
+    for s in spare.into_iter().chain(filled_top).chain(rest_latest) {
+        if top.len() >= TOP_STORIES {
+            break;
+        }
+        if lead.as_ref().is_none_or(|l| l.id != s.id) && !top.iter().any(|t| t.id == s.id) {
+            top.push(s);
+        }
+    }
+    (lead, top)
 }
 
 /// The lead is the newest Lead story, else the newest story; top stories are the newest

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::views::{self, Card, PageMeta, Pagination, author_url, section_url, source_url, tag_url};
 use axum::extract::{Path, State};
 use axum::response::{Html, Response};
-use dateline_core::{ChangeKey, StoryFilter, TextDirection};
+use dateline_core::{ChangeKey, Front, StoryFilter, TextDirection};
 use std::sync::Arc;
 
 /// What distinguishes one list page from another (and one feed from another).
@@ -34,6 +34,16 @@ async fn render(
     }
     let has_more = stories.len() > PER_PAGE as usize;
     stories.truncate(PER_PAGE as usize);
+    // A section front's first page: the top stories its editors pinned, then the others.
+    let top = match spec.filter {
+        StoryFilter::Section(id) if page.0 == 1 => {
+            let pins = state.store.front_pins(Front::Section(id)).await?;
+            let top = state.store.public_summaries(&pins.all()).await?;
+            stories.retain(|s| !top.iter().any(|t| t.id == s.id));
+            top
+        }
+        _ => Vec::new(),
+    };
     let settings = &ctx.settings;
     let lang = spec.language.unwrap_or_else(|| settings.language.clone());
     let dir = TextDirection::of_language(&lang).as_str();
@@ -52,6 +62,7 @@ async fn render(
             page => meta,
             heading => spec.heading,
             intro => spec.intro,
+            top => Card::list(&top, settings),
             stories => Card::list(&stories, settings),
             pagination => Pagination::new(&spec.path, page.0, has_more),
             lang => lang,

@@ -14,6 +14,7 @@ mod egress;
 mod embargoes;
 mod errors;
 mod feeds;
+mod fronts;
 mod imports;
 mod input;
 mod lifecycle;

@@ -92,3 +92,38 @@
     });
   });
 })();
+
+/* 4. A front's stories (form[data-front-order]) are reordered by dragging; the new order
+ *    is saved at once. The buttons beside each story do the same from the keyboard. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-front-order]");
+  if (!form) {
+    return;
+  }
+  var dragged = null;
+  form.addEventListener("dragstart", function (event) {
+    dragged = event.target.closest ? event.target.closest("li[data-story]") : null;
+    if (dragged && event.dataTransfer) {
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragged.getAttribute("data-story"));
+    }
+  });
+  form.addEventListener("dragover", function (event) {
+    if (dragged) {
+      event.preventDefault();
+    }
+  });
+  form.addEventListener("drop", function (event) {
+    var over = event.target.closest ? event.target.closest("li[data-story]") : null;
+    if (!dragged || !over || over === dragged) {
+      return;
+    }
+    event.preventDefault();
+    var rect = over.getBoundingClientRect();
+    var after = event.clientY > rect.top + rect.height / 2;
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+    dragged = null;
+    form.submit();
+  });
+})();
