@@ -34,8 +34,6 @@ use tokio::sync::broadcast;
 const BUFFER: usize = 256;
 /// Most entries sent to a reader resuming from an old number; older changes need a reload.
 const MAX_BACKLOG: usize = 500;
-/// How often an idle stream says it is alive (proxies close silent connections).
-const KEEP_ALIVE: Duration = Duration::from_secs(20);
 /// How long a reader's browser waits before reconnecting after the stream ends.
 const RETRY: Duration = Duration::from_secs(3);
 
@@ -243,21 +241,25 @@ impl LiveHub {
     }
 
     /// After the change log moved: reads and sends what changed for the stories that have
-    /// readers (every story when `keys` is `None`, a change to everything). Channels
-    /// without readers are dropped.
-    pub fn changed(&self, state: &AppState, keys: Option<&std::collections::HashSet<ChangeKey>>) {
-        let mut channels = self.channels();
-        channels.retain(|_, c| c.sender.receiver_count() > 0);
-        for (&story, channel) in channels.iter() {
-            if keys.is_none_or(|k| k.contains(&ChangeKey::Story(story))) {
-                let (state, channel) = (state.clone(), channel.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = feed(&state, story, &channel).await {
-                        tracing::warn!(error = %e, story = %story, "live entries could not be read");
-                    }
-                });
+    /// readers (every story when `keys` is `None`, a change to everything), as part of
+    /// reading the log (the newsroom's follower, or a request after this process wrote).
+    /// Channels without readers are dropped.
+    pub async fn changed(&self, state: &AppState, keys: Option<&std::collections::HashSet<ChangeKey>>) {
+        let touched: Vec<(StoryId, Arc<Channel>)> = {
+            let mut channels = self.channels();
+            channels.retain(|_, c| c.sender.receiver_count() > 0);
+            channels
+                .iter()
+                .filter(|(story, _)| keys.is_none_or(|k| k.contains(&ChangeKey::Story(**story))))
+                .map(|(story, channel)| (*story, channel.clone()))
+                .collect()
+        };
+        let feeds = touched.iter().map(|(story, channel)| async move {
+            if let Err(e) = feed(state, *story, channel).await {
+                tracing::warn!(error = %e, story = %story, "live entries could not be read");
             }
-        }
+        });
+        futures_util::future::join_all(feeds).await;
     }
 }
 
@@ -328,7 +330,10 @@ pub async fn stream(
         sent = sent.min(after);
     }
     let events = events(backlog, receiver, sent);
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response())
+    Ok(
+        // An idle stream says it is alive every 15 s (proxies close silent connections).
+        Sse::new(events).keep_alive(KeepAlive::new()).into_response(),
+    )
 }
 
 /// The reader's events: the backlog, then the channel's events it has not had (by number).

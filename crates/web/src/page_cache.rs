@@ -494,9 +494,9 @@ async fn sync(state: &AppState, seen: Option<u64>) {
     match state.page_cache.sync(&*state.store, seen, touched).await {
         Ok(Touched::Everything) => {
             state.site_cache.clear();
-            state.live.changed(state, None);
+            state.live.changed(state, None).await;
         }
-        Ok(Touched::Keys(keys)) => state.live.changed(state, Some(&keys)),
+        Ok(Touched::Keys(keys)) => state.live.changed(state, Some(&keys)).await,
         Ok(Touched::Nothing) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the page change log"),
     }
