@@ -478,6 +478,12 @@ impl dateline_newsroom::Follower for AppState {
     }
 }
 
+/// Reads the change log now, after a write of this process whose readers should not wait
+/// for the next follow (a live entry: open streams get it at once).
+pub(crate) async fn follow_now(state: &AppState) {
+    sync(state, None).await;
+}
+
 /// What a read of the change log found.
 enum Touched {
     Nothing,

@@ -196,6 +196,7 @@ async fn save(
     .await
     {
         Ok(_) => {
+            crate::page_cache::follow_now(state).await;
             let done = if entry.is_some() { "saved" } else { "added" };
             Ok(Redirect::to(&format!("/admin/stories/{id}/live?done={done}")).into_response())
         }
@@ -247,6 +248,7 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     editor.check_csrf(&form.csrf)?;
     live::delete_entry(state.store.as_ref(), &editor.actor(), StoryId(id), entry, state.clock.now()).await?;
+    crate::page_cache::follow_now(&state).await;
     Ok(Redirect::to(&format!("/admin/stories/{id}/live?done=deleted")).into_response())
 }
 

@@ -90,6 +90,7 @@ async fn add_entry(
     let entry =
         live::save_entry(state.store.as_ref(), &token.actor(), StoryId(id), None, &draft, state.clock.now())
             .await?;
+    crate::page_cache::follow_now(&state).await;
     Ok((StatusCode::CREATED, Json(EntryOut::new(&entry, true))))
 }
 
@@ -114,6 +115,7 @@ async fn edit_entry(
         state.clock.now(),
     )
     .await?;
+    crate::page_cache::follow_now(&state).await;
     Ok(Json(EntryOut::new(&entry, true)))
 }
 
@@ -127,5 +129,6 @@ async fn delete_entry(
     Path((id, entry)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     live::delete_entry(state.store.as_ref(), &token.actor(), StoryId(id), entry, state.clock.now()).await?;
+    crate::page_cache::follow_now(&state).await;
     Ok(StatusCode::NO_CONTENT)
 }

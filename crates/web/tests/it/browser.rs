@@ -292,3 +292,145 @@ async fn a_contributor_cannot_publish_in_the_browser() {
     assert!(!client.source().await.unwrap().contains("A contributor"), "drafts stay off the site");
     client.close().await.unwrap();
 }
+
+/// Polls `js` (a script returning a boolean) until it is true or `limit` passes; the time it
+/// took.
+async fn until_true(client: &fantoccini::Client, js: &str, limit: Duration) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if client.execute(js, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_entry_reaches_an_open_page_without_a_reload() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let story = site.publish(&site.draft("Election night live"), "2025-02-27T08:00:00Z").await;
+    let by = dateline_core::Actor::System("test");
+    site.store.set_coverage(story.id, true, &by, crate::support::at("2025-02-27T08:00:00Z")).await.unwrap();
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    client.goto(&format!("{base}/story/{}", story.slug)).await.unwrap();
+    // The page's stream is open once the server counts a reader.
+    for _ in 0..100 {
+        if site.state.live.readers() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(site.state.live.readers(), 1, "the page opened its stream");
+    client.execute("document.body.setAttribute('data-not-reloaded', 'yes')", vec![]).await.unwrap();
+
+    // The editor adds an entry on the live desk.
+    let mut editor = site.signed_in(dateline_core::Role::Editor).await;
+    let desk = format!("/admin/stories/{}/live", story.id);
+    let csrf = crate::support::csrf_of(&editor.get(&desk).await.body);
+    let added = editor
+        .post(
+            &desk,
+            &[
+                ("csrf", &csrf),
+                ("title", "Polls close"),
+                ("body", "Counting starts now."),
+                ("key_event", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, axum::http::StatusCode::SEE_OTHER);
+    let shown = "return !!document.querySelector('.live-entries .live-entry') && \
+                 document.querySelector('.live-entries').textContent.includes('Counting starts now.') && \
+                 document.body.getAttribute('data-not-reloaded') === 'yes'";
+    let took = until_true(&client, shown, Duration::from_secs(5)).await.expect("the entry appears");
+    eprintln!("the entry appeared on the open page {took:?} after the editor's save");
+    assert!(took < Duration::from_secs(1), "within a second: {took:?}");
+    let key = "return document.querySelector('.live-key-list').textContent.includes('Polls close')";
+    assert!(until_true(&client, key, Duration::from_secs(1)).await.is_some(), "listed among key events");
+    assert!(console_errors(&client).await.is_empty(), "{:?}", console_errors(&client).await);
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_goes_up_and_comes_down_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    site.publish(&site.draft("Floods recede"), "2025-02-27T08:00:00Z").await;
+    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+    client.goto(&format!("{base}/admin")).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/banner'] [name=text]"))
+        .await
+        .unwrap()
+        .send_keys("Storm warning for the coast")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/banner'] button.btn--primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let up = "return document.body.textContent.includes('Take it down')";
+    assert!(until_true(&client, up, Duration::from_secs(5)).await.is_some(), "the dashboard says it is up");
+    client.goto(&format!("{base}/")).await.unwrap();
+    let banner = client.find(Locator::Css(".breaking-banner")).await.expect("the banner is up");
+    assert!(banner.text().await.unwrap().contains("Storm warning for the coast"));
+    client.goto(&format!("{base}/admin")).await.unwrap();
+    client
+        .find(Locator::Css("button[formaction='/admin/banner/clear']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let down = "return document.body.textContent.includes('Put the banner up')";
+    assert!(
+        until_true(&client, down, Duration::from_secs(5)).await.is_some(),
+        "the dashboard says it is down"
+    );
+    // Another address of the same page: the browser keeps "/" for its max-age.
+    client.goto(&format!("{base}/?banner=down")).await.unwrap();
+    assert!(client.find(Locator::Css(".breaking-banner")).await.is_err(), "the banner is down");
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_front_is_rearranged_with_the_keyboard() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let a = site.publish(&site.draft("First pinned"), "2025-02-27T08:00:00Z").await;
+    let b = site.publish(&site.draft("Second pinned"), "2025-02-27T09:00:00Z").await;
+    let pins = dateline_core::FrontPins { lead: Some(a.id), top: vec![b.id] };
+    site.store.set_front_pins(dateline_core::Front::Home, &pins).await.unwrap();
+    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+    client.goto(&format!("{base}/admin/fronts/home")).await.unwrap();
+    // Tab to the second story's "Move up" and press Enter, as a keyboard user does.
+    let up = client.find(Locator::Css("button[name=move][value='up:1']")).await.unwrap();
+    client.execute("arguments[0].focus()", vec![serde_json::to_value(&up).unwrap()]).await.unwrap();
+    up.send_keys("\u{E007}").await.unwrap();
+    client.wait().for_element(Locator::Css("[role=status]")).await.expect("saved");
+    let first =
+        client.find(Locator::Css(".front-slot .front-slot-headline")).await.unwrap().text().await.unwrap();
+    assert_eq!(first, "Second pinned");
+    client.goto(&format!("{base}/")).await.unwrap();
+    let lead = client.find(Locator::Css(".lead-story")).await.unwrap().text().await.unwrap();
+    assert!(lead.contains("Second pinned"), "{lead}");
+    client.close().await.unwrap();
+}
