@@ -42,44 +42,36 @@ fn is_story_page(url: &str) -> bool {
 pub(crate) fn is_browser(headers: &HeaderMap) -> bool {
     headers.get(header::USER_AGENT).is_some_and(|ua| {
         let ua = ua.as_bytes();
-        ua.starts_with(b"Mozilla/") && !names_a_robot(ua)
+        ua.starts_with(b"Mozilla/") && !ROBOT_WORDS.is_match(ua)
     })
 }
 
 /// Words robots put in their user agents (Googlebot, bingbot, AhrefsBot, Baiduspider, Yahoo!
-/// Slurp, HeadlessChrome, Chrome-Lighthouse, facebookexternalhit, link previews...), in lower
+/// Slurp, HeadlessChrome, Chrome-Lighthouse, facebookexternalhit, link previews...), in any
 /// case; many also give a `+http://` address to read about them, which browsers never do.
-const ROBOT_WORDS: &[&[u8]] = &[
-    b"bot",
-    b"crawl",
-    b"spider",
-    b"slurp",
-    b"headless",
-    b"lighthouse",
-    b"preview",
-    b"externalhit",
-    b"fetch",
-    b"http",
-    b"python",
-    b"curl",
-    b"wget",
-];
-
-/// Whether `ua` holds one of [`ROBOT_WORDS`], in any case. One pass that compares only where
-/// a word could start: this runs for every story page served.
-fn names_a_robot(ua: &[u8]) -> bool {
-    (0..ua.len()).any(|i| {
-        let rest = &ua[i..];
-        let could_start = matches!(
-            rest[0].to_ascii_lowercase(),
-            b'b' | b'c' | b's' | b'h' | b'l' | b'p' | b'e' | b'f' | b'w'
-        );
-        could_start
-            && ROBOT_WORDS
-                .iter()
-                .any(|word| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word))
-    })
-}
+/// Searched for all at once in one pass (Aho-Corasick): this runs for every story page
+/// served, and a word-by-word scan of a Chrome user agent took a microsecond, some 3% of
+/// serving the cached page (`bench/story-ab`).
+static ROBOT_WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "bot",
+            "crawl",
+            "spider",
+            "slurp",
+            "headless",
+            "lighthouse",
+            "preview",
+            "externalhit",
+            "fetch",
+            "http",
+            "python",
+            "curl",
+            "wget",
+        ])
+        .unwrap_or_else(|e| unreachable!("thirteen fixed words make an automaton: {e}"))
+});
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 mod addresses;
 mod admin;
 mod api;
+mod audit;
 mod banner;
 mod browser;
 mod caching;
