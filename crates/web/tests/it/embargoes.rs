@@ -1,7 +1,7 @@
 //! Embargoes (issue 17, point 3): a wire item pushed with an embargo is on no public surface
-//! until its time — its page, the lists, feeds, search, the Content API — then
-//! on all of them within a second without anyone acting, also across a restart; an editor
-//! publishing it early only schedules it.
+//! until its time — its page, the lists, feeds, sitemaps, search, the Content API, webhooks,
+//! another story's blocks and JSON-LD — then on all of them within a second without anyone
+//! acting, also across a restart; an editor publishing it early only schedules it.
 
 use crate::api::token;
 use crate::support::Site;
@@ -20,8 +20,16 @@ fn embargoed(guid: &str, headline: &str, until: jiff::Timestamp) -> Vec<u8> {
     serde_json::to_vec(&item).unwrap()
 }
 
-/// What each public surface shows of `headline`: (surface, whether it is there).
-async fn surfaces(base: &str, slug: &str, headline: &str, content_token: &str) -> Vec<(&'static str, bool)> {
+/// What each public surface shows of `headline` (the story at `slug`): (surface, whether it
+/// is there). `other` is another public story's address, whose blocks ("Recent Stories")
+/// and JSON-LD list stories too.
+async fn surfaces(
+    base: &str,
+    slug: &str,
+    headline: &str,
+    content_token: &str,
+    other: &str,
+) -> Vec<(&'static str, bool)> {
     let client = reqwest::Client::new();
     let text = |path: String| {
         let client = client.clone();
@@ -45,6 +53,10 @@ async fn surfaces(base: &str, slug: &str, headline: &str, content_token: &str) -
         ("section front", text(format!("{base}/section/world")).await.contains(headline)),
         ("site feed", text(format!("{base}/rss.xml")).await.contains(headline)),
         ("JSON feed", text(format!("{base}/feed.json")).await.contains(headline)),
+        ("Atom feed", text(format!("{base}/atom.xml")).await.contains(headline)),
+        ("section feed", text(format!("{base}/section/world/rss.xml")).await.contains(headline)),
+        ("news sitemap", text(format!("{base}/sitemaps/news.xml")).await.contains(slug)),
+        ("another story's page", text(format!("{base}/story/{other}")).await.contains(headline)),
         ("search", text(format!("{base}/search?q={word}")).await.contains(headline)),
         ("Content API", api.contains(headline)),
     ]
@@ -55,10 +67,22 @@ async fn an_embargoed_wire_item_is_nowhere_until_its_time_then_everywhere() {
     let site = Site::new().await;
     let (id, push_token) = push_source(&site, true).await;
     let content = token(&site, TokenScope::Content).await;
-    let base = crate::server::spawn(&site).await;
     let now = Clock::Manual(site.now.clone()).now();
+    // Deliveries are queued with the change that causes them (sent or not, they are logged).
+    let hook = "http://127.0.0.1:9/hook";
+    site.store.create_webhook(hook, "s3cret", &dateline_core::StoryEvent::ALL, now).await.unwrap();
+    let other = site.publish(&site.draft("Harbour reopens after the storm"), crate::support::NOW).await;
+    let other = other.slug.to_string();
+    let base = crate::server::spawn(&site).await;
     let until = now + jiff::SignedDuration::from_secs(5);
     let headline = "Budget figures released under embargo";
+    let webhook_events = |story: StoryId| {
+        let store = site.store.clone();
+        async move {
+            let log = store.recent_deliveries(50).await.unwrap();
+            log.into_iter().filter(|d| d.story_id == story.0).map(|d| d.event).collect::<Vec<_>>()
+        }
+    };
 
     let (status, answer) =
         push(&base, id, &push_token, embargoed("urn:test:embargo:1", headline, until)).await;
@@ -66,9 +90,11 @@ async fn an_embargoed_wire_item_is_nowhere_until_its_time_then_everywhere() {
     assert_eq!(answer["actions"][0]["action"], "scheduled", "{answer}");
     let story = StoryId(answer["actions"][0]["story_id"].as_i64().unwrap());
     let slug = site.store.story(story).await.unwrap().unwrap().slug.to_string();
-    for (surface, shown) in surfaces(&base, &slug, headline, &content).await {
+    let before = surfaces(&base, &slug, headline, &content, &other).await;
+    for (surface, shown) in &before {
         assert!(!shown, "under embargo, yet on the {surface}");
     }
+    assert!(webhook_events(story).await.is_empty(), "no webhook is told of it under embargo");
     // An editor publishing it early only schedules it for the embargo's end.
     let early = site.store.change_status(story, &StatusChange::Publish, &Actor::System("editor"), now).await;
     let early = early.unwrap();
@@ -94,13 +120,14 @@ async fn an_embargoed_wire_item_is_nowhere_until_its_time_then_everywhere() {
     // Every surface within a second of that.
     let started = std::time::Instant::now();
     loop {
-        let shown = surfaces(&base, &slug, headline, &content).await;
+        let shown = surfaces(&base, &slug, headline, &content, &other).await;
         if shown.iter().all(|(_, s)| *s) {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(1), "not yet everywhere: {shown:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert_eq!(webhook_events(story).await, ["published"], "webhooks are told when it is out");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
