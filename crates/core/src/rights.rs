@@ -102,6 +102,8 @@ pub enum Action {
     ActOnWire,
     /// Add pictures to the media library and change their words.
     UploadMedia,
+    /// Remove a picture no story shows from the library (the files go too).
+    RemoveMedia,
     /// Sections, tags and authors pages.
     ManageTaxonomy,
     ManageUsers,
@@ -119,7 +121,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Self::ReadPublished,
         Self::ViewStories,
         Self::CreateStory,
@@ -127,6 +129,7 @@ impl Action {
         Self::CreateTags,
         Self::ActOnWire,
         Self::UploadMedia,
+        Self::RemoveMedia,
         Self::ManageTaxonomy,
         Self::ManageUsers,
         Self::ManageSettings,

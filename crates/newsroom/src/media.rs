@@ -1,6 +1,6 @@
 //! The one way a picture enters the library: checked, processed off the async threads one
 //! at a time so memory stays bounded, stored, recorded. Uploads, agency pictures and demo
-//! content all come through [`take_in`].
+//! content all come through [`take_in`]; one leaves it through [`remove`].
 
 use dateline_core::{Media, MediaText, NewMedia};
 use dateline_media::{Limits, MediaError, MediaStorage};
@@ -105,4 +105,52 @@ pub async fn take_in_as(
         origin: origin.to_owned(),
     };
     Ok(store.add_media(&new, now).await?)
+}
+
+/// Why a picture was not removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error("not allowed")]
+    Forbidden,
+    #[error("no such picture")]
+    NotFound,
+    /// Stories show the picture: their ids and headlines.
+    #[error("stories show this picture: {}", .0.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>().join("; "))]
+    InUse(Vec<(dateline_core::StoryId, String)>),
+    /// The row is gone but some of its files could not be deleted.
+    #[error("the picture was removed from the library but its files could not all be deleted: {0}")]
+    Storage(MediaError),
+    #[error(transparent)]
+    Store(dateline_store::StoreError),
+}
+
+/// Removes picture `id` for `actor`: refused while any story shows it; otherwise its row,
+/// then its original and every variant in storage.
+///
+/// # Errors
+/// [`RemoveError`]: not allowed, no such picture, in use (naming the stories), or a
+/// failure of the database or the file storage.
+pub async fn remove(
+    store: &dyn dateline_store::Store,
+    pictures: &Pictures,
+    actor: &dateline_core::Actor,
+    id: dateline_core::MediaId,
+) -> Result<Media, RemoveError> {
+    use dateline_core::rights::{self, Action, Target};
+    if !rights::may(actor, Action::RemoveMedia, Target::Site) {
+        return Err(RemoveError::Forbidden);
+    }
+    let media = match store.remove_media(id).await {
+        Ok(dateline_store::MediaRemoval::Removed(media)) => media,
+        Ok(dateline_store::MediaRemoval::InUse(stories)) => return Err(RemoveError::InUse(stories)),
+        Err(dateline_store::StoreError::NotFound) => return Err(RemoveError::NotFound),
+        Err(e) => return Err(RemoveError::Store(e)),
+    };
+    let files = pictures
+        .storage
+        .delete_prefix(&dateline_media::prefix_key(&media.hash))
+        .await
+        .map_err(RemoveError::Storage)?;
+    tracing::info!(%actor, id = media.id.0, files, "picture removed from the library");
+    Ok(media)
 }

@@ -39,6 +39,15 @@ use std::sync::Arc;
 /// Result of every store call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What [`Store::remove_media`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaRemoval {
+    /// The picture's row is gone (as it was, for removing its files).
+    Removed(Media),
+    /// Stories show the picture (id and headline, at most 50), so it stays.
+    InUse(Vec<(dateline_core::StoryId, String)>),
+}
+
 /// Which database engine a store talks to.
 /// Which of a user's sessions [`Store::end_sessions`] ends, by token hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,6 +473,12 @@ pub trait Store: Send + Sync + 'static {
     async fn media_list(&self, page: PageRequest) -> Result<Vec<Media>>;
     /// Changes a picture's alt text, caption, credit and focal point.
     async fn set_media_text(&self, id: MediaId, text: &MediaText) -> Result<Media>;
+    /// The pictures whose alt text, caption or credit hold all of `words`, newest first
+    /// (the whole library, as [`Store::media_list`], when `words` is blank).
+    async fn media_search(&self, words: &str, page: PageRequest) -> Result<Vec<Media>>;
+    /// Removes a picture's row unless a story shows it (its picture, its body, a live
+    /// entry; any status). The files are the caller's to remove.
+    async fn remove_media(&self, id: MediaId) -> Result<MediaRemoval>;
 
     /// The other published language versions of a story (its original and translations).
     async fn translations(&self, story: StoryId) -> Result<Vec<Translation>>;

@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/admin/media/{id}", get(admin::media::item).post(admin::media::save))
+        .route("/admin/media/{id}/delete", post(admin::media::remove))
         .route(
             "/admin/import",
             get(admin::import::form)

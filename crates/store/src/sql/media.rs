@@ -2,7 +2,7 @@
 //! again returns the picture already there, with the words an editor gave it.
 
 use crate::records::ts;
-use crate::{Result, StoreError};
+use crate::{MediaRemoval, Result, StoreError};
 use dateline_core::{FieldError, Media, MediaId, MediaText, NewMedia, PageRequest};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -159,4 +159,65 @@ pub(crate) async fn set_text(pool: &AnyPool, id: MediaId, text: &MediaText) -> R
         return Err(StoreError::NotFound);
     }
     by_id(pool, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// The pictures whose alt text, caption or credit hold every one of `words` (any case),
+/// newest first.
+pub(crate) async fn search(pool: &AnyPool, words: &str, page: PageRequest) -> Result<Vec<Media>> {
+    let words: Vec<String> = words
+        .split_whitespace()
+        .take(8)
+        .map(|w| {
+            format!("%{}%", w.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+        })
+        .collect();
+    // `||` joins text on both databases; lower() folds ASCII on SQLite, all letters on PostgreSQL.
+    let filter: String = (1..=words.len())
+        .map(|n| format!(" AND lower(alt || ' ' || caption || ' ' || credit) LIKE ${n} ESCAPE '\\'"))
+        .collect();
+    let filter = format!("1 = 1{filter}");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM media WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        words.len() + 1,
+        words.len() + 2
+    );
+    let mut query = sqlx::query_as::<_, MediaRow>(sqlx::AssertSqlSafe(sql));
+    for word in &words {
+        query = query.bind(word.clone());
+    }
+    let rows = query
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(MediaRow::into_media).collect()
+}
+
+/// Removes picture `id` from the library unless a story shows it — as its picture, in its
+/// body or in a live entry, in any status. Checked and removed in one write transaction,
+/// so a story saved meanwhile either is named or sees the picture gone.
+pub(crate) async fn remove(pool: &AnyPool, backend: crate::Backend, id: MediaId) -> Result<MediaRemoval> {
+    let mut tx = super::begin_write(pool, backend).await?;
+    let sql = format!("SELECT {COLUMNS} FROM media WHERE id = $1");
+    let row: Option<MediaRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *tx).await?;
+    let media = row.ok_or(StoreError::NotFound)?.into_media()?;
+    // The hash is hex, so it needs no escaping inside a LIKE pattern.
+    let address = format!("%/media/{}/%", media.hash);
+    let users: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, headline FROM stories WHERE image_url LIKE $1 OR body_source LIKE $1 \
+         OR id IN (SELECT story_id FROM live_entries WHERE deleted = 0 AND (image LIKE $1 OR body_source LIKE $1)) \
+         ORDER BY id LIMIT 50",
+    )
+    .bind(&address)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !users.is_empty() {
+        return Ok(MediaRemoval::InUse(
+            users.into_iter().map(|(id, headline)| (dateline_core::StoryId(id), headline)).collect(),
+        ));
+    }
+    sqlx::query("DELETE FROM media WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(MediaRemoval::Removed(media))
 }

@@ -643,6 +643,14 @@ impl Store for SqlStore {
         media::set_text(&self.pool, id, text).await
     }
 
+    async fn media_search(&self, words: &str, page: PageRequest) -> Result<Vec<Media>> {
+        media::search(&self.pool, words, page).await
+    }
+
+    async fn remove_media(&self, id: MediaId) -> Result<crate::MediaRemoval> {
+        media::remove(&self.pool, self.backend, id).await
+    }
+
     async fn translations(&self, story: StoryId) -> Result<Vec<Translation>> {
         stories::translations(&self.pool, story).await
     }

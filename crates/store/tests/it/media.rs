@@ -6,7 +6,11 @@ use dateline_store::{Store, StoreError};
 use jiff::Timestamp;
 use std::sync::Arc;
 
-crate::on_both_backends!(pictures_are_added_once_listed_and_described, stories_keep_how_they_use_a_picture);
+crate::on_both_backends!(
+    pictures_are_added_once_listed_and_described,
+    stories_keep_how_they_use_a_picture,
+    pictures_are_found_by_words_and_removed_only_when_no_story_shows_them
+);
 
 fn picture(hash_byte: char, origin: &str) -> NewMedia {
     NewMedia {
@@ -73,4 +77,65 @@ async fn stories_keep_how_they_use_a_picture(store: Arc<dyn Store>) {
     store.change_status(story.id, &StatusChange::Publish, &Actor::System("test"), t).await.unwrap();
     let cards = store.published(StoryFilter::All, PageRequest { offset: 0, limit: 5 }).await.unwrap();
     assert_eq!(cards[0].image, Some(image), "cards carry the size and focal point too");
+}
+
+async fn pictures_are_found_by_words_and_removed_only_when_no_story_shows_them(store: Arc<dyn Store>) {
+    use dateline_store::MediaRemoval;
+    let n = newsroom(&store).await;
+    let t = Timestamp::from_second(1_740_000_000).unwrap();
+    let described = |c: char, alt: &str, caption: &str, credit: &str| NewMedia {
+        text: MediaText {
+            alt: alt.into(),
+            caption: caption.into(),
+            credit: credit.into(),
+            ..MediaText::default()
+        },
+        ..picture(c, "")
+    };
+    let lead = store.add_media(&described('1', "Cranes", "Harbour at dawn", "APP"), t).await.unwrap();
+    let inline = store.add_media(&described('2', "Map of the HARBOUR", "", "Staff"), t).await.unwrap();
+    let live = store.add_media(&described('3', "Crowd", "100% turnout_day", "AFP"), t).await.unwrap();
+    let spare = store.add_media(&described('4', "Spare", "", "harbour trust"), t).await.unwrap();
+    let page = PageRequest { offset: 0, limit: 10 };
+    let ids = |list: Vec<Media>| list.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.media_search("harbour", page).await.unwrap()), [spare.id, inline.id, lead.id]);
+    assert_eq!(ids(store.media_search("  Harbour   staff ", page).await.unwrap()), [inline.id], "all words");
+    assert_eq!(ids(store.media_search("100%", page).await.unwrap()), [live.id], "% is a letter");
+    assert_eq!(ids(store.media_search("0%", page).await.unwrap()), [live.id]);
+    assert!(store.media_search("n_d", page).await.unwrap().is_empty(), "_ is a letter, not any one");
+    assert_eq!(store.media_search("", page).await.unwrap().len(), 4, "no words: the whole library");
+
+    let with_picture = StoryDraft {
+        image: Some(lead.story_image()),
+        body: format!("The port reopened.\n\n![Map]({})", inline.url()),
+        ..draft(&n, "Port reopens")
+    };
+    let story = store.create_story(&with_picture, None, t).await.unwrap();
+    let blog = store.create_story(&draft(&n, "Election day live"), None, t).await.unwrap();
+    let entry = dateline_core::EntryDraft {
+        title: "Queues".into(),
+        body: "Long queues.".into(),
+        author: String::new(),
+        image: Some(live.story_image()),
+        key_event: false,
+        posted_at: None,
+    };
+    let posted = store.save_live_entry(blog.id, None, &entry, t).await.unwrap();
+
+    for (used, by) in [(lead.id, story.id), (inline.id, story.id), (live.id, blog.id)] {
+        match store.remove_media(used).await.unwrap() {
+            MediaRemoval::InUse(stories) => {
+                assert_eq!(stories.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [by])
+            }
+            removed => panic!("a picture in use was removed: {removed:?}"),
+        }
+        assert!(store.media(used).await.unwrap().is_some());
+    }
+    assert_eq!(store.remove_media(spare.id).await.unwrap(), MediaRemoval::Removed(spare.clone()));
+    assert!(store.media(spare.id).await.unwrap().is_none());
+    assert!(matches!(store.remove_media(spare.id).await, Err(StoreError::NotFound)));
+
+    // A deleted live entry no longer holds its picture.
+    store.delete_live_entry(blog.id, posted.id, t).await.unwrap();
+    assert!(matches!(store.remove_media(live.id).await.unwrap(), MediaRemoval::Removed(_)));
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use dateline_core::media::media_path;
 use dateline_core::{FieldError, Media, MediaId, MediaText};
 use dateline_media::{Limits, VARIANT_WIDTHS};
+use dateline_newsroom::media::{RemoveError, remove};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -20,7 +21,7 @@ const PER_PAGE: u32 = 50;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_media, upload_media))
-        .routes(routes!(get_media, put_media))
+        .routes(routes!(get_media, put_media, delete_media))
         .layer(DefaultBodyLimit::max(max_upload_request(&Limits::default())))
 }
 
@@ -113,6 +114,9 @@ fn middle() -> u8 {
 pub struct MediaQuery {
     /// Page number from 1.
     page: Option<u32>,
+    /// Words that must all be in a picture's alt text, caption or credit.
+    #[serde(default)]
+    q: String,
 }
 
 impl From<TakeError> for ApiError {
@@ -163,7 +167,7 @@ async fn upload_media(
     Ok((StatusCode::CREATED, Json(media.into())))
 }
 
-/// The library, newest first, 50 a page.
+/// The library, newest first, 50 a page; with `q`, only pictures whose words match.
 #[utoipa::path(get, path = "/api/admin/v1/media", tag = "admin", params(MediaQuery),
     responses((status = 200, body = Vec<MediaOut>), (status = 401, body = ErrorBody)))]
 async fn list_media(
@@ -172,7 +176,7 @@ async fn list_media(
     Query(q): Query<MediaQuery>,
 ) -> Result<Json<Vec<MediaOut>>, ApiError> {
     let (_, window) = super::admin_stories::page_window(q.page, PER_PAGE)?;
-    let list = state.store.media_list(window).await?;
+    let list = state.store.media_search(&q.q, window).await?;
     Ok(Json(list.into_iter().take(PER_PAGE as usize).map(Into::into).collect()))
 }
 
@@ -205,4 +209,59 @@ async fn put_media(
         focal_y: input.focal_y,
     };
     Ok(Json(state.store.set_media_text(MediaId(id), &text).await?.into()))
+}
+
+impl From<RemoveError> for ApiError {
+    fn from(e: RemoveError) -> Self {
+        match e {
+            RemoveError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This token may not remove pictures.")
+            }
+            RemoveError::NotFound => ApiError::not_found(),
+            RemoveError::InUse(stories) => {
+                let mut error = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "in_use",
+                    format!(
+                        "Stories show this picture; take it out of them first: {}.",
+                        in_use_names(&stories)
+                    ),
+                );
+                error.fields =
+                    stories.into_iter().map(|(id, headline)| (format!("story/{id}"), headline)).collect();
+                error
+            }
+            RemoveError::Storage(cause) => {
+                tracing::error!(error = %cause, "media files not deleted");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    RemoveError::Storage(cause).to_string(),
+                )
+            }
+            RemoveError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// The stories that show a picture, for a message: `"Headline" (#12), ...`.
+pub fn in_use_names(stories: &[(dateline_core::StoryId, String)]) -> String {
+    stories
+        .iter()
+        .map(|(id, headline)| format!("\u{201c}{headline}\u{201d} (#{id})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Removes a picture that no story shows, with its files and resized copies (204). A picture
+/// in use stays: 409, naming the stories (`fields`: `story/{id}` to headline).
+#[utoipa::path(delete, path = "/api/admin/v1/media/{id}", tag = "admin",
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_media(
+    State(state): State<AppState>,
+    token: AdminToken,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    remove(state.store.as_ref(), &state.pictures, &token.actor(), MediaId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

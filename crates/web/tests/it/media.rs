@@ -430,3 +430,143 @@ async fn editors_upload_and_describe_pictures_in_the_admin() {
     let contributor = site.signed_in(Role::Contributor).await;
     assert_eq!(post_upload(&contributor, Some(("c.jpg", &jpeg)), &[]).await.status, StatusCode::FORBIDDEN);
 }
+
+async fn delete_media(site: &Site, token: &str, id: i64) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(Method::DELETE)
+        .uri(format!("/api/admin/v1/media/{id}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let page = site.send(request).await;
+    (page.status, serde_json::from_slice(&page.raw).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_picture_no_story_shows_is_removed_with_its_files_and_one_in_use_stays() {
+    let site = Site::new().await;
+    let admin = token(&site, TokenScope::Admin).await;
+    let jpeg = picture(1400, 800, image::ImageFormat::Jpeg);
+    let png = picture(700, 500, image::ImageFormat::Png);
+    let webp = picture(500, 300, image::ImageFormat::WebP);
+    let before = stored_objects(&site).await;
+    let (_, lead) =
+        upload(&site, &admin, Some(("lead.jpg", &jpeg)), &[("caption", "Harbour cranes at dawn")]).await;
+    let (_, inline) = upload(&site, &admin, Some(("map.png", &png)), &[("alt", "Map of the harbour")]).await;
+    let (_, unused) =
+        upload(&site, &admin, Some(("spare.webp", &webp)), &[("credit", "Staff photographer")]).await;
+    let unused_objects = {
+        let with_all = stored_objects(&site).await;
+        let (lead_id, inline_id) = (lead["id"].as_i64().unwrap(), inline["id"].as_i64().unwrap());
+        let lead = site.store.media(MediaId(lead_id)).await.unwrap().unwrap();
+        let inline = site.store.media(MediaId(inline_id)).await.unwrap().unwrap();
+        let draft = StoryDraft {
+            image: Some(lead.story_image()),
+            body: format!("The port reopened.\n\n![Map]({})", inline.url()),
+            ..site.draft("Port reopens after the strike")
+        };
+        site.publish(&draft, "2025-03-01T08:00:00Z").await;
+        with_all - before
+    };
+    assert!(unused_objects > 3, "three pictures and their variants are stored");
+
+    // Found by words in the alt text, caption or credit, any case.
+    let found: Value = serde_json::from_str(
+        &site
+            .send(
+                Request::get("/api/admin/v1/media?q=HARBOUR")
+                    .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .body,
+    )
+    .unwrap();
+    let ids: Vec<i64> = found.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [inline["id"].as_i64().unwrap(), lead["id"].as_i64().unwrap()]);
+
+    // In use as the story's picture, or in its body: 409 naming the story, nothing removed.
+    for used in [&lead, &inline] {
+        let (status, body) = delete_media(&site, &admin, used["id"].as_i64().unwrap()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "in_use");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("Port reopens after the strike"),
+            "{body}"
+        );
+    }
+    let page =
+        site.get(&format!("/media/{}", lead["url"].as_str().unwrap().trim_start_matches("/media/"))).await;
+    assert_eq!(page.status, StatusCode::OK, "a picture in use is still served");
+
+    // Unused: 204, the row and every file gone; served no more; a second delete is 404.
+    let unused_id = unused["id"].as_i64().unwrap();
+    let webp_before = stored_objects(&site).await;
+    let (status, _) = delete_media(&site, &admin, unused_id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(site.store.media(MediaId(unused_id)).await.unwrap().is_none());
+    assert!(stored_objects(&site).await < webp_before, "the files are removed");
+    let hash = unused["url"].as_str().unwrap().split('/').nth(2).unwrap().to_owned();
+    let left = site
+        .state
+        .pictures
+        .storage
+        .object_store()
+        .list(None)
+        .filter(|m| std::future::ready(m.as_ref().unwrap().location.as_ref().contains(&hash)))
+        .count()
+        .await;
+    assert_eq!(left, 0, "no original or variant of the removed picture is left");
+    assert_eq!(site.get(unused["url"].as_str().unwrap()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(delete_media(&site, &admin, unused_id).await.0, StatusCode::NOT_FOUND);
+    let content = token(&site, TokenScope::Content).await;
+    assert_eq!(delete_media(&site, &content, inline["id"].as_i64().unwrap()).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn editors_delete_pictures_in_the_admin_and_authors_cannot() {
+    let site = Site::new().await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let jpeg = picture(900, 600, image::ImageFormat::Jpeg);
+    let used = post_upload(&editor, Some(("used.jpg", &jpeg)), &[("caption", "Used picture")]).await;
+    let used_path = used.header("location").trim_end_matches("?done=uploaded").to_owned();
+    let png = picture(600, 400, image::ImageFormat::Png);
+    let spare = post_upload(&editor, Some(("spare.png", &png)), &[("caption", "Spare picture")]).await;
+    let spare_path = spare.header("location").trim_end_matches("?done=uploaded").to_owned();
+    let used_media =
+        site.store.media_search("used", PageRequest { offset: 0, limit: 5 }).await.unwrap().remove(0);
+    let draft = StoryDraft { image: Some(used_media.story_image()), ..site.draft("Budget vote delayed") };
+    let story = site.publish(&draft, "2025-03-01T08:00:00Z").await;
+
+    let page = editor.get(&used_path).await;
+    assert!(page.body.contains("Delete picture"), "editors see the delete button");
+    let refused = editor.post(&format!("{used_path}/delete"), &[]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains(&format!(
+            r#"<a href="/admin/stories/{}" dir="auto">Budget vote delayed</a>"#,
+            story.id
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(site.store.media(used_media.id).await.unwrap().is_some());
+
+    let removed = editor.post(&format!("{spare_path}/delete"), &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let library = editor.get(removed.header("location")).await;
+    assert!(crate::support::text(&library.body).contains("The picture and its files were removed."));
+    assert!(!library.body.contains("Spare picture"));
+
+    // Search on the library page.
+    let found = editor.get("/admin/media?q=used").await;
+    assert!(found.body.contains("Used picture"));
+    let none = editor.get("/admin/media?q=nothing+like+this").await;
+    assert!(crate::support::text(&none.body).contains("No picture matches “nothing like this”."));
+
+    let mut author = site.signed_in(Role::Author).await;
+    let page = author.get(&used_path).await;
+    assert!(!page.body.contains("Delete picture"), "authors cannot remove pictures");
+    assert_eq!(author.post(&format!("{used_path}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
+}
