@@ -31,9 +31,16 @@ pub struct ServeArgs {
     /// Theme folder whose templates/ and assets/ override the built-in theme.
     #[arg(long, env = "DATELINE_THEME")]
     pub theme: Option<PathBuf>,
-    /// Fill an empty database with demo content first.
+    /// Fill an empty database with demo content first; demo agencies then send wire copy
+    /// to the wire desk over the first minutes.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: the demo wire's copy arrives this many times faster than real time.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), requires = "demo")]
+    pub demo_wire_speed: u32,
+    /// With --demo: send no demo wire copy this time (the site's stories stay as they are).
+    #[arg(long, requires = "demo", conflicts_with = "demo_wire_speed")]
+    pub no_demo_wire: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -234,7 +241,14 @@ mod tests {
         let file = dir.path().join("d.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata = \"/srv/news\"\n").unwrap();
         let store = StoreArgs { data: Some("/tmp/flag".into()), database_url: None, config: Some(file) };
-        let serve = ServeArgs { listen: None, theme: None, demo: false, store: store.clone() };
+        let serve = ServeArgs {
+            listen: None,
+            theme: None,
+            demo: false,
+            demo_wire_speed: 1,
+            no_demo_wire: false,
+            store: store.clone(),
+        };
         let s = Settings::resolve(&store, Some(&serve)).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.data, PathBuf::from("/tmp/flag"));

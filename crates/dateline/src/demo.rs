@@ -30,20 +30,20 @@ pub struct Options {
 }
 
 /// A small, fast, seedable generator (SplitMix64): the demo needs repeatability, not crypto.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
     fn chance(&mut self, percent: u64) -> bool {
@@ -69,12 +69,12 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("staff", "Staff Reporter", "Staff Report"),
 ];
 
-const FIRST_NAMES: &[&str] =
+pub(crate) const FIRST_NAMES: &[&str] =
     &["Ayesha", "Bilal", "Hina", "Kamran", "Mehwish", "Nadeem", "Rabia", "Tariq", "Zainab", "Usman"];
-const LAST_NAMES: &[&str] =
+pub(crate) const LAST_NAMES: &[&str] =
     &["Malik", "Chaudhry", "Hashmi", "Baig", "Rana", "Qazi", "Durrani", "Jafri", "Aziz", "Siddiqui"];
 
-const PLACES: &[&str] = &[
+pub(crate) const PLACES: &[&str] = &[
     "Karachi",
     "Lahore",
     "Islamabad",
@@ -96,7 +96,7 @@ const PLACES: &[&str] = &[
     "Cairo",
     "Tashkent",
 ];
-const ORGS: &[&str] = &[
+pub(crate) const ORGS: &[&str] = &[
     "the finance ministry",
     "the provincial cabinet",
     "the central bank",
@@ -108,7 +108,7 @@ const ORGS: &[&str] = &[
     "the trade council",
     "the telecom regulator",
 ];
-const ORG_TAGS: &[&str] = &[
+pub(crate) const ORG_TAGS: &[&str] = &[
     "Finance Ministry",
     "Provincial Cabinet",
     "Central Bank",
@@ -122,7 +122,7 @@ const ORG_TAGS: &[&str] = &[
 ];
 
 /// Per section: topics (tag names) and the nouns the sentences use for them.
-const TOPICS: &[&[(&str, &str)]] = &[
+pub(crate) const TOPICS: &[&[(&str, &str)]] = &[
     &[
         ("Floods", "flood relief"),
         ("Power Tariffs", "power tariffs"),
@@ -193,7 +193,7 @@ const SENTENCES: &[&str] = &[
     "Observers said the coming weeks would show whether the new approach on {topic} can hold.",
 ];
 
-const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+pub(crate) const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 const URDU_PLACES: &[&str] = &["کراچی", "لاہور", "اسلام آباد", "پشاور", "کوئٹہ", "ملتان"];
 const URDU_TOPICS: &[&str] = &["بارش", "مہنگائی", "بجٹ", "کرکٹ", "تعلیم", "بجلی", "پانی", "صحت"];
@@ -304,7 +304,7 @@ async fn newsroom(store: &dyn Store, base_url: Option<&str>) -> anyhow::Result<N
 }
 
 /// Fills `{slot}`s of `pattern`.
-fn fill(pattern: &str, slots: &[(&str, &str)]) -> String {
+pub(crate) fn fill(pattern: &str, slots: &[(&str, &str)]) -> String {
     let mut out = pattern.to_owned();
     for (key, value) in slots {
         out = out.replace(key, value);
@@ -312,7 +312,7 @@ fn fill(pattern: &str, slots: &[(&str, &str)]) -> String {
     out
 }
 
-fn capitalised(s: &str) -> String {
+pub(crate) fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

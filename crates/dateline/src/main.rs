@@ -8,6 +8,7 @@ mod backup;
 mod bench;
 mod config;
 mod demo;
+mod demo_wire;
 mod export;
 mod import;
 mod live_bench;
@@ -216,15 +217,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 &demo::Options { stories: demo::SERVE_DEMO_STORIES, seed: 2025, base_url: Some(url.clone()) },
             )
             .await?;
+            demo_wire::add_agencies(store.as_ref(), jiff::Timestamp::now()).await?;
         } else {
             tracing::info!("the database already has stories; demo content is not added again");
         }
     }
+    // What the demo agencies have still to send (nothing unless --demo filled this database).
+    let demo_wire = if args.demo && !args.no_demo_wire {
+        demo_wire::timetable(store.as_ref(), demo_wire::SEED, jiff::Timestamp::now()).await?
+    } else {
+        Vec::new()
+    };
     let demo_login = if args.demo { Some(users::demo_administrator(store.as_ref()).await?) } else { None };
     say(format_args!("Dateline is serving {url}/"));
     say(format_args!("  data: {}", settings.describe_store()));
     if let Some((email, password)) = demo_login {
         say(format_args!("  newsroom: {url}/admin  (sign in as {email}, password {password})"));
+    }
+    if let Some(last) = demo_wire.iter().map(|d| d.after / args.demo_wire_speed).max() {
+        say(format_args!(
+            "  wire desk: {url}/admin/wire  ({} demo wire items arrive over the next {} s)",
+            demo_wire.len(),
+            last.as_secs().max(1)
+        ));
     }
     tracing::info!(%address, "serving");
     let search = open_search(&settings)?;
@@ -237,7 +252,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..dateline_web::Parts::new(store, theme)
     })
     .with_wire_images(dateline_newsroom::wire_images::Settings::default());
-    let workers = dateline_newsroom::Workers::start(state.background());
+    let mut workers = dateline_newsroom::Workers::start(state.background());
+    if !demo_wire.is_empty() {
+        let (store, images, clock) = (state.store.clone(), state.wire_images.clone(), state.clock.clone());
+        let speed = args.demo_wire_speed;
+        workers.add(move |stop| async move {
+            dateline_newsroom::demo_wire::run(store, images, clock, demo_wire, speed, stop).await;
+        });
+    }
     let stopping = tokio_util::sync::CancellationToken::new();
     let limits = settings.http_limits();
     let http =

@@ -2,18 +2,19 @@
 //! the command line asks of Dateline, each as one call that takes the actor, checks the
 //! right in `dateline_core::rights` (and the lifecycle), and lets the store apply the change
 //! in one transaction: stories ([`stories`]), accounts and API tokens ([`accounts`]), site
-//! settings ([`site`]), live blogs ([`live`]), agency copy ([`wire`]) and pictures ([`media`]). Surfaces
-//! (`dateline-web`, the `dateline` binary) parse input, make one call here and render the
-//! answer.
+//! settings ([`site`]), live blogs ([`live`]), agency copy ([`wire`]) and pictures
+//! ([`media`]). Surfaces (`dateline-web`, the `dateline` binary) parse input, make one call
+//! here and render the answer.
 //!
 //! The background work (scheduler, polls, drop folders, webhook delivery, wire pictures,
-//! page views for "Most Read", the search indexer and the change-log follower) lives here too, started and stopped by
-//! the binary.
+//! page views for "Most Read", the search indexer, the change-log follower and the demo wire's
+//! timetable) lives here too, started and stopped by the binary.
 
 pub mod accounts;
 pub mod admin;
 pub mod backup;
 pub mod clock;
+pub mod demo_wire;
 pub mod drop_folder;
 pub mod egress;
 pub mod fronts;

@@ -3,7 +3,8 @@
 //! failures (`sign_in`), writing counted page views and reading the "Most Read" list
 //! (`most_read`), and the change-log followers (the search index, and
 //! whatever a surface keeps in step, such as the web page cache). Wire pictures run on their
-//! own queue (`wire_images`), fed by the take-ins.
+//! own queue (`wire_images`), fed by the take-ins. The binary may add loops of its own
+//! ([`Workers::add`], such as the demo wire's timetable, `demo_wire`).
 //!
 //! [`Workers::stop`] is the graceful shutdown the binary runs on SIGTERM: every loop stops
 //! taking work at once, polls and deliveries already running get [`GRACE`] to finish, and
@@ -96,6 +97,15 @@ impl Workers {
             tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
         }
         Self { stop, tasks }
+    }
+
+    /// Adds a loop to the running work, stopped with the rest: `work` is given the stop
+    /// token and must end soon after it is cancelled.
+    pub fn add<F>(&mut self, work: impl FnOnce(CancellationToken) -> F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(work(self.stop.clone()));
     }
 
     /// Stops taking work, gives work already running [`GRACE`] to finish, releases what is

@@ -13,7 +13,7 @@ use std::time::Duration;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-fn browser_available() -> bool {
+pub fn browser_available() -> bool {
     let found = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
     if !found {
         assert!(
@@ -27,7 +27,7 @@ fn browser_available() -> bool {
     found
 }
 
-fn screenshot_dir() -> PathBuf {
+pub fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -53,7 +53,7 @@ async fn chromedriver() -> (tokio::process::Child, String) {
 }
 
 /// A headless Chromium session through a fresh chromedriver, phone-sized (375 px).
-async fn browser() -> (tokio::process::Child, fantoccini::Client, tempfile::TempDir) {
+pub async fn browser() -> (tokio::process::Child, fantoccini::Client, tempfile::TempDir) {
     let (driver, driver_url) = chromedriver().await;
     let user_data = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
@@ -156,7 +156,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
 }
 
 /// The errors the page logged to the console (a resource that failed to load is one).
-async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
+pub async fn console_errors(client: &fantoccini::Client) -> Vec<String> {
     let log = client.issue_cmd(BrowserLog).await.expect("the browser's log");
     log.as_array()
         .into_iter()
@@ -212,7 +212,7 @@ async fn public_pages_load_every_resource_and_the_favicon() {
     client.close().await.unwrap();
 }
 
-async fn sign_in(client: &fantoccini::Client, base: &str, email: &str, password: &str) {
+pub async fn sign_in(client: &fantoccini::Client, base: &str, email: &str, password: &str) {
     client.goto(&format!("{base}/admin/login")).await.unwrap();
     client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(email).await.unwrap();
     client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
@@ -295,7 +295,7 @@ async fn a_contributor_cannot_publish_in_the_browser() {
 
 /// Polls `js` (a script returning a boolean) until it is true or `limit` passes; the time it
 /// took.
-async fn until_true(client: &fantoccini::Client, js: &str, limit: Duration) -> Option<Duration> {
+pub async fn until_true(client: &fantoccini::Client, js: &str, limit: Duration) -> Option<Duration> {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
         if client.execute(js, vec![]).await.unwrap() == serde_json::Value::Bool(true) {

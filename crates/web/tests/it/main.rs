@@ -11,6 +11,7 @@ mod banner;
 mod browser;
 mod caching;
 mod drop_folders;
+mod editor_desk;
 mod egress;
 mod embargoes;
 mod errors;
