@@ -553,6 +553,14 @@ impl Encoding {
     }
 }
 
+/// Whether compressing a body of this type can pay: not pictures (SVG aside) nor WOFF
+/// fonts, which are compressed already (the same rule as the `CompressionLayer` in
+/// `crate::router`).
+fn compressible(content_type: &HeaderValue) -> bool {
+    let kind = content_type.as_bytes();
+    !(kind.starts_with(b"font/woff") || kind.starts_with(b"image/") && !kind.starts_with(b"image/svg+xml"))
+}
+
 fn compress(encoding: Encoding, body: &[u8]) -> Bytes {
     let out = match encoding {
         Encoding::Identity => return Bytes::copy_from_slice(body),
@@ -618,7 +626,8 @@ fn respond(
     headers: &HeaderMap,
     head_only: bool,
 ) -> Response {
-    let encoding = Encoding::choose(headers);
+    let encoding =
+        if compressible(&entry.content_type) { Encoding::choose(headers) } else { Encoding::Identity };
     let mut response = if not_modified(headers, entry) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

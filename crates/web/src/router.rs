@@ -17,6 +17,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -210,7 +211,12 @@ pub fn router(state: AppState) -> Router {
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
                 ))
-                .layer(CompressionLayer::new())
+                // Not WOFF fonts (compressed already), as `DefaultPredicate` leaves out pictures.
+                .layer(
+                    CompressionLayer::new().compress_when(
+                        DefaultPredicate::new().and(NotForContentType::const_new("font/woff")),
+                    ),
+                )
                 .layer(middleware::from_fn_with_state(state.clone(), security_headers))
                 .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
                 .layer(middleware::from_fn_with_state(state.clone(), styled_errors))

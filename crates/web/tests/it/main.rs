@@ -28,6 +28,7 @@ mod pages;
 mod polling;
 mod rights_matrix;
 mod scheduling;
+mod script_fonts;
 mod search;
 mod server;
 mod sign_in;
