@@ -156,7 +156,8 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     client.find(css("[name=section]")).await.unwrap().select_by_value("world").await.unwrap();
     press(&client, "button[name=action][value=publish]").await;
     client.wait().for_element(css("[role=status]")).await.expect("published");
-    assert!(console_errors(&client).await.is_empty(), "no console errors");
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
     let page = site.get("/story/port-road-floods").await.body;
     assert!(
         page.contains(r#"alt="Flooded road near the port" width="900" height="600" class="fx-20 fy-50""#),
@@ -166,5 +167,123 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
         page.contains(&format!("/media/{}/", kept.hash)) && page.contains(r#"alt="Cranes""#),
         "the body picture"
     );
+    client.close().await.unwrap();
+}
+
+/// What a word processor puts on the clipboard (Word's lists are paragraphs marked
+/// `mso-list`), with its clutter: classes, styles, comments, `<o:p>`, a script.
+const WORD_HTML: &str = r#"<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset="utf-8"><style>p.MsoNormal{margin:0}</style></head><body lang=EN-GB>
+<!--StartFragment--><h1 style='margin-top:12pt'><span style='font-family:"Calibri Light"'>Budget talks resume</span></h1>
+<p class=MsoNormal style='font-size:11pt'>Ministers met on <b>Tuesday</b> in <i>Islamabad</i>; see the <a href="https://finance.example/budget">full statement</a>.<o:p></o:p></p>
+<p class=MsoListParagraphCxSpFirst style='mso-list:l0 level1 lfo1'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp; </span></span>Fuel subsidies<o:p></o:p></p>
+<p class=MsoListParagraphCxSpLast style='mso-list:l0 level1 lfo1'><span style='mso-list:Ignore'>·<span>&nbsp;</span></span>Pay for teachers<o:p></o:p></p>
+<p class=MsoNormal><span style='color:red;font-family:Wingdings'>Kept words</span><script>alert(1)</script> <a href="javascript:alert(1)">no link</a></p><!--EndFragment--></body></html>"#;
+
+/// What Google Docs and web pages put there: a `<b style="font-weight:normal">` wrapper,
+/// bold and italic as styles, real lists, a quote.
+const WEB_HTML: &str = r#"<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1"><h2 dir="ltr"><span style="font-size:16pt">Who voted</span></h2><p dir="ltr"><span style="font-weight:700">Turnout</span><span style="font-weight:400"> rose, </span><span style="font-style:italic">officials said</span>.</p><ul><li><p>Lahore</p></li><li>Karachi</li></ul><ol><li>First</li><li>Second</li></ol><blockquote><p>We counted every vote.</p></blockquote><table><tr><td>Cell text</td></tr></table></b>"#;
+
+async fn paste(client: &fantoccini::Client, html: &str) {
+    client
+        .execute(
+            "var b = document.getElementById('ed-body'); b.focus(); b.value = ''; \
+             var d = new DataTransfer(); d.setData('text/html', arguments[0]); d.setData('text/plain', 'plain'); \
+             b.dispatchEvent(new ClipboardEvent('paste', {clipboardData: d, bubbles: true, cancelable: true}));",
+            vec![html.into()],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasting_keeps_structure_as_markdown_and_the_toolbar_and_shortcuts_format() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let password = site.account("editor@news.example", Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let body = || js_string(&client, "return document.getElementById('ed-body').value");
+
+    paste(&client, WORD_HTML).await;
+    assert_eq!(
+        body().await,
+        "## Budget talks resume\n\n\
+         Ministers met on **Tuesday** in *Islamabad*; see the [full statement](https://finance.example/budget).\n\n\
+         - Fuel subsidies\n- Pay for teachers\n\n\
+         Kept words no link"
+    );
+    paste(&client, WEB_HTML).await;
+    assert_eq!(
+        body().await,
+        "## Who voted\n\n**Turnout** rose, *officials said*.\n\n- Lahore\n- Karachi\n\n1. First\n2. Second\n\n\
+         > We counted every vote.\n\nCell text"
+    );
+
+    // The toolbar: bold around the selection; a list; the link shortcut selects the address.
+    client
+        .execute("var b = document.getElementById('ed-body'); b.value = 'Rain fell\\nRoads shut'; b.focus(); b.setSelectionRange(0, 4);", vec![])
+        .await
+        .unwrap();
+    press(&client, "[data-writing-toolbar] button[data-do=bold]").await;
+    assert_eq!(body().await, "**Rain** fell\nRoads shut");
+    client.execute("document.getElementById('ed-body').setSelectionRange(0, 21);", vec![]).await.unwrap();
+    press(&client, "[data-writing-toolbar] button[data-do=list]").await;
+    assert_eq!(body().await, "- **Rain** fell\n- Roads shut");
+    client
+        .execute(
+            "var b = document.getElementById('ed-body'); b.focus(); b.setSelectionRange(18, 23);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let control = char::from(fantoccini::key::Key::Control);
+    let null = char::from(fantoccini::key::Key::Null);
+    client
+        .find(Locator::Css("#ed-body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{control}k{null}"))
+        .await
+        .unwrap();
+    assert_eq!(body().await, "- **Rain** fell\n- [Roads](https://) shut");
+    client
+        .find(Locator::Css("#ed-body"))
+        .await
+        .unwrap()
+        .send_keys("https://roads.example/closures")
+        .await
+        .unwrap();
+    assert_eq!(
+        body().await,
+        "- **Rain** fell\n- [Roads](https://roads.example/closures) shut",
+        "the address was selected, so typing replaces it"
+    );
+    client
+        .execute("var b = document.getElementById('ed-body'); b.setSelectionRange(2, 15);", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#ed-body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{control}i{null}"))
+        .await
+        .unwrap();
+    assert_eq!(body().await, "- ***Rain** fell*\n- [Roads](https://roads.example/closures) shut");
+    // The picture button opens the picker, to insert into the body.
+    press(&client, "[data-writing-toolbar] button[data-do=picture]").await;
+    assert_eq!(
+        client
+            .execute("var d = document.getElementById('picker'); return d.open && d.dataset.mode", vec![])
+            .await
+            .unwrap(),
+        serde_json::json!("body")
+    );
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
     client.close().await.unwrap();
 }
