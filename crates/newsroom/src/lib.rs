@@ -2,9 +2,10 @@
 //! the command line asks of Dateline, each as one call that takes the actor, checks the
 //! right in `dateline_core::rights` (and the lifecycle), and lets the store apply the change
 //! in one transaction: stories ([`stories`]), accounts and API tokens ([`accounts`]), site
-//! settings ([`site`]), live blogs ([`live`]), agency copy ([`wire`]) and pictures
-//! ([`media`]). Surfaces (`dateline-web`, the `dateline` binary) parse input, make one call
-//! here and render the answer.
+//! settings ([`site`]), live blogs ([`live`]), agency copy ([`wire`]), pictures ([`media`]),
+//! who has a story open in the editor ([`locks`]) and its unsaved typing ([`autosave`]).
+//! Surfaces (`dateline-web`, the `dateline` binary) parse input, make one call here and
+//! render the answer.
 //!
 //! The background work (scheduler, polls, drop folders, webhook delivery, wire pictures,
 //! page views for "Most Read", the search indexer, the change-log follower and the demo wire's
@@ -12,6 +13,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod autosave;
 pub mod backup;
 pub mod clock;
 pub mod demo_wire;
@@ -20,6 +22,7 @@ pub mod egress;
 pub mod fronts;
 pub mod import;
 pub mod live;
+pub mod locks;
 pub mod media;
 pub mod most_read;
 pub mod passwords;

@@ -39,6 +39,16 @@ use std::sync::Arc;
 /// Result of every store call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// An editor's unsaved typing in the story editor: the autosave slot (not a revision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Autosave {
+    /// The story's version the typing started from (0 for a story not created yet).
+    pub base_version: i64,
+    /// The editor form's fields, as JSON (an object of strings).
+    pub fields: String,
+    pub saved_at: Timestamp,
+}
+
 /// What [`Store::remove_media`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaRemoval {
@@ -46,6 +56,23 @@ pub enum MediaRemoval {
     Removed(Media),
     /// Stories show the picture (id and headline, at most 50), so it stays.
     InUse(Vec<(dateline_core::StoryId, String)>),
+}
+
+/// Who has a story open in the editor (see `dateline_newsroom::locks` for the rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryLock {
+    pub story: StoryId,
+    /// The account holding it, and its name as others are shown it.
+    pub user: UserId,
+    pub user_name: String,
+    /// Which signed-in session holds it: an account signed in twice holds it once.
+    pub holder: String,
+    /// When the holder opened the story (kept across heartbeats).
+    pub since: Timestamp,
+    /// When the holder's page last said it was still open.
+    pub heartbeat_at: Timestamp,
+    /// The session the holder took it from (over, or after it lapsed), if any.
+    pub taken_from: Option<String>,
 }
 
 /// Which database engine a store talks to.
@@ -476,6 +503,13 @@ pub trait Store: Send + Sync + 'static {
     /// The pictures whose alt text, caption or credit hold all of `words`, newest first
     /// (the whole library, as [`Store::media_list`], when `words` is blank).
     async fn media_search(&self, words: &str, page: PageRequest) -> Result<Vec<Media>>;
+    /// Keeps `user`'s unsaved typing for `story` (`None`: a story not created yet),
+    /// replacing what that slot held.
+    async fn put_autosave(&self, user: UserId, story: Option<StoryId>, slot: &Autosave) -> Result<()>;
+    /// `user`'s unsaved typing for `story`, if any.
+    async fn autosave(&self, user: UserId, story: Option<StoryId>) -> Result<Option<Autosave>>;
+    /// Empties `user`'s slot for `story` (saved, or discarded).
+    async fn drop_autosave(&self, user: UserId, story: Option<StoryId>) -> Result<()>;
     /// Removes a picture's row unless a story shows it (its picture, its body, a live
     /// entry; any status). The files are the caller's to remove.
     async fn remove_media(&self, id: MediaId) -> Result<MediaRemoval>;
@@ -510,6 +544,22 @@ pub trait Store: Send + Sync + 'static {
     /// Records in the change log that the "Most Read" list changed
     /// ([`ChangeKey::MostRead`]), so the pages showing it are made again.
     async fn most_read_changed(&self, now: Timestamp) -> Result<()>;
+
+    /// The edit lock on `story`, lapsed or not.
+    async fn story_lock(&self, story: StoryId) -> Result<Option<StoryLock>>;
+    /// Takes the edit lock on `want.story` for `want.holder`, in one transaction: when the
+    /// story has none, when `want.holder` holds it (a heartbeat: `since` is kept), when its
+    /// heartbeat is before `lapsed_before`, or when `force` (taking over); the session it is
+    /// taken from is noted in [`StoryLock::taken_from`] (`want`'s is ignored). Answers the
+    /// lock as it is afterwards: `want`'s, or the live lock of someone else.
+    async fn take_story_lock(
+        &self,
+        want: &StoryLock,
+        lapsed_before: Timestamp,
+        force: bool,
+    ) -> Result<StoryLock>;
+    /// Lets go of the edit lock on `story` if `holder` holds it; answers whether it did.
+    async fn release_story_lock(&self, story: StoryId, holder: &str) -> Result<bool>;
 
     /// Writes a consistent copy of the whole database to `file` (which must not exist) while
     /// the site keeps serving: SQLite's `VACUUM INTO`. PostgreSQL has `pg_dump` for this:

@@ -152,6 +152,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/stories", get(admin::stories::list))
         .route("/admin/stories/new", get(admin::editor::new_form).post(admin::editor::create))
         .route("/admin/stories/{id}", get(admin::editor::edit_form).post(admin::editor::update))
+        // The editor page's heartbeat (JSON) and the "Take over" button (a form).
+        .route("/admin/stories/{id}/lock", post(admin::locks::heartbeat))
+        .route("/admin/stories/new/autosave", post(admin::autosave::keep_new))
+        .route("/admin/stories/new/autosave/discard", post(admin::autosave::discard_new))
+        .route("/admin/stories/{id}/autosave", post(admin::autosave::keep_story))
+        .route("/admin/stories/{id}/autosave/discard", post(admin::autosave::discard_story))
+        .route("/admin/stories/{id}/lock/take", post(admin::locks::take_over))
         .route("/admin/stories/{id}/correction", post(admin::editor::correction))
         .route("/admin/stories/{id}/unpublish", post(admin::editor::unpublish))
         .route("/admin/stories/{id}/kill", post(admin::editor::kill))

@@ -1,6 +1,6 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
 //! site caches, search, pictures, the wire-picture queue, the egress policy, the trusted
-//! proxies, the password permits and the "Most Read" counts.
+//! proxies, the password permits, the "Most Read" counts and the edit locks' heartbeat.
 
 use crate::public::SiteContext;
 use crate::theme::Theme;
@@ -45,6 +45,9 @@ pub struct Parts {
     pub live: crate::live::LiveHub,
     /// Story page views counted by the page cache, and the "Most Read" list pages show.
     pub most_read: dateline_newsroom::most_read::MostRead,
+    /// How often an open story editor beats its edit lock's heartbeat
+    /// (`dateline_newsroom::locks`); shorter in browser tests.
+    pub lock_heartbeat: Duration,
 }
 
 impl Parts {
@@ -73,6 +76,7 @@ impl Parts {
             imports: dateline_newsroom::import::jobs::Imports::default(),
             live: crate::live::LiveHub::default(),
             most_read: dateline_newsroom::most_read::MostRead::default(),
+            lock_heartbeat: Duration::from_secs(dateline_newsroom::locks::HEARTBEAT_SECS),
         }
     }
 }

@@ -1,14 +1,17 @@
 //! The SQL implementation of [`Store`] for both backends, over `sqlx::Any`. This file opens
 //! the pool and holds the trait implementation; the queries live beside it, one module per
 //! subject: `stories` (and the lifecycle's guarded status changes), `taxonomy`, `accounts`,
-//! `media`, `wire`, `webhooks`, `changes` (the change log) and `bulk`.
+//! `media`, `wire`, `webhooks`, `locks` (who has a story open), `changes` (the change log) and
+//! `bulk`.
 
 mod accounts;
+mod autosaves;
 mod bulk;
 pub(crate) mod changes;
 mod fronts;
 mod imports;
 mod live;
+mod locks;
 mod media;
 mod stories;
 mod taxonomy;
@@ -643,6 +646,18 @@ impl Store for SqlStore {
         media::set_text(&self.pool, id, text).await
     }
 
+    async fn put_autosave(&self, user: UserId, story: Option<StoryId>, slot: &crate::Autosave) -> Result<()> {
+        autosaves::put(&self.pool, user, story, slot).await
+    }
+
+    async fn autosave(&self, user: UserId, story: Option<StoryId>) -> Result<Option<crate::Autosave>> {
+        autosaves::get(&self.pool, user, story).await
+    }
+
+    async fn drop_autosave(&self, user: UserId, story: Option<StoryId>) -> Result<()> {
+        autosaves::drop(&self.pool, user, story).await
+    }
+
     async fn media_search(&self, words: &str, page: PageRequest) -> Result<Vec<Media>> {
         media::search(&self.pool, words, page).await
     }
@@ -824,6 +839,26 @@ impl Store for SqlStore {
         let mut tx = self.write().await?;
         views::list_changed(&mut tx, now).await?;
         changes::commit(tx).await
+    }
+
+    async fn story_lock(&self, story: StoryId) -> Result<Option<crate::StoryLock>> {
+        locks::get(&self.pool, story).await
+    }
+
+    async fn take_story_lock(
+        &self,
+        want: &crate::StoryLock,
+        lapsed_before: Timestamp,
+        force: bool,
+    ) -> Result<crate::StoryLock> {
+        let mut tx = self.write().await?;
+        let held = locks::take(&mut tx, self.backend, want, lapsed_before, force).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    async fn release_story_lock(&self, story: StoryId, holder: &str) -> Result<bool> {
+        locks::release(&self.pool, story, holder).await
     }
 
     async fn page_changes_after(&self, after: i64) -> Result<Vec<(i64, Vec<ChangeKey>)>> {

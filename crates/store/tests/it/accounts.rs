@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
 crate::on_both_backends!(
+    autosave_slots_are_one_a_person_and_story,
     accounts_round_trip,
     sessions_expire_and_end,
     sign_in_attempts_are_reserved_then_throttled_then_released,
@@ -231,4 +232,35 @@ async fn two_administrators_demoting_each_other_leave_one(store: Arc<dyn Store>)
         assert_eq!(admins.len(), 1, "round {round}");
         survivor = Some(admins[0]);
     }
+}
+
+async fn autosave_slots_are_one_a_person_and_story(store: Arc<dyn Store>) {
+    use dateline_core::StoryId;
+    use dateline_store::Autosave;
+    let t0 = at("2025-02-27T10:00:00Z");
+    let a = store.create_user(&new_user("a@news.example", Role::Editor), t0).await.unwrap();
+    let b = store.create_user(&new_user("b@news.example", Role::Editor), t0).await.unwrap();
+    let slot = |fields: &str, s: i64| Autosave {
+        base_version: 3,
+        fields: fields.into(),
+        saved_at: t0 + SignedDuration::from_secs(s),
+    };
+    assert_eq!(store.autosave(a.id, None).await.unwrap(), None);
+    store.put_autosave(a.id, None, &slot(r#"{"headline":"new"}"#, 1)).await.unwrap();
+    store.put_autosave(a.id, Some(StoryId(7)), &slot(r#"{"headline":"first"}"#, 2)).await.unwrap();
+    store.put_autosave(a.id, Some(StoryId(7)), &slot(r#"{"headline":"second"}"#, 5)).await.unwrap();
+    store.put_autosave(b.id, Some(StoryId(7)), &slot(r#"{"headline":"theirs"}"#, 6)).await.unwrap();
+    assert_eq!(
+        store.autosave(a.id, Some(StoryId(7))).await.unwrap(),
+        Some(slot(r#"{"headline":"second"}"#, 5)),
+        "overwritten"
+    );
+    assert_eq!(store.autosave(a.id, None).await.unwrap(), Some(slot(r#"{"headline":"new"}"#, 1)));
+    assert_eq!(
+        store.autosave(b.id, Some(StoryId(7))).await.unwrap().unwrap().fields,
+        r#"{"headline":"theirs"}"#
+    );
+    store.drop_autosave(a.id, Some(StoryId(7))).await.unwrap();
+    assert_eq!(store.autosave(a.id, Some(StoryId(7))).await.unwrap(), None);
+    assert!(store.autosave(b.id, Some(StoryId(7))).await.unwrap().is_some(), "another person's slot stays");
 }

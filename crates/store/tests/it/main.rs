@@ -8,6 +8,7 @@ mod files;
 mod fronts;
 mod imports;
 mod live;
+mod locks;
 mod media;
 mod newsroom;
 mod stories;

@@ -4,7 +4,9 @@
 //! newer save by someone else — shows the form again with exactly what was typed and says
 //! what happened; nothing is overwritten silently (the version check).
 
+use super::autosave::{self as web_autosave, AutosaveOffer};
 use super::form::{FieldErrors, StoryForm, errors_map};
+use super::locks::{self as web_locks, PresenceView};
 use super::{Editor, Flash, current_session, render};
 use crate::error::WebError;
 use crate::input::Form;
@@ -18,6 +20,7 @@ use dateline_core::html::markdown_to_html;
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::{FieldError, SiteSettings, Story, StoryId, StoryStatus};
 use dateline_core::{StatusChange, Transition};
+use dateline_newsroom::locks::{self, LockError, Presence};
 use dateline_newsroom::stories::{self, StoryError, Then};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +29,9 @@ use serde::{Deserialize, Serialize};
 pub struct Done {
     #[serde(default)]
     done: String,
+    /// `autosave`: fill the form from the editor's autosave slot.
+    #[serde(default)]
+    restore: String,
 }
 
 fn flash_for(done: &str) -> Option<Flash> {
@@ -116,6 +122,10 @@ struct Extras {
     conflict: Option<Conflict>,
     preview_html: Option<String>,
     flash: Option<Flash>,
+    /// Who holds the story's edit lock (`super::locks`).
+    presence: Option<PresenceView>,
+    /// Unsaved typing waiting in the autosave slot (`super::autosave`).
+    autosave: Option<AutosaveOffer>,
 }
 
 fn story_info(story: &Story, settings: &SiteSettings) -> StoryInfo {
@@ -160,6 +170,9 @@ async fn editor_page(
         form => crate::theme::to_value(form),
         errors => crate::theme::to_value(&extras.errors),
         conflict => crate::theme::to_value(&extras.conflict),
+        presence => crate::theme::to_value(&extras.presence),
+        autosave => crate::theme::to_value(&extras.autosave),
+        autosave_url => format!("{action}/autosave"),
         preview_html => extras.preview_html,
         sections => crate::theme::to_value(store.sections().await?.into_iter().map(|s| Choice { slug: s.slug.to_string(), name: s.name }).collect::<Vec<_>>()),
         sources => crate::theme::to_value(store.sources().await?.into_iter().map(|s| Choice { slug: s.slug.to_string(), name: s.name }).collect::<Vec<_>>()),
@@ -175,11 +188,33 @@ async fn editor_page(
     render(state, session, status, "editor.html", &path, extras.flash, context).await
 }
 
+/// Opens the story's edit lock for the session (taking it when free) and what the page
+/// shows about it; nothing for those who may not save the story.
+async fn open_lock(
+    state: &AppState,
+    session: &Session,
+    story: &Story,
+    settings: &SiteSettings,
+) -> Result<Option<PresenceView>, WebError> {
+    let actor = Actor::from(&session.user);
+    match locks::open(state.store.as_ref(), &actor, story, &web_locks::holder(session), state.clock.now())
+        .await
+    {
+        Ok(presence) => Ok(Some(PresenceView::new(state, settings, story.id, &presence))),
+        Err(LockError::Forbidden) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
     state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)
 }
 
-pub async fn new_form(State(state): State<AppState>, editor: Editor) -> Result<Response, WebError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    editor: Editor,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
     editor.require(Action::CreateStory, Target::Site)?;
     let settings = state.store.settings().await?;
     let byline = match editor.0.user.author {
@@ -187,7 +222,31 @@ pub async fn new_form(State(state): State<AppState>, editor: Editor) -> Result<R
         None => None,
     };
     let form = StoryForm::new_story(&settings, byline);
-    editor_page(&state, Some(&editor.0), StatusCode::OK, None, &form, Extras::default()).await
+    let (form, extras) = with_autosave(&state, &editor, None, form, &done, Extras::default()).await?;
+    editor_page(&state, Some(&editor.0), StatusCode::OK, None, &form, extras).await
+}
+
+/// The form restored from the autosave slot when asked (`?restore=autosave`), or the
+/// slot offered when it holds typing the form does not.
+async fn with_autosave(
+    state: &AppState,
+    editor: &Editor,
+    story: Option<&Story>,
+    form: StoryForm,
+    done: &Done,
+    extras: Extras,
+) -> Result<(StoryForm, Extras), WebError> {
+    if done.restore == "autosave"
+        && let Some(restored) = web_autosave::restored(state, editor, story).await?
+    {
+        let flash = Flash {
+            kind: "ok",
+            message: "Your unsaved changes are back in the form. Save to keep them.".into(),
+        };
+        return Ok((restored, Extras { flash: Some(flash), ..extras }));
+    }
+    let autosave = web_autosave::offer(state, editor, story, &form).await?;
+    Ok((form, Extras { autosave, ..extras }))
 }
 
 pub async fn edit_form(
@@ -200,7 +259,10 @@ pub async fn edit_form(
     editor.require(Action::ViewStories, editor.target(&story))?;
     let settings = state.store.settings().await?;
     let form = StoryForm::from_story(&state, &story, &settings).await?;
-    let extras = Extras { flash: flash_for(&done.done), ..Extras::default() };
+    let flash = flash_for(&done.done).or_else(|| (done.done == "taken-over").then(web_locks::taken_over));
+    let presence = open_lock(&state, &editor.0, &story, &settings).await?;
+    let extras = Extras { flash, presence, ..Extras::default() };
+    let (form, extras) = with_autosave(&state, &editor, Some(&story), form, &done, extras).await?;
     editor_page(&state, Some(&editor.0), StatusCode::OK, Some(&story), &form, extras).await
 }
 
@@ -234,59 +296,109 @@ async fn save(
     story: Option<Story>,
     form: StoryForm,
 ) -> Result<Response, WebError> {
-    let again = |status, errors: Vec<FieldError>, conflict: Option<Conflict>, session: Option<Session>| {
+    let mut presence: Option<PresenceView> = None;
+    let again = |status,
+                 errors: Vec<FieldError>,
+                 conflict: Option<Conflict>,
+                 session: Option<Session>,
+                 presence: Option<PresenceView>| {
         let state = state.clone();
         let story = story.clone();
         let form = form.clone();
         async move {
-            let extras = Extras { errors: errors_map(&errors), conflict, ..Extras::default() };
+            let extras = Extras { errors: errors_map(&errors), conflict, presence, ..Extras::default() };
             editor_page(&state, session.as_ref(), status, story.as_ref(), &form, extras).await
         }
     };
     let Some(session) = current_session(&state, &headers).await? else {
         let why = "You were signed out, so nothing was saved. Sign in again in another tab, then come back and save: your text is still here.";
-        return again(StatusCode::UNAUTHORIZED, vec![FieldError::new("session", why)], None, None).await;
+        return again(StatusCode::UNAUTHORIZED, vec![FieldError::new("session", why)], None, None, None)
+            .await;
     };
     let editor = Editor(session.clone());
     if editor.check_csrf(&form.csrf).is_err() {
         let why = "This form's security token is out of date (you signed in again?), so nothing was saved. Press the button again.";
-        return again(StatusCode::FORBIDDEN, vec![FieldError::new("session", why)], None, Some(session))
-            .await;
+        return again(
+            StatusCode::FORBIDDEN,
+            vec![FieldError::new("session", why)],
+            None,
+            Some(session),
+            None,
+        )
+        .await;
     }
     let actor = editor.actor();
     // Checked before a preview too: a preview shows what the user could save.
     stories::may_save(&actor, story.as_ref())?;
     let wants = form.action.as_str();
+    let settings = state.store.settings().await?;
+    if let Some(existing) = &story {
+        // Someone who took the story over holds its lock: saving would undo their work.
+        let now = state.clock.now();
+        let holder = web_locks::holder(&session);
+        if wants == "take-over" {
+            // "Take over and save my version", from a page whose lock was taken.
+            locks::take_over(state.store.as_ref(), &actor, existing, &holder, now).await?;
+        }
+        match locks::check_save(state.store.as_ref(), &actor, existing, &holder, now).await {
+            Ok(()) => presence = open_lock(&state, &session, existing, &settings).await?,
+            Err(LockError::HeldBy(lock)) if wants != "preview" => {
+                let taken = Presence::Other { name: lock.user_name, since: lock.since };
+                let view = PresenceView {
+                    refused_save: true,
+                    ..PresenceView::new(&state, &settings, existing.id, &taken)
+                };
+                let extras = Extras { presence: Some(view), ..Extras::default() };
+                return editor_page(
+                    &state,
+                    Some(&session),
+                    StatusCode::CONFLICT,
+                    story.as_ref(),
+                    &form,
+                    extras,
+                )
+                .await;
+            }
+            Err(LockError::HeldBy(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     if wants == "preview" {
         // Nothing is saved or created on preview; the form comes back as typed.
-        let extras = Extras { preview_html: Some(markdown_to_html(&form.body)), ..Extras::default() };
+        let extras =
+            Extras { preview_html: Some(markdown_to_html(&form.body)), presence, ..Extras::default() };
         return editor_page(&state, Some(&session), StatusCode::OK, story.as_ref(), &form, extras).await;
     }
-    let settings = state.store.settings().await?;
     let then = match wants {
         "publish" => Then::Publish,
         "schedule" => match form.schedule_time(&settings) {
             Ok(at) => Then::Schedule(at),
-            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+            Err(e) => {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session), presence).await;
+            }
         },
         _ => Then::Save,
     };
     let read = match &story {
         Some(existing) => match form.version() {
             Ok(version) => Some((existing.id, version)),
-            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+            Err(e) => {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session), presence).await;
+            }
         },
         None => None,
     };
     let embargo = match form.embargo_time(&settings) {
         Ok(embargo) => embargo,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session)).await,
+        Err(e) => {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, vec![e], None, Some(session), presence).await;
+        }
     };
     let save = stories::Save { story: read, fields: form.to_fields(embargo), then };
     let saved = match stories::save(state.store.as_ref(), &actor, save, state.clock.now()).await {
         Ok(saved) => saved,
         Err(StoryError::Invalid(errors)) => {
-            return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session)).await;
+            return again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, Some(session), presence).await;
         }
         Err(StoryError::Conflict { current }) => {
             let conflict = Conflict {
@@ -298,12 +410,14 @@ async fn save(
             };
             let mut form = form.clone();
             form.version = current.to_string();
-            let extras = Extras { conflict: Some(conflict), ..Extras::default() };
+            let extras = Extras { conflict: Some(conflict), presence, ..Extras::default() };
             return editor_page(&state, Some(&session), StatusCode::CONFLICT, story.as_ref(), &form, extras)
                 .await;
         }
         Err(e) => return Err(e.into()),
     };
+    // Saved: the autosave slot's typing is in the story now.
+    web_autosave::saved(&state, &editor, story.as_ref().map(|s| s.id)).await?;
     let was_public = story.as_ref().is_some_and(|s| s.status == StoryStatus::Published);
     let done = match then {
         Then::Schedule(_) => "scheduled",

@@ -6,6 +6,7 @@
 //! in the admin layout. Rights are decided by `dateline_core::rights::may`, the one rights table.
 
 pub mod account;
+pub mod autosave;
 pub mod banner;
 pub mod dashboard;
 pub mod editor;
@@ -13,6 +14,7 @@ pub mod form;
 pub mod fronts;
 pub mod import;
 pub mod live;
+pub mod locks;
 pub mod login;
 pub mod manage;
 pub mod media;

@@ -287,3 +287,141 @@ async fn pasting_keeps_structure_as_markdown_and_the_toolbar_and_shortcuts_forma
     assert!(errors.is_empty(), "console errors: {errors:?}");
     client.close().await.unwrap();
 }
+
+fn with_body<'a>(fields: &mut [(&'a str, &'a str)], body: &'a str) {
+    for field in fields.iter_mut().filter(|(name, _)| *name == "body") {
+        field.1 = body;
+    }
+}
+
+#[tokio::test]
+async fn unsaved_typing_is_kept_offered_back_restored_and_emptied_by_a_save() {
+    use axum::http::StatusCode;
+    let site = Site::new().await;
+    let story = site.publish(&site.draft("Council approves the budget"), "2025-03-01T08:00:00Z").await;
+    let mut editor = site.signed_in(Role::Editor).await;
+    let page = editor.get(&format!("/admin/stories/{}", story.id)).await;
+    assert!(page.body.contains(&format!(r#"data-autosave="/admin/stories/{}/autosave""#, story.id)));
+    assert!(!page.body.contains("You have unsaved changes"));
+
+    // The script posts the whole form; nothing public changes.
+    let version = story.version.to_string();
+    let mut fields =
+        crate::support::story_fields("Council approves the budget after a long night", "", &version);
+    with_body(&mut fields, "Typed but not saved.");
+    let kept = editor.post(&format!("/admin/stories/{}/autosave", story.id), &fields).await;
+    assert_eq!(kept.status, StatusCode::NO_CONTENT, "{}", kept.body);
+    assert!(!site.get(&format!("/story/{}", story.slug)).await.body.contains("long night"), "not published");
+    assert_eq!(site.store.story(story.id).await.unwrap().unwrap().version, story.version, "not a revision");
+
+    let page = editor.get(&format!("/admin/stories/{}", story.id)).await;
+    let text = crate::support::text(&page.body);
+    assert!(text.contains("You have unsaved changes from"), "{text}");
+    assert!(page.body.contains(&format!(r#"href="/admin/stories/{}?restore=autosave""#, story.id)));
+    let restored = editor.get(&format!("/admin/stories/{}?restore=autosave", story.id)).await;
+    assert!(
+        restored.body.contains(r#"value="Council approves the budget after a long night""#),
+        "restored without scripts"
+    );
+    assert!(restored.body.contains("Typed but not saved."));
+    assert!(crate::support::text(&restored.body).contains("Your unsaved changes are back in the form."));
+
+    // Someone else cannot read or write this slot; a forged token keeps nothing.
+    let mut contributor = site.signed_in(Role::Contributor).await;
+    assert_eq!(
+        contributor.post(&format!("/admin/stories/{}/autosave", story.id), &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut forged = fields.clone();
+    forged.push(("csrf", "forged"));
+    assert_eq!(
+        editor.post(&format!("/admin/stories/{}/autosave", story.id), &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Saving the story empties the slot.
+    let mut save =
+        crate::support::story_fields("Council approves the budget after a long night", "update", &version);
+    with_body(&mut save, "Typed but not saved.");
+    let saved = editor.post(&format!("/admin/stories/{}", story.id), &save).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(
+        !editor.get(&format!("/admin/stories/{}", story.id)).await.body.contains("You have unsaved changes")
+    );
+
+    // A new story's typing, then discarded.
+    let new_fields = crate::support::story_fields("Draft that never was", "", "0");
+    assert_eq!(editor.post("/admin/stories/new/autosave", &new_fields).await.status, StatusCode::NO_CONTENT);
+    assert!(editor.get("/admin/stories/new").await.body.contains("You have unsaved changes"));
+    let discarded = editor.post("/admin/stories/new/autosave/discard", &[]).await;
+    assert_eq!(discarded.status, StatusCode::SEE_OTHER);
+    assert!(!editor.get("/admin/stories/new").await.body.contains("You have unsaved changes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_survives_a_closed_tab_and_is_restored_on_reopening() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let password = site.account("editor@news.example", Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    client
+        .find(Locator::Css("#ed-headline"))
+        .await
+        .unwrap()
+        .send_keys("Storm reaches the coast")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#ed-body"))
+        .await
+        .unwrap()
+        .send_keys("Winds of 120 km/h were recorded.")
+        .await
+        .unwrap();
+    assert!(
+        until_true(&client, "return document.querySelector('[data-autosave-status]').textContent.startsWith('Unsaved changes kept')", Duration::from_secs(10)).await.is_some(),
+        "kept every few seconds"
+    );
+    // More typing, then the tab goes away at once: the last words leave with it.
+    client.find(Locator::Css("#ed-body")).await.unwrap().send_keys(" Schools are closed.").await.unwrap();
+    let first = client.window().await.unwrap();
+    let other = client.new_window(true).await.unwrap();
+    client.switch_to_window(first.clone()).await.unwrap();
+    client.execute("window.onbeforeunload = null; window.addEventListener('beforeunload', function (e) { e.stopImmediatePropagation(); }, true);", vec![]).await.unwrap();
+    client.close_window().await.unwrap();
+    client.switch_to_window(other.handle).await.unwrap();
+    let (user, _) = site.store.user_for_login("editor@news.example").await.unwrap().unwrap();
+    let mut found = false;
+    for _ in 0..50 {
+        if let Some(slot) = site.store.autosave(user.id, None).await.ok().flatten()
+            && slot.fields.contains("Schools are closed.")
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "the closing tab sent its last typing");
+
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let notice = client.find(Locator::Css("#autosave-h")).await.expect("the offer").text().await.unwrap();
+    assert!(notice.contains("You have unsaved changes from"), "{notice}");
+    press(&client, "a[href='/admin/stories/new?restore=autosave']").await;
+    client.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    assert_eq!(
+        js_string(&client, "return document.getElementById('ed-headline').value").await,
+        "Storm reaches the coast"
+    );
+    assert_eq!(
+        js_string(&client, "return document.getElementById('ed-body').value").await.trim(),
+        "Winds of 120 km/h were recorded. Schools are closed."
+    );
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    client.close().await.unwrap();
+}

@@ -22,6 +22,7 @@ mod input;
 mod lifecycle;
 mod limits;
 mod live;
+mod locking;
 mod media;
 mod most_read;
 mod pages;
