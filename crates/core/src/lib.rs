@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod change;
+pub mod embed;
 pub mod fingerprint;
 pub mod front;
 pub mod house_style;

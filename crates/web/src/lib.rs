@@ -9,6 +9,7 @@
 mod admin;
 pub mod api;
 pub mod client;
+mod embed;
 mod error;
 mod input;
 pub mod live;

@@ -22,7 +22,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; \
+                   frame-src https://www.youtube-nocookie.com https://player.vimeo.com https://w.soundcloud.com \
+                   https://platform.twitter.com https://www.instagram.com https://www.facebook.com https://www.tiktok.com";
 
 /// Headers every response carries unless its handler set its own.
 const SECURITY_HEADERS: [(HeaderName, &str); 5] = [

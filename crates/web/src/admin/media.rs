@@ -328,8 +328,7 @@ pub async fn remove(
                 message: "The picture was not removed: the stories below show it. Take it out of them first."
                     .into(),
             };
-            item_page(&state, &editor, StatusCode::CONFLICT, &media, None, Some(flash), &stories)
-                .await
+            item_page(&state, &editor, StatusCode::CONFLICT, &media, None, Some(flash), &stories).await
         }
         Err(RemoveError::Storage(e)) => Err(WebError::internal(RemoveError::Storage(e))),
         Err(RemoveError::Store(e)) => Err(e.into()),

@@ -108,7 +108,7 @@ async fn page(state: &AppState, w: &WireSource) -> Result<ListPage, WebError> {
         path: "/admin/sources",
         heading: format!("Wire settings: {}", w.source.name),
         intro: "How this source's copy arrives and what happens to it.".into(),
-        columns: vec!["Status", ""],
+        columns: vec!["Status", "Value"],
         items: status_rows(state, w).await?,
         fields,
         submit: "Save wire settings",

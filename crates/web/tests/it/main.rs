@@ -14,6 +14,7 @@ mod drop_folders;
 mod editor_desk;
 mod egress;
 mod embargoes;
+mod embeds;
 mod errors;
 mod feeds;
 mod fronts;

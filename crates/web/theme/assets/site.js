@@ -249,3 +249,46 @@
     init();
   }
 })();
+
+/* Embeds: a <figure class="embed" data-embed-src="PLAYER"> is a plain link to the
+ * provider until the reader clicks its Play button; only then is the provider's player
+ * framed, so no request reaches the provider before that click. Without JavaScript the
+ * button stays hidden and the link is all there is.
+ */
+(function () {
+  "use strict";
+
+  function play(figure) {
+    var src = figure.getAttribute("data-embed-src");
+    if (!src || !/^https:\/\//.test(src)) {
+      return;
+    }
+    var frame = document.createElement("iframe");
+    frame.src = src;
+    frame.title = figure.getAttribute("data-embed-title") || "Embedded player";
+    frame.setAttribute("allow", "autoplay; encrypted-media; fullscreen; picture-in-picture");
+    frame.setAttribute("allowfullscreen", "");
+    frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+    frame.className = "embed-frame";
+    figure.replaceChildren(frame);
+    figure.classList.add("embed-playing");
+  }
+
+  function init() {
+    var figures = document.querySelectorAll("figure.embed[data-embed-src]");
+    for (var i = 0; i < figures.length; i++) {
+      var button = figures[i].querySelector("button.embed-play");
+      if (!button) {
+        continue;
+      }
+      button.hidden = false;
+      button.addEventListener("click", play.bind(null, figures[i]));
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
