@@ -2,7 +2,9 @@
 //! Vimeo, X/Twitter, Instagram, Facebook, TikTok, SoundCloud) is shown on the story page as a
 //! card that loads the provider's player only when a reader asks for it. This module
 //! recognises such links in a stored (sanitised) body and derives each player's address;
-//! feeds and ninjs keep the body, and so the plain link, as it is.
+//! feeds and ninjs keep the body, and so the plain link, as it is. What the provider says
+//! about a link (its oEmbed title and thumbnail, [`Facts`]) is fetched once, when a story
+//! showing it is saved (`dateline_newsroom::embeds`).
 
 use std::ops::Range;
 
@@ -30,6 +32,25 @@ impl Provider {
             Self::Facebook => "Facebook",
             Self::TikTok => "TikTok",
         }
+    }
+
+    /// The provider's oEmbed endpoint, asked for a link's title and thumbnail. Instagram's
+    /// and Facebook's answer only with an app token (`[embeds] facebook_token`).
+    pub fn oembed(self) -> &'static str {
+        match self {
+            Self::YouTube => "https://www.youtube.com/oembed",
+            Self::Vimeo => "https://vimeo.com/api/oembed.json",
+            Self::SoundCloud => "https://soundcloud.com/oembed",
+            Self::X => "https://publish.twitter.com/oembed",
+            Self::Instagram => "https://graph.facebook.com/v18.0/instagram_oembed",
+            Self::Facebook => "https://graph.facebook.com/v18.0/oembed_post",
+            Self::TikTok => "https://www.tiktok.com/oembed",
+        }
+    }
+
+    /// Whether the endpoint wants an app token (`access_token`).
+    pub fn needs_token(self) -> bool {
+        matches!(self, Self::Instagram | Self::Facebook)
     }
 
     /// A lower-case word for class names.
@@ -66,6 +87,45 @@ pub struct Embed {
     pub link: String,
     /// The provider's player, to frame on a reader's click.
     pub player: String,
+}
+
+/// What a provider said about a link (its oEmbed answer), kept so that it is asked once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The link as [`Embed::link`] has it.
+    pub link: String,
+    /// The title of the video, post or sound (empty when the provider gave none).
+    pub title: String,
+    /// Who made it, as the provider names them (may be empty).
+    pub author: String,
+    /// The thumbnail, kept in the media library.
+    pub thumbnail: Option<crate::MediaId>,
+    /// Whether the provider answered; an unanswered link is asked again after
+    /// [`RETRY_SECS`].
+    pub found: bool,
+    pub fetched_at: jiff::Timestamp,
+}
+
+/// How long after an unanswered ask a link is asked again (when a story showing it is
+/// saved).
+pub const RETRY_SECS: i64 = 24 * 60 * 60;
+
+impl Facts {
+    /// Whether the link is to be asked about (again) at `now`.
+    pub fn stale(&self, now: jiff::Timestamp) -> bool {
+        !self.found && now.as_second() - self.fetched_at.as_second() >= RETRY_SECS
+    }
+}
+
+/// The address of `endpoint` (an oEmbed endpoint) asking about `link` as JSON, with
+/// `token` as `access_token` when given.
+pub fn oembed_request(endpoint: &str, link: &str, token: Option<&str>) -> String {
+    let join = if endpoint.contains('?') { '&' } else { '?' };
+    let mut url = format!("{endpoint}{join}format=json&maxwidth=640&url={}", encode(link));
+    if let Some(token) = token {
+        url.push_str(&format!("&access_token={}", encode(token)));
+    }
+    url
 }
 
 /// The embed `link` points at, if it is a known provider's video, post or sound.
@@ -243,6 +303,36 @@ mod tests {
             assert_eq!((embed.provider, embed.player.as_str()), (provider, player), "{link}");
             assert!(FRAME_ORIGINS.iter().any(|o| embed.player.starts_with(&format!("{o}/"))), "{link}");
         }
+    }
+
+    #[test]
+    fn oembed_requests_carry_the_link_encoded() {
+        assert_eq!(
+            oembed_request(Provider::YouTube.oembed(), "https://youtu.be/dQw4w9WgXcQ?t=1&x=2", None),
+            "https://www.youtube.com/oembed?format=json&maxwidth=640&url=https%3A%2F%2Fyoutu.be%2FdQw4w9WgXcQ%3Ft%3D1%26x%3D2"
+        );
+        assert_eq!(
+            oembed_request("http://127.0.0.1:9/o?p=1", "https://x.com/a/status/1", Some("a|b")),
+            "http://127.0.0.1:9/o?p=1&format=json&maxwidth=640&url=https%3A%2F%2Fx.com%2Fa%2Fstatus%2F1&access_token=a%7Cb"
+        );
+        assert!(Provider::Instagram.needs_token() && !Provider::Vimeo.needs_token());
+    }
+
+    #[test]
+    fn unanswered_links_are_asked_again_after_a_day() {
+        let at = jiff::Timestamp::from_second(1_000_000).unwrap_or_default();
+        let later = |s: i64| jiff::Timestamp::from_second(1_000_000 + s).unwrap_or_default();
+        let facts = Facts {
+            link: "https://vimeo.com/1".into(),
+            title: String::new(),
+            author: String::new(),
+            thumbnail: None,
+            found: false,
+            fetched_at: at,
+        };
+        assert!(!facts.stale(later(RETRY_SECS - 1)));
+        assert!(facts.stale(later(RETRY_SECS)));
+        assert!(!Facts { found: true, ..facts }.stale(later(RETRY_SECS * 9)));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct FileConfig {
     pub egress: EgressConfig,
     #[serde(default)]
     pub wire: WireConfig,
+    #[serde(default)]
+    pub embeds: EmbedsConfig,
 }
 
 /// `[http]` in `dateline.toml`: how the HTTP server treats connections and proxies.
@@ -104,6 +106,30 @@ pub struct WireConfig {
     pub drop_root: Option<PathBuf>,
 }
 
+/// `[embeds]` in `dateline.toml`: how providers are asked about embed links in stories
+/// (`dateline_newsroom::embeds`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbedsConfig {
+    /// One oEmbed endpoint asked for every provider instead of each provider's own (an
+    /// oEmbed proxy such as a self-hosted one); it must be allowed by the egress policy.
+    pub oembed_endpoint: Option<String>,
+    /// The Facebook app token (`app-id|client-token`) that Instagram's and Facebook's oEmbed
+    /// endpoints want; without it their links' cards show no title or thumbnail.
+    pub facebook_token: Option<String>,
+}
+
+impl EmbedsConfig {
+    /// The asker's settings.
+    pub fn settings(&self) -> dateline_newsroom::embeds::Settings {
+        dateline_newsroom::embeds::Settings {
+            endpoint: self.oembed_endpoint.clone().filter(|e| !e.trim().is_empty()),
+            facebook_token: self.facebook_token.clone().filter(|t| !t.trim().is_empty()),
+            ..dateline_newsroom::embeds::Settings::default()
+        }
+    }
+}
+
 /// `[media]` in `dateline.toml`: S3-compatible object storage for pictures. The keys come
 /// from `DATELINE_S3_ACCESS_KEY_ID` and `DATELINE_S3_SECRET_ACCESS_KEY` when not in the file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -132,6 +158,7 @@ pub struct Settings {
     pub http: HttpConfig,
     pub egress: EgressConfig,
     pub wire: WireConfig,
+    pub embeds: EmbedsConfig,
 }
 
 const DEFAULT_FILE: &str = "dateline.toml";
@@ -155,6 +182,7 @@ impl Settings {
             http: file.http,
             egress: file.egress,
             wire: file.wire,
+            embeds: file.embeds,
         })
     }
 

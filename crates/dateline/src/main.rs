@@ -251,7 +251,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         egress,
         ..dateline_web::Parts::new(store, theme)
     })
-    .with_wire_images(dateline_newsroom::wire_images::Settings::default());
+    .with_wire_images(dateline_newsroom::wire_images::Settings::default())
+    .with_embeds(settings.embeds.settings());
     let mut workers = dateline_newsroom::Workers::start(state.background());
     if !demo_wire.is_empty() {
         let (store, images, clock) = (state.store.clone(), state.wire_images.clone(), state.clock.clone());

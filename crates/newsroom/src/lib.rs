@@ -19,6 +19,7 @@ pub mod clock;
 pub mod demo_wire;
 pub mod drop_folder;
 pub mod egress;
+pub mod embeds;
 pub mod fronts;
 pub mod import;
 pub mod live;

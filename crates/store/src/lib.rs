@@ -510,6 +510,12 @@ pub trait Store: Send + Sync + 'static {
     async fn autosave(&self, user: UserId, story: Option<StoryId>) -> Result<Option<Autosave>>;
     /// Empties `user`'s slot for `story` (saved, or discarded).
     async fn drop_autosave(&self, user: UserId, story: Option<StoryId>) -> Result<()>;
+    /// What providers said about those of `links` (embed links as
+    /// `dateline_core::embed::Embed::link` has them) asked about before, in no order.
+    async fn embed_facts(&self, links: &[String]) -> Result<Vec<dateline_core::embed::Facts>>;
+    /// Keeps what a provider said about an embed link (replacing what was kept) and logs a
+    /// change to the pages of `story`, which shows it, so that cached pages show the card anew.
+    async fn put_embed_facts(&self, facts: &dateline_core::embed::Facts, story: StoryId) -> Result<()>;
     /// Removes a picture's row unless a story shows it (its picture, its body, a live
     /// entry; any status). The files are the caller's to remove.
     async fn remove_media(&self, id: MediaId) -> Result<MediaRemoval>;

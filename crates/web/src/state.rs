@@ -1,5 +1,5 @@
 //! What every handler shares ([`AppState`]): the store, the theme, the clock, the page and
-//! site caches, search, pictures, the wire-picture queue, the egress policy, the trusted
+//! site caches, search, pictures, the wire-picture queue, the embed asker, the egress policy, the trusted
 //! proxies, the password permits, the "Most Read" counts and the edit locks' heartbeat.
 
 use crate::public::SiteContext;
@@ -30,6 +30,10 @@ pub struct Parts {
     /// fields and `egress`, so it is made again ([`AppState::with_wire_images`],
     /// [`AppState::with_egress`]) when they change.
     pub wire_images: dateline_newsroom::wire_images::WireImages,
+    /// Asks providers about embed links in saved stories (title, thumbnail into
+    /// `pictures`): made from the same fields, and made again as `wire_images` is
+    /// ([`AppState::with_embeds`], [`AppState::with_egress`]).
+    pub embeds: dateline_newsroom::embeds::Embeds,
     /// The folder drop folders must be under (`[wire] drop_root`); none by default.
     pub drop_root: dateline_newsroom::drop_folder::DropRoot,
     /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (`crate::client`).
@@ -61,6 +65,13 @@ impl Parts {
                 Clock::System,
                 egress.clone(),
                 dateline_newsroom::wire_images::Settings::default(),
+            ),
+            embeds: dateline_newsroom::embeds::Embeds::new(
+                store.clone(),
+                pictures.clone(),
+                Clock::System,
+                egress.clone(),
+                dateline_newsroom::embeds::Settings::default(),
             ),
             egress,
             store,
@@ -120,14 +131,30 @@ impl AppState {
         parts.into()
     }
 
+    /// The state with its embed asker made anew from its store, pictures, clock and egress
+    /// policy: call after setting those.
+    #[must_use]
+    pub fn with_embeds(self, settings: dateline_newsroom::embeds::Settings) -> Self {
+        let mut parts = (*self.0).clone();
+        parts.embeds = dateline_newsroom::embeds::Embeds::new(
+            parts.store.clone(),
+            parts.pictures.clone(),
+            parts.clock.clone(),
+            parts.egress.clone(),
+            settings,
+        );
+        parts.into()
+    }
+
     /// The state with `egress` as what its requests may reach, the wire picture fetcher
-    /// made anew with it (keeping its settings).
+    /// and the embed asker made anew with it (keeping their settings).
     #[must_use]
     pub fn with_egress(self, egress: dateline_newsroom::egress::Egress) -> Self {
-        let settings = self.wire_images.settings().clone();
+        let images = self.wire_images.settings().clone();
+        let embeds = self.embeds.settings().clone();
         let mut parts = (*self.0).clone();
         parts.egress = egress;
-        AppState::from(parts).with_wire_images(settings)
+        AppState::from(parts).with_wire_images(images).with_embeds(embeds)
     }
 }
 

@@ -8,6 +8,7 @@ mod accounts;
 mod autosaves;
 mod bulk;
 pub(crate) mod changes;
+mod embeds;
 mod fronts;
 mod imports;
 mod live;
@@ -656,6 +657,14 @@ impl Store for SqlStore {
 
     async fn drop_autosave(&self, user: UserId, story: Option<StoryId>) -> Result<()> {
         autosaves::drop(&self.pool, user, story).await
+    }
+
+    async fn embed_facts(&self, links: &[String]) -> Result<Vec<dateline_core::embed::Facts>> {
+        embeds::get(&self.pool, links).await
+    }
+
+    async fn put_embed_facts(&self, facts: &dateline_core::embed::Facts, story: StoryId) -> Result<()> {
+        embeds::put(self.write().await?, facts, story).await
     }
 
     async fn media_search(&self, words: &str, page: PageRequest) -> Result<Vec<Media>> {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod backlog;
+mod embeds;
 mod files;
 mod fronts;
 mod imports;

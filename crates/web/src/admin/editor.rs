@@ -416,6 +416,7 @@ async fn save(
         }
         Err(e) => return Err(e.into()),
     };
+    state.embeds.after_save(saved.id, &saved.body_html);
     // Saved: the autosave slot's typing is in the story now.
     web_autosave::saved(&state, &editor, story.as_ref().map(|s| s.id)).await?;
     let was_public = story.as_ref().is_some_and(|s| s.status == StoryStatus::Published);

@@ -238,6 +238,7 @@ async fn create_story(
 ) -> Result<(StatusCode, Json<StoryOut>), ApiError> {
     let save = stories::Save { story: None, fields: input.to_fields(&state).await?, then: Then::Save };
     let story = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
+    state.embeds.after_save(story.id, &story.body_html);
     let story = with_live(&state, &token, story, input.live).await?;
     Ok((StatusCode::CREATED, Json(out(&state, &story).await?)))
 }
@@ -275,6 +276,7 @@ async fn update_story(
         then: Then::Save,
     };
     let saved = stories::save(state.store.as_ref(), &token.actor(), save, state.clock.now()).await?;
+    state.embeds.after_save(saved.id, &saved.body_html);
     let saved = with_live(&state, &token, saved, input.live).await?;
     Ok(Json(out(&state, &saved).await?))
 }

@@ -95,8 +95,9 @@ pub async fn story(State(state): State<AppState>, Path(slug): Path<String>) -> R
     let related = related(&state, &story, settings).await;
     let most_read = super::most_read::cards(&state, Some(story.id), settings).await?;
     let mut view = StoryView::new(&story, settings);
+    // Cards first: their thumbnails (library pictures) get the body pictures' sizes too.
+    view.body_html = crate::embed::cards(store.as_ref(), &view.body_html).await?;
     view.body_html = crate::media::responsive_body(store.as_ref(), &view.body_html).await?;
-    view.body_html = crate::embed::cards(&view.body_html);
     let live = LiveView::new(&story, &live_rows, settings);
     let mut page = story_meta(&story, settings, &ctx.publisher, &translations);
     if let (Some(json_ld), Some(live)) = (page.json_ld.as_mut(), &live) {

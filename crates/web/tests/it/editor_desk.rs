@@ -170,6 +170,119 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     client.close().await.unwrap();
 }
 
+/// Drags `what` (`{"file": name, "type": type, "bytes": [...]}` or `{"text": words}`) onto
+/// the body and drops it over the middle of its first line, as a mouse would: dragenter,
+/// dragover, drop. Answers, for each event, whether the page took it from the browser.
+async fn drop_on_body(client: &fantoccini::Client, what: serde_json::Value) -> serde_json::Value {
+    client
+        .execute(
+            "var b = document.getElementById('ed-body'); \
+             window.scrollTo(0, b.getBoundingClientRect().top + window.scrollY - 150); \
+             var r = b.getBoundingClientRect(), s = getComputedStyle(b); \
+             var line = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.2; \
+             var x = r.left + parseFloat(s.borderLeftWidth) + parseFloat(s.paddingLeft) + 40; \
+             var y = r.top + parseFloat(s.borderTopWidth) + parseFloat(s.paddingTop) + line / 2; \
+             var what = arguments[0], d = new DataTransfer(); \
+             if (what.file) { d.items.add(new File([new Uint8Array(what.bytes)], what.file, {type: what.type})); } \
+             else { d.setData('text/plain', what.text); } \
+             return ['dragenter', 'dragover', 'drop'].map(function (name) { \
+               var e = new DragEvent(name, {dataTransfer: d, bubbles: true, cancelable: true, clientX: x, clientY: y}); \
+               b.dispatchEvent(e); \
+               return e.defaultPrevented; \
+             });",
+            vec![what],
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_file_dropped_on_the_body_is_uploaded_and_inserted_where_it_falls() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let password = site.account("editor@news.example", Role::Editor, true).await;
+    let base = crate::server::spawn(&site).await;
+    let (_driver, client, _profile) = browser().await;
+    sign_in(&client, &base, "editor@news.example", &password).await;
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let body = || js_string(&client, "return document.getElementById('ed-body').value");
+    let said = "document.querySelector('[data-body-drop-status]').textContent";
+    let status =
+        || js_string(&client, "return document.querySelector('[data-body-drop-status]').textContent");
+    let library =
+        || async { site.store.media_search("", PageRequest { offset: 0, limit: 5 }).await.unwrap() };
+    // Typing leaves the cursor at the end: where the file falls decides, not the cursor.
+    client
+        .find(Locator::Css("#ed-body"))
+        .await
+        .unwrap()
+        .send_keys("First paragraph.\n\nLast paragraph.")
+        .await
+        .unwrap();
+
+    // Dragged words keep the browser's own handling.
+    assert_eq!(
+        drop_on_body(&client, serde_json::json!({"text": "dragged words"})).await,
+        serde_json::json!([false, false, false]),
+        "a dragged text is left to the browser"
+    );
+    assert_eq!(status().await, "");
+
+    // A picture file: into the library, then into the body over whose first line it fell,
+    // after that line, as a paragraph of its own.
+    let png = picture(320, 200, image::ImageFormat::Png);
+    let dropped = serde_json::json!({"file": "flood.png", "type": "image/png", "bytes": png});
+    assert_eq!(
+        drop_on_body(&client, dropped).await,
+        serde_json::json!([true, true, true]),
+        "the page takes a dropped file, so the browser does not open it in place of the editor"
+    );
+    assert!(
+        until_true(
+            &client,
+            &format!("return {said}.startsWith('Uploaded flood.png')"),
+            Duration::from_secs(20)
+        )
+        .await
+        .is_some(),
+        "the upload finished: {:?}",
+        status().await
+    );
+    let kept = library().await;
+    assert_eq!(kept.len(), 1, "the dropped picture is in the library");
+    let url = format!("/media/{}/original.png", kept[0].hash);
+    assert_eq!(body().await, format!("First paragraph.\n\n![]({url})\n\nLast paragraph."));
+    let errors = console_errors(&client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    // The cursor waits in the empty alt text: typing describes the picture there.
+    client.find(Locator::Css("#ed-body")).await.unwrap().send_keys("Flooded road").await.unwrap();
+    let described = format!("First paragraph.\n\n![Flooded road]({url})\n\nLast paragraph.");
+    assert_eq!(body().await, described);
+
+    // A file that is not a picture: the library's refusal is shown and nothing is inserted.
+    let notes = serde_json::json!({"file": "notes.txt", "type": "text/plain", "bytes": b"Minutes of the council.".to_vec()});
+    assert_eq!(drop_on_body(&client, notes).await, serde_json::json!([true, true, true]));
+    assert!(
+        until_true(&client, &format!("return {said}.startsWith('Not uploaded: ')"), Duration::from_secs(20))
+            .await
+            .is_some(),
+        "refused: {:?}",
+        status().await
+    );
+    let refusal = status().await;
+    assert!(refusal.contains("The picture was not added"), "the library's own words: {refusal:?}");
+    assert_eq!(body().await, described, "nothing inserted");
+    assert_eq!(library().await.len(), 1, "nothing added to the library");
+    let errors = console_errors(&client).await;
+    assert!(
+        errors.iter().all(|e| e.contains("/admin/media") && e.contains("422")),
+        "only the refused upload's answer: {errors:?}"
+    );
+    client.close().await.unwrap();
+}
+
 /// What a word processor puts on the clipboard (Word's lists are paragraphs marked
 /// `mso-list`), with its clutter: classes, styles, comments, `<o:p>`, a script.
 const WORD_HTML: &str = r#"<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset="utf-8"><style>p.MsoNormal{margin:0}</style></head><body lang=EN-GB>

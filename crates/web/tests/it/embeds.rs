@@ -1,11 +1,17 @@
 //! Embeds: a provider link on its own line is a card on the story page (a plain link
 //! without JavaScript), the provider's player framed only on a click, the CSP allowing those
-//! players' frames and no others; feeds and ninjs keep the plain link.
+//! players' frames and no others; feeds and ninjs keep the plain link. What the provider
+//! says (oEmbed title, author, thumbnail) is asked once, after the save, through the egress
+//! policy; the thumbnail is kept in the media library and the card shows it from there.
 
 use crate::browser::{browser, browser_available, until_true};
-use crate::support::Site;
-use axum::http::StatusCode;
-use std::time::Duration;
+use crate::support::{Site, story_fields};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const LINK: &str = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 const PLAYER: &str = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ";
@@ -101,4 +107,210 @@ async fn an_embed_asks_nothing_of_the_provider_until_the_click() {
     let vimeo = client.execute("return document.querySelectorAll('iframe').length", vec![]).await.unwrap();
     assert_eq!(vimeo, 1, "the other card is still a card");
     client.close().await.unwrap();
+}
+
+/// A provider's oEmbed endpoint and picture server on 127.0.0.1: YouTube's link answered
+/// with a title, an author and a thumbnail; X's with a thumbnail that is a web page; Vimeo's
+/// not found. Answers wait for `gate`, so a test can look at the page before they come.
+#[derive(Clone)]
+struct Provider {
+    base: String,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Provider {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let provider = Provider {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            hits: Arc::default(),
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
+        };
+        let app = axum::Router::new()
+            .route("/oembed", axum::routing::get(oembed))
+            .route("/thumb.jpg", axum::routing::get(thumbnail))
+            .route(
+                "/login",
+                axum::routing::get(|| async {
+                    ([(header::CONTENT_TYPE, "image/jpeg")], "<html>sign in</html>")
+                }),
+            )
+            .with_state(provider.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        provider
+    }
+
+    fn hits(&self, what: &str) -> usize {
+        self.hits.lock().unwrap().get(what).copied().unwrap_or(0)
+    }
+
+    fn count(&self, what: &str) {
+        *self.hits.lock().unwrap().entry(what.to_owned()).or_default() += 1;
+    }
+}
+
+async fn oembed(
+    State(p): State<Provider>,
+    Query(q): Query<HashMap<String, String>>,
+) -> axum::response::Response {
+    p.gate.acquire().await.unwrap().forget();
+    let url = q.get("url").cloned().unwrap_or_default();
+    p.count(&url);
+    assert_eq!(q.get("format").map(String::as_str), Some("json"));
+    if url == LINK {
+        axum::Json(serde_json::json!({
+            "type": "video", "version": "1.0", "provider_name": "YouTube",
+            "title": "Minister's briefing <live>", "author_name": "Ministry   TV",
+            "thumbnail_url": format!("{}/thumb.jpg", p.base), "thumbnail_width": 480, "thumbnail_height": 360,
+        }))
+        .into_response()
+    } else if url.starts_with("https://x.com/") {
+        axum::Json(
+            serde_json::json!({ "title": "A post on X", "thumbnail_url": format!("{}/login", p.base) }),
+        )
+        .into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn thumbnail(State(p): State<Provider>) -> axum::response::Response {
+    p.count("thumb.jpg");
+    ([(header::CONTENT_TYPE, "image/jpeg")], crate::media::picture(480, 360, image::ImageFormat::Jpeg))
+        .into_response()
+}
+
+#[tokio::test]
+async fn the_card_shows_the_title_and_thumbnail_asked_once_at_save_time() {
+    let mut site = Site::new().await;
+    let provider = Provider::start().await;
+    let settings = dateline_newsroom::embeds::Settings {
+        endpoint: Some(format!("{}/oembed", provider.base)),
+        ..dateline_newsroom::embeds::Settings::default()
+    };
+    site.state = site.state.clone().with_egress(crate::support::loopback()).with_embeds(settings);
+    let mut editor = site.signed_in(dateline_core::Role::Editor).await;
+    editor.get("/admin/stories/new").await;
+    let x = "https://x.com/ministry/status/1234567890";
+    let body = format!("The briefing:\n\n{LINK}\n\nhttps://vimeo.com/76979871\n\n{x}");
+    let mut fields = story_fields("Minister briefs on the floods", "publish", "0");
+    fields.retain(|(k, _)| *k != "body");
+    fields.push(("body", &body));
+    let saved = editor.post("/admin/stories/new", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let story = site.store.story_by_slug("minister-briefs-on-the-floods").await.unwrap().unwrap();
+    let path = format!("/story/{}", story.slug);
+
+    // Before the provider answers: cards with the provider's name and the link (and this
+    // page is now in the page cache).
+    let before = site.get(&path).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.body.matches("<figure class=\"embed ").count(), 3, "{}", before.body);
+    assert!(!before.body.contains("class=\"embed-title\""), "{}", before.body);
+
+    provider.gate.add_permits(100);
+    let asker = site.state.embeds.clone();
+    let started = Instant::now();
+    while !asker.is_idle() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(asker.is_idle(), "the links were asked about");
+    assert_eq!(
+        (provider.hits(LINK), provider.hits("https://vimeo.com/76979871"), provider.hits(x)),
+        (1, 1, 1)
+    );
+    assert_eq!(provider.hits("thumb.jpg"), 1);
+
+    // The thumbnail is in the library, credited to the channel and the provider.
+    let thumb = site.store.media_by_origin(&format!("{}/thumb.jpg", provider.base)).await.unwrap().unwrap();
+    assert_eq!((thumb.width, thumb.height), (480, 360));
+    assert_eq!(thumb.text.alt, "Minister's briefing <live>");
+    assert_eq!(thumb.text.credit, "Ministry TV / YouTube");
+
+    // The page (its cached copy replaced through the change log) shows title, author and
+    // our copy of the thumbnail; the provider's own addresses appear nowhere.
+    let after = site.get(&path).await;
+    let card = after
+        .body
+        .split("<figure class=\"embed embed-youtube\"")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(
+        card.contains("<span class=\"embed-title\">Minister&#39;s briefing &lt;live&gt;</span>")
+            || card.contains("<span class=\"embed-title\">Minister's briefing &lt;live&gt;</span>"),
+        "{card}"
+    );
+    assert!(card.contains("<span class=\"embed-author\">Ministry TV</span>"), "{card}");
+    assert!(card.contains(&format!("src=\"/media/{}/original.jpg\"", thumb.hash)), "{card}");
+    assert!(card.contains("alt=\"\""), "the thumbnail is decorative: {card}");
+    assert!(!after.body.contains(&provider.base), "nothing is loaded from the provider");
+    let image = site.get(&thumb.url()).await;
+    assert_eq!(image.status, StatusCode::OK);
+    let vimeo = after
+        .body
+        .split("<figure class=\"embed embed-vimeo\"")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(!vimeo.contains("class=\"embed-title\"") && !vimeo.contains("<img"), "not found: a plain card: {vimeo}");
+    let post = after
+        .body
+        .split("<figure class=\"embed embed-x\"")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(post.contains("A post on X") && !post.contains("<img"), "a web page is no thumbnail: {post}");
+
+    // Saved again: nothing is asked again (Vimeo's unanswered link waits a day).
+    let page = editor.get(&format!("/admin/stories/{}", story.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let version = site.store.story(story.id).await.unwrap().unwrap().version.to_string();
+    let mut again = story_fields("Minister briefs on the floods", "update", &version);
+    again.retain(|(k, _)| *k != "body");
+    again.push(("body", &body));
+    let resaved = editor.post(&format!("/admin/stories/{}", story.id), &again).await;
+    assert_eq!(resaved.status, StatusCode::SEE_OTHER, "{}", resaved.body);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(asker.is_idle());
+    assert_eq!(
+        (provider.hits(LINK), provider.hits("https://vimeo.com/76979871"), provider.hits(x)),
+        (1, 1, 1)
+    );
+    assert_eq!(provider.hits("thumb.jpg"), 1);
+}
+
+#[tokio::test]
+async fn embeds_are_not_asked_about_on_private_addresses_by_default() {
+    let mut site = Site::new().await;
+    let provider = Provider::start().await;
+    provider.gate.add_permits(100);
+    let settings = dateline_newsroom::embeds::Settings {
+        endpoint: Some(format!("{}/oembed", provider.base)),
+        ..dateline_newsroom::embeds::Settings::default()
+    };
+    // The default policy: public addresses only, so the endpoint on 127.0.0.1 is refused.
+    site.state = site.state.clone().with_embeds(settings);
+    let mut draft = site.draft("Refused embed");
+    draft.body = LINK.to_owned();
+    let story = site.publish(&draft, "2025-02-27T08:00:00Z").await;
+    site.state.embeds.after_save(story.id, &story.body_html);
+    let asker = site.state.embeds.clone();
+    let started = Instant::now();
+    while !asker.is_idle() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(provider.hits(LINK), 0, "the request never left");
+    let kept = site.store.embed_facts(&[LINK.to_owned()]).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].found, "kept as unanswered, asked again a day later");
+    let page = site.get(&format!("/story/{}", story.slug)).await;
+    assert!(page.body.contains("embed-youtube") && !page.body.contains("class=\"embed-title\""));
 }

@@ -4,6 +4,9 @@
  * leaving the editor. It talks to the media library's own handlers, asking for JSON.
  * Without scripts the editor keeps its image address field and a link to the library.
  * window.datelinePicker.open(mode) opens it from elsewhere (the body toolbar).
+ * A picture file dropped straight onto the body goes the same way: uploaded to the library,
+ * then inserted where it was dropped as a paragraph of its own, its alt text selected (empty
+ * for a new picture) for the editor to type there. Dropped text and links are left alone.
  */
 (function () {
   "use strict";
@@ -104,30 +107,40 @@
     say("Chosen: " + (picture.alt || picture.caption || "picture " + picture.id) + ". Give it words, then use it.");
   }
 
+  // Adds one file to the media library. Answers the picture as the library keeps it, or
+  // fails with the library's own words (not a picture, too large…).
+  function sendToLibrary(chosenFile) {
+    var form = new FormData();
+    form.append("csrf", csrf);
+    form.append("file", chosenFile);
+    return fetch("/admin/media", {
+      method: "POST",
+      body: form,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    }).then(function (r) {
+      return r
+        .json()
+        .catch(function () {
+          return null;
+        })
+        .then(function (answer) {
+          if (!r.ok || !answer) {
+            throw new Error((answer && answer.error) || "the upload answered " + r.status);
+          }
+          return answer;
+        });
+    });
+  }
+
   function upload(files) {
     if (!files || !files.length) {
       return;
     }
     // The file input's list empties when the input is reset: keep the file itself.
     var chosenFile = files[0];
-    var form = new FormData();
-    form.append("csrf", csrf);
-    form.append("file", chosenFile);
     say("Uploading " + chosenFile.name + "…");
-    fetch("/admin/media", {
-      method: "POST",
-      body: form,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    })
-      .then(function (r) {
-        return r.json().then(function (answer) {
-          if (!r.ok) {
-            throw new Error(answer.error || "the upload answered " + r.status);
-          }
-          return answer;
-        });
-      })
+    sendToLibrary(chosenFile)
       .then(function (picture) {
         results.insertBefore(tile(picture), results.firstChild);
         file.value = "";
@@ -182,18 +195,21 @@
     preview.hidden = false;
   }
 
-  function insertIntoBody(picture) {
-    var text = "![" + picture.alt.replace(/[\[\]]/g, "") + "](" + picture.url + ")";
-    var at = cursor === null ? body.value.length : cursor;
+  // Inserts the picture into the body at offset `at` (the end when null) as a paragraph of
+  // its own. Answers where its alt text starts and ends, and where its markup ends.
+  function insertIntoBody(picture, at) {
+    var alt = picture.alt.replace(/[\[\]]/g, "");
+    var text = "![" + alt + "](" + picture.url + ")";
+    at = at === null ? body.value.length : Math.min(at, body.value.length);
     var before = body.value.slice(0, at);
     var after = body.value.slice(at);
     // A picture is a paragraph of its own.
     var lead = before === "" || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
     var trail = after === "" || /^\n\n/.test(after) ? "" : /^\n/.test(after) ? "\n" : "\n\n";
     body.value = before + lead + text + trail + after;
-    var end = (before + lead + text).length;
+    var start = (before + lead).length;
     markEdited(body);
-    return end;
+    return { altStart: start + 2, altEnd: start + 2 + alt.length, end: start + text.length };
   }
 
   function use(mode) {
@@ -206,7 +222,7 @@
         chosen = picture;
         dialog.close();
         if (mode === "body") {
-          var end = insertIntoBody(picture);
+          var end = insertIntoBody(picture, cursor).end;
           body.focus();
           body.setSelectionRange(end, end);
         } else {
@@ -285,5 +301,90 @@
       use(button.getAttribute("data-picker-use"));
     });
   });
+
+  // A picture file dropped onto the body itself.
+  function carriesFiles(event) {
+    var types = event.dataTransfer && event.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") !== -1;
+  }
+
+  // The body's offset under the pointer, moved to the end of its line when that falls
+  // inside a line of text (a picture never splits a paragraph's words); the cursor where
+  // the browser cannot tell.
+  function dropPoint(event) {
+    var pos = document.caretPositionFromPoint ? document.caretPositionFromPoint(event.clientX, event.clientY) : null;
+    if (!pos || pos.offsetNode !== body) {
+      return cursor;
+    }
+    var text = body.value;
+    var at = pos.offset;
+    if (at > 0 && text.charAt(at - 1) !== "\n") {
+      var eol = text.indexOf("\n", at);
+      at = eol === -1 ? text.length : eol;
+    }
+    return at;
+  }
+
+  function dropOntoBody(event) {
+    var dropped = event.dataTransfer.files;
+    if (!dropped || !dropped.length) {
+      return;
+    }
+    var chosenFile = dropped[0];
+    var at = dropPoint(event);
+    // What follows the drop point finds it again if the text before it changes meanwhile.
+    var tail = at === null ? null : body.value.slice(at);
+    bodySay("Uploading " + chosenFile.name + "…");
+    sendToLibrary(chosenFile)
+      .then(function (picture) {
+        results.insertBefore(tile(picture), results.firstChild);
+        var now = body.value;
+        if (tail !== null && now.slice(now.length - tail.length) === tail) {
+          at = now.length - tail.length;
+        }
+        // A new picture has no alt text yet (one already in the library keeps its own): it is
+        // selected, for the editor to type over.
+        var place = insertIntoBody(picture, at);
+        body.focus();
+        body.setSelectionRange(place.altStart, place.altEnd);
+        cursor = place.altStart;
+        bodySay(
+          "Uploaded " + chosenFile.name + ". Type its alt text between the brackets, for readers who cannot see it."
+        );
+      })
+      .catch(function (e) {
+        bodySay("Not uploaded: " + e.message);
+      });
+  }
+
+  var bodyStatus = null;
+  function bodySay(message) {
+    bodyStatus.textContent = message;
+  }
+
+  if (body) {
+    // Said next to the body; there from the start, so that screen readers announce it.
+    bodyStatus = document.createElement("p");
+    bodyStatus.className = "hint";
+    bodyStatus.setAttribute("role", "status");
+    bodyStatus.setAttribute("aria-live", "polite");
+    bodyStatus.setAttribute("data-body-drop-status", "");
+    body.insertAdjacentElement("afterend", bodyStatus);
+    ["dragenter", "dragover"].forEach(function (name) {
+      body.addEventListener(name, function (event) {
+        if (carriesFiles(event)) {
+          // Else the browser would open the file in place of the editor.
+          event.preventDefault();
+          event.dataTransfer.dropEffect = "copy";
+        }
+      });
+    });
+    body.addEventListener("drop", function (event) {
+      if (carriesFiles(event)) {
+        event.preventDefault();
+        dropOntoBody(event);
+      }
+    });
+  }
   window.datelinePicker = { open: open };
 })();
