@@ -89,20 +89,9 @@ pub async fn open(
     Ok(presence(&held, holder))
 }
 
-/// A heartbeat from an open editor page: the same as [`open`], so a page whose lock lapsed
+/// A heartbeat from an open editor page is [`open`] again, so a page whose lock lapsed
 /// while nobody else wanted it holds it again.
-///
-/// # Errors
-/// As [`open`].
-pub async fn heartbeat(
-    store: &dyn Store,
-    actor: &Actor,
-    story: &Story,
-    holder: &str,
-    now: Timestamp,
-) -> Result<Presence, LockError> {
-    open(store, actor, story, holder, now).await
-}
+pub use self::open as heartbeat;
 
 /// Takes the lock from whoever holds it; they are told at their next heartbeat or save.
 ///

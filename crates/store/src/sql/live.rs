@@ -4,6 +4,7 @@
 //! refused on a killed story ([`Transition::Live`]). The pages the story is on are logged as
 //! changed, which is also how readers' streams in every process learn of the entry.
 
+use super::bulk::AnyQuery;
 use super::changes;
 use super::stories::{record_history, refusal};
 use super::webhooks;
@@ -12,7 +13,9 @@ use crate::{Result, StoreError};
 use dateline_core::html::markdown_to_html;
 use dateline_core::{Actor, EntryDraft, LiveEntry, StoryEvent, StoryId, StoryImage, StoryStatus, Transition};
 use jiff::Timestamp;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 const ENTRY_COLUMNS: &str = "id, story_id, seq, posted_at, edited_at, title, body_source, body_html, author, \
                              image, key_event, deleted";
@@ -139,44 +142,39 @@ pub(crate) async fn save_entry(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("picture: {e}")))?;
+    // What the entry says: title, words (as typed and as HTML), author, picture and
+    // key-event mark, the same six parameters ($4 to $9) in both statements.
     let body_html = markdown_to_html(&draft.body);
-    let id = match entry {
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO live_entries (story_id, seq, posted_at, title, body_source, body_html, author, image, key_event) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(story.0)
-            .bind(seq)
-            .bind(draft.posted_at.unwrap_or(now).as_second())
+    let said = |query: AnyQuery<'static>| {
+        query
             .bind(draft.title.trim().to_owned())
             .bind(draft.body.clone())
             .bind(body_html)
             .bind(draft.author.trim().to_owned())
             .bind(image)
             .bind(i64::from(draft.key_event))
-            .fetch_one(&mut **tx)
-            .await?
+    };
+    let id = match entry {
+        None => {
+            let insert = sqlx::query(
+                "INSERT INTO live_entries (story_id, seq, posted_at, title, body_source, body_html, author, image, key_event) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(story.0)
+            .bind(seq)
+            .bind(draft.posted_at.unwrap_or(now).as_second());
+            said(insert).fetch_one(&mut **tx).await?.try_get(0)?
         }
         Some(id) => {
-            let done = sqlx::query(
+            let update = sqlx::query(
                 "UPDATE live_entries SET seq = $1, edited_at = $2, posted_at = COALESCE($3, posted_at), title = $4, \
                  body_source = $5, body_html = $6, author = $7, image = $8, key_event = $9 \
                  WHERE id = $10 AND story_id = $11 AND deleted = 0",
             )
             .bind(seq)
             .bind(now.as_second())
-            .bind(draft.posted_at.map(Timestamp::as_second))
-            .bind(draft.title.trim().to_owned())
-            .bind(draft.body.clone())
-            .bind(body_html)
-            .bind(draft.author.trim().to_owned())
-            .bind(image)
-            .bind(i64::from(draft.key_event))
-            .bind(id)
-            .bind(story.0)
-            .execute(&mut **tx)
-            .await?;
+            .bind(draft.posted_at.map(Timestamp::as_second));
+            let done = said(update).bind(id).bind(story.0).execute(&mut **tx).await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -212,27 +210,24 @@ pub(crate) async fn delete_entry(
     changed(tx, story, now).await
 }
 
+/// The story's entries that also meet `filter`, a condition on `$2`, which is `value`.
+fn select_entries(story: StoryId, filter: &str, value: i64) -> QueryAs<'static, Any, EntryRow, AnyArguments> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {ENTRY_COLUMNS} FROM live_entries WHERE story_id = $1 AND {filter}"
+    )))
+    .bind(story.0)
+    .bind(value)
+}
+
 /// The story's entries changed after number `after` (0: all), deleted ones included, in the
 /// order of their changes.
 pub(crate) async fn entries(pool: &AnyPool, story: StoryId, after: i64) -> Result<Vec<LiveEntry>> {
-    let rows: Vec<EntryRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {ENTRY_COLUMNS} FROM live_entries WHERE story_id = $1 AND seq > $2 ORDER BY seq"
-    )))
-    .bind(story.0)
-    .bind(after)
-    .fetch_all(pool)
-    .await?;
+    let rows = select_entries(story, "seq > $2 ORDER BY seq", after).fetch_all(pool).await?;
     rows.into_iter().map(EntryRow::into_entry).collect()
 }
 
 /// One entry of the story.
 pub(crate) async fn entry(pool: &AnyPool, story: StoryId, id: i64) -> Result<Option<LiveEntry>> {
-    let row: Option<EntryRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {ENTRY_COLUMNS} FROM live_entries WHERE story_id = $1 AND id = $2"
-    )))
-    .bind(story.0)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
+    let row = select_entries(story, "id = $2", id).fetch_optional(pool).await?;
     row.map(EntryRow::into_entry).transpose()
 }

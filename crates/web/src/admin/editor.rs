@@ -7,14 +7,14 @@
 use super::autosave::{self as web_autosave, AutosaveOffer};
 use super::form::{FieldErrors, StoryForm, errors_map};
 use super::locks::{self as web_locks, PresenceView};
-use super::{Editor, Flash, current_session, render};
+use super::{Done, Editor, Flash, current_session, done_redirect, load_story, render};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
 use crate::views::story_url;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dateline_core::account::Session;
 use dateline_core::html::markdown_to_html;
 use dateline_core::rights::{self, Action, Actor, Target};
@@ -24,33 +24,28 @@ use dateline_newsroom::locks::{self, LockError, Presence};
 use dateline_newsroom::stories::{self, StoryError, Then};
 use serde::{Deserialize, Serialize};
 
-/// What the page says after a redirect (`?done=...`).
+/// `?restore=autosave`: fill the form from the editor's autosave slot.
 #[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    /// `autosave`: fill the form from the editor's autosave slot.
+pub struct Restore {
     #[serde(default)]
     restore: String,
 }
 
-fn flash_for(done: &str) -> Option<Flash> {
-    let message = match done {
-        "saved" => "Saved.",
-        "published" => "Published: the story is on the site.",
-        "updated" => "Updated: the site shows the new version.",
-        "scheduled" => "Scheduled.",
-        "corrected" => "Correction added.",
-        "unpublished" => "Unpublished: the story is off the site.",
-        "killed" => "Killed: the story is gone from every public page.",
-        "reinstated" => "Reinstated: the kill is undone and the story is unpublished; publish it when ready.",
-        "restored" => "Revision restored as the newest version.",
-        "live-on" => "Live coverage started: add entries from “Live entries”.",
-        "live-off" => "Live coverage ended: the story keeps its entries.",
-        _ => return None,
-    };
-    Some(Flash { kind: "ok", message: message.into() })
-}
+/// What the page says after a redirect (`?done=...`).
+const DONE_MESSAGES: &[(&str, &str)] = &[
+    ("saved", "Saved."),
+    ("published", "Published: the story is on the site."),
+    ("updated", "Updated: the site shows the new version."),
+    ("scheduled", "Scheduled."),
+    ("corrected", "Correction added."),
+    ("unpublished", "Unpublished: the story is off the site."),
+    ("killed", "Killed: the story is gone from every public page."),
+    ("reinstated", "Reinstated: the kill is undone and the story is unpublished; publish it when ready."),
+    ("restored", "Revision restored as the newest version."),
+    ("live-on", "Live coverage started: add entries from “Live entries”."),
+    ("live-off", "Live coverage ended: the story keeps its entries."),
+    ("taken-over", web_locks::TAKEN_OVER),
+];
 
 #[derive(Serialize)]
 struct StoryInfo {
@@ -206,14 +201,10 @@ async fn open_lock(
     }
 }
 
-async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
-    state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)
-}
-
 pub async fn new_form(
     State(state): State<AppState>,
     editor: Editor,
-    Query(done): Query<Done>,
+    Query(restore): Query<Restore>,
 ) -> Result<Response, WebError> {
     editor.require(Action::CreateStory, Target::Site)?;
     let settings = state.store.settings().await?;
@@ -222,7 +213,7 @@ pub async fn new_form(
         None => None,
     };
     let form = StoryForm::new_story(&settings, byline);
-    let (form, extras) = with_autosave(&state, &editor, None, form, &done, Extras::default()).await?;
+    let (form, extras) = with_autosave(&state, &editor, None, form, &restore, Extras::default()).await?;
     editor_page(&state, Some(&editor.0), StatusCode::OK, None, &form, extras).await
 }
 
@@ -233,16 +224,13 @@ async fn with_autosave(
     editor: &Editor,
     story: Option<&Story>,
     form: StoryForm,
-    done: &Done,
+    restore: &Restore,
     extras: Extras,
 ) -> Result<(StoryForm, Extras), WebError> {
-    if done.restore == "autosave"
+    if restore.restore == "autosave"
         && let Some(restored) = web_autosave::restored(state, editor, story).await?
     {
-        let flash = Flash {
-            kind: "ok",
-            message: "Your unsaved changes are back in the form. Save to keep them.".into(),
-        };
+        let flash = Flash::ok("Your unsaved changes are back in the form. Save to keep them.");
         return Ok((restored, Extras { flash: Some(flash), ..extras }));
     }
     let autosave = web_autosave::offer(state, editor, story, &form).await?;
@@ -254,15 +242,16 @@ pub async fn edit_form(
     editor: Editor,
     Path(id): Path<i64>,
     Query(done): Query<Done>,
+    Query(restore): Query<Restore>,
 ) -> Result<Response, WebError> {
     let story = load_story(&state, id).await?;
     editor.require(Action::ViewStories, editor.target(&story))?;
     let settings = state.store.settings().await?;
     let form = StoryForm::from_story(&state, &story, &settings).await?;
-    let flash = flash_for(&done.done).or_else(|| (done.done == "taken-over").then(web_locks::taken_over));
+    let flash = done.flash(DONE_MESSAGES);
     let presence = open_lock(&state, &editor.0, &story, &settings).await?;
     let extras = Extras { flash, presence, ..Extras::default() };
-    let (form, extras) = with_autosave(&state, &editor, Some(&story), form, &done, extras).await?;
+    let (form, extras) = with_autosave(&state, &editor, Some(&story), form, &restore, extras).await?;
     editor_page(&state, Some(&editor.0), StatusCode::OK, Some(&story), &form, extras).await
 }
 
@@ -426,7 +415,7 @@ async fn save(
         _ if saved.status == StoryStatus::Published => "updated",
         _ => "saved",
     };
-    Ok(Redirect::to(&format!("/admin/stories/{}?done={done}", saved.id)).into_response())
+    Ok(done_redirect(&format!("/admin/stories/{}", saved.id), done))
 }
 
 #[derive(Deserialize)]
@@ -473,7 +462,7 @@ async fn life_action(
         }
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?done={done}")).into_response()),
+        Ok(_) => Ok(done_redirect(&format!("/admin/stories/{id}"), done)),
         Err(StoryError::Invalid(errors)) => {
             refused_fields(state, editor, &load_story(state, id.0).await?, &errors).await
         }

@@ -2,14 +2,14 @@
 //! (the form is at the top, the cursor in its text), edit or delete entries, through
 //! `dateline_newsroom::live`. A refused entry shows the form again with what was typed.
 
-use super::{Editor, Flash, render};
+use super::{Done, Editor, Flash, done_redirect, load_story, render};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
 use crate::views::story_url;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dateline_core::{Action, EntryDraft, LiveEntry, Story, StoryId, StoryImage, Transition};
 use dateline_newsroom::live;
 use dateline_newsroom::stories::StoryError;
@@ -74,26 +74,20 @@ struct EntryLine {
     key_event: bool,
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
+/// What the desk says after a redirect (`?done=...`).
+const DONE_MESSAGES: &[(&str, &str)] = &[
+    ("added", "Entry added: it is on the page now."),
+    ("saved", "Entry saved."),
+    ("deleted", "Entry deleted."),
+    ("on", "Live coverage started."),
+    ("off", "Live coverage ended: the story keeps its entries."),
+];
 
-fn flash_for(done: &str) -> Option<Flash> {
-    let message = match done {
-        "added" => "Entry added: it is on the page now.",
-        "saved" => "Entry saved.",
-        "deleted" => "Entry deleted.",
-        "on" => "Live coverage started.",
-        "off" => "Live coverage ended: the story keeps its entries.",
-        _ => return None,
-    };
-    Some(Flash { kind: "ok", message: message.into() })
-}
-
-async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
-    state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)
+/// After a change to the entries: the pages readers see follow it now, and the desk says
+/// what was `done`.
+async fn entries_changed(state: &AppState, id: i64, done: &str) -> Response {
+    crate::page_cache::follow_now(state).await;
+    done_redirect(&format!("/admin/stories/{id}/live"), done)
 }
 
 /// What the desk shows besides the story: the entry form as typed (a new entry, or the
@@ -157,7 +151,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let story = load_story(&state, id).await?;
     editor.require(Action::ViewStories, editor.target(&story))?;
-    let shown = Shown { flash: flash_for(&done.done), ..Shown::default() };
+    let shown = Shown { flash: done.flash(DONE_MESSAGES), ..Shown::default() };
     desk(&state, &editor, &story, StatusCode::OK, shown).await
 }
 
@@ -195,11 +189,7 @@ async fn save(
     )
     .await
     {
-        Ok(_) => {
-            crate::page_cache::follow_now(state).await;
-            let done = if entry.is_some() { "saved" } else { "added" };
-            Ok(Redirect::to(&format!("/admin/stories/{id}/live?done={done}")).into_response())
-        }
+        Ok(_) => Ok(entries_changed(state, id, if entry.is_some() { "saved" } else { "added" }).await),
         Err(StoryError::Invalid(errors)) => {
             let story = load_story(state, id).await?;
             let errors = errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect();
@@ -248,8 +238,7 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     editor.check_csrf(&form.csrf)?;
     live::delete_entry(state.store.as_ref(), &editor.actor(), StoryId(id), entry, state.clock.now()).await?;
-    crate::page_cache::follow_now(&state).await;
-    Ok(Redirect::to(&format!("/admin/stories/{id}/live?done=deleted")).into_response())
+    Ok(entries_changed(&state, id, "deleted").await)
 }
 
 /// Starts or ends the story's live coverage.
@@ -266,10 +255,9 @@ pub async fn coverage(
         _ => return Err(WebError::BadRequest("Say whether coverage starts (on) or ends (off).".into())),
     };
     live::set_live(state.store.as_ref(), &editor.actor(), StoryId(id), live, state.clock.now()).await?;
-    let to = if form.back == "editor" {
-        format!("/admin/stories/{id}?done=live-{}", form.live)
+    Ok(if form.back == "editor" {
+        done_redirect(&format!("/admin/stories/{id}"), &format!("live-{}", form.live))
     } else {
-        format!("/admin/stories/{id}/live?done={}", form.live)
-    };
-    Ok(Redirect::to(&to).into_response())
+        done_redirect(&format!("/admin/stories/{id}/live"), &form.live)
+    })
 }

@@ -4,15 +4,16 @@
 //! `dateline_newsroom::locks`'; the editor page itself (`super::editor`) opens the lock
 //! when it is shown and checks it before a save.
 
-use super::{Editor, Flash};
+use super::{Editor, done_redirect, load_story};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dateline_core::account::Session;
-use dateline_core::{SiteSettings, StoryId};
+use dateline_core::rights::Actor;
+use dateline_core::{SiteSettings, Story, StoryId};
 use dateline_newsroom::locks::{self, LockError, Presence};
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +90,18 @@ struct Beat {
     since: Option<String>,
 }
 
+/// What a lock request from `editor`'s session is about, once its form's CSRF token is
+/// checked: story `id`, who asks, and the name the session holds locks under.
+async fn asked(
+    state: &AppState,
+    editor: &Editor,
+    id: i64,
+    form: &LockForm,
+) -> Result<(Story, Actor, String), WebError> {
+    editor.check_csrf(&form.csrf)?;
+    Ok((load_story(state, id).await?, editor.actor(), holder(&editor.0)))
+}
+
 /// `POST /admin/stories/{id}/lock`: the open editor page says it is still open. Answers
 /// `{"held": true}`, or `{"held": false, "holder": "Omar Two", "since": "10:44"}` once
 /// someone else holds the lock.
@@ -98,18 +111,15 @@ pub async fn heartbeat(
     Path(id): Path<i64>,
     Form(form): Form<LockForm>,
 ) -> Result<Response, WebError> {
-    editor.check_csrf(&form.csrf)?;
-    let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
+    let (story, actor, holder) = asked(&state, &editor, id, &form).await?;
     let now = state.clock.now();
-    let answer =
-        match locks::heartbeat(state.store.as_ref(), &editor.actor(), &story, &holder(&editor.0), now).await?
-        {
-            Presence::Held { .. } => Beat { held: true, holder: None, since: None },
-            Presence::Other { name, since } => {
-                let settings = state.store.settings().await?;
-                Beat { held: false, holder: Some(name), since: Some(clock_time(&settings, since)) }
-            }
-        };
+    let answer = match locks::heartbeat(state.store.as_ref(), &actor, &story, &holder, now).await? {
+        Presence::Held { .. } => Beat { held: true, holder: None, since: None },
+        Presence::Other { name, since } => {
+            let settings = state.store.settings().await?;
+            Beat { held: false, holder: Some(name), since: Some(clock_time(&settings, since)) }
+        }
+    };
     let mut response = Json(answer).into_response();
     response
         .headers_mut()
@@ -124,19 +134,11 @@ pub async fn take_over(
     Path(id): Path<i64>,
     Form(form): Form<LockForm>,
 ) -> Result<Response, WebError> {
-    editor.check_csrf(&form.csrf)?;
-    let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
-    locks::take_over(state.store.as_ref(), &editor.actor(), &story, &holder(&editor.0), state.clock.now())
-        .await?;
-    Ok(Redirect::to(&format!("/admin/stories/{id}?done=taken-over")).into_response())
+    let (story, actor, holder) = asked(&state, &editor, id, &form).await?;
+    locks::take_over(state.store.as_ref(), &actor, &story, &holder, state.clock.now()).await?;
+    Ok(done_redirect(&format!("/admin/stories/{id}"), "taken-over"))
 }
 
-/// The message after a take-over.
-pub fn taken_over() -> Flash {
-    Flash {
-        kind: "ok",
-        message:
-            "You took the story over: the other editor is told within seconds and can no longer save it."
-                .into(),
-    }
-}
+/// The message after a take-over (`?done=taken-over` on the editor page).
+pub const TAKEN_OVER: &str =
+    "You took the story over: the other editor is told within seconds and can no longer save it.";

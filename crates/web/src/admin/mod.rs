@@ -29,11 +29,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dateline_core::Story;
 use dateline_core::account::Session;
 use dateline_core::rights::{self, Action, Actor, Target};
 use dateline_core::secrets;
-use serde::Serialize;
+use dateline_core::{Story, StoryId};
+use serde::{Deserialize, Serialize};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "dateline_session";
@@ -198,6 +198,41 @@ struct SiteName {
 pub struct Flash {
     pub kind: &'static str,
     pub message: String,
+}
+
+impl Flash {
+    /// A message that what was asked for is done.
+    pub fn ok(message: impl Into<String>) -> Self {
+        Self { kind: "ok", message: message.into() }
+    }
+}
+
+/// What a page says after a redirect (`?done=...`, see [`done_redirect`]).
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
+impl Done {
+    /// The message for `?done=...` in the page's `(done, message)` list, if it has one.
+    pub fn flash(&self, messages: &[(&str, &str)]) -> Option<Flash> {
+        messages.iter().find(|(done, _)| *done == self.done).map(|(_, message)| Flash::ok(*message))
+    }
+}
+
+/// The answer to a form post that did what it was asked: the page at `path`, told what was
+/// `done` (its [`Done`]).
+pub fn done_redirect(path: &str, done: &str) -> Response {
+    Redirect::to(&format!("{path}?done={done}")).into_response()
+}
+
+/// Story `id`, or 404.
+///
+/// # Errors
+/// [`WebError::NotFound`] when there is none; store failures.
+pub async fn load_story(state: &AppState, id: i64) -> Result<Story, WebError> {
+    state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)
 }
 
 /// Renders admin template `name` in the admin layout for `session` (none on the sign-in

@@ -68,6 +68,27 @@ async fn an_embed_asks_nothing_of_the_provider_until_the_click() {
     }
     let site = Site::new().await;
     let story = story_with_embed(&site).await;
+    // The provider answered at save time: the card shows the title and our copy of the
+    // thumbnail, which must not count as a request to the provider either.
+    let thumbnail = dateline_newsroom::media::take_in(
+        site.store.as_ref(),
+        &site.state.pictures,
+        crate::media::picture(480, 360, image::ImageFormat::Jpeg),
+        dateline_core::MediaText { alt: "Briefing".into(), ..Default::default() },
+        "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg",
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let facts = dateline_core::embed::Facts {
+        link: LINK.into(),
+        title: "The minister's briefing".into(),
+        author: "Ministry TV".into(),
+        thumbnail: Some(thumbnail.id),
+        found: true,
+        fetched_at: jiff::Timestamp::now(),
+    };
+    site.store.put_embed_facts(&facts, story.id).await.unwrap();
     let base = crate::server::spawn(&site).await;
     let (_driver, client, _profile) = browser().await;
     client.goto(&format!("{base}/story/{}", story.slug)).await.unwrap();
@@ -78,6 +99,14 @@ async fn an_embed_asks_nothing_of_the_provider_until_the_click() {
     )
     .await
     .expect("the script shows the Play button");
+    until_true(
+        &client,
+        "const i = document.querySelector('figure.embed-youtube img'); if (!i) return false; \
+         i.scrollIntoView(); return i.complete && i.naturalWidth > 0",
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("the thumbnail is drawn (from the site)");
     let elsewhere = client
         .execute(
             "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(arguments[0]))",
@@ -258,7 +287,10 @@ async fn the_card_shows_the_title_and_thumbnail_asked_once_at_save_time() {
         .split("</figure>")
         .next()
         .unwrap();
-    assert!(!vimeo.contains("class=\"embed-title\"") && !vimeo.contains("<img"), "not found: a plain card: {vimeo}");
+    assert!(
+        !vimeo.contains("class=\"embed-title\"") && !vimeo.contains("<img"),
+        "not found: a plain card: {vimeo}"
+    );
     let post = after
         .body
         .split("<figure class=\"embed embed-x\"")
