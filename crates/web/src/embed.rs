@@ -43,12 +43,7 @@ fn card(embed: &Embed, facts: Option<&Facts>, thumbnail: Option<&Media>) -> Stri
     let author = facts.map(|f| escape(&f.author)).unwrap_or_default();
     // The thumbnail is ours (the media library): decorative, the title says what it is.
     let image = thumbnail.map_or(String::new(), |m| {
-        format!(
-            "<img src=\"{}\" alt=\"\" width=\"{}\" height=\"{}\">",
-            m.url(),
-            m.width,
-            m.height
-        )
+        format!("<img src=\"{}\" alt=\"\" width=\"{}\" height=\"{}\">", m.url(), m.width, m.height)
     });
     let title_line =
         if title.is_empty() { String::new() } else { format!(" <span class=\"embed-title\">{title}</span>") };
