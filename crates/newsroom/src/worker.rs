@@ -2,7 +2,10 @@
 //! drop-folder poller, webhook delivery, pruning of expired sessions and old sign-in
 //! failures (`sign_in`), writing counted page views and reading the "Most Read" list
 //! (`most_read`), and the change-log followers (the search index, and
-//! whatever a surface keeps in step, such as the web page cache). Wire pictures run on their
+//! whatever a surface keeps in step, such as the web page cache). Followers read the log
+//! when the database announces a change (PostgreSQL `LISTEN/NOTIFY`, [`listen`]) and on a
+//! timer: every [`FOLLOW`] where nothing is announced (SQLite, or while the announcing
+//! connection is down), every [`FOLLOW_ANNOUNCED`] as a fallback while it is up. Wire pictures run on their
 //! own queue (`wire_images`), fed by the take-ins. The binary may add loops of its own
 //! ([`Workers::add`], such as the demo wire's timetable, `demo_wire`).
 //!
@@ -24,8 +27,14 @@ use tokio_util::sync::CancellationToken;
 
 /// How long work already started may run on after a stop is asked for.
 pub const GRACE: Duration = Duration::from_secs(7);
-/// How often followers read the change log, for changes made by other processes.
+/// How often followers read the change log, for changes made by other processes, when the
+/// database does not announce them.
 pub const FOLLOW: Duration = Duration::from_millis(250);
+/// How often followers read the change log while the database announces changes: a
+/// fallback only, so an idle node asks the database little.
+pub const FOLLOW_ANNOUNCED: Duration = Duration::from_secs(5);
+/// How long after a failed attempt the announcements' connection is tried again.
+const LISTEN_RETRY: Duration = Duration::from_secs(1);
 
 /// Something kept in step with the store's change log (a cache, an index).
 pub trait Follower: Send + Sync + 'static {
@@ -93,8 +102,11 @@ impl Workers {
             work.clock.clone(),
             stop.clone(),
         ));
+        // `true` while the database announces changes; every send wakes the followers.
+        let (announced, woken) = tokio::sync::watch::channel(false);
+        tasks.spawn(listen(work.store.clone(), announced, stop.clone()));
         for follower in work.followers {
-            tasks.spawn(follow(follower, work.store.clone(), stop.clone()));
+            tasks.spawn(follow(follower, work.store.clone(), woken.clone(), stop.clone()));
         }
         Self { stop, tasks }
     }
@@ -124,11 +136,87 @@ impl Workers {
     }
 }
 
-/// Runs `follower` every [`FOLLOW`] until `stop`.
-async fn follow(follower: Arc<dyn Follower>, store: Arc<dyn Store>, stop: CancellationToken) {
-    let mut ticker = ticker(FOLLOW);
-    while tick(&mut ticker, &stop).await {
+/// Runs `follower` when `woken` is sent to, and on a timer ([`FOLLOW`], or
+/// [`FOLLOW_ANNOUNCED`] while `woken` holds `true`), until `stop`.
+async fn follow(
+    follower: Arc<dyn Follower>,
+    store: Arc<dyn Store>,
+    woken: tokio::sync::watch::Receiver<bool>,
+    stop: CancellationToken,
+) {
+    let mut woken = Some(woken);
+    loop {
+        let period = match &woken {
+            Some(w) if *w.borrow() => FOLLOW_ANNOUNCED,
+            _ => FOLLOW,
+        };
+        let wake = async {
+            match woken.as_mut() {
+                Some(w) => w.changed().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => return,
+            open = wake => {
+                if !open {
+                    // Nothing announces changes (SQLite): the timer alone.
+                    woken = None;
+                }
+            }
+            () = tokio::time::sleep(period) => {}
+        }
         follower.follow(store.as_ref()).await;
+    }
+}
+
+/// Listens to the database's change announcements ([`Store::change_notices`]) and wakes
+/// the followers through `announced` for each, and once when the connection is (re)made
+/// (changes meanwhile were not announced); `announced` holds whether it is up. Ends at once
+/// where the database announces nothing, dropping `announced`; otherwise tries again every
+/// [`LISTEN_RETRY`] while the database is away, until `stop`.
+pub async fn listen(
+    store: Arc<dyn Store>,
+    announced: tokio::sync::watch::Sender<bool>,
+    stop: CancellationToken,
+) {
+    loop {
+        let connected = tokio::select! {
+            biased;
+            () = stop.cancelled() => return,
+            connected = store.change_notices() => connected,
+        };
+        match connected {
+            Ok(None) => return,
+            Ok(Some(mut notices)) => {
+                tracing::debug!("following the change log by announcement");
+                announced.send_replace(true);
+                loop {
+                    let next = tokio::select! {
+                        biased;
+                        () = stop.cancelled() => return,
+                        next = notices.next() => next,
+                    };
+                    match next {
+                        Ok(_) => announced.send_modify(|_| {}),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "change announcements lost; reading the change log on a timer");
+                            break;
+                        }
+                    }
+                }
+                announced.send_replace(false);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "change announcements unavailable; reading the change log on a timer")
+            }
+        }
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(LISTEN_RETRY) => {}
+        }
     }
 }
 

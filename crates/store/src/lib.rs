@@ -15,7 +15,7 @@ pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use records::BulkStory;
 pub use sql::SqlStore;
-pub use sql::changes::local_changes;
+pub use sql::changes::{ChangeNotices, Notice, local_changes};
 
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, SessionInfo, TokenScope, User, UserId};
@@ -150,6 +150,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
+    /// Announcements of changes committed by any process, pushed by the database on a
+    /// connection of their own (PostgreSQL `LISTEN/NOTIFY`); `None` where the database
+    /// pushes nothing (SQLite), and the change log is only read on a timer.
+    async fn change_notices(&self) -> Result<Option<ChangeNotices>>;
 
     /// The site settings; defaults when none were saved yet.
     async fn settings(&self) -> Result<SiteSettings>;

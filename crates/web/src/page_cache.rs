@@ -11,8 +11,8 @@
 //! Freshness: the store writes every public change to a change log as the keys it touched
 //! (`dateline_store::local_changes` moves when this process writes one). Before serving, the
 //! cache reads the log when this process changed something, and the newsroom's workers read
-//! it every `dateline_newsroom::worker::FOLLOW` for changes made by other processes, dropping exactly the pages that
-//! depend on a touched key. A page rendered while a change came in is not kept.
+//! it for changes made by other processes when PostgreSQL announces one, and on a timer
+//! (`dateline_newsroom::worker`), dropping exactly the pages that depend on a touched key. A page rendered while a change came in is not kept.
 //!
 //! Bursts: requests for a page that is being rendered wait for that render instead of
 //! rendering it too, and requests that find the cache behind after a write read the log
@@ -470,8 +470,9 @@ pub fn key_of(uri: &Uri) -> Option<String> {
     (key.len() <= MAX_KEY).then_some(key)
 }
 
-/// The page cache follows the change log (run by the newsroom's workers every
-/// `dateline_newsroom::worker::FOLLOW`), for changes made by other processes.
+/// The page cache follows the change log (run by the newsroom's workers when a change is
+/// announced and on a timer, `dateline_newsroom::worker`), for changes made by other
+/// processes.
 impl dateline_newsroom::Follower for AppState {
     fn follow<'a>(&'a self, _store: &'a dyn Store) -> futures_util::future::BoxFuture<'a, ()> {
         Box::pin(sync(self, None))

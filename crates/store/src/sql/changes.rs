@@ -2,6 +2,9 @@
 //! transaction, as the `ChangeKey`s it touched. Page caches in every process
 //! (`dateline-web`) and the search index (`dateline-newsroom`) follow the log, and
 //! [`local_changes`] tells a follower in this process at once that there is something new.
+//! On PostgreSQL every write that adds to the log also sends `NOTIFY` on [`CHANNEL`]
+//! (delivered at commit, once a transaction), so followers in other processes are told at
+//! once too ([`ChangeNotices`]); the log stays the truth they read and catch up from.
 
 use crate::Result;
 use dateline_core::{AuthorId, ChangeKey, SectionId, SourceId, StoryId, TagId};
@@ -18,8 +21,16 @@ pub fn local_changes() -> u64 {
     LOCAL_CHANGES.load(Ordering::Acquire)
 }
 
-/// Writes one change touching `keys`.
+/// The PostgreSQL channel committed changes are announced on.
+pub const CHANNEL: &str = "dateline_changes";
+
+/// Writes one change touching `keys` (and, on PostgreSQL, announces it on [`CHANNEL`] when
+/// the transaction commits).
 pub(crate) async fn record(tx: &mut Transaction<'static, Any>, keys: &[ChangeKey], at: i64) -> Result<()> {
+    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        // Several in one transaction are delivered as one.
+        sqlx::query(sqlx::AssertSqlSafe(format!("NOTIFY {CHANNEL}"))).execute(&mut **tx).await?;
+    }
     let id: i64 = sqlx::query_scalar("INSERT INTO page_changes (at, keys) VALUES ($1, $2) RETURNING id")
         .bind(at)
         .bind(ChangeKey::join(keys))
@@ -127,4 +138,38 @@ pub(crate) async fn story_changed(tx: &mut Transaction<'static, Any>, id: StoryI
         }
     }
     Ok(())
+}
+
+/// What a listener on [`CHANNEL`] heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Some process committed a change: read the log.
+    Changed,
+    /// The connection was lost and is back: changes made meanwhile were not announced, so
+    /// read the log to catch up.
+    Reconnected,
+}
+
+/// Change announcements pushed by PostgreSQL (`LISTEN` on [`CHANNEL`]) on a connection of
+/// their own, made again when it is lost (`Store::change_notices`).
+pub struct ChangeNotices(sqlx::postgres::PgListener);
+
+impl ChangeNotices {
+    pub(crate) async fn connect(url: &str) -> Result<Self> {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Self(listener))
+    }
+
+    /// Waits for the next announcement.
+    ///
+    /// # Errors
+    /// When the lost connection cannot be made again (the database is away): call again
+    /// later, which tries again.
+    pub async fn next(&mut self) -> Result<Notice> {
+        Ok(match self.0.try_recv().await? {
+            Some(_) => Notice::Changed,
+            None => Notice::Reconnected,
+        })
+    }
 }

@@ -46,6 +46,8 @@ use std::time::Duration;
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL address, for the change announcements' own connection.
+    listen_url: Option<String>,
 }
 
 /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
@@ -119,7 +121,8 @@ impl SqlStore {
             .connect(&url)
             .await?;
         crate::migrate::run(&pool, backend).await?;
-        Ok(Self { pool, backend })
+        let listen_url = (backend == Backend::Postgres).then_some(url);
+        Ok(Self { pool, backend, listen_url })
     }
 
     /// The pool, for tests and maintenance commands.
@@ -144,6 +147,13 @@ impl SqlStore {
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
         self.backend
+    }
+
+    async fn change_notices(&self) -> Result<Option<changes::ChangeNotices>> {
+        match &self.listen_url {
+            Some(url) => Ok(Some(changes::ChangeNotices::connect(url).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn ping(&self) -> Result<()> {

@@ -12,6 +12,7 @@ mod live;
 mod locks;
 mod media;
 mod newsroom;
+mod notices;
 mod stories;
 mod support;
 mod taxonomy;

@@ -10,6 +10,8 @@ pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub struct TestDb {
     pub store: Arc<dyn Store>,
+    /// The PostgreSQL database's address (for a second store on it).
+    pub url: Option<String>,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -18,7 +20,7 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = SqlStore::open(&Location::SqliteDir(dir.path().to_owned())).await.unwrap();
-        Self { store: Arc::new(store), _dir: Some(dir), pg_name: None }
+        Self { store: Arc::new(store), url: None, _dir: Some(dir), pg_name: None }
     }
 
     pub async fn postgres() -> Option<Self> {
@@ -50,8 +52,8 @@ impl TestDb {
                 .unwrap();
         }
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-        let store = SqlStore::open(&Location::Postgres(url)).await.unwrap();
-        Some(Self { store: Arc::new(store), _dir: None, pg_name: Some(name) })
+        let store = SqlStore::open(&Location::Postgres(url.clone())).await.unwrap();
+        Some(Self { store: Arc::new(store), url: Some(url), _dir: None, pg_name: Some(name) })
     }
 }
 
