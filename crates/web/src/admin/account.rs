@@ -3,24 +3,25 @@
 //! end any other or all others. Each post is CSRF-checked and makes one call to
 //! `dateline_newsroom::accounts` with the user as actor.
 
-use super::{Editor, Flash, SESSION_COOKIE, cookie, render};
+use super::{Done, Editor, Flash, SESSION_COOKIE, cookie, done_redirect, render};
 use crate::error::WebError;
 use crate::state::AppState;
 use crate::theme::to_value;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dateline_core::{FieldError, secrets};
 use dateline_newsroom::accounts::{self, AccountError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
+/// What the page says after a redirect (`?done=...`).
+const DONE_MESSAGES: &[(&str, &str)] = &[
+    ("password", "Password changed. Your other sessions have ended."),
+    ("ended", "Session ended: that browser is signed out."),
+    ("others", "All your other sessions have ended."),
+];
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
@@ -94,13 +95,7 @@ pub async fn page(
     headers: HeaderMap,
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
-    let message = match done.done.as_str() {
-        "password" => Some("Password changed. Your other sessions have ended."),
-        "ended" => Some("Session ended: that browser is signed out."),
-        "others" => Some("All your other sessions have ended."),
-        _ => None,
-    };
-    let flash = message.map(|m| Flash { kind: "ok", message: m.to_owned() });
+    let flash = done.flash(DONE_MESSAGES);
     show(&state, &editor, &headers, StatusCode::OK, flash, Vec::new()).await
 }
 
@@ -122,7 +117,7 @@ pub async fn change_password(
     )
     .await;
     match changed {
-        Ok(()) => Ok(Redirect::to("/admin/account?done=password").into_response()),
+        Ok(()) => Ok(done_redirect("/admin/account", "password")),
         Err(AccountError::Invalid(errors)) => {
             show(&state, &editor, &headers, StatusCode::UNPROCESSABLE_ENTITY, None, errors).await
         }
@@ -148,5 +143,5 @@ pub async fn end_sessions(
     };
     accounts::end_own_sessions(state.store.as_ref(), &editor.actor(), which, &current).await?;
     let done = if which.is_some() { "ended" } else { "others" };
-    Ok(Redirect::to(&format!("/admin/account?done={done}")).into_response())
+    Ok(done_redirect("/admin/account", done))
 }

@@ -4,16 +4,16 @@
 //! dragging (the admin script reorders and saves). Saved through
 //! `dateline_newsroom::fronts`: editors and administrators.
 
-use super::{Editor, Flash, render};
+use super::{Done, Editor, done_redirect, render};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dateline_core::{Action, FrontPins, PageRequest, StoryFilter, StoryId, Target};
 use dateline_newsroom::fronts;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Stories offered to add: the newest published ones.
 const OFFERED: u32 = 30;
@@ -24,12 +24,6 @@ struct Slot {
     headline: String,
     /// Not on the site now: kept here, left out of the page.
     off_site: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 /// The front page of the admin: home and every section, to arrange.
@@ -82,8 +76,7 @@ pub async fn page(
         .filter(|s| !pins.all().contains(&s.id))
         .map(|s| minijinja::context! { id => s.id.0, headline => s.headline })
         .collect();
-    let flash = (done.done == "saved")
-        .then(|| Flash { kind: "ok", message: "Saved: the front shows it now.".into() });
+    let flash = done.flash(&[("saved", "Saved: the front shows it now.")]);
     let title = if name == "home" { "Home page".to_owned() } else { format!("Section: {name}") };
     let context = minijinja::context! {
         front => name.clone(),
@@ -146,7 +139,7 @@ pub async fn save(
     let mut order = order.into_iter();
     let pins = FrontPins { lead: order.next(), top: order.collect() };
     match fronts::arrange(store, &editor.actor(), front, &pins).await {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/fronts/{name}?done=saved")).into_response()),
+        Ok(()) => Ok(done_redirect(&format!("/admin/fronts/{name}"), "saved")),
         Err(dateline_newsroom::AdminError::Invalid(errors)) => {
             Err(WebError::BadRequest(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")))
         }

@@ -4,7 +4,7 @@
 //! a picture no story shows. The story editor's picture picker uses the same handlers,
 //! asking for JSON (`Accept: application/json`) instead of a page.
 
-use super::{Editor, Flash, render};
+use super::{Done, Editor, Flash, done_redirect, render};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::media::{TakeError, Upload, UploadError, media_text, take_in};
@@ -12,7 +12,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dateline_core::media::media_path;
 use dateline_core::{Action, Target};
 use dateline_core::{FieldError, Media, MediaId, PageRequest, StoryId};
@@ -104,8 +104,7 @@ async fn library_page(
 ) -> Result<Response, WebError> {
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
     let (tiles, more) = tiles(state, &query.q, page).await?;
-    let flash = (query.done == "removed")
-        .then(|| Flash { kind: "ok", message: "The picture and its files were removed.".into() });
+    let flash = (query.done == "removed").then(|| Flash::ok("The picture and its files were removed."));
     let context = crate::view_context! {
         tiles => tiles,
         error => error,
@@ -189,7 +188,7 @@ pub async fn upload(
     };
     match take_in(&state, file, text, "").await {
         Ok(media) if json => Ok(json_answer(StatusCode::CREATED, Ok(Tile::from(&media)))),
-        Ok(media) => Ok(Redirect::to(&format!("/admin/media/{}?done=uploaded", media.id)).into_response()),
+        Ok(media) => Ok(done_redirect(&format!("/admin/media/{}", media.id), "uploaded")),
         Err(e @ TakeError::Refused(_)) => {
             let status = crate::media::take_status(&e);
             refuse(status, format!("The picture was not added: {e}.")).await
@@ -201,12 +200,6 @@ pub async fn upload(
 
 fn messages(errors: &[FieldError]) -> String {
     errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn item_page(
@@ -256,12 +249,10 @@ pub async fn item(
 ) -> Result<Response, WebError> {
     editor.require(Action::ViewStories, Target::Site)?;
     let media = state.store.media(MediaId(id)).await?.ok_or(WebError::NotFound)?;
-    let flash = match done.done.as_str() {
-        "uploaded" => Some("Uploaded. Copy the address below into a story's image field."),
-        "saved" => Some("Saved."),
-        _ => None,
-    }
-    .map(|m| Flash { kind: "ok", message: m.into() });
+    let flash = done.flash(&[
+        ("uploaded", "Uploaded. Copy the address below into a story's image field."),
+        ("saved", "Saved."),
+    ]);
     item_page(&state, &editor, StatusCode::OK, &media, None, flash, &[]).await
 }
 
@@ -298,7 +289,7 @@ pub async fn save(
     if wants_json(&headers) {
         return Ok(json_answer(StatusCode::OK, Ok(Tile::from(&media))));
     }
-    Ok(Redirect::to(&format!("/admin/media/{id}?done=saved")).into_response())
+    Ok(done_redirect(&format!("/admin/media/{id}"), "saved"))
 }
 
 /// `POST /admin/media/{id}/delete`: removes a picture no story shows, with its files; a
@@ -318,7 +309,7 @@ pub async fn remove(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to("/admin/media?done=removed").into_response()),
+        Ok(_) => Ok(done_redirect("/admin/media", "removed")),
         Err(RemoveError::Forbidden) => Err(WebError::Forbidden),
         Err(RemoveError::NotFound) => Err(WebError::NotFound),
         Err(RemoveError::InUse(stories)) => {

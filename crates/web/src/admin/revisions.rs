@@ -1,16 +1,16 @@
 //! Revisions of a story: every save is kept; any two can be compared field by field with a
 //! line diff of the body, and any one restored (as a new revision, so nothing is lost).
 
-use super::{Editor, render};
+use super::{Editor, done_redirect, load_story, render};
 use crate::error::WebError;
 use crate::input::Form;
 use crate::state::AppState;
 use crate::theme::to_value;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use dateline_core::Action;
-use dateline_core::{StoryDraft, StoryId};
+use dateline_core::StoryDraft;
 use dateline_newsroom::stories;
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +104,7 @@ pub async fn list(
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, WebError> {
-    let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
+    let story = load_story(&state, id).await?;
     editor.require(Action::ViewRevisions, editor.target(&story))?;
     let settings = state.store.settings().await?;
     let revisions = state.store.revisions(story.id).await?;
@@ -156,10 +156,10 @@ pub async fn restore(
     Form(form): Form<RestoreForm>,
 ) -> Result<Response, WebError> {
     editor.check_csrf(&form.csrf)?;
-    let story = state.store.story(StoryId(id)).await?.ok_or(WebError::NotFound)?;
+    let story = load_story(&state, id).await?;
     let (store, now) = (state.store.as_ref(), state.clock.now());
     stories::restore(store, &editor.actor(), story.id, number, story.version, now).await?;
-    Ok(Redirect::to(&format!("/admin/stories/{id}?done=restored")).into_response())
+    Ok(done_redirect(&format!("/admin/stories/{id}"), "restored"))
 }
 
 #[cfg(test)]
