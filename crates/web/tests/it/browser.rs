@@ -212,10 +212,16 @@ async fn public_pages_load_every_resource_and_the_favicon() {
     client.close().await.unwrap();
 }
 
+/// Types `text` into the element `css` names, after what it holds.
+pub async fn type_in(client: &fantoccini::Client, css: &str, text: &str) {
+    client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+/// Signs `client` in through the form.
 pub async fn sign_in(client: &fantoccini::Client, base: &str, email: &str, password: &str) {
     client.goto(&format!("{base}/admin/login")).await.unwrap();
-    client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(email).await.unwrap();
-    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    type_in(client, "input[name=email]", email).await;
+    type_in(client, "input[name=password]", password).await;
     client
         .find(Locator::Css("form[action='/admin/login'] button[type=submit]"))
         .await
@@ -226,27 +232,35 @@ pub async fn sign_in(client: &fantoccini::Client, base: &str, email: &str, passw
     client.wait().for_element(Locator::Css("nav a[href='/admin/stories/new']")).await.expect("signed in");
 }
 
+/// A server for `site` and a browser signed in to it as a new account `email` with `role`:
+/// the server's address, then what `browser` answers.
+pub async fn signed_in_browser(
+    site: &Site,
+    email: &str,
+    role: dateline_core::Role,
+) -> (String, tokio::process::Child, fantoccini::Client, tempfile::TempDir) {
+    let password = site.account(email, role, true).await;
+    let base = crate::server::spawn(site).await;
+    let (driver, client, profile) = browser().await;
+    sign_in(&client, &base, email, &password).await;
+    (base, driver, client, profile)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_writes_and_publishes_a_story_in_the_browser() {
     if !browser_available() {
         return;
     }
     let site = Site::new().await;
-    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
+    let (base, _driver, client, _profile) =
+        signed_in_browser(&site, "editor@news.example", dateline_core::Role::Editor).await;
 
     client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
-    let field = |name: &'static str| {
-        let client = client.clone();
-        async move { client.find(Locator::Css(&format!("[name={name}]"))).await.unwrap() }
-    };
-    field("headline").await.send_keys("Written in a real browser").await.unwrap();
-    field("standfirst").await.send_keys("Typed by a headless Chromium.").await.unwrap();
-    field("body").await.send_keys("The first paragraph.\n\nThe second paragraph.").await.unwrap();
-    field("tags").await.send_keys("Browser Testing").await.unwrap();
-    field("section").await.select_by_value("world").await.unwrap();
+    type_in(&client, "[name=headline]", "Written in a real browser").await;
+    type_in(&client, "[name=standfirst]", "Typed by a headless Chromium.").await;
+    type_in(&client, "[name=body]", "The first paragraph.\n\nThe second paragraph.").await;
+    type_in(&client, "[name=tags]", "Browser Testing").await;
+    client.find(Locator::Css("[name=section]")).await.unwrap().select_by_value("world").await.unwrap();
     client.find(Locator::Css("button[name=action][value=publish]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Css("[role=status]")).await.expect("a confirmation");
     let status_text = client.find(Locator::Css("[role=status]")).await.unwrap().text().await.unwrap();
@@ -268,23 +282,15 @@ async fn a_contributor_cannot_publish_in_the_browser() {
         return;
     }
     let site = Site::new().await;
-    let password = site.account("contributor@news.example", dateline_core::Role::Contributor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "contributor@news.example", &password).await;
+    let (base, _driver, client, _profile) =
+        signed_in_browser(&site, "contributor@news.example", dateline_core::Role::Contributor).await;
     client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
     assert!(client.find(Locator::Css("button[name=action][value=save]")).await.is_ok(), "can save a draft");
     assert!(
         client.find(Locator::Css("button[name=action][value=publish]")).await.is_err(),
         "no Publish button for a contributor"
     );
-    client
-        .find(Locator::Css("[name=headline]"))
-        .await
-        .unwrap()
-        .send_keys("A contributor's draft")
-        .await
-        .unwrap();
+    type_in(&client, "[name=headline]", "A contributor's draft").await;
     client.find(Locator::Css("[name=section]")).await.unwrap().select_by_value("world").await.unwrap();
     client.find(Locator::Css("button[name=action][value=save]")).await.unwrap().click().await.unwrap();
     client.wait().for_element(Locator::Css("[role=status]")).await.expect("saved");
@@ -363,18 +369,10 @@ async fn the_banner_goes_up_and_comes_down_in_the_browser() {
     }
     let site = Site::new().await;
     site.publish(&site.draft("Floods recede"), "2025-02-27T08:00:00Z").await;
-    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
+    let (base, _driver, client, _profile) =
+        signed_in_browser(&site, "editor@news.example", dateline_core::Role::Editor).await;
     client.goto(&format!("{base}/admin")).await.unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/banner'] [name=text]"))
-        .await
-        .unwrap()
-        .send_keys("Storm warning for the coast")
-        .await
-        .unwrap();
+    type_in(&client, "form[action='/admin/banner'] [name=text]", "Storm warning for the coast").await;
     client
         .find(Locator::Css("form[action='/admin/banner'] button.btn--primary"))
         .await
@@ -416,10 +414,8 @@ async fn a_front_is_rearranged_with_the_keyboard() {
     let b = site.publish(&site.draft("Second pinned"), "2025-02-27T09:00:00Z").await;
     let pins = dateline_core::FrontPins { lead: Some(a.id), top: vec![b.id] };
     site.store.set_front_pins(dateline_core::Front::Home, &pins).await.unwrap();
-    let password = site.account("editor@news.example", dateline_core::Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
+    let (base, _driver, client, _profile) =
+        signed_in_browser(&site, "editor@news.example", dateline_core::Role::Editor).await;
     client.goto(&format!("{base}/admin/fronts/home")).await.unwrap();
     // Tab to the second story's "Move up" and press Enter, as a keyboard user does.
     let up = client.find(Locator::Css("button[name=move][value='up:1']")).await.unwrap();

@@ -1,12 +1,25 @@
 //! The story editor in a real browser (issue 18): the picture picker finds, uploads, sets
-//! and inserts pictures without leaving the editor.
+//! and inserts pictures without leaving the editor; pastes and the toolbar write Markdown;
+//! typing is kept on the server as it goes, and in the browser against a crash.
 
-use crate::browser::{browser, browser_available, console_errors, screenshot_dir, sign_in, until_true};
+use crate::browser::{
+    browser_available, console_errors, screenshot_dir, signed_in_browser, type_in, until_true,
+};
 use crate::media::picture;
 use crate::support::Site;
-use dateline_core::{MediaText, PageRequest, Role};
+use dateline_core::{MediaText, PageRequest, Role, StoryId};
 use fantoccini::Locator;
 use std::time::Duration;
+
+const EDITOR: &str = "editor@news.example";
+
+/// A browser signed in as `EDITOR`, in the editor of a new story: the server's address,
+/// then what `browser` answers.
+async fn new_story(site: &Site) -> (String, tokio::process::Child, fantoccini::Client, tempfile::TempDir) {
+    let (base, driver, client, profile) = signed_in_browser(site, EDITOR, Role::Editor).await;
+    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    (base, driver, client, profile)
+}
 
 /// Clicks the element `selector` names after scrolling it to the middle of the screen, clear
 /// of the editor's sticky action bar.
@@ -31,7 +44,6 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
         return;
     }
     let site = Site::new().await;
-    let password = site.account("editor@news.example", Role::Editor, true).await;
     // One picture already in the library, found by a word of its caption.
     let harbour = picture(1200, 800, image::ImageFormat::Jpeg);
     let text =
@@ -46,10 +58,7 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     )
     .await
     .unwrap();
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
-    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let (_base, _driver, client, _profile) = new_story(&site).await;
     let css = |s: &'static str| Locator::Css(s);
 
     // Upload in place: the file chosen in the picker becomes a library picture, chosen.
@@ -73,8 +82,8 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     let new_picture = uploaded.iter().find(|m| m.id != kept.id).unwrap().clone();
 
     // Its words and focal point, then "use as the story's picture".
-    client.find(css("#picker-alt")).await.unwrap().send_keys("Flooded road near the port").await.unwrap();
-    client.find(css("#picker-credit")).await.unwrap().send_keys("Staff photo").await.unwrap();
+    type_in(&client, "#picker-alt", "Flooded road near the port").await;
+    type_in(&client, "#picker-credit", "Staff photo").await;
     let focal = client.find(css("#picker-focal_x")).await.unwrap();
     focal.clear().await.unwrap();
     focal.send_keys("20").await.unwrap();
@@ -118,7 +127,7 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     body.send_keys("First paragraph.\n\nLast paragraph.").await.unwrap();
     client.execute("var b = document.getElementById('ed-body'); b.focus(); b.setSelectionRange(16, 16); b.dispatchEvent(new Event('select'));", vec![]).await.unwrap();
     press(&client, "button[data-picker=image]").await;
-    client.find(css("#picker-q")).await.unwrap().send_keys("HARBOUR").await.unwrap();
+    type_in(&client, "#picker-q", "HARBOUR").await;
     press(&client, "[data-picker-search] button[type=submit]").await;
     assert!(
         until_true(
@@ -152,7 +161,7 @@ async fn the_picker_uploads_in_place_sets_the_story_picture_and_inserts_one_in_t
     );
 
     // Published, the story shows both.
-    client.find(css("[name=headline]")).await.unwrap().send_keys("Port road floods").await.unwrap();
+    type_in(&client, "[name=headline]", "Port road floods").await;
     client.find(css("[name=section]")).await.unwrap().select_by_value("world").await.unwrap();
     press(&client, "button[name=action][value=publish]").await;
     client.wait().for_element(css("[role=status]")).await.expect("published");
@@ -202,11 +211,7 @@ async fn a_picture_file_dropped_on_the_body_is_uploaded_and_inserted_where_it_fa
         return;
     }
     let site = Site::new().await;
-    let password = site.account("editor@news.example", Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
-    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let (_base, _driver, client, _profile) = new_story(&site).await;
     let body = || js_string(&client, "return document.getElementById('ed-body').value");
     let said = "document.querySelector('[data-body-drop-status]').textContent";
     let status =
@@ -214,13 +219,7 @@ async fn a_picture_file_dropped_on_the_body_is_uploaded_and_inserted_where_it_fa
     let library =
         || async { site.store.media_search("", PageRequest { offset: 0, limit: 5 }).await.unwrap() };
     // Typing leaves the cursor at the end: where the file falls decides, not the cursor.
-    client
-        .find(Locator::Css("#ed-body"))
-        .await
-        .unwrap()
-        .send_keys("First paragraph.\n\nLast paragraph.")
-        .await
-        .unwrap();
+    type_in(&client, "#ed-body", "First paragraph.\n\nLast paragraph.").await;
 
     // Dragged words keep the browser's own handling.
     assert_eq!(
@@ -257,7 +256,7 @@ async fn a_picture_file_dropped_on_the_body_is_uploaded_and_inserted_where_it_fa
     let errors = console_errors(&client).await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     // The cursor waits in the empty alt text: typing describes the picture there.
-    client.find(Locator::Css("#ed-body")).await.unwrap().send_keys("Flooded road").await.unwrap();
+    type_in(&client, "#ed-body", "Flooded road").await;
     let described = format!("First paragraph.\n\n![Flooded road]({url})\n\nLast paragraph.");
     assert_eq!(body().await, described);
 
@@ -314,11 +313,7 @@ async fn pasting_keeps_structure_as_markdown_and_the_toolbar_and_shortcuts_forma
         return;
     }
     let site = Site::new().await;
-    let password = site.account("editor@news.example", Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
-    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
+    let (_base, _driver, client, _profile) = new_story(&site).await;
     let body = || js_string(&client, "return document.getElementById('ed-body').value");
 
     paste(&client, WORD_HTML).await;
@@ -355,21 +350,9 @@ async fn pasting_keeps_structure_as_markdown_and_the_toolbar_and_shortcuts_forma
         .unwrap();
     let control = char::from(fantoccini::key::Key::Control);
     let null = char::from(fantoccini::key::Key::Null);
-    client
-        .find(Locator::Css("#ed-body"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{control}k{null}"))
-        .await
-        .unwrap();
+    type_in(&client, "#ed-body", &format!("{control}k{null}")).await;
     assert_eq!(body().await, "- **Rain** fell\n- [Roads](https://) shut");
-    client
-        .find(Locator::Css("#ed-body"))
-        .await
-        .unwrap()
-        .send_keys("https://roads.example/closures")
-        .await
-        .unwrap();
+    type_in(&client, "#ed-body", "https://roads.example/closures").await;
     assert_eq!(
         body().await,
         "- **Rain** fell\n- [Roads](https://roads.example/closures) shut",
@@ -379,13 +362,7 @@ async fn pasting_keeps_structure_as_markdown_and_the_toolbar_and_shortcuts_forma
         .execute("var b = document.getElementById('ed-body'); b.setSelectionRange(2, 15);", vec![])
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#ed-body"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{control}i{null}"))
-        .await
-        .unwrap();
+    type_in(&client, "#ed-body", &format!("{control}i{null}")).await;
     assert_eq!(body().await, "- ***Rain** fell*\n- [Roads](https://roads.example/closures) shut");
     // The picture button opens the picker, to insert into the body.
     press(&client, "[data-writing-toolbar] button[data-do=picture]").await;
@@ -471,55 +448,53 @@ async fn unsaved_typing_is_kept_offered_back_restored_and_emptied_by_a_save() {
     assert!(!editor.get("/admin/stories/new").await.body.contains("You have unsaved changes"));
 }
 
+/// What the editor's autosave slot for `story` (`None`: a new story) holds in the store.
+async fn slot(site: &Site, story: Option<StoryId>) -> Option<String> {
+    let (user, _) = site.store.user_for_login(EDITOR).await.unwrap().unwrap();
+    site.store.autosave(user.id, story).await.unwrap().map(|slot| slot.fields)
+}
+
+/// Waits up to 5 s for the slot to hold `words`.
+async fn slot_holds(site: &Site, story: Option<StoryId>, words: &str) -> bool {
+    for _ in 0..50 {
+        if slot(site, story).await.is_some_and(|fields| fields.contains(words)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Lets the page go without the editor's "leave the page?" question.
+async fn no_leave_warning(client: &fantoccini::Client) {
+    client.execute("window.onbeforeunload = null; window.addEventListener('beforeunload', function (e) { e.stopImmediatePropagation(); }, true);", vec![]).await.unwrap();
+}
+
+/// The page's status line says the typing is kept on the server (within 10 s).
+async fn kept_on_the_server(client: &fantoccini::Client) -> bool {
+    let said = "return document.querySelector('[data-autosave-status]').textContent.startsWith('Unsaved changes kept')";
+    until_true(client, said, Duration::from_secs(10)).await.is_some()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_survives_a_closed_tab_and_is_restored_on_reopening() {
     if !browser_available() {
         return;
     }
     let site = Site::new().await;
-    let password = site.account("editor@news.example", Role::Editor, true).await;
-    let base = crate::server::spawn(&site).await;
-    let (_driver, client, _profile) = browser().await;
-    sign_in(&client, &base, "editor@news.example", &password).await;
-    client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
-    client
-        .find(Locator::Css("#ed-headline"))
-        .await
-        .unwrap()
-        .send_keys("Storm reaches the coast")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#ed-body"))
-        .await
-        .unwrap()
-        .send_keys("Winds of 120 km/h were recorded.")
-        .await
-        .unwrap();
-    assert!(
-        until_true(&client, "return document.querySelector('[data-autosave-status]').textContent.startsWith('Unsaved changes kept')", Duration::from_secs(10)).await.is_some(),
-        "kept every few seconds"
-    );
+    let (base, _driver, client, _profile) = new_story(&site).await;
+    type_in(&client, "#ed-headline", "Storm reaches the coast").await;
+    type_in(&client, "#ed-body", "Winds of 120 km/h were recorded.").await;
+    assert!(kept_on_the_server(&client).await, "kept every few seconds");
     // More typing, then the tab goes away at once: the last words leave with it.
-    client.find(Locator::Css("#ed-body")).await.unwrap().send_keys(" Schools are closed.").await.unwrap();
+    type_in(&client, "#ed-body", " Schools are closed.").await;
     let first = client.window().await.unwrap();
     let other = client.new_window(true).await.unwrap();
     client.switch_to_window(first.clone()).await.unwrap();
-    client.execute("window.onbeforeunload = null; window.addEventListener('beforeunload', function (e) { e.stopImmediatePropagation(); }, true);", vec![]).await.unwrap();
+    no_leave_warning(&client).await;
     client.close_window().await.unwrap();
     client.switch_to_window(other.handle).await.unwrap();
-    let (user, _) = site.store.user_for_login("editor@news.example").await.unwrap().unwrap();
-    let mut found = false;
-    for _ in 0..50 {
-        if let Some(slot) = site.store.autosave(user.id, None).await.ok().flatten()
-            && slot.fields.contains("Schools are closed.")
-        {
-            found = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(found, "the closing tab sent its last typing");
+    assert!(slot_holds(&site, None, "Schools are closed.").await, "the closing tab sent its last typing");
 
     client.goto(&format!("{base}/admin/stories/new")).await.unwrap();
     let notice = client.find(Locator::Css("#autosave-h")).await.expect("the offer").text().await.unwrap();
@@ -537,4 +512,171 @@ async fn typing_survives_a_closed_tab_and_is_restored_on_reopening() {
     let errors = console_errors(&client).await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     client.close().await.unwrap();
+}
+
+/// A script expression: the browser's own copies (`localStorage`) of the typing for the
+/// editor whose autosave address is `autosave`, one after the other ("" for none), their
+/// form encoding undone.
+fn browser_copy(autosave: &str) -> String {
+    format!(
+        "Object.keys(localStorage).filter(function (k) {{ return k.indexOf({0}) >= 0; }}).map(function (k) {{ return decodeURIComponent(localStorage.getItem(k).replace(/\\+/g, ' ')); }}).join('')",
+        serde_json::to_string(autosave).unwrap()
+    )
+}
+
+/// The crash, as the server sees it: from now on nothing the page sends reaches it, neither
+/// the autosave's ticks nor its beacon.
+async fn cut_off(client: &fantoccini::Client) {
+    client
+        .execute(
+            "window.fetch = function () { return new Promise(function () {}); }; \
+             navigator.sendBeacon = function () { return true; };",
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+/// Types `words` in the body after the server was cut off, then leaves the page (whose
+/// browser's copy, the expression `copy`, has them by then).
+async fn crash_after(client: &fantoccini::Client, copy: &str, words: &str) {
+    cut_off(client).await;
+    type_in(client, "#ed-body", words).await;
+    // Copied a moment after the typing, without waiting for the page to go.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        js_string(client, &format!("return {copy}")).await.contains(words.trim()),
+        "copied in the browser"
+    );
+    no_leave_warning(client).await;
+    client.goto("about:blank").await.unwrap();
+}
+
+/// An existing story open in the editor of a browser signed in as `EDITOR`.
+struct OpenStory {
+    story: dateline_core::Story,
+    /// The editor's address.
+    page: String,
+    /// The browser's copies of the typing there (`browser_copy`).
+    copy: String,
+    client: fantoccini::Client,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+async fn open_story(site: &Site) -> OpenStory {
+    let story = site.publish(&site.draft("Council approves the budget"), "2025-03-01T08:00:00Z").await;
+    let (base, _driver, client, _profile) = signed_in_browser(site, EDITOR, Role::Editor).await;
+    let page = format!("{base}/admin/stories/{}", story.id);
+    let copy = browser_copy(&format!("/admin/stories/{}/autosave", story.id));
+    client.goto(&page).await.unwrap();
+    OpenStory { story, page, copy, client, _driver, _profile }
+}
+
+impl OpenStory {
+    /// Within `limit`, the browser holds no copy of the typing any more.
+    async fn no_copy_within(&self, limit: Duration) -> bool {
+        until_true(&self.client, &format!("return {} === ''", self.copy), limit).await.is_some()
+    }
+
+    /// Within 2 s, the browser's copy has `words`.
+    async fn copied(&self, words: &str) {
+        let has = format!("return {}.indexOf({}) >= 0", self.copy, serde_json::to_string(words).unwrap());
+        assert!(until_true(&self.client, &has, Duration::from_secs(2)).await.is_some(), "copied: {words}");
+    }
+
+    /// Opens the editor again after a crash: its copy, which has `words`, reaches the slot
+    /// and leaves the browser, and the page shows the server's offer of it.
+    async fn reopen(&self, site: &Site, words: &str) {
+        self.client.goto(&self.page).await.unwrap();
+        assert!(slot_holds(site, Some(self.story.id), words).await, "the copy reached the slot");
+        assert!(self.no_copy_within(Duration::from_secs(5)).await, "sent, then dropped");
+        let offer = "return !!document.getElementById('autosave-h') && document.readyState === 'complete'";
+        assert!(until_true(&self.client, offer, Duration::from_secs(5)).await.is_some(), "the offer");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_since_the_last_keep_survives_a_crash_and_saving_drops_the_browsers_copy() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let open = open_story(&site).await;
+    let (client, id) = (&open.client, open.story.id);
+    type_in(client, "#ed-body", " Turnout was high.").await;
+    assert!(kept_on_the_server(client).await, "kept every few seconds");
+    assert!(slot_holds(&site, Some(id), "Turnout was high.").await);
+    assert!(
+        open.no_copy_within(Duration::from_secs(2)).await,
+        "the server keeps the same words: no copy in the browser"
+    );
+
+    // More typing, then the crash: the last words never reach the server.
+    crash_after(client, &open.copy, " Schools stay open.").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept = slot(&site, Some(id)).await.unwrap_or_default();
+    assert!(kept.contains("Turnout was high.") && !kept.contains("Schools stay open."), "{kept}");
+
+    // Opened again in the same browser: the page sends its copy, then offers it back.
+    open.reopen(&site, "Schools stay open.").await;
+    press(client, &format!("a[href='/admin/stories/{id}?restore=autosave']")).await;
+    client.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    let body = js_string(client, "return document.getElementById('ed-body').value").await;
+    assert!(body.trim().ends_with("expected. Turnout was high. Schools stay open."), "{body:?}");
+
+    // Typing after restoring is copied again; saving the story drops the copy.
+    type_in(client, "#ed-body", " Polls close at eight.").await;
+    open.copied("Polls close at eight.").await;
+    press(client, "button[name=action][value=update]").await;
+    let updated = "return location.search.indexOf('done=updated') >= 0 && document.readyState === 'complete'";
+    assert!(until_true(client, updated, Duration::from_secs(10)).await.is_some(), "updated");
+    assert!(
+        open.no_copy_within(Duration::from_secs(1)).await,
+        "no copy left in the browser: {}",
+        js_string(client, &format!("return {}", open.copy)).await
+    );
+    let saved = site.store.story(id).await.unwrap().unwrap();
+    assert!(
+        saved.body_source.ends_with("Schools stay open. Polls close at eight."),
+        "{:?}",
+        saved.body_source
+    );
+    assert_eq!(slot(&site, Some(id)).await, None, "the save emptied the slot");
+    let errors = console_errors(client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    client.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_never_kept_survives_a_crash_and_discarding_drops_the_browsers_copy() {
+    if !browser_available() {
+        return;
+    }
+    let site = Site::new().await;
+    let open = open_story(&site).await;
+    let (client, id) = (&open.client, open.story.id);
+
+    // The crash comes before the first keep: the server has nothing.
+    crash_after(client, &open.copy, " Late correction.").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(slot(&site, Some(id)).await, None, "nothing reached the server");
+    open.reopen(&site, "Late correction.").await;
+
+    // Typing there instead, then "Discard them": the slot and the copy go.
+    type_in(client, "#ed-headline", " (corrected)").await;
+    open.copied("(corrected)").await;
+    no_leave_warning(client).await;
+    press(client, &format!("form[action='/admin/stories/{id}/autosave/discard'] button")).await;
+    let gone = "return !document.getElementById('autosave-h') && document.readyState === 'complete'";
+    assert!(until_true(client, gone, Duration::from_secs(5)).await.is_some(), "discarded");
+    assert!(
+        open.no_copy_within(Duration::from_secs(1)).await,
+        "no copy left in the browser: {}",
+        js_string(client, &format!("return {}", open.copy)).await
+    );
+    assert_eq!(slot(&site, Some(id)).await, None, "the slot is empty");
+    let errors = console_errors(client).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    client.clone().close().await.unwrap();
 }

@@ -4,6 +4,7 @@
 //! lock lapses a minute after its last heartbeat; two server processes on one database see
 //! the same lock. The browser test drives two Chromium sessions against a real server.
 
+use crate::browser::{sign_in, type_in, until_true};
 use crate::support::{Client, NOW, Site, at, story_fields};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -11,19 +12,25 @@ use dateline_core::{Role, Story};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// Signs in a new account named `name` (an editor).
-async fn editor<'a>(site: &'a Site, email: &str, name: &str) -> Client<'a> {
-    let password = "a long enough password";
+const PASSWORD: &str = "a long enough password";
+
+/// Makes an editor's account named `name`, with `PASSWORD`.
+async fn create_editor(site: &Site, email: &str, name: &str) {
     let user = dateline_core::account::NewUser {
         email: dateline_core::Email::parse(email).unwrap(),
         name: name.into(),
         role: Role::Editor,
-        password_hash: dateline_core::secrets::hash_password(password).unwrap(),
+        password_hash: dateline_core::secrets::hash_password(PASSWORD).unwrap(),
         author: None,
     };
     site.store.create_user(&user, at(NOW)).await.unwrap();
+}
+
+/// Signs in a new account named `name` (an editor).
+async fn editor<'a>(site: &'a Site, email: &str, name: &str) -> Client<'a> {
+    create_editor(site, email, name).await;
     let mut client = Client::new(site);
-    assert_eq!(client.sign_in(email, password).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(client.sign_in(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
     client.get("/admin").await;
     client
 }
@@ -182,34 +189,6 @@ async fn two_server_processes_on_one_database_share_the_lock() {
     assert_eq!(beat(&omar, &story).await["holder"], "Edith One", "kept alive through the other process");
 }
 
-/// Signs `client` in through the form.
-async fn sign_in_browser(client: &fantoccini::Client, base: &str, email: &str, password: &str) {
-    use fantoccini::Locator;
-    client.goto(&format!("{base}/admin/login")).await.unwrap();
-    client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(email).await.unwrap();
-    client.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.wait().for_element(Locator::Css("nav a[href='/admin/stories/new']")).await.expect("signed in");
-}
-
-/// Polls `js` (a script answering a boolean) until it is true or `limit` passes.
-async fn until_true(client: &fantoccini::Client, js: &str, limit: std::time::Duration) -> bool {
-    let started = std::time::Instant::now();
-    while started.elapsed() < limit {
-        if client.execute(js, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_browsers_one_takes_over_and_the_other_is_alerted() {
     use fantoccini::Locator;
@@ -220,29 +199,20 @@ async fn two_browsers_one_takes_over_and_the_other_is_alerted() {
     // The page beats every 300 ms here instead of every 20 s.
     site.state.parts_mut().lock_heartbeat = std::time::Duration::from_millis(300);
     let story = site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T10:00:00Z").await;
-    for (email, name) in [("edith@news.example", "Edith One"), ("omar@news.example", "Omar Two")] {
-        let user = dateline_core::account::NewUser {
-            email: dateline_core::Email::parse(email).unwrap(),
-            name: name.into(),
-            role: Role::Editor,
-            password_hash: dateline_core::secrets::hash_password("a long enough password").unwrap(),
-            author: None,
-        };
-        site.store.create_user(&user, at(NOW)).await.unwrap();
-    }
+    create_editor(&site, "edith@news.example", "Edith One").await;
+    create_editor(&site, "omar@news.example", "Omar Two").await;
     let base = crate::server::spawn(&site).await;
     let page = format!("{base}/admin/stories/{}", story.id);
 
     let (_driver_a, edith, _profile_a) = crate::browser::browser().await;
-    sign_in_browser(&edith, &base, "edith@news.example", "a long enough password").await;
+    sign_in(&edith, &base, "edith@news.example", PASSWORD).await;
     edith.goto(&page).await.unwrap();
     edith.find(Locator::Css("[data-presence-held=yes]")).await.expect("Edith holds the lock");
-    let headline = edith.find(Locator::Css("[name=headline]")).await.unwrap();
-    headline.clear().await.unwrap();
-    headline.send_keys("Edith's words, not yet saved").await.unwrap();
+    edith.find(Locator::Css("[name=headline]")).await.unwrap().clear().await.unwrap();
+    type_in(&edith, "[name=headline]", "Edith's words, not yet saved").await;
 
     let (_driver_b, omar, _profile_b) = crate::browser::browser().await;
-    sign_in_browser(&omar, &base, "omar@news.example", "a long enough password").await;
+    sign_in(&omar, &base, "omar@news.example", PASSWORD).await;
     omar.goto(&page).await.unwrap();
     let notice = omar.find(Locator::Css("[data-presence] .alert")).await.expect("Omar is told");
     assert!(notice.text().await.unwrap().contains("Edith One is editing since 21:00"));
@@ -252,7 +222,7 @@ async fn two_browsers_one_takes_over_and_the_other_is_alerted() {
     // Edith's page is told at its next heartbeat, her text still in the form.
     let told = "var a = document.querySelector('[data-presence-alert]'); \
                 return a.getAttribute('role') === 'alert' && a.textContent.includes('Omar Two took this story over')";
-    assert!(until_true(&edith, told, std::time::Duration::from_secs(5)).await, "Edith is alerted");
+    assert!(until_true(&edith, told, std::time::Duration::from_secs(5)).await.is_some(), "Edith is alerted");
     assert_eq!(
         edith.execute("return document.querySelector('[name=headline]').value", vec![]).await.unwrap(),
         "Edith's words, not yet saved"
