@@ -6,9 +6,9 @@
 //! Roles follow the usual newsroom ladder: a contributor writes drafts (their own, until
 //! one is public), an author publishes their own stories, an editor handles everyone's
 //! stories and kills and reinstates them, an administrator also runs the site (users,
-//! settings, sources, tokens, webhooks). An admin token has an administrator's rights; a
-//! content token only reads what is public; the system (scheduler, wire take-in) applies
-//! the wire's own transitions and publishes what is due.
+//! settings, sources, tokens, webhooks, the CDN purge log). An admin token has an
+//! administrator's rights; a content token only reads what is public; the system
+//! (scheduler, wire take-in) applies the wire's own transitions and publishes what is due.
 
 use crate::account::{Role, User, UserId};
 use crate::lifecycle::Transition;
@@ -118,10 +118,12 @@ pub enum Action {
     /// Bring a whole site in (WordPress, Ghost, a Dateline export), export everything,
     /// back up and restore.
     MoveSite,
+    /// The CDN purge log: what was purged from the CDN in front of the site, and how it went.
+    ViewCdnPurges,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Self::ReadPublished,
         Self::ViewStories,
         Self::CreateStory,
@@ -139,6 +141,7 @@ impl Action {
         Self::SetBanner,
         Self::ArrangeFronts,
         Self::MoveSite,
+        Self::ViewCdnPurges,
     ];
 }
 
@@ -199,7 +202,13 @@ fn role_may(role: Role, deed: Deed, own: bool, status: Option<StoryStatus>) -> b
             Role::Administrator => true,
             Role::Editor => !matches!(
                 action,
-                ManageUsers | ManageSettings | ManageSources | ManageTokens | ManageWebhooks | MoveSite
+                ManageUsers
+                    | ManageSettings
+                    | ManageSources
+                    | ManageTokens
+                    | ManageWebhooks
+                    | MoveSite
+                    | ViewCdnPurges
             ),
             Role::Author => match action {
                 CreateStory | CreateTags | UploadMedia => true,
@@ -272,6 +281,8 @@ mod tests {
         assert!(may(&e, T::Live, story(false, Published)));
         assert!(!may(&e, ManageUsers, Target::Site));
         assert!(!may(&e, MoveSite, Target::Site), "imports and exports are an administrator's");
+        assert!(!may(&e, ViewCdnPurges, Target::Site), "the CDN is run by administrators");
+        assert!(!may(&a, ViewCdnPurges, Target::Site));
         assert!(may(&e, SetBanner, Target::Site), "breaking news is an editor's call");
         assert!(!may(&a, SetBanner, Target::Site));
         assert!(may(&e, ArrangeFronts, Target::Site), "the front page is an editor's call");

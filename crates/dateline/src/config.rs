@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// With --demo: send no demo wire copy this time (the site's stories stay as they are).
     #[arg(long, requires = "demo", conflicts_with = "demo_wire_speed")]
     pub no_demo_wire: bool,
+    /// Address to serve operators' metrics on (/metrics, Prometheus text format), e.g.
+    /// 127.0.0.1:9090 [default: none, no metrics served].
+    #[arg(long, env = "DATELINE_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -68,6 +72,56 @@ pub struct FileConfig {
     pub wire: WireConfig,
     #[serde(default)]
     pub embeds: EmbedsConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    #[serde(default)]
+    pub cdn: CdnConfig,
+}
+
+/// `[cdn]` in `dateline.toml`: the purge hook of a CDN in front of the site
+/// (`dateline_newsroom::cdn`). The token comes from `DATELINE_CDN_TOKEN` when not in the file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CdnConfig {
+    /// "fastly", "cloudflare", "varnish" (the xkey vmod) or "http" (a POST of the keys as
+    /// JSON). None: no purges are sent.
+    pub purge: Option<String>,
+    /// The purge API's address: Fastly's and Cloudflare's by default; required for Varnish
+    /// and HTTP. It must be allowed by the egress policy.
+    pub endpoint: Option<String>,
+    /// Fastly: the service whose cache is purged.
+    pub service_id: Option<String>,
+    /// Cloudflare: the zone whose cache is purged.
+    pub zone_id: Option<String>,
+    /// Fastly's or Cloudflare's API token (a bearer token for Varnish and HTTP, optional).
+    pub token: Option<String>,
+}
+
+impl CdnConfig {
+    /// The purge hook's settings; `None` when `purge` is not set.
+    ///
+    /// # Errors
+    /// When a setting the provider needs is missing or wrong (the message names it).
+    pub fn settings(&self) -> anyhow::Result<Option<dateline_newsroom::cdn::Settings>> {
+        let token = self.token.clone().or_else(|| std::env::var("DATELINE_CDN_TOKEN").ok());
+        let config = dateline_newsroom::cdn::Config {
+            purge: self.purge.as_deref(),
+            endpoint: self.endpoint.as_deref(),
+            service_id: self.service_id.as_deref(),
+            zone_id: self.zone_id.as_deref(),
+            token: token.as_deref(),
+        };
+        Ok(dateline_newsroom::cdn::Settings::from_config(&config)?)
+    }
+}
+
+/// `[metrics]` in `dateline.toml`: operators' metrics (`dateline_web::metrics`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Address `/metrics` is served on, in the Prometheus text format, apart from the public
+    /// site (which never answers it), e.g. "127.0.0.1:9090". None: no metrics are served.
+    pub listen: Option<String>,
 }
 
 /// `[http]` in `dateline.toml`: how the HTTP server treats connections and proxies.
@@ -159,6 +213,8 @@ pub struct Settings {
     pub egress: EgressConfig,
     pub wire: WireConfig,
     pub embeds: EmbedsConfig,
+    pub metrics: MetricsConfig,
+    pub cdn: CdnConfig,
 }
 
 const DEFAULT_FILE: &str = "dateline.toml";
@@ -183,6 +239,13 @@ impl Settings {
             egress: file.egress,
             wire: file.wire,
             embeds: file.embeds,
+            metrics: MetricsConfig {
+                listen: serve
+                    .and_then(|s| s.metrics_listen.clone())
+                    .or(file.metrics.listen)
+                    .filter(|l| !l.trim().is_empty()),
+            },
+            cdn: file.cdn,
         })
     }
 
@@ -275,10 +338,51 @@ mod tests {
             demo: false,
             demo_wire_speed: 1,
             no_demo_wire: false,
+            metrics_listen: None,
             store: store.clone(),
         };
         let s = Settings::resolve(&store, Some(&serve)).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.data, PathBuf::from("/tmp/flag"));
+        assert_eq!(s.metrics.listen, None, "no metrics unless asked for");
+    }
+
+    #[test]
+    fn metrics_listen_comes_from_the_flag_or_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("d.toml");
+        std::fs::write(&file, "[metrics]\nlisten = \"127.0.0.1:9090\"\n").unwrap();
+        let store = StoreArgs { data: None, database_url: None, config: Some(file) };
+        let mut serve = ServeArgs {
+            listen: None,
+            theme: None,
+            demo: false,
+            demo_wire_speed: 1,
+            no_demo_wire: false,
+            metrics_listen: None,
+            store: store.clone(),
+        };
+        let s = Settings::resolve(&store, Some(&serve)).unwrap();
+        assert_eq!(s.metrics.listen.as_deref(), Some("127.0.0.1:9090"));
+        serve.metrics_listen = Some("127.0.0.1:9191".into());
+        let s = Settings::resolve(&store, Some(&serve)).unwrap();
+        assert_eq!(s.metrics.listen.as_deref(), Some("127.0.0.1:9191"));
+        let err = toml::from_str::<FileConfig>("[metrics]\nport = 9090\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `port`"), "{err}");
+    }
+
+    #[test]
+    fn the_cdn_table_names_its_provider_and_what_is_missing() {
+        let read = |text: &str| toml::from_str::<FileConfig>(text).unwrap().cdn;
+        assert_eq!(read("").settings().unwrap(), None);
+        let fastly = read("[cdn]\npurge = \"fastly\"\nservice_id = \"SVC\"\ntoken = \"tok\"\n");
+        let settings = fastly.settings().unwrap().unwrap();
+        assert_eq!(settings.provider.name(), "fastly");
+        assert_eq!(settings.endpoint, "https://api.fastly.com");
+        let varnish = read("[cdn]\npurge = \"varnish\"\n");
+        let e = varnish.settings().unwrap_err();
+        assert_eq!(e.to_string(), "[cdn] purge = \"varnish\" needs `endpoint`");
+        let err = toml::from_str::<FileConfig>("[cdn]\npurge = \"http\"\nurl = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `url`"), "{err}");
     }
 }

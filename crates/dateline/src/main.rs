@@ -201,6 +201,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let trusted_proxies = dateline_web::client::TrustedProxies::parse(&settings.http.trusted_proxies)
         .map_err(anyhow::Error::msg)?;
     let egress = settings.egress()?;
+    // A bad [cdn] table stops the start with the reason, before anything is opened.
+    let cdn = settings.cdn.settings()?;
+    if let Some(cdn) = &cdn {
+        cdn.check(&egress)?;
+    }
     let store = open_store(&settings).await?;
     let theme = dateline_web::Theme::new(settings.theme.as_deref()).context("cannot load the theme")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -208,6 +213,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     let url = format!("http://{address}");
+    // Operators' metrics on an address of their own, never on the public site.
+    let metrics_listener = match &settings.metrics.listen {
+        Some(listen) => Some(
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {listen}"))?,
+        ),
+        None => None,
+    };
     let pictures = dateline_newsroom::media::Pictures::new(settings.media_storage()?);
     if args.demo {
         if store.story_count().await? == 0 {
@@ -234,6 +248,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some((email, password)) = demo_login {
         say(format_args!("  newsroom: {url}/admin  (sign in as {email}, password {password})"));
     }
+    if let Some(metrics) = &metrics_listener {
+        say(format_args!("  metrics: http://{}/metrics", metrics.local_addr()?));
+    }
     if let Some(last) = demo_wire.iter().map(|d| d.after / args.demo_wire_speed).max() {
         say(format_args!(
             "  wire desk: {url}/admin/wire  ({} demo wire items arrive over the next {} s)",
@@ -252,7 +269,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..dateline_web::Parts::new(store, theme)
     })
     .with_wire_images(dateline_newsroom::wire_images::Settings::default())
-    .with_embeds(settings.embeds.settings());
+    .with_embeds(settings.embeds.settings())
+    .with_cdn(cdn)?;
     let mut workers = dateline_newsroom::Workers::start(state.background());
     if !demo_wire.is_empty() {
         let (store, images, clock) = (state.store.clone(), state.wire_images.clone(), state.clock.clone());
@@ -262,6 +280,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
     }
     let stopping = tokio_util::sync::CancellationToken::new();
+    if let Some(listener) = metrics_listener {
+        let (state, stop) = (state.clone(), stopping.clone().cancelled_owned());
+        tokio::spawn(async move {
+            if let Err(e) = dateline_web::metrics::serve_metrics(listener, state, stop).await {
+                tracing::error!(error = %e, "the metrics server stopped");
+            }
+        });
+    }
     let limits = settings.http_limits();
     let http =
         tokio::spawn(dateline_web::serve_with(listener, state, limits, stopping.clone().cancelled_owned()));

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod admin;
 pub mod autosave;
 pub mod backup;
+pub mod cdn;
 pub mod clock;
 pub mod demo_wire;
 pub mod drop_folder;

@@ -24,6 +24,7 @@ use crate::media::{Pictures, TakeError, take_in};
 use dateline_core::{IncomingItem, IngestAction, Media, SourceId, WirePicture};
 use dateline_store::Store;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -94,6 +95,32 @@ struct Inner {
     egress: Egress,
     client: OnceLock<Option<egress::Client>>,
     queue: Mutex<Queue>,
+    /// Items taken in since start, by what the store did with them ([`INGEST_ACTIONS`]).
+    taken_in: [AtomicU64; INGEST_ACTIONS.len()],
+}
+
+/// What the store can do with an item taken in, in the order [`WireImages::taken_in`]
+/// counts them (`IngestAction`'s variants, as operators' metrics name them).
+pub const INGEST_ACTIONS: [&str; 6] = ["published", "scheduled", "held", "updated", "killed", "unchanged"];
+
+fn action_index(action: &IngestAction) -> usize {
+    match action {
+        IngestAction::Published(_) => 0,
+        IngestAction::Scheduled(_) => 1,
+        IngestAction::Held => 2,
+        IngestAction::Updated(_) => 3,
+        IngestAction::Killed(_) => 4,
+        IngestAction::Unchanged => 5,
+    }
+}
+
+/// The wire-picture queue at one moment ([`WireImages::queue`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Addresses waiting for a download to start.
+    pub waiting: usize,
+    /// Downloads running now (at most [`Settings::workers`]).
+    pub fetching: usize,
 }
 
 /// The wire picture fetcher; cheap to clone (clones share the queue).
@@ -120,6 +147,7 @@ impl WireImages {
             egress,
             client: OnceLock::new(),
             queue: Mutex::new(Queue::default()),
+            taken_in: Default::default(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -127,6 +155,10 @@ impl WireImages {
     /// Queues the pictures of items just taken in from `source` (`actions` as the store
     /// returned them, one per item): those of new, updated and held items. Returns at once.
     pub fn after_ingest(&self, source: SourceId, items: &[IncomingItem], actions: &[IngestAction]) {
+        // Every take-in (push, poll, drop folder) passes here: the place to count items.
+        for action in actions {
+            self.inner.taken_in[action_index(action)].fetch_add(1, Ordering::Relaxed);
+        }
         let mut queue = self.inner.lock();
         for (item, action) in items.iter().zip(actions) {
             let wanted =
@@ -162,6 +194,21 @@ impl WireImages {
     pub fn is_idle(&self) -> bool {
         let queue = self.inner.lock();
         queue.jobs.is_empty() && queue.workers == 0
+    }
+
+    /// How many addresses wait and how many are being fetched now (for operators' metrics).
+    pub fn queue(&self) -> QueueDepth {
+        let queue = self.inner.lock();
+        QueueDepth {
+            waiting: queue.waiting.len(),
+            fetching: queue.jobs.len().saturating_sub(queue.waiting.len()),
+        }
+    }
+
+    /// Items taken in since start, by what the store did with them, in the order of
+    /// [`INGEST_ACTIONS`]: every take-in hands its results here.
+    pub fn taken_in(&self) -> [u64; INGEST_ACTIONS.len()] {
+        std::array::from_fn(|i| self.inner.taken_in[i].load(Ordering::Relaxed))
     }
 }
 

@@ -16,6 +16,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use records::BulkStory;
 pub use sql::SqlStore;
 pub use sql::changes::{ChangeNotices, Notice, local_changes};
+pub use sql::purges::{CdnPurge, PurgeStatus};
 
 use async_trait::async_trait;
 use dateline_core::account::{ApiToken, NewUser, Session, SessionInfo, TokenScope, User, UserId};
@@ -601,4 +602,42 @@ pub trait Store: Send + Sync + 'static {
     /// together (published without a publication time, scheduled without a time, a
     /// translation of itself or of a story that does not exist).
     async fn restore_imported_story(&self, id: StoryId, was: &Story) -> Result<()>;
+
+    /// How the database connection pool is used at this moment (for operators' metrics):
+    /// nothing is asked of the database.
+    fn pool_use(&self) -> PoolUse;
+
+    /// Queues one CDN purge of exactly the keys touched by the change-log rows no purge
+    /// covers yet (`site` alone when one touched everything) and returns it; `None` when
+    /// there are none or another node queued them first (each row is covered once). The
+    /// first call on a database only notes where the log ends.
+    async fn queue_cdn_purge(&self, now: Timestamp) -> Result<Option<CdnPurge>>;
+    /// Claims up to `limit` due CDN purges for `lease_secs` (other nodes skip them meanwhile).
+    async fn claim_cdn_purges(&self, now: Timestamp, limit: u32, lease_secs: i64) -> Result<Vec<CdnPurge>>;
+    /// Makes a claimed purge that was cut off unrecorded due again at `now`.
+    async fn release_cdn_purge(&self, id: i64, now: Timestamp) -> Result<()>;
+    /// Records an attempt at a purge: purged, tried again at `retry_at`, or failed for good
+    /// (no `retry_at`).
+    async fn record_cdn_purge_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+        purged: bool,
+        status_code: Option<i64>,
+        error: Option<&str>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// The newest `limit` CDN purges, newest first (the admin's log).
+    async fn recent_cdn_purges(&self, limit: u32) -> Result<Vec<CdnPurge>>;
+}
+
+/// The database connection pool at one moment ([`Store::pool_use`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    /// Open connections no one is using.
+    pub idle: u32,
+    /// The most connections the pool opens; a request waits when all are in use.
+    pub max: u32,
 }

@@ -29,6 +29,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 17, sql: include_str!("../migrations/sqlite/0017_story_locks.sql") },
     Migration { version: 18, sql: include_str!("../migrations/sqlite/0018_autosaves.sql") },
     Migration { version: 19, sql: include_str!("../migrations/sqlite/0019_embeds.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_cdn_purges.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_init.sql") },
@@ -50,11 +51,12 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 17, sql: include_str!("../migrations/postgres/0017_story_locks.sql") },
     Migration { version: 18, sql: include_str!("../migrations/postgres/0018_autosaves.sql") },
     Migration { version: 19, sql: include_str!("../migrations/postgres/0019_embeds.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/postgres/0020_cdn_purges.sql") },
 ];
 
 /// The newest schema this build knows (the same number on both backends): a backup made by
 /// a newer Dateline has a higher one and is refused.
-pub const SCHEMA_VERSION: i64 = 19;
+pub const SCHEMA_VERSION: i64 = 20;
 
 /// Applies every migration of `backend` not yet recorded in the database.
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {

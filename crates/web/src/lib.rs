@@ -14,6 +14,7 @@ mod error;
 mod input;
 pub mod live;
 pub mod media;
+pub mod metrics;
 pub mod page_cache;
 mod page_views;
 mod public;

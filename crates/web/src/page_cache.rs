@@ -21,6 +21,18 @@
 //! Every story page answered, kept or fresh, is shown to `crate::page_views`, which counts a
 //! reader's view for "Most Read" (an id in a map: the kept page stays as fast).
 //!
+//! A CDN in front: every page the cache keeps is answered with the change keys it is filed
+//! under as surrogate keys, `Surrogate-Key` (space-separated: Fastly, Varnish `xkey`) and
+//! `Cache-Tag` (comma-separated: Cloudflare), so that the purge hook
+//! (`dateline_newsroom::cdn`) can drop exactly the pages a change touched from the shared
+//! cache too. Its `Cache-Control` lets a shared cache serve a page a little past its age
+//! while it fetches a fresh one (`stale-while-revalidate`) and for a day while Dateline
+//! answers errors or not at all ([`STALE_IF_ERROR`]). A page rendered while a change came
+//! in (the one this cache does not keep) is answered `no-store` without keys, so a shared
+//! cache cannot keep it past the purge of that change. Everything else a client with a
+//! session cookie or an `Authorization` header is answered (the admin, the APIs) is
+//! `private, no-store` unless its handler said otherwise, and never carries keys.
+//!
 //! Bounds: anonymous requests choose the addresses, so an address is not a key as it comes.
 //! [`key_of`] knows the public pages the cache keeps and the query parameters each reads
 //! (`page` on a list, `v` on an asset); every other parameter is left out of the key, so
@@ -64,14 +76,31 @@ const ENTRY_OVERHEAD: usize = 512;
 /// Renders other requests may wait on at once; past this a request renders on its own.
 pub const MAX_RENDERING: usize = 1024;
 
-/// `Cache-Control` for fronts, lists and feeds: short, and stale while a fresh copy is got.
-pub const FRONT: &str = "public, max-age=30, stale-while-revalidate=60";
+/// How long a shared cache (a CDN) may go on serving a page it holds while Dateline answers
+/// errors or cannot be reached, in seconds (`stale-if-error`): a day, so an outage of the
+/// origin leaves readers the site as it was rather than an error page.
+pub const STALE_IF_ERROR: u32 = 86_400;
+
+/// `Cache-Control` for fronts, lists and feeds: short, stale for a minute while a fresh copy
+/// is got, and for a day while the origin fails.
+pub const FRONT: &str = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400";
 /// For a story in its first two days, while it may still change.
-pub const STORY_RECENT: &str = "public, max-age=60, stale-while-revalidate=300";
+pub const STORY_RECENT: &str = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400";
 /// For an older story.
-pub const STORY_OLD: &str = "public, max-age=600, stale-while-revalidate=3600";
+pub const STORY_OLD: &str = "public, max-age=600, stale-while-revalidate=3600, stale-if-error=86400";
 /// For sitemaps and robots.txt.
-pub const SITEMAP: &str = "public, max-age=300";
+pub const SITEMAP: &str = "public, max-age=300, stale-while-revalidate=60, stale-if-error=86400";
+/// For a page rendered while a change came in: not kept here, and not to be kept by a
+/// shared cache either, which could otherwise hold it past the purge of that change.
+const RACED: &str = "no-store";
+/// What a response to a signed-in client (a session cookie, an API token) is answered with
+/// when its handler set no `Cache-Control`: for that client only, and not stored.
+const PRIVATE: &str = "private, no-store";
+
+/// The surrogate-key headers: space-separated keys (Fastly, Varnish `xkey`) and
+/// comma-separated ones (Cloudflare's `Cache-Tag`).
+pub const SURROGATE_KEY: header::HeaderName = header::HeaderName::from_static("surrogate-key");
+pub const CACHE_TAG: header::HeaderName = header::HeaderName::from_static("cache-tag");
 
 /// `Cache-Control` for a story's page and documents: longer once it is two days old.
 pub fn story_cache_control(story: &dateline_core::Story, now: jiff::Timestamp) -> &'static str {
@@ -106,6 +135,9 @@ struct Entry {
     last_modified: HeaderValue,
     cache_control: &'static str,
     keys: Vec<ChangeKey>,
+    /// `keys` as [`SURROGATE_KEY`] and [`CACHE_TAG`] values, written once.
+    surrogate_key: HeaderValue,
+    cache_tag: HeaderValue,
     identity: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
@@ -113,8 +145,42 @@ struct Entry {
 
 impl Entry {
     fn bytes(&self) -> usize {
-        self.identity.len() + self.gzip.get().map_or(0, Bytes::len) + self.brotli.get().map_or(0, Bytes::len)
+        self.identity.len()
+            + self.gzip.get().map_or(0, Bytes::len)
+            + self.brotli.get().map_or(0, Bytes::len)
+            + self.surrogate_key.len()
+            + self.cache_tag.len()
     }
+}
+
+/// The keys a page is filed under: those its handler named, each once, and the whole site.
+fn filed_keys(named: Vec<ChangeKey>) -> Vec<ChangeKey> {
+    let mut keys = Vec::with_capacity(named.len() + 1);
+    for key in named.into_iter().chain(std::iter::once(ChangeKey::Site)) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// `keys` written as one header value, separated by `separator`.
+fn key_header(keys: &[ChangeKey], separator: &str) -> HeaderValue {
+    let text = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(separator);
+    // Keys are ASCII letters, digits, `-` and `:`; this cannot fail.
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("site"))
+}
+
+/// Puts a cacheable page's shared-cache headers on `headers`.
+fn cdn_headers(
+    headers: &mut HeaderMap,
+    cache_control: &'static str,
+    surrogate: &HeaderValue,
+    tags: &HeaderValue,
+) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(SURROGATE_KEY, surrogate.clone());
+    headers.insert(CACHE_TAG, tags.clone());
 }
 
 /// The limits of one cache: [`MAX_ENTRIES`] and [`MAX_BYTES`] unless a test asks smaller.
@@ -195,6 +261,20 @@ struct Inner {
     rendering: Mutex<HashMap<Arc<str>, tokio::sync::watch::Receiver<()>>>,
     /// Cacheable pages rendered since start (misses), for tests and operators.
     rendered: AtomicU64,
+    /// Requests answered from a kept page since start (hits), for operators.
+    served: AtomicU64,
+    /// The newest change-log row applied (0 before any), for operators: how far this node
+    /// is behind the database.
+    applied: std::sync::atomic::AtomicI64,
+    /// When the log was last read, as milliseconds on [`monotonic_ms`] (0: never).
+    read_at: AtomicU64,
+}
+
+/// Milliseconds since the first call in this process, plus one (so that 0 can mean never).
+fn monotonic_ms() -> u64 {
+    static BASE: OnceLock<std::time::Instant> = OnceLock::new();
+    let elapsed = BASE.get_or_init(std::time::Instant::now).elapsed();
+    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX - 1) + 1
 }
 
 /// Held while a page is rendered; waiting requests wake when it is dropped.
@@ -246,6 +326,7 @@ impl PageCache {
         }
         let rows = store.page_changes_after(log.read_from()).await?;
         self.0.seen_local.store(local, Ordering::Release);
+        self.0.read_at.store(monotonic_ms(), Ordering::Relaxed);
         let mut keys: HashSet<ChangeKey> = HashSet::new();
         let mut everything = false;
         if !log.started {
@@ -260,6 +341,7 @@ impl PageCache {
         }
         if let Some(&high) = log.applied.last() {
             log.applied = log.applied.split_off(&(high - REREAD));
+            self.0.applied.store(high, Ordering::Relaxed);
         }
         drop(log);
         let site = everything || keys.contains(&ChangeKey::Site);
@@ -292,12 +374,17 @@ impl PageCache {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.get(url).cloned()
     }
 
-    fn put(&self, url: Arc<str>, entry: Arc<Entry>, generation: u64) {
+    /// Keeps `entry` unless pages were dropped since `generation` (returns `false`: the page
+    /// may be older than a change) or it is larger than the whole budget.
+    fn put(&self, url: Arc<str>, entry: Arc<Entry>, generation: u64) -> bool {
         let limits = self.0.limits;
         let cost = cost(&url, &entry);
         let mut pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if self.0.generation.load(Ordering::Acquire) != generation || cost > limits.bytes {
-            return;
+        if self.0.generation.load(Ordering::Acquire) != generation {
+            return false;
+        }
+        if cost > limits.bytes {
+            return true;
         }
         pages.remove(&url);
         while !pages.entries.is_empty()
@@ -310,6 +397,7 @@ impl PageCache {
             pages.by_key.entry(*key).or_default().insert(url.clone());
         }
         pages.entries.insert(url, entry);
+        true
     }
 
     /// Renders the page at `url`, or waits for the request already rendering it.
@@ -346,6 +434,15 @@ impl PageCache {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).entries.contains_key(key.as_str())
     }
 
+    /// The change keys the page at `url` is kept under (the keys a change purges it by), in
+    /// the order its surrogate-key headers name them; `None` when it is not kept.
+    pub fn keys_of(&self, url: &str) -> Option<Vec<ChangeKey>> {
+        let uri = url.parse::<Uri>().ok()?;
+        let key = key_of(&uri)?;
+        let pages = self.0.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.entries.get(key.as_str()).map(|entry| entry.keys.clone())
+    }
+
     /// The bytes the kept pages count against their budget: bodies, keys and overhead.
     pub fn bytes(&self) -> usize {
         self.0.pages.lock().unwrap_or_else(|e| e.into_inner()).bytes
@@ -359,6 +456,21 @@ impl PageCache {
     /// How many cacheable pages were rendered since start: each one a miss.
     pub fn rendered(&self) -> u64 {
         self.0.rendered.load(Ordering::Relaxed)
+    }
+
+    /// How many requests were answered from a kept page since start: each one a hit.
+    pub fn served(&self) -> u64 {
+        self.0.served.load(Ordering::Relaxed)
+    }
+
+    /// The newest change-log row this cache has applied (0 before any), and how long ago
+    /// it last read the log (`None`: never).
+    pub fn log_position(&self) -> (i64, Option<std::time::Duration>) {
+        let applied = self.0.applied.load(Ordering::Relaxed);
+        let read_at = self.0.read_at.load(Ordering::Relaxed);
+        let ago =
+            (read_at != 0).then(|| std::time::Duration::from_millis(monotonic_ms().saturating_sub(read_at)));
+        (applied, ago)
     }
 
     /// How many pages are kept, for tests and the health page.
@@ -669,17 +781,37 @@ fn respond(
         h.insert(header::ETAG, etag);
     }
     h.insert(header::LAST_MODIFIED, entry.last_modified.clone());
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(entry.cache_control));
+    cdn_headers(h, entry.cache_control, &entry.surrogate_key, &entry.cache_tag);
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
+}
+
+/// Whether the request comes from a signed-in client: the admin's session cookie or an API
+/// token. What such a client is answered outside the cache is its own.
+fn signed_in(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || crate::admin::cookie(headers, crate::admin::SESSION_COOKIE).is_some()
+}
+
+/// A response the cache does not keep, to a signed-in client: `private, no-store` unless its
+/// handler chose, and never surrogate keys.
+fn uncached(mut response: Response, signed_in: bool) -> Response {
+    let h = response.headers_mut();
+    h.remove(SURROGATE_KEY);
+    h.remove(CACHE_TAG);
+    if signed_in && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    }
     response
 }
 
 /// The middleware: serves kept pages, keeps cacheable ones, answers conditional requests.
 pub async fn serve_cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let head_only = request.method() == Method::HEAD;
+    let signed_in = signed_in(request.headers());
     // A live blog's stream is endless and every reader's own (`crate::live`).
     if request.method() != Method::GET && !head_only || request.uri().path().ends_with("/live") {
-        return next.run(request).await;
+        return uncached(next.run(request).await, signed_in);
     }
     let cache = &state.page_cache;
     if let Some(seen) = cache.behind() {
@@ -691,11 +823,12 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
         // waits for one render at a time, so each sees the search index caught up.
         None => match request.uri().path_and_query().map(|p| p.as_str()) {
             Some(address) if address.len() <= MAX_KEY => (address.into(), false),
-            _ => return next.run(request).await,
+            _ => return uncached(next.run(request).await, signed_in),
         },
     };
     let headers = request.headers().clone();
     if keep && let Some(entry) = cache.get(&url) {
+        cache.0.served.fetch_add(1, Ordering::Relaxed);
         return answer(&state, &url, &entry, &headers, head_only);
     }
     let _rendering = match cache.turn(&url) {
@@ -704,6 +837,7 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             // Wakes when the other render ends (its sender is dropped).
             let _ = done.changed().await;
             if keep && let Some(entry) = cache.get(&url) {
+                cache.0.served.fetch_add(1, Ordering::Relaxed);
                 return answer(&state, &url, &entry, &headers, head_only);
             }
             // That page was not kept (not cacheable, or dropped meanwhile): render it here.
@@ -713,20 +847,27 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
     let generation = cache.0.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
     if !keep {
-        return response;
+        return uncached(response, signed_in);
     }
-    let Some(deps) = response.extensions().get::<PageDeps>().cloned() else { return response };
+    let Some(deps) = response.extensions().get::<PageDeps>().cloned() else {
+        return uncached(response, signed_in);
+    };
     cache.0.rendered.fetch_add(1, Ordering::Relaxed);
     if response.status() != StatusCode::OK || response.headers().contains_key(header::CONTENT_ENCODING) {
-        return response;
+        return uncached(response, signed_in);
     }
     let (parts, body) = response.into_parts();
     // The handlers render whole pages in memory, so collecting the body costs nothing more.
     let Ok(identity) = axum::body::to_bytes(body, usize::MAX).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be read.").into_response();
     };
+    let keys = filed_keys(deps.keys);
+    let surrogate_key = key_header(&keys, " ");
+    let cache_tag = key_header(&keys, ",");
     if identity.len() > MAX_PAGE {
-        return Response::from_parts(parts, Body::from(identity));
+        let mut response = Response::from_parts(parts, Body::from(identity));
+        cdn_headers(response.headers_mut(), deps.cache_control, &surrogate_key, &cache_tag);
+        return response;
     }
     let entry = Arc::new(Entry {
         content_type: parts
@@ -741,19 +882,27 @@ pub async fn serve_cached(State(state): State<AppState>, request: Request, next:
             .cloned()
             .unwrap_or_else(|| http_date(state.clock.now())),
         cache_control: deps.cache_control,
-        keys: deps.keys.into_iter().chain(std::iter::once(ChangeKey::Site)).collect(),
+        keys,
+        surrogate_key,
+        cache_tag,
         // A copy of exactly the page's length: the rendered String's buffer is up to twice
         // as long, and the cache counts (and keeps) only what it holds.
         identity: Bytes::copy_from_slice(&identity),
         gzip: OnceLock::new(),
         brotli: OnceLock::new(),
     });
-    cache.put(url.clone(), entry.clone(), generation);
+    let kept = cache.put(url.clone(), entry.clone(), generation);
     let mut response = answer(&state, &url, &entry, &headers, head_only);
     for (name, value) in &parts.headers {
         if !response.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             response.headers_mut().insert(name.clone(), value.clone());
         }
+    }
+    if !kept {
+        let h = response.headers_mut();
+        h.remove(SURROGATE_KEY);
+        h.remove(CACHE_TAG);
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(RACED));
     }
     response
 }

@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/webhooks", get(admin::manage::webhooks).post(admin::manage::create_webhook))
         .route("/admin/webhooks/deliveries", get(admin::manage::deliveries))
         .route("/admin/webhooks/{id}/{action}", post(admin::manage::webhook_action))
+        .route("/admin/cdn", get(admin::cdn::purges))
         .route(
             "/admin/media",
             get(admin::media::library).post(admin::media::upload).layer(
@@ -214,6 +215,9 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // Outermost first.
             ServiceBuilder::new()
+                // Counts every request by route template and status (`crate::metrics`), a
+                // panic's 500 and a timeout's 503 included.
+                .layer(crate::metrics::TrackLayer(state.metrics.clone()))
                 .layer(TraceLayer::new_for_http())
                 .layer(CatchPanicLayer::new())
                 .layer(TimeoutLayer::with_status_code(

@@ -52,6 +52,13 @@ pub struct Parts {
     /// How often an open story editor beats its edit lock's heartbeat
     /// (`dateline_newsroom::locks`); shorter in browser tests.
     pub lock_heartbeat: Duration,
+    /// Requests counted by route and status, with their latencies, for operators
+    /// (`crate::metrics`, served on an address of their own).
+    pub metrics: crate::metrics::Metrics,
+    /// The CDN purge hook (`[cdn]` in `dateline.toml`), following the change log with the
+    /// page cache; none by default. Made with [`AppState::with_cdn`], and made again by
+    /// [`AppState::with_egress`].
+    pub cdn: Option<dateline_newsroom::cdn::Purger>,
 }
 
 impl Parts {
@@ -88,6 +95,8 @@ impl Parts {
             live: crate::live::LiveHub::default(),
             most_read: dateline_newsroom::most_read::MostRead::default(),
             lock_heartbeat: Duration::from_secs(dateline_newsroom::locks::HEARTBEAT_SECS),
+            metrics: crate::metrics::Metrics::default(),
+            cdn: None,
         }
     }
 }
@@ -152,16 +161,44 @@ impl AppState {
     pub fn with_egress(self, egress: dateline_newsroom::egress::Egress) -> Self {
         let images = self.wire_images.settings().clone();
         let embeds = self.embeds.settings().clone();
+        let cdn = self.cdn.as_ref().map(|p| p.settings().clone());
         let mut parts = (*self.0).clone();
         parts.egress = egress;
-        AppState::from(parts).with_wire_images(images).with_embeds(embeds)
+        let state = AppState::from(parts).with_wire_images(images).with_embeds(embeds);
+        match cdn {
+            // The endpoint was admitted before; a policy refusing it now leaves no hook.
+            Some(settings) => state.clone().with_cdn(Some(settings)).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the CDN purge hook is off");
+                let mut parts = (*state.0).clone();
+                parts.cdn = None;
+                parts.into()
+            }),
+            None => state,
+        }
+    }
+
+    /// The state with the CDN purge hook made from `settings` (none: no purges), its clock
+    /// and egress policy: call after setting those.
+    ///
+    /// # Errors
+    /// When the egress policy refuses the endpoint, or the client cannot be made.
+    pub fn with_cdn(
+        self,
+        settings: Option<dateline_newsroom::cdn::Settings>,
+    ) -> Result<Self, dateline_newsroom::cdn::StartError> {
+        let mut parts = (*self.0).clone();
+        parts.cdn = match settings {
+            Some(s) => Some(dateline_newsroom::cdn::Purger::new(s, parts.clock.clone(), &parts.egress)?),
+            None => None,
+        };
+        Ok(parts.into())
     }
 }
 
 impl AppState {
     /// The newsroom's background work for this state: its store, clock, wire pictures and
-    /// egress policy, with the search index and this state's page cache following the
-    /// change log.
+    /// egress policy, with the search index, this state's page cache and the CDN purge hook
+    /// (when there is one) following the change log.
     pub fn background(&self) -> dateline_newsroom::Background {
         dateline_newsroom::Background {
             store: self.store.clone(),
@@ -169,7 +206,14 @@ impl AppState {
             wire_images: self.wire_images.clone(),
             drop_root: self.drop_root.clone(),
             egress: self.egress.clone(),
-            followers: vec![Arc::new(self.search.clone()), Arc::new(self.clone())],
+            followers: {
+                let mut followers: Vec<Arc<dyn dateline_newsroom::Follower>> =
+                    vec![Arc::new(self.search.clone()), Arc::new(self.clone())];
+                // The CDN purges follow the same log (`dateline_newsroom::cdn`).
+                followers
+                    .extend(self.cdn.clone().map(|p| Arc::new(p) as Arc<dyn dateline_newsroom::Follower>));
+                followers
+            },
             most_read: self.most_read.clone(),
         }
     }

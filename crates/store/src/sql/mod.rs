@@ -14,6 +14,7 @@ mod imports;
 mod live;
 mod locks;
 mod media;
+pub(crate) mod purges;
 mod stories;
 mod taxonomy;
 mod views;
@@ -1048,5 +1049,46 @@ impl Store for SqlStore {
         stories::sync_public_at(&mut tx, id).await?;
         changes::commit(tx).await?;
         Ok(())
+    }
+
+    fn pool_use(&self) -> crate::PoolUse {
+        crate::PoolUse {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn queue_cdn_purge(&self, now: Timestamp) -> Result<Option<crate::CdnPurge>> {
+        purges::queue(&self.pool, self.backend, now).await
+    }
+
+    async fn claim_cdn_purges(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_secs: i64,
+    ) -> Result<Vec<crate::CdnPurge>> {
+        purges::claim_due(&self.pool, now, limit, lease_secs).await
+    }
+
+    async fn release_cdn_purge(&self, id: i64, now: Timestamp) -> Result<()> {
+        purges::release(&self.pool, id, now).await
+    }
+
+    async fn record_cdn_purge_attempt(
+        &self,
+        id: i64,
+        now: Timestamp,
+        purged: bool,
+        status_code: Option<i64>,
+        error: Option<&str>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        purges::record_attempt(&self.pool, id, now, purged, status_code, error, retry_at).await
+    }
+
+    async fn recent_cdn_purges(&self, limit: u32) -> Result<Vec<crate::CdnPurge>> {
+        purges::recent(&self.pool, limit).await
     }
 }

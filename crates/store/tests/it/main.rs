@@ -13,6 +13,7 @@ mod locks;
 mod media;
 mod newsroom;
 mod notices;
+mod purges;
 mod stories;
 mod support;
 mod taxonomy;

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod autosave;
 pub mod banner;
+pub mod cdn;
 pub mod dashboard;
 pub mod editor;
 pub mod form;
@@ -253,7 +254,7 @@ pub async fn render(
     let mut nav = Vec::new();
     if let Some(s) = session {
         let actor = Actor::from(&s.user);
-        let entries: [(&str, &str, Action); 15] = [
+        let entries: [(&str, &str, Action); 16] = [
             ("Dashboard", "/admin", Action::ViewStories),
             ("Stories", "/admin/stories", Action::ViewStories),
             ("Wire desk", "/admin/wire", Action::ViewStories),
@@ -268,6 +269,7 @@ pub async fn render(
             ("Settings", "/admin/settings", Action::ManageSettings),
             ("API tokens", "/admin/tokens", Action::ManageTokens),
             ("Webhooks", "/admin/webhooks", Action::ManageWebhooks),
+            ("CDN purges", "/admin/cdn", Action::ViewCdnPurges),
             ("Import", "/admin/import", Action::MoveSite),
         ];
         for (label, url, action) in entries {

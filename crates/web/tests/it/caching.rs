@@ -40,12 +40,12 @@ async fn pages_answer_conditional_requests_and_compress_once() {
     let site = Site::new().await;
     site.publish(&site.draft("Talks resume in Istanbul"), "2025-02-27T08:00:00Z").await;
     for (path, cache_control) in [
-        ("/", "public, max-age=30, stale-while-revalidate=60"),
-        ("/section/world", "public, max-age=30, stale-while-revalidate=60"),
-        ("/rss.xml", "public, max-age=30, stale-while-revalidate=60"),
-        ("/sitemap.xml", "public, max-age=300"),
-        ("/sitemaps/news.xml", "public, max-age=300"),
-        ("/robots.txt", "public, max-age=300"),
+        ("/", "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"),
+        ("/section/world", "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"),
+        ("/rss.xml", "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"),
+        ("/sitemap.xml", "public, max-age=300, stale-while-revalidate=60, stale-if-error=86400"),
+        ("/sitemaps/news.xml", "public, max-age=300, stale-while-revalidate=60, stale-if-error=86400"),
+        ("/robots.txt", "public, max-age=300, stale-while-revalidate=60, stale-if-error=86400"),
     ] {
         let first = get(&site, path, &[]).await;
         assert_eq!(first.status, StatusCode::OK, "{path}");

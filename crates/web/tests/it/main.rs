@@ -10,6 +10,7 @@ mod audit;
 mod banner;
 mod browser;
 mod caching;
+mod cdn;
 mod drop_folders;
 mod editor_desk;
 mod egress;
