@@ -174,6 +174,7 @@ async fn busy_newsroom(site: &Site, base: &str) -> (Vec<String>, [String; 2], i6
         "/admin/settings",
         "/admin/tokens",
         "/admin/webhooks",
+        "/admin/cdn",
         "/admin/webhooks/deliveries",
         "/admin/import",
         "/admin/account",
